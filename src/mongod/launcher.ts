@@ -86,7 +86,7 @@ export async function launchMongo(options: LaunchMongoOptions): Promise<Launched
     replSet = await MongoMemoryReplSet.create({
       ...(found ? { binary: { systemBinary: found.binaryPath, ...(version ? { version } : {}) } } : {}),
       replSet: { count: 1, name: "rs0", storageEngine: "wiredTiger", ip: "127.0.0.1" },
-      instanceOpts: [{ ip: "127.0.0.1", ...(options.dbPath ? { dbPath: options.dbPath, port } : {}) }],
+      instanceOpts: [options.dbPath ? { dbPath: options.dbPath, port } : {}],
     });
   } catch (error) {
     const route = found ? `${found.source} ${found.binaryPath}` : "mongodb-memory-server download";
