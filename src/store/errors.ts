@@ -1,0 +1,118 @@
+/**
+ * Errors of the storage layer. One base class (`StoreError`) with small subclasses that carry structured fields,
+ * so the service layer maps them to statuses in one place (style.md habit 3). Suggested mapping in each docstring.
+ * `CheckpointConflictError` (a taken checkpoint id) lives with the engine's interface in `src/engine/store.ts`.
+ */
+
+/** Base class of every storage error; `name` is the class name. */
+export class StoreError extends Error {}
+
+/** No thread with this id (HTTP 404, Connect NotFound). */
+export class ThreadNotFoundError extends StoreError {
+  override readonly name = "ThreadNotFoundError";
+  constructor(readonly threadId: string) {
+    super(`Thread with ID ${threadId} not found`);
+  }
+}
+
+/** A thread with this id already exists (HTTP 409, Connect AlreadyExists). */
+export class ThreadExistsError extends StoreError {
+  override readonly name = "ThreadExistsError";
+  constructor(readonly threadId: string) {
+    super("Thread already exists");
+  }
+}
+
+/**
+ * The thread has a pending or running run (HTTP 409, Connect FailedPrecondition). `activeRunIds` lists them,
+ * oldest first, when known.
+ */
+export class ThreadBusyError extends StoreError {
+  override readonly name = "ThreadBusyError";
+  constructor(
+    readonly threadId: string,
+    readonly activeRunIds: string[] = [],
+  ) {
+    super(
+      "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.",
+    );
+  }
+}
+
+/** No run with this id (in this thread, when one was given) (HTTP 404). */
+export class RunNotFoundError extends StoreError {
+  override readonly name = "RunNotFoundError";
+  constructor(
+    readonly runId: string,
+    readonly threadId?: string,
+  ) {
+    super("Run not found");
+  }
+}
+
+/** A run with this id already exists (HTTP 409). */
+export class RunExistsError extends StoreError {
+  override readonly name = "RunExistsError";
+  constructor(readonly runId: string) {
+    super(`Run ${runId} already exists`);
+  }
+}
+
+/** No assistant with this id (HTTP 404). */
+export class AssistantNotFoundError extends StoreError {
+  override readonly name = "AssistantNotFoundError";
+  constructor(readonly assistantId: string) {
+    super(`Assistant ${assistantId} not found`);
+  }
+}
+
+/** An assistant with this id already exists (HTTP 409). */
+export class AssistantExistsError extends StoreError {
+  override readonly name = "AssistantExistsError";
+  constructor(readonly assistantId: string) {
+    super("Assistant already exists");
+  }
+}
+
+/**
+ * A document would exceed MongoDB's 16 MiB BSON limit (`limitBytes`); nothing was written. `what` names it
+ * (e.g. `checkpoint 1f…` or `pending writes of checkpoint 1f…`), `sizeBytes` is its encoded size.
+ * HTTP 422 / Connect InvalidArgument: the state is too large to checkpoint.
+ */
+export class DocumentTooLargeError extends StoreError {
+  override readonly name = "DocumentTooLargeError";
+  constructor(
+    readonly what: string,
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      `${what} is ${sizeBytes} bytes encoded, over the ${limitBytes}-byte document limit; nothing was written`,
+    );
+  }
+}
+
+/**
+ * A checkpoint whose id does not sort strictly after its parent's id (engine-semantics §8.4): history and head
+ * selection would break. Nothing was written. A programming error in the engine (HTTP 500).
+ */
+export class CheckpointOrderError extends StoreError {
+  override readonly name = "CheckpointOrderError";
+  constructor(
+    readonly checkpointId: string,
+    readonly parentCheckpointId: string,
+  ) {
+    super(`checkpoint id ${checkpointId} does not sort after its parent ${parentCheckpointId}`);
+  }
+}
+
+/** A query argument the store refuses (bad limit, non-object filter, …); `field` names it (HTTP 422). */
+export class InvalidQueryError extends StoreError {
+  override readonly name = "InvalidQueryError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}

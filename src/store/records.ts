@@ -1,0 +1,264 @@
+/**
+ * Domain records of the API layer (threads, runs, assistants) and the repository interfaces that store them
+ * (spec/agent-api.md §3–§4). Plain data in camelCase; the service layer converts to the snake_case wire shapes.
+ * Timestamps are `Date`s. Every JSON-valued field round-trips exactly (same rules as checkpoint values).
+ *
+ * Implemented by the MongoDB store (`src/store/mongo`). Errors thrown are the classes of `./errors.ts`.
+ */
+import type { JsonObject, JsonValue } from "../engine/checkpoint.js";
+
+/** Thread status (agent-api §4): `busy` while a run is pending or running; after it `error`, `interrupted` or `idle`. */
+export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
+
+/** Run status (agent-api §4). `pending` and `running` are the *active* statuses that keep a thread busy. */
+export type RunStatus = "pending" | "running" | "error" | "success" | "timeout" | "interrupted";
+
+/** Statuses of a run that still occupies its thread. */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ["pending", "running"];
+
+/** Multitask strategy of a run (agent-api §5). */
+export type MultitaskStrategy = "reject" | "rollback" | "interrupt" | "enqueue";
+
+/** Sort direction of a search. */
+export type SortOrder = "asc" | "desc";
+
+/** A thread (agent-api §4 "Thread"). */
+export interface ThreadRecord {
+  threadId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Last time `values`/`status`/`interrupts` were set by a run or a state update. */
+  stateUpdatedAt: Date;
+  metadata: JsonObject;
+  status: ThreadStatus;
+  config: JsonObject;
+  /** Last state values; `null` before the first run. */
+  values: JsonObject | null;
+  /** Pending interrupts: task id → Interrupt objects (`{id, value, ...}`). `{}` when none. */
+  interrupts: Record<string, JsonObject[]>;
+  /** Error of the last run when `status` is `error` (e.g. `{error, message}`), else `null`. */
+  error: JsonValue | null;
+}
+
+/** Fields accepted when creating a thread. Absent fields take their defaults (`metadata {}`, `config {}`, status `idle`). */
+export interface NewThread {
+  threadId: string;
+  metadata?: JsonObject;
+  config?: JsonObject;
+}
+
+/** What a finished run or a state update sets on its thread. Absent fields are left unchanged. */
+export interface ThreadStateUpdate {
+  status?: ThreadStatus;
+  values?: JsonObject | null;
+  interrupts?: Record<string, JsonObject[]>;
+  error?: JsonValue | null;
+}
+
+/** Thread search (agent-api §3 `POST /threads/search`, `POST /threads/count`). Every given filter is AND-ed. */
+export interface ThreadSearchQuery {
+  /**
+   * Containment: every given key must be present with an equal value; nested objects match when they contain the
+   * given nested keys (leaves and arrays compare exactly). Keys and values are data, never query operators.
+   */
+  metadata?: JsonObject;
+  /** Containment on the thread's last `values`, same rules as `metadata`. */
+  values?: JsonObject;
+  status?: ThreadStatus;
+  /** Only these thread ids. */
+  ids?: string[];
+  /** @default 10 */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
+  /** @default "createdAt" */
+  sortBy?: "threadId" | "status" | "createdAt" | "updatedAt" | "stateUpdatedAt";
+  /** @default "desc" */
+  sortOrder?: SortOrder;
+}
+
+/** Threads. */
+export interface ThreadStore {
+  /**
+   * Creates a thread with status `idle`. With `ifExists: "do_nothing"` an existing thread is returned unchanged.
+   * @throws ThreadExistsError when the id is taken and `ifExists` is `"raise"` (the default).
+   */
+  create(input: NewThread, options?: { ifExists?: "raise" | "do_nothing" }): Promise<ThreadRecord>;
+  /** @throws ThreadNotFoundError */
+  get(threadId: string): Promise<ThreadRecord>;
+  /**
+   * Shallow-merges `metadata` into the thread's metadata (agent-api §3 PATCH /threads/{id}) and bumps `updatedAt`.
+   * @throws ThreadNotFoundError
+   */
+  patch(threadId: string, patch: { metadata?: JsonObject }): Promise<ThreadRecord>;
+  /**
+   * Sets status/values/interrupts/error (after a run or a state update) and bumps `updatedAt`, `stateUpdatedAt`.
+   * @throws ThreadNotFoundError
+   */
+  updateState(threadId: string, update: ThreadStateUpdate): Promise<ThreadRecord>;
+  /**
+   * Deletes the thread document and all of its runs. Checkpoints are removed by `CheckpointStore.deleteThread`
+   * (the Mongo store's `deleteThreadCascade` does both).
+   * @throws ThreadNotFoundError when there is no such thread.
+   */
+  delete(threadId: string): Promise<void>;
+  /** A page of threads; `total` counts all matches ignoring limit/offset (for `X-Pagination-Total`). */
+  search(query: ThreadSearchQuery): Promise<{ items: ThreadRecord[]; total: number }>;
+  /** Number of threads matching `metadata`/`values`/`status`/`ids`. */
+  count(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Promise<number>;
+}
+
+/** A run (agent-api §4 "Run"), plus the fields a later run queue uses for leases. */
+export interface RunRecord {
+  runId: string;
+  threadId: string;
+  assistantId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  status: RunStatus;
+  metadata: JsonObject;
+  /** `{input, command, config, context, stream_mode, interrupt_before, interrupt_after, ...}` as the API received them. */
+  kwargs: JsonObject;
+  multitaskStrategy: MultitaskStrategy;
+  /** 1 for the first execution; a queue increments it on each retry after a lost lease. */
+  attempt: number;
+  /** Not before this time (agent-api §5 `after_seconds`). Equals `createdAt` when not delayed. */
+  availableAt: Date;
+  /** Worker currently executing the run, or `null`. */
+  leaseOwner: string | null;
+  /** When the worker's lease lapses, or `null`. */
+  leaseExpiresAt: Date | null;
+}
+
+/** Fields accepted when creating a run; the run starts `pending` with `attempt` 1 and no lease. */
+export interface NewRun {
+  runId: string;
+  threadId: string;
+  assistantId: string;
+  metadata?: JsonObject;
+  kwargs?: JsonObject;
+  /** @default "reject" */
+  multitaskStrategy?: MultitaskStrategy;
+  /** @default now */
+  availableAt?: Date;
+}
+
+/** Run fields that `RunStore.update` may set. Absent fields are left unchanged. */
+export interface RunUpdate {
+  status?: RunStatus;
+  leaseOwner?: string | null;
+  leaseExpiresAt?: Date | null;
+  attempt?: number;
+}
+
+/** Runs. Every run belongs to a thread; the thread is `busy` while it has an active (pending/running) run. */
+export interface RunStore {
+  /**
+   * Atomically creates a `pending` run and marks its thread `busy`. With `rejectIfBusy` (multitask strategy
+   * `reject`, agent-api §5) it fails when the thread already has a pending or running run; two concurrent calls
+   * can never both succeed then.
+   * @throws ThreadNotFoundError when the thread does not exist.
+   * @throws ThreadBusyError when `rejectIfBusy` and the thread has an active run (API: 409).
+   * @throws RunExistsError when the run id is taken.
+   */
+  create(input: NewRun, options?: { rejectIfBusy?: boolean }): Promise<RunRecord>;
+  /**
+   * The run, optionally checked to belong to `threadId`.
+   * @throws RunNotFoundError
+   */
+  get(runId: string, threadId?: string): Promise<RunRecord>;
+  /** Runs of a thread, newest first (`createdAt` desc, then id desc). `limit` default 10, `offset` default 0. */
+  listByThread(
+    threadId: string,
+    options?: { limit?: number; offset?: number; status?: RunStatus },
+  ): Promise<RunRecord[]>;
+  /** Pending and running runs of a thread, oldest first (for multitask `interrupt`/`rollback`/`enqueue`). */
+  listActive(threadId: string): Promise<RunRecord[]>;
+  /**
+   * Sets run fields and bumps `updatedAt`. Does not touch the thread (use `finish` to end a run).
+   * @throws RunNotFoundError
+   */
+  update(runId: string, update: RunUpdate): Promise<RunRecord>;
+  /**
+   * Ends a run atomically: sets its final `status` (and clears the lease) and applies `thread` to its thread. While
+   * another run of the thread is still pending/running the thread stays `busy` (values/interrupts/error still apply).
+   * @throws RunNotFoundError
+   */
+  finish(runId: string, status: RunStatus, thread: ThreadStateUpdate): Promise<RunRecord>;
+  /**
+   * Deletes one run. When it was the thread's last active run and the thread is `busy`, the thread becomes `idle`.
+   * @throws RunNotFoundError
+   */
+  delete(runId: string, threadId?: string): Promise<void>;
+}
+
+/** An assistant (agent-api §4 "Assistant"). */
+export interface AssistantRecord {
+  assistantId: string;
+  graphId: string;
+  /** `{tags?, recursion_limit?, configurable?}` */
+  config: JsonObject;
+  context: JsonObject;
+  createdAt: Date;
+  updatedAt: Date;
+  metadata: JsonObject;
+  /** Starts at 1; each `patch` increments it. */
+  version: number;
+  name: string;
+  description: string | null;
+}
+
+/** Fields accepted when creating an assistant. `name` defaults to `graphId`, objects to `{}`. */
+export interface NewAssistant {
+  assistantId: string;
+  graphId: string;
+  config?: JsonObject;
+  context?: JsonObject;
+  metadata?: JsonObject;
+  name?: string;
+  description?: string | null;
+}
+
+/** Assistant search (agent-api §3 `POST /assistants/search`, `/count`). */
+export interface AssistantSearchQuery {
+  graphId?: string;
+  /** Case-insensitive substring of `name` (matched literally, never as a regex). */
+  name?: string;
+  /** Containment, same rules as `ThreadSearchQuery.metadata`. */
+  metadata?: JsonObject;
+  /** @default 10 */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
+  /** @default "createdAt" */
+  sortBy?: "assistantId" | "graphId" | "name" | "createdAt" | "updatedAt";
+  /** @default "desc" */
+  sortOrder?: SortOrder;
+}
+
+/** Assistants. */
+export interface AssistantStore {
+  /**
+   * Creates an assistant (version 1). `ifExists: "do_nothing"` returns the existing one unchanged.
+   * @throws AssistantExistsError when the id is taken and `ifExists` is `"raise"` (default).
+   */
+  create(input: NewAssistant, options?: { ifExists?: "raise" | "do_nothing" }): Promise<AssistantRecord>;
+  /** @throws AssistantNotFoundError */
+  get(assistantId: string): Promise<AssistantRecord>;
+  /**
+   * Replaces the given fields (`metadata` is shallow-merged), increments `version`, bumps `updatedAt`.
+   * @throws AssistantNotFoundError
+   */
+  patch(
+    assistantId: string,
+    patch: Partial<
+      Pick<NewAssistant, "graphId" | "config" | "context" | "metadata" | "name" | "description">
+    >,
+  ): Promise<AssistantRecord>;
+  /** @throws AssistantNotFoundError */
+  delete(assistantId: string): Promise<void>;
+  /** A page of assistants; `total` ignores limit/offset. */
+  search(query: AssistantSearchQuery): Promise<{ items: AssistantRecord[]; total: number }>;
+  /** Number of assistants matching `graphId`/`name`/`metadata`. */
+  count(query: Pick<AssistantSearchQuery, "graphId" | "name" | "metadata">): Promise<number>;
+}
