@@ -75,19 +75,20 @@ export class AssistantExistsError extends StoreError {
 }
 
 /**
- * A document would exceed MongoDB's 16 MiB BSON limit (`limitBytes`); nothing was written. `what` names it
- * (e.g. `checkpoint 1f…` or `pending writes of checkpoint 1f…`), `sizeBytes` is its encoded size.
- * HTTP 422 / Connect InvalidArgument: the state is too large to checkpoint.
+ * A document would exceed MongoDB's 16 MiB BSON limit (`limitBytes`). `what` names it (e.g. `checkpoint 1f…`);
+ * `sizeBytes` is its encoded size when known (a parent document that its pending writes would outgrow reports
+ * `undefined`). Nothing of the failed call was written. HTTP 422 / Connect InvalidArgument: the state is too large.
  */
 export class DocumentTooLargeError extends StoreError {
   override readonly name = "DocumentTooLargeError";
   constructor(
     readonly what: string,
-    readonly sizeBytes: number,
+    readonly sizeBytes: number | undefined,
     readonly limitBytes: number,
   ) {
     super(
-      `${what} is ${sizeBytes} bytes encoded, over the ${limitBytes}-byte document limit; nothing was written`,
+      `${what} ${sizeBytes === undefined ? "would grow" : `is ${sizeBytes} bytes encoded,`} over the ` +
+        `${limitBytes}-byte MongoDB document limit; nothing was written`,
     );
   }
 }

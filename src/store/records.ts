@@ -97,9 +97,8 @@ export interface ThreadStore {
    */
   updateState(threadId: string, update: ThreadStateUpdate): Promise<ThreadRecord>;
   /**
-   * Deletes the thread document and all of its runs. Checkpoints are removed by `CheckpointStore.deleteThread`
-   * (the Mongo store's `deleteThreadCascade` does both).
-   * @throws ThreadNotFoundError when there is no such thread.
+   * Deletes the thread with all of its runs, checkpoints and pending writes (agent-api §3 DELETE /threads/{id}).
+   * @throws ThreadNotFoundError when there is no such thread (a second delete).
    */
   delete(threadId: string): Promise<void>;
   /** A page of threads; `total` counts all matches ignoring limit/offset (for `X-Pagination-Total`). */

@@ -1,0 +1,17 @@
+/** Collection names of the Mongo store. */
+
+/** Real collection names per logical collection. */
+export interface CollectionNames {
+  checkpoints: string;
+  threads: string;
+  runs: string;
+  assistants: string;
+}
+
+/** Default names. Pending writes live inside `checkpoints` (see `checkpoint-docs.ts`). */
+export const COLLECTIONS: Readonly<CollectionNames> = {
+  checkpoints: "checkpoints",
+  threads: "threads",
+  runs: "runs",
+  assistants: "assistants",
+};

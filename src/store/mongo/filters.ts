@@ -1,0 +1,60 @@
+/**
+ * Query helpers shared by the thread, run and assistant collections: containment filters that treat every key
+ * and value as data, and paging validation.
+ */
+import type { Document } from "mongodb";
+import type { JsonObject, JsonValue } from "../../engine/checkpoint.js";
+import { InvalidQueryError } from "../errors.js";
+import { encodeAlways, escapeKey } from "./encoding.js";
+
+function isPlainObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * A filter matching documents whose `field` *contains* `query` (agent-api §3 thread search "metadata containment"):
+ * each key must be present; a nested object matches when it contains the nested keys; an empty object matches any
+ * object; arrays and scalars compare exactly with `$eq` (an array also matches a stored array holding it as an
+ * element). Keys are escaped (`encoding.ts`) so `$where`, `$gt` or `a.b` are literal keys; values are escaped and
+ * compared with `$eq`, so `{"$gt": 1}` is a literal value.
+ * @throws InvalidQueryError when `query` is not a plain object.
+ */
+export function containmentFilter(field: string, query: JsonObject | undefined): Document {
+  const filter: Document = {};
+  if (query === undefined) return filter;
+  if (!isPlainObject(query)) throw new InvalidQueryError(field, "must be an object");
+  const walk = (prefix: string, value: JsonValue): void => {
+    if (isPlainObject(value)) {
+      const keys = Object.keys(value);
+      if (keys.length === 0 && prefix !== field) {
+        filter[prefix] = { $type: "object" };
+        return;
+      }
+      for (const key of keys) walk(`${prefix}.${escapeKey(key)}`, value[key] as JsonValue);
+      return;
+    }
+    filter[prefix] = { $eq: encodeAlways(value) };
+  };
+  walk(field, query);
+  return filter;
+}
+
+/** Validated paging. `limit` default `defaultLimit`, `offset` default 0. */
+export function paging(
+  limit: number | undefined,
+  offset: number | undefined,
+  defaultLimit = 10,
+): { limit: number; offset: number } {
+  const l = limit ?? defaultLimit;
+  const o = offset ?? 0;
+  if (!(Number.isInteger(l) && l >= 0))
+    throw new InvalidQueryError("limit", "must be a non-negative integer");
+  if (!(Number.isInteger(o) && o >= 0))
+    throw new InvalidQueryError("offset", "must be a non-negative integer");
+  return { limit: l, offset: o };
+}
+
+/** Escapes every key of a record for storage (`encoding.ts`); a no-copy pass when nothing needs escaping. */
+export function toStored(value: JsonValue | Record<string, unknown>): unknown {
+  return encodeAlways(value);
+}

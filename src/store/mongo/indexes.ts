@@ -1,0 +1,53 @@
+/**
+ * Every index of the Mongo store, created idempotently at start-up by `ensureIndexes()` (DESIGN.md).
+ * `createIndexes` with the same name and keys is a no-op on the server, so calling it on every start is safe.
+ */
+import type { Db, IndexDescription } from "mongodb";
+import { COLLECTIONS, type CollectionNames } from "./collections.js";
+
+/** Index descriptions per logical collection. */
+export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>> = {
+  checkpoints: [
+    // Head, by id, history newest-first with `before`: equality on the prefix, range + sort on checkpoint_id.
+    // Unique: two writers can never store the same checkpoint id twice (issue 4 §5).
+    {
+      name: "thread_ns_checkpoint",
+      key: { thread_id: 1, checkpoint_ns: 1, checkpoint_id: -1 },
+      unique: true,
+    },
+    // History filtered by metadata.source (e.g. {source: "update"}), still cost ∝ limit.
+    {
+      name: "thread_ns_source_checkpoint",
+      key: { thread_id: 1, checkpoint_ns: 1, source: 1, checkpoint_id: -1 },
+    },
+  ],
+  threads: [
+    { name: "created_at", key: { created_at: -1 } },
+    { name: "updated_at", key: { updated_at: -1 } },
+    { name: "status_created_at", key: { status: 1, created_at: -1 } },
+    { name: "graph_id_created_at", key: { "metadata.graph_id": 1, created_at: -1 } },
+  ],
+  runs: [
+    { name: "thread_created_at", key: { thread_id: 1, created_at: -1, _id: -1 } },
+    // Active runs of a thread (busy check) and, for the run queue, pending runs by availability.
+    { name: "thread_status", key: { thread_id: 1, status: 1, created_at: 1 } },
+    { name: "status_available_at", key: { status: 1, available_at: 1 } },
+  ],
+  assistants: [
+    { name: "created_at", key: { created_at: -1 } },
+    { name: "graph_id_created_at", key: { graph_id: 1, created_at: -1 } },
+  ],
+};
+
+/**
+ * Creates every index (idempotent). `names` maps logical collections to real names (default `COLLECTIONS`).
+ * @throws MongoServerError when an index of the same name exists with other keys or options (a schema drift to fix
+ *   by hand, never silently dropped).
+ */
+export async function ensureIndexes(db: Db, names: CollectionNames = COLLECTIONS): Promise<void> {
+  await Promise.all(
+    (Object.keys(INDEXES) as (keyof CollectionNames)[]).map((logical) =>
+      db.collection(names[logical]).createIndexes(INDEXES[logical]),
+    ),
+  );
+}

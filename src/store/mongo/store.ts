@@ -1,0 +1,94 @@
+/**
+ * The MongoDB store: the engine's `CheckpointStore` plus the API's thread, run and assistant stores over one
+ * database. `createMongoStore` wires collections (no I/O); `connectMongoStore` connects, creates the indexes and
+ * owns the client.
+ */
+import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
+import type { CheckpointStore } from "../../engine/store.js";
+import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
+import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
+import type { CheckpointDoc } from "./checkpoint-docs.js";
+import { createMongoCheckpointStore } from "./checkpoints.js";
+import { COLLECTIONS, type CollectionNames } from "./collections.js";
+import { ensureIndexes } from "./indexes.js";
+import { createMongoRunStore, type RunDoc } from "./runs.js";
+import { createMongoThreadStore, type ThreadDoc } from "./threads.js";
+
+/** Everything the service needs from storage. */
+export interface MongoStore {
+  /** Checkpoints and pending writes (engine interface); `deleteThread` also removes the thread's runs. */
+  checkpoints: CheckpointStore;
+  threads: ThreadStore;
+  runs: RunStore;
+  assistants: AssistantStore;
+  /** The database in use. */
+  db: Db;
+  /** Creates every index; idempotent, call at start-up (`indexes.ts`). */
+  ensureIndexes(): Promise<void>;
+}
+
+/** Options of {@link createMongoStore}. */
+export interface CreateMongoStoreOptions {
+  client: MongoClient;
+  /** Database name. @default the client's default database (from the URI) */
+  dbName?: string;
+  /** Collection names. @default COLLECTIONS */
+  collections?: Partial<CollectionNames>;
+  /** Largest checkpoint document accepted, in bytes. @default 16 MiB */
+  maxDocumentBytes?: number;
+}
+
+/** Wires the stores over `client` (no I/O). Call `ensureIndexes()` before serving. */
+export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
+  const { client } = options;
+  const db = client.db(options.dbName);
+  const names: CollectionNames = { ...COLLECTIONS, ...options.collections };
+  const checkpoints = db.collection<CheckpointDoc>(names.checkpoints);
+  const threads = db.collection<ThreadDoc>(names.threads);
+  const runs = db.collection<RunDoc>(names.runs);
+  const assistants = db.collection<AssistantDoc>(names.assistants);
+  const anyRuns = db.collection(names.runs);
+  return {
+    checkpoints: createMongoCheckpointStore({
+      checkpoints,
+      runs: anyRuns,
+      ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
+    }),
+    threads: createMongoThreadStore({
+      threads,
+      runs: anyRuns,
+      checkpoints: db.collection(names.checkpoints),
+    }),
+    runs: createMongoRunStore({ client, runs, threads }),
+    assistants: createMongoAssistantStore({ assistants }),
+    db,
+    ensureIndexes: () => ensureIndexes(db, names),
+  };
+}
+
+/** A store that owns its client. */
+export interface ConnectedMongoStore extends MongoStore {
+  client: MongoClient;
+  /** Closes the client. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `uri`, creates the indexes and returns a store that owns the client. The driver reconnects by
+ * itself after the server comes back; operations issued while it is down fail after `serverSelectionTimeoutMS`
+ * (driver default 30 s) with a `MongoServerSelectionError`, and retryable writes are retried once.
+ */
+export async function connectMongoStore(
+  uri: string,
+  options: Omit<CreateMongoStoreOptions, "client"> & { clientOptions?: MongoClientOptions } = {},
+): Promise<ConnectedMongoStore> {
+  const client = await MongoClient.connect(uri, options.clientOptions);
+  try {
+    const store = createMongoStore({ ...options, client });
+    await store.ensureIndexes();
+    return { ...store, client, close: () => client.close() };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * `ThreadStore` on MongoDB: one document per thread in `threads`, `_id` = thread id.
+ * ```
+ * { _id, created_at, updated_at, state_updated_at, metadata, status, config, values: obj|null,
+ *   interrupts: {task_id: Interrupt[]}, error, run_seq: int }
+ * ```
+ * JSON fields are escaped with `encoding.ts`. `run_seq` is bumped by every run start so concurrent run creations
+ * on one thread always conflict (see `runs.ts`).
+ */
+import type { Collection, Document } from "mongodb";
+import { MongoServerError } from "mongodb";
+import type { JsonObject, JsonValue } from "../../engine/checkpoint.js";
+import { ThreadExistsError, ThreadNotFoundError } from "../errors.js";
+import type {
+  NewThread,
+  ThreadRecord,
+  ThreadSearchQuery,
+  ThreadStateUpdate,
+  ThreadStore,
+} from "../records.js";
+import { decodeJson, escapeKey } from "./encoding.js";
+import { containmentFilter, paging, toStored } from "./filters.js";
+
+/** A stored thread (see module doc). */
+export interface ThreadDoc {
+  _id: string;
+  created_at: Date;
+  updated_at: Date;
+  state_updated_at: Date;
+  metadata: unknown;
+  status: ThreadRecord["status"];
+  config: unknown;
+  values: unknown;
+  interrupts: unknown;
+  error: unknown;
+  run_seq: number;
+}
+
+const SORT_FIELDS: Record<NonNullable<ThreadSearchQuery["sortBy"]>, string> = {
+  threadId: "_id",
+  status: "status",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  stateUpdatedAt: "state_updated_at",
+};
+
+/** Converts a stored thread to its record. */
+export function fromThreadDoc(doc: ThreadDoc): ThreadRecord {
+  return {
+    threadId: doc._id,
+    createdAt: doc.created_at,
+    updatedAt: doc.updated_at,
+    stateUpdatedAt: doc.state_updated_at,
+    metadata: decodeJson(doc.metadata) as JsonObject,
+    status: doc.status,
+    config: decodeJson(doc.config) as JsonObject,
+    values: (decodeJson(doc.values ?? null) as JsonObject | null) ?? null,
+    interrupts: decodeJson(doc.interrupts ?? {}) as Record<string, JsonObject[]>,
+    error: decodeJson(doc.error ?? null),
+  };
+}
+
+/** The `$set` of a `ThreadStateUpdate`, plus `updated_at`/`state_updated_at` = `now`. */
+export function threadStateSet(update: ThreadStateUpdate, now: Date): Document {
+  const set: Document = { updated_at: now, state_updated_at: now };
+  if (update.status !== undefined) set.status = update.status;
+  if (update.values !== undefined) set.values = update.values === null ? null : toStored(update.values);
+  if (update.interrupts !== undefined) set.interrupts = toStored(update.interrupts);
+  if (update.error !== undefined) set.error = toStored(update.error as JsonValue);
+  return set;
+}
+
+/** Filter of a thread search or count. */
+function searchFilter(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Document {
+  const filter: Document = {
+    ...containmentFilter("metadata", query.metadata),
+    ...containmentFilter("values", query.values),
+  };
+  if (query.status !== undefined) filter.status = { $eq: query.status };
+  if (query.ids !== undefined) filter._id = { $in: query.ids.map(String) };
+  return filter;
+}
+
+/** Creates the thread store over `threads` (`delete` cascades to `runs` and `checkpoints`). Errors: see `ThreadStore`. */
+export function createMongoThreadStore(options: {
+  threads: Collection<ThreadDoc>;
+  /** The runs collection (documents of `runs.ts`); `delete` removes the thread's runs. */
+  runs: Collection<Document>;
+  /** The checkpoints collection; `delete` removes the thread's checkpoints and their writes. */
+  checkpoints: Collection<Document>;
+}): ThreadStore {
+  const { threads, runs, checkpoints } = options;
+
+  async function get(threadId: string): Promise<ThreadRecord> {
+    const doc = await threads.findOne({ _id: threadId });
+    if (!doc) throw new ThreadNotFoundError(threadId);
+    return fromThreadDoc(doc);
+  }
+
+  return {
+    async create(input: NewThread, opts = {}): Promise<ThreadRecord> {
+      const now = new Date();
+      const doc: ThreadDoc = {
+        _id: input.threadId,
+        created_at: now,
+        updated_at: now,
+        state_updated_at: now,
+        metadata: toStored(input.metadata ?? {}),
+        status: "idle",
+        config: toStored(input.config ?? {}),
+        values: null,
+        interrupts: {},
+        error: null,
+        run_seq: 0,
+      };
+      try {
+        await threads.insertOne(doc);
+        return fromThreadDoc(doc);
+      } catch (error) {
+        if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+        if (opts.ifExists === "do_nothing") return get(input.threadId);
+        throw new ThreadExistsError(input.threadId);
+      }
+    },
+
+    get,
+
+    async patch(threadId, patch): Promise<ThreadRecord> {
+      const set: Document = { updated_at: new Date() };
+      for (const [key, value] of Object.entries(patch.metadata ?? {})) {
+        set[`metadata.${escapeKey(key)}`] = toStored(value);
+      }
+      const doc = await threads.findOneAndUpdate(
+        { _id: threadId },
+        { $set: set },
+        { returnDocument: "after" },
+      );
+      if (!doc) throw new ThreadNotFoundError(threadId);
+      return fromThreadDoc(doc);
+    },
+
+    async updateState(threadId, update): Promise<ThreadRecord> {
+      const doc = await threads.findOneAndUpdate(
+        { _id: threadId },
+        { $set: threadStateSet(update, new Date()) },
+        { returnDocument: "after" },
+      );
+      if (!doc) throw new ThreadNotFoundError(threadId);
+      return fromThreadDoc(doc);
+    },
+
+    async delete(threadId): Promise<void> {
+      const { deletedCount } = await threads.deleteOne({ _id: threadId });
+      await Promise.all([
+        runs.deleteMany({ thread_id: threadId }),
+        checkpoints.deleteMany({ thread_id: threadId }),
+      ]);
+      if (deletedCount === 0) throw new ThreadNotFoundError(threadId);
+    },
+
+    async search(query): Promise<{ items: ThreadRecord[]; total: number }> {
+      const { limit, offset } = paging(query.limit, query.offset);
+      const filter = searchFilter(query);
+      const direction = query.sortOrder === "asc" ? 1 : -1;
+      const sortField = SORT_FIELDS[query.sortBy ?? "createdAt"] ?? "created_at";
+      const sort: Record<string, 1 | -1> = { [sortField]: direction };
+      if (sortField !== "_id") sort._id = direction;
+      const [docs, total] = await Promise.all([
+        limit === 0 ? [] : threads.find(filter, { sort, skip: offset, limit }).toArray(),
+        threads.countDocuments(filter),
+      ]);
+      return { items: docs.map(fromThreadDoc), total };
+    },
+
+    async count(query): Promise<number> {
+      return threads.countDocuments(searchFilter(query));
+    },
+  };
+}
