@@ -1,0 +1,48 @@
+/**
+ * Reserved names of the engine (engine-semantics §1.2, §1.3, §1.13, §5.4). Graph authors use `START` and `END`;
+ * the other names appear in stored checkpoints and pending writes.
+ */
+
+/** Virtual entry node; also the channel holding a run's raw input (engine-semantics §1.2, §1.9). */
+export const START = "__start__";
+/** Virtual exit node. A route to `END` writes nothing. */
+export const END = "__end__";
+
+/** Channel of pending `Send` packets, stored as `[{node, args}]` (engine-semantics §1.2). */
+export const TASKS = "__pregel_tasks";
+/** Path prefix of a task triggered by channel versions (engine-semantics §1.3). */
+export const PULL = "__pregel_pull";
+/** Path prefix of a task created by a `Send` (engine-semantics §1.3). */
+export const PUSH = "__pregel_push";
+
+/** Special write channels (engine-semantics §1.13) and the `versions_seen` key of breakpoints (§2.1). */
+export const INTERRUPT = "__interrupt__";
+export const ERROR = "__error__";
+export const RESUME = "__resume__";
+export const SCHEDULED = "__scheduled__";
+/**
+ * Marker write saved when a task finished without writing anything, so a re-run knows it completed
+ * (engine-semantics §1.14, §3.8). Never applied to a channel.
+ */
+export const NO_WRITES = "__no_writes__";
+
+/** Special `asNode` values of `updateState` (engine-semantics §5.4). */
+export const INPUT = "__input__";
+export const COPY = "__copy__";
+
+/** Prefix of the trigger channel of a node: `branch:to:<node>` (engine-semantics §1.2). */
+export const BRANCH_PREFIX = "branch:to:";
+/** Prefix of a multi-source join channel: `join:<a>+<b>:<node>` (engine-semantics §1.2). */
+export const JOIN_PREFIX = "join:";
+
+/** Channels that are written as pending writes but never applied to channel values. */
+export const NON_CHANNEL_WRITES: ReadonlySet<string> = new Set([
+  ERROR,
+  INTERRUPT,
+  RESUME,
+  SCHEDULED,
+  NO_WRITES,
+]);
+
+/** Default recursion limit: the most super-steps one run may execute (engine-semantics §1.6, JS default). */
+export const DEFAULT_RECURSION_LIMIT = 25;

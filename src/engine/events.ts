@@ -1,0 +1,144 @@
+/**
+ * Run events (agent-api.md §7): what a run emits to its sink as it goes. Payloads are already in the wire shape
+ * (snake_case JSON) so the API layer can frame them as SSE/stream messages without reaching inside the engine.
+ */
+import type { CheckpointRef, JsonValue } from "./checkpoint.js";
+import type { PreparedTask } from "./prepare.js";
+import type { StateSnapshot } from "./snapshot.js";
+import type { Interrupt } from "./types.js";
+
+/** Stream modes the engine produces. */
+export type StreamMode = "values" | "updates" | "checkpoints" | "tasks" | "debug" | "custom";
+
+/** Every stream mode the engine produces. */
+export const STREAM_MODES: readonly StreamMode[] = [
+  "values",
+  "updates",
+  "checkpoints",
+  "tasks",
+  "debug",
+  "custom",
+];
+
+/**
+ * One event.
+ * - `values`: full state after the input step and after each super-step (and once at the start of a resume);
+ *   on a dynamic interrupt an extra `{...state, __interrupt__: [...]}` (Python shape).
+ * - `updates`: `{<node>: <update or null>}` per finished task (hidden `__start__` excluded); on an interrupt
+ *   `{__interrupt__: [...]}` (`[]` for a static breakpoint, as the JS server).
+ * - `checkpoints`: the checkpoint payload (see `checkpointPayload`) for every checkpoint the run writes.
+ * - `tasks`: task start `{id, name, input, triggers, interrupts}` and result `{id, name, result, error, interrupts}`.
+ * - `debug`: `{step, type: "checkpoint"|"task"|"task_result", timestamp, payload}` wrapping the two above.
+ * - `custom`: whatever nodes pass to `ctx.writer`.
+ */
+export interface RunEvent {
+  mode: StreamMode;
+  data: JsonValue;
+}
+
+/** Receives events synchronously, in order. It must not throw. */
+export type EventSink = (event: RunEvent) => void;
+
+/** Wire shape of a checkpoint ref. */
+export function checkpointRefJson(ref: CheckpointRef | null): JsonValue {
+  return ref
+    ? {
+        thread_id: ref.threadId,
+        checkpoint_ns: ref.checkpointNs,
+        checkpoint_id: ref.checkpointId,
+        checkpoint_map: null,
+      }
+    : null;
+}
+
+function configJson(ref: CheckpointRef | null): JsonValue {
+  return ref
+    ? {
+        configurable: {
+          thread_id: ref.threadId,
+          checkpoint_ns: ref.checkpointNs,
+          checkpoint_id: ref.checkpointId,
+        },
+      }
+    : null;
+}
+
+/** Wire shape of interrupts: `{id, value, ns, when, resumable}`. */
+export function interruptsJson(interrupts: readonly Interrupt[]): JsonValue {
+  return interrupts.map((i) => ({
+    id: i.id,
+    value: i.value,
+    ns: i.ns,
+    when: i.when,
+    resumable: i.resumable,
+  }));
+}
+
+/**
+ * The `checkpoints` payload (agent-api §7): `{config, parent_config, values, metadata, next,
+ * tasks: [{id, name, path, error, interrupts, checkpoint, result}], checkpoint, parent_checkpoint}`.
+ */
+export function checkpointPayload(snapshot: StateSnapshot): JsonValue {
+  return {
+    config: configJson(snapshot.checkpoint),
+    parent_config: configJson(snapshot.parentCheckpoint),
+    values: snapshot.values,
+    metadata: snapshot.metadata,
+    next: snapshot.next,
+    tasks: snapshot.tasks.map((t) => ({
+      id: t.id,
+      name: t.name,
+      path: t.path,
+      error: t.error,
+      interrupts: interruptsJson(t.interrupts),
+      checkpoint: null,
+      result: t.result,
+    })),
+    checkpoint: checkpointRefJson(snapshot.checkpoint),
+    parent_checkpoint: checkpointRefJson(snapshot.parentCheckpoint),
+  };
+}
+
+/** The `tasks` start payload: `{id, name, input, triggers, interrupts: []}`. */
+export function taskPayload(task: PreparedTask): JsonValue {
+  return { id: task.id, name: task.name, input: task.input, triggers: [...task.triggers], interrupts: [] };
+}
+
+/** The `tasks` result payload: `{id, name, result, error, interrupts}`. */
+export function taskResultPayload(
+  task: PreparedTask,
+  result: Record<string, JsonValue> | null,
+  error: string | null,
+  interrupts: readonly Interrupt[],
+): JsonValue {
+  return { id: task.id, name: task.name, result, error, interrupts: interruptsJson(interrupts) };
+}
+
+/** Emits to a sink, only for the requested modes. */
+export interface Emitter {
+  wants(mode: StreamMode): boolean;
+  emit(mode: StreamMode, data: JsonValue): void;
+  /** Emits `payload` as `mode` (`checkpoints`/`tasks`) and wrapped as `debug` `{step, type, timestamp, payload}`. */
+  emitWithDebug(mode: "checkpoints" | "tasks", step: number, type: string, payload: () => JsonValue): void;
+}
+
+/** An emitter over `sink` for `modes` (@default every mode); a no-op without a sink. */
+export function createEmitter(
+  sink: EventSink | undefined,
+  modes: readonly StreamMode[] = STREAM_MODES,
+): Emitter {
+  const wanted = new Set(sink ? modes : []);
+  return {
+    wants: (mode) => wanted.has(mode),
+    emit: (mode, data) => {
+      if (sink && wanted.has(mode)) sink({ mode, data });
+    },
+    emitWithDebug(mode, step, type, payload) {
+      if (!sink || (!wanted.has(mode) && !wanted.has("debug"))) return;
+      const data = payload();
+      if (wanted.has(mode)) sink({ mode, data });
+      if (wanted.has("debug"))
+        sink({ mode: "debug", data: { step, type, timestamp: new Date().toISOString(), payload: data } });
+    },
+  };
+}

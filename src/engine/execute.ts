@@ -1,0 +1,128 @@
+/**
+ * Runs one prepared task: calls the node with its context, turns the result into pending writes and classifies
+ * the outcome (done / interrupted / failed). No store I/O here.
+ */
+import { type JsonValue, type PendingWrite, SPECIAL_WRITE_IDX } from "./checkpoint.js";
+import { ERROR, INTERRUPT, NO_WRITES, RESUME, START } from "./constants.js";
+import { GraphAbortedError } from "./errors.js";
+import type { CompiledGraph } from "./graph-types.js";
+import { taskPathString } from "./ids.js";
+import {
+  GraphInterrupt,
+  interruptCall,
+  type ResumeSource,
+  type TaskResumeState,
+  withNodeContext,
+} from "./interrupt.js";
+import type { PreparedTask } from "./prepare.js";
+import type { NodeContext, RunConfig } from "./types.js";
+import { collectWrites, normalizeOutput } from "./writers.js";
+
+/** What a task execution produced; `writes` are ready for `CheckpointStore.putWrites`. */
+export type TaskOutcome =
+  | { kind: "done"; writes: PendingWrite[]; update: Record<string, JsonValue> | null }
+  | { kind: "interrupt"; writes: PendingWrite[]; interrupt: { id: string; value: JsonValue } }
+  | { kind: "error"; writes: PendingWrite[]; error: Error };
+
+/**
+ * Inputs of `executeTask`.
+ * - `state`: the state at the start of the step (routers read it plus the node's own update).
+ * - `savedResume`: the task's stored `__resume__` list; `resume`: the run's resume value (first step only).
+ */
+export interface ExecuteOptions {
+  graph: CompiledGraph;
+  threadId: string;
+  step: number;
+  state: Record<string, JsonValue>;
+  config: RunConfig;
+  signal: AbortSignal;
+  interruptId: string;
+  savedResume: readonly JsonValue[];
+  resume?: ResumeSource;
+  onCustom?: (chunk: JsonValue) => void;
+}
+
+/** Pending writes of a task: special channels get their fixed idx, the others their position (§1.13). */
+export function toPendingWrites(
+  task: PreparedTask,
+  writes: ReadonlyArray<readonly [string, JsonValue]>,
+): PendingWrite[] {
+  const taskPath = taskPathString(task.path);
+  let position = 0;
+  return writes.map(([channel, value]) => ({
+    taskId: task.id,
+    taskPath,
+    idx: SPECIAL_WRITE_IDX[channel] ?? position++,
+    channel,
+    value,
+  }));
+}
+
+/** The `__error__` write value of an error: `{error: <class name>, message}`. */
+export function errorValue(error: Error): JsonValue {
+  return { error: error.name || "Error", message: error.message };
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(typeof e === "string" ? e : JSON.stringify(e));
+}
+
+/**
+ * Executes `task` and never throws: node errors, invalid updates and router errors become an `error` outcome
+ * (with an `__error__` write), `interrupt()` an `interrupt` outcome (with `__interrupt__` and `__resume__`
+ * writes), success a `done` outcome whose writes are the node's channel writes (or a `__no_writes__` marker).
+ */
+export async function executeTask(task: PreparedTask, options: ExecuteOptions): Promise<TaskOutcome> {
+  const { graph } = options;
+  const node = graph.nodes.get(task.name);
+  const resumeState: TaskResumeState = {
+    interruptId: options.interruptId,
+    used: [...options.savedResume],
+    counter: 0,
+    mapConsumed: false,
+  };
+  const resumeWrite = (): Array<[string, JsonValue]> =>
+    resumeState.used.length > 0 ? [[RESUME, [...resumeState.used]]] : [];
+  const interrupted = (signal: GraphInterrupt): TaskOutcome => ({
+    kind: "interrupt",
+    interrupt: signal.interrupt,
+    writes: toPendingWrites(task, [[INTERRUPT, [signal.interrupt]], ...resumeWrite()]),
+  });
+  try {
+    if (!node) throw new Error(`Node ${task.name} does not exist`);
+    let result: unknown = task.input;
+    if (node.fn) {
+      const ctx: NodeContext = {
+        signal: options.signal,
+        config: options.config,
+        threadId: options.threadId,
+        node: task.name,
+        taskId: task.id,
+        step: options.step,
+        writer: (chunk) => options.onCustom?.(chunk),
+        interrupt: <R>(value: JsonValue) => interruptCall(resumeState, options.resume, value) as R,
+      };
+      const fn = node.fn;
+      const input = structuredClone(task.input) as Record<string, JsonValue>;
+      result = await withNodeContext(ctx, () => fn(input, ctx));
+    }
+    if (resumeState.raised) return interrupted(resumeState.raised);
+    const output = normalizeOutput(graph, task.name, result);
+    const writes = await collectWrites(graph, node, output, options.state, options.config);
+    const update =
+      task.name === START ? null : output.update.length ? Object.fromEntries(output.update) : null;
+    return {
+      kind: "done",
+      update,
+      writes: toPendingWrites(task, [
+        ...(writes.length ? writes : [[NO_WRITES, null] as [string, JsonValue]]),
+        ...resumeWrite(),
+      ]),
+    };
+  } catch (e) {
+    if (resumeState.raised) return interrupted(resumeState.raised);
+    if (e instanceof GraphInterrupt) return interrupted(e);
+    const error = options.signal.aborted ? new GraphAbortedError() : asError(e);
+    return { kind: "error", error, writes: toPendingWrites(task, [[ERROR, errorValue(error)]]) };
+  }
+}

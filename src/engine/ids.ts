@@ -1,0 +1,81 @@
+/**
+ * Identifiers (engine-semantics §1.15, §3.3, §8): time-ordered checkpoint ids, deterministic task ids and
+ * interrupt ids.
+ */
+import { randomBytes } from "node:crypto";
+import { xxhash128 } from "hash-wasm";
+import { v5 as uuidv5 } from "uuid";
+import { PULL } from "./constants.js";
+
+/** A task path: `["__pregel_pull", node]` or `["__pregel_push", index]` (engine-semantics §1.3). */
+export type TaskPath = readonly [string, string | number];
+
+/** 100 ns ticks between the Gregorian epoch (1582-10-15) and the Unix epoch. */
+const GREGORIAN_OFFSET_TICKS = 122_192_928_000_000_000n;
+const V6 = /^([0-9a-f]{8})-([0-9a-f]{4})-6([0-9a-f]{3})-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let lastTicks = 0n;
+
+/** The 60-bit timestamp (100 ns ticks) of a UUID v6 id, or `undefined` when `id` is not a v6 UUID. */
+export function checkpointIdTicks(id: string): bigint | undefined {
+  const m = V6.exec(id);
+  return m ? BigInt(`0x${m[1]}${m[2]}${m[3]}`) : undefined;
+}
+
+/**
+ * A new checkpoint id (engine-semantics §8): a UUID v6 whose clock sequence carries `step` (low 14 bits, so
+ * step −1 gives `bfff`) and whose timestamp is the current time in 100 ns ticks, bumped past
+ * - the last id this process generated (monotonic within the process), and
+ * - every id in `after` (the parent and the thread's head), so the new id sorts after them as a string even
+ *   when the clock went back or another process wrote them.
+ * Never parse the step back out of an id.
+ */
+export function newCheckpointId(step: number, after: ReadonlyArray<string | null | undefined> = []): string {
+  const nowMs = BigInt(Date.now());
+  let ticks = nowMs * 10_000n + GREGORIAN_OFFSET_TICKS;
+  if (ticks <= lastTicks) ticks = lastTicks + 1n;
+  for (const id of after) {
+    const t = id ? checkpointIdTicks(id) : undefined;
+    if (t !== undefined && ticks <= t) ticks = t + 1n;
+  }
+  lastTicks = ticks;
+  const hex = ticks.toString(16).padStart(15, "0");
+  const clockSeq = ((step & 0x3fff) | 0x8000).toString(16);
+  const node = randomBytes(6).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-6${hex.slice(12, 15)}-${clockSeq}-${node}`;
+}
+
+/**
+ * Deterministic task id (engine-semantics §1.15): uuid5 of `JSON.stringify([ns, step, name, ...path])` in the
+ * namespace of the checkpoint id (as LangGraph.js). Same checkpoint → same ids; a new checkpoint → new ids.
+ * `checkpointId` must be a UUID.
+ */
+export function taskId(
+  checkpointId: string,
+  checkpointNs: string,
+  step: number,
+  name: string,
+  path: TaskPath,
+): string {
+  return uuidv5(JSON.stringify([checkpointNs, String(step), name, ...path]), checkpointId);
+}
+
+/**
+ * Interrupt id (engine-semantics §3.3): 32-hex xxh3-128 of the task namespace `"<node>:<task_id>"`.
+ */
+export function interruptId(node: string, id: string): Promise<string> {
+  return xxhash128(`${node}:${id}`);
+}
+
+/**
+ * A task path as the string stored in `PendingWrite.taskPath`: parts joined by `~`, numbers zero-padded to 10
+ * digits (as Python), so string order is path order. `""` is the null task.
+ */
+export function taskPathString(path: TaskPath | readonly []): string {
+  return path.map((p) => (typeof p === "number" ? p.toString().padStart(10, "0") : p)).join("~");
+}
+
+/** Path of the PULL task of `node`. */
+export function pullPath(node: string): TaskPath {
+  return [PULL, node];
+}

@@ -1,0 +1,55 @@
+/**
+ * The runner's store writes: saving a checkpoint (and emitting its events). Internal.
+ */
+import type { Checkpoint, CheckpointSource, CheckpointTuple, PendingWrite } from "./checkpoint.js";
+import { checkpointPayload } from "./events.js";
+import { newCheckpointId } from "./ids.js";
+import { checkpointMetadata } from "./metadata.js";
+import type { RunContext } from "./run-types.js";
+
+/** What `saveCheckpoint` needs from a run (or an update). */
+export type SaveContext = Pick<
+  RunContext,
+  "graph" | "store" | "threadId" | "checkpointNs" | "metadata" | "emitter" | "floorIds"
+>;
+
+import { buildSnapshot } from "./snapshot.js";
+
+/**
+ * Saves `checkpoint` (its `id`/`ts` are replaced by a new time-ordered id sorting after the parent and the
+ * thread's known ids, §8) with metadata `{...run metadata, source, step, parents: {}}` and parent link
+ * `parentId` (§1.12). `parentWrites` are stored against the parent in the same call. Emits `checkpoints`/`debug`.
+ */
+export async function saveCheckpoint(
+  ctx: SaveContext,
+  checkpoint: Checkpoint,
+  source: CheckpointSource,
+  step: number,
+  parentId: string | null,
+  parentWrites?: PendingWrite[],
+): Promise<CheckpointTuple> {
+  const id = newCheckpointId(step, [parentId, ...ctx.floorIds]);
+  ctx.floorIds.push(id);
+  const cp: Checkpoint = { ...checkpoint, id, ts: new Date().toISOString() };
+  const metadata = checkpointMetadata(source, step, ctx.metadata);
+  await ctx.store.put({
+    threadId: ctx.threadId,
+    checkpointNs: ctx.checkpointNs,
+    checkpoint: cp,
+    metadata,
+    parentCheckpointId: parentId,
+    ...(parentWrites && parentWrites.length > 0 ? { parentWrites } : {}),
+  });
+  const tuple: CheckpointTuple = {
+    threadId: ctx.threadId,
+    checkpointNs: ctx.checkpointNs,
+    checkpoint: cp,
+    metadata,
+    parentCheckpointId: parentId,
+    pendingWrites: [],
+  };
+  ctx.emitter.emitWithDebug("checkpoints", step, "checkpoint", () =>
+    checkpointPayload(buildSnapshot(ctx.graph, tuple, { applyPendingWrites: false })),
+  );
+  return tuple;
+}

@@ -1,0 +1,187 @@
+/**
+ * The super-step loop (engine-semantics §1.4–§1.6, §1.13, §1.14, §2.1, §2.2, §3.2): prepare → breakpoint check →
+ * execute (saving writes as each task finishes) → apply → save one `loop` checkpoint → breakpoint check.
+ */
+
+import { applyWrites } from "./apply.js";
+import { shouldInterrupt } from "./breakpoints.js";
+import type { CheckpointTuple, JsonValue, PendingWrite } from "./checkpoint.js";
+import { GraphAbortedError, GraphRecursionError } from "./errors.js";
+import { interruptsJson, taskPayload, taskResultPayload } from "./events.js";
+import { executeTask, type TaskOutcome } from "./execute.js";
+import { interruptId } from "./ids.js";
+import { type ResumeSource, toInterrupt } from "./interrupt.js";
+import { isDone, taskResume, writesByTask } from "./pending.js";
+import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
+import { saveCheckpoint } from "./run-io.js";
+import type { LoopStart, RunContext, RunResult } from "./run-types.js";
+import type { Interrupt } from "./types.js";
+
+function result(
+  ctx: RunContext,
+  tuple: CheckpointTuple,
+  working: CheckpointTuple["checkpoint"],
+  extra: Partial<RunResult> & Pick<RunResult, "status">,
+): RunResult {
+  return {
+    values: stateValues(working, ctx.graph),
+    interrupts: [],
+    next: [],
+    checkpoint: { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
+    ...extra,
+  };
+}
+
+interface StepOutcome {
+  outcomes: Map<string, TaskOutcome>;
+  deferred: PendingWrite[] | undefined;
+}
+
+async function executeStep(
+  ctx: RunContext,
+  tuple: CheckpointTuple,
+  tasks: readonly PreparedTask[],
+  pending: ReadonlyMap<string, PendingWrite[]>,
+  resume: ResumeSource | undefined,
+  state: Record<string, JsonValue>,
+): Promise<StepOutcome> {
+  const step = tuple.metadata.step + 1;
+  const ref = { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id };
+  const outcomes = new Map<string, TaskOutcome>();
+  const saves: Promise<void>[] = [];
+  let remaining = tasks.length;
+  let deferred: PendingWrite[] | undefined;
+  await Promise.all(
+    tasks.map(async (task) => {
+      ctx.emitter.emitWithDebug("tasks", step, "task", () => taskPayload(task));
+      const outcome = await executeTask(task, {
+        graph: ctx.graph,
+        threadId: ctx.threadId,
+        step,
+        state,
+        config: ctx.config,
+        signal: ctx.signal,
+        interruptId: await interruptId(task.name, task.id),
+        savedResume: taskResume(pending.get(task.id)),
+        ...(resume ? { resume } : {}),
+        onCustom: (chunk) => ctx.emitter.emit("custom", chunk),
+      });
+      outcomes.set(task.id, outcome);
+      remaining -= 1;
+      const allDone = [...outcomes.values()].every((o) => o.kind === "done");
+      if (remaining === 0 && allDone && !ctx.signal.aborted) deferred = outcome.writes;
+      else saves.push(ctx.store.putWrites(ref, outcome.writes));
+      ctx.emitter.emitWithDebug("tasks", step, "task_result", () =>
+        taskResultPayload(
+          task,
+          outcome.kind === "done" ? (outcome.update ?? {}) : null,
+          outcome.kind === "error" ? `${outcome.error.name}: ${outcome.error.message}` : null,
+          outcome.kind === "interrupt"
+            ? [toInterrupt(outcome.interrupt, task.name, task.id) as Interrupt]
+            : [],
+        ),
+      );
+    }),
+  );
+  await Promise.all(saves);
+  return { outcomes, deferred };
+}
+
+/**
+ * Runs super-steps from `start` until no task is left, a breakpoint or interrupt pauses the run, a task fails,
+ * the recursion limit is hit or the signal aborts. Store failures propagate (throw); everything else is reported
+ * in the result.
+ */
+export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunResult> {
+  let { tuple, working } = start;
+  let resume = start.resume;
+  let pending = writesByTask(tuple.pendingWrites);
+  let stepsRun = 0;
+  const { graph, emitter } = ctx;
+  for (;;) {
+    const step = tuple.metadata.step + 1;
+    const tasks = prepareTasks(working, graph, { step, checkpointNs: ctx.checkpointNs });
+    const names = tasks.map((t) => t.name);
+    const notDone = tasks.filter((t) => !isDone(pending.get(t.id)));
+    if (tasks.length === 0) return result(ctx, tuple, working, { status: "success" });
+    if (ctx.signal.aborted) {
+      return result(ctx, tuple, working, {
+        status: "error",
+        error: new GraphAbortedError(),
+        next: notDone.map((t) => t.name),
+      });
+    }
+    if (shouldInterrupt(working, graph, ctx.interruptBefore, names)) {
+      emitter.emit("updates", { __interrupt__: [] });
+      return result(ctx, tuple, working, { status: "interrupted", next: notDone.map((t) => t.name) });
+    }
+    if (stepsRun >= ctx.recursionLimit) {
+      return result(ctx, tuple, working, {
+        status: "error",
+        error: new GraphRecursionError(ctx.recursionLimit),
+        next: notDone.map((t) => t.name),
+      });
+    }
+    stepsRun += 1;
+    const state = stateValues(working, graph);
+    const { outcomes, deferred } = await executeStep(ctx, tuple, notDone, pending, resume, state);
+    const failed = notDone.map((t) => outcomes.get(t.id)).find((o) => o?.kind === "error");
+    const stillPending = notDone.filter((t) => outcomes.get(t.id)?.kind !== "done").map((t) => t.name);
+    if (failed?.kind === "error") {
+      return result(ctx, tuple, working, { status: "error", error: failed.error, next: stillPending });
+    }
+    const interrupts = notDone.flatMap((t) => {
+      const o = outcomes.get(t.id);
+      return o?.kind === "interrupt" ? [toInterrupt(o.interrupt, t.name, t.id) as Interrupt] : [];
+    });
+    if (interrupts.length > 0) {
+      emitter.emit("updates", { __interrupt__: interruptsJson(interrupts) });
+      emitter.emit("values", { ...state, __interrupt__: interruptsJson(interrupts) });
+      return result(ctx, tuple, working, { status: "interrupted", interrupts, next: stillPending });
+    }
+    if (ctx.signal.aborted) {
+      if (deferred)
+        await ctx.store.putWrites(
+          { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
+          deferred,
+        );
+      return result(ctx, tuple, working, { status: "error", error: new GraphAbortedError(), next: [] });
+    }
+    const taskWrites = tasks.map((t) => {
+      const o = outcomes.get(t.id);
+      const writes = o ? o.writes : (pending.get(t.id) ?? []);
+      return {
+        name: t.name,
+        path: t.path,
+        triggers: t.triggers,
+        writes: writes.map((w) => [w.channel, w.value] as const),
+      };
+    });
+    let next: CheckpointTuple["checkpoint"];
+    try {
+      next = applyWrites(working, graph, taskWrites).checkpoint;
+    } catch (e) {
+      if (deferred)
+        await ctx.store.putWrites(
+          { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
+          deferred,
+        );
+      return result(ctx, tuple, working, { status: "error", error: e as Error, next: names });
+    }
+    tuple = await saveCheckpoint(ctx, next, "loop", step, tuple.checkpoint.id, deferred);
+    working = tuple.checkpoint;
+    pending = new Map();
+    resume = undefined;
+    for (const t of notDone) {
+      const o = outcomes.get(t.id);
+      if (o?.kind === "done" && !graph.nodes.get(t.name)?.hidden)
+        emitter.emit("updates", { [t.name]: o.update });
+    }
+    emitter.emit("values", stateValues(working, graph));
+    if (shouldInterrupt(working, graph, ctx.interruptAfter, names)) {
+      emitter.emit("updates", { __interrupt__: [] });
+      const after = prepareTasks(working, graph, { step: step + 1, checkpointNs: ctx.checkpointNs });
+      return result(ctx, tuple, working, { status: "interrupted", next: after.map((t) => t.name) });
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Options and result of `runGraph`, and the per-run context shared by the runner's parts.
+ */
+import type { CheckpointRef, CheckpointTuple, JsonValue } from "./checkpoint.js";
+import type { Command } from "./command.js";
+import type { Emitter, EventSink, StreamMode } from "./events.js";
+import type { CompiledGraph } from "./graph-types.js";
+import type { CheckpointStore } from "./store.js";
+import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
+
+/**
+ * Options of `runGraph`.
+ * - `input`: new input (an object); `null`/absent continues from the head or from `checkpointId` (§2.5, §7.1).
+ * - `command`: resume/update/goto a paused thread (§3.6–§3.9); takes precedence over `input`.
+ * - `checkpointId`: start from this checkpoint instead of the head (replay/fork, §7). Unknown → `CheckpointNotFoundError`.
+ * - `interruptBefore` / `interruptAfter`: per-run breakpoints; a non-empty list replaces the compiled one (§2.3).
+ * - `config`: handed to nodes as `ctx.config`; its primitive `configurable`/`metadata` values go into checkpoint metadata.
+ * - `metadata`: run metadata for every checkpoint written (`run_id`, `graph_id`, `assistant_id`…, §1.11).
+ * - `signal`: aborts the run; the step in progress is not checkpointed (status `error`, `GraphAbortedError`).
+ * - `onEvent` / `streamMode`: event sink and the modes to produce. @default every mode when `onEvent` is set.
+ * - `recursionLimit`: most super-steps this run may execute. @default config.recursionLimit ?? 25 (§1.6)
+ */
+export interface RunOptions {
+  threadId: string;
+  input?: JsonValue;
+  command?: Command;
+  checkpointId?: string;
+  interruptBefore?: BreakpointList;
+  interruptAfter?: BreakpointList;
+  config?: RunConfig;
+  metadata?: Record<string, JsonValue>;
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  streamMode?: readonly StreamMode[];
+  recursionLimit?: number;
+}
+
+/** How a run ended: finished, paused at a breakpoint/interrupt, or failed (node error, recursion limit, abort). */
+export type RunStatus = "success" | "interrupted" | "error";
+
+/**
+ * Result of `runGraph`.
+ * - `values`: the state at the last checkpoint (plus pending Command updates).
+ * - `interrupts`: the dynamic interrupts that paused the run (`[]` for a static breakpoint).
+ * - `next`: nodes still to run; non-empty ⇒ the thread is interrupted (or failed mid-step).
+ * - `checkpoint`: the head after the run (`null` when the thread has none).
+ * - `error`: on `status: "error"`, the node's error, `GraphRecursionError`, `InvalidUpdateError` or `GraphAbortedError`.
+ */
+export interface RunResult {
+  status: RunStatus;
+  values: Record<string, JsonValue>;
+  interrupts: Interrupt[];
+  next: string[];
+  checkpoint: CheckpointRef | null;
+  error?: Error;
+}
+
+/** Shared state of one run. Internal. */
+export interface RunContext {
+  readonly graph: CompiledGraph;
+  readonly store: CheckpointStore;
+  readonly threadId: string;
+  readonly checkpointNs: string;
+  readonly config: RunConfig;
+  readonly metadata: Record<string, JsonValue>;
+  readonly signal: AbortSignal;
+  readonly emitter: Emitter;
+  readonly interruptBefore: BreakpointList;
+  readonly interruptAfter: BreakpointList;
+  readonly recursionLimit: number;
+  /** Ids a new checkpoint id must sort after (thread head at start, last written). */
+  readonly floorIds: string[];
+}
+
+/** Where the loop starts: the stored tuple (with the pending writes it may use) and its working checkpoint. */
+export interface LoopStart {
+  tuple: CheckpointTuple;
+  working: CheckpointTuple["checkpoint"];
+  resume?: import("./interrupt.js").ResumeSource;
+}

@@ -1,0 +1,82 @@
+/**
+ * `runGraph`: the thin I/O runner over a `CheckpointStore`.
+ */
+import { effectiveBreakpoints } from "./breakpoints.js";
+import { DEFAULT_RECURSION_LIMIT } from "./constants.js";
+import { CheckpointNotFoundError } from "./errors.js";
+import { createEmitter } from "./events.js";
+import type { CompiledGraph } from "./graph-types.js";
+import { runMetadata } from "./metadata.js";
+import { applyNullWrites } from "./pending.js";
+import { stateValues } from "./prepare.js";
+import { runLoop } from "./run-loop.js";
+import { startContinue, startWithCommand, startWithInput } from "./run-start.js";
+import type { LoopStart, RunContext, RunOptions, RunResult } from "./run-types.js";
+import type { CheckpointStore } from "./store.js";
+
+/**
+ * Runs `graph` on thread `options.threadId` (engine-semantics §1–§3, §7) and resolves when the run ends:
+ * - `input` (object): new input; writes an `input` checkpoint (step −1 on a fresh thread, else head step + 1,
+ *   parent = head or `checkpointId`), then one `loop` checkpoint per super-step.
+ * - `command`: resume / update / goto a paused thread (§3); null-task writes are saved on the base checkpoint.
+ * - neither: continue from the head (resume after a breakpoint, re-run failed tasks), or replay from
+ *   `checkpointId` (a `fork` checkpoint is written when it is not the head, §7.1). Nothing pending → no
+ *   checkpoint, `status: "success"` with the current values (§2.7).
+ *
+ * Returns `{status, values, interrupts, next, checkpoint, error?}`; node errors, `GraphRecursionError`,
+ * `InvalidUpdateError` from a node and aborts are reported with `status: "error"` (the failed task gets an
+ * `__error__` write, siblings keep theirs, §1.14).
+ * Throws (before anything is written) `CheckpointNotFoundError` for an unknown `checkpointId`,
+ * `MultipleInterruptsError` for a plain resume with several pending interrupts, `InvalidUpdateError` for a
+ * non-object input or a Command naming unknown keys/nodes; store errors propagate.
+ * Emits events to `options.onEvent` as it goes (see `RunEvent`).
+ */
+export async function runGraph(
+  graph: CompiledGraph,
+  store: CheckpointStore,
+  options: RunOptions,
+): Promise<RunResult> {
+  const { threadId } = options;
+  const checkpointNs = "";
+  const head = await store.getTuple({ threadId, checkpointNs });
+  let base = head;
+  if (options.checkpointId !== undefined && options.checkpointId !== head?.checkpoint.id) {
+    base = await store.getTuple({ threadId, checkpointNs, checkpointId: options.checkpointId });
+    if (!base) throw new CheckpointNotFoundError(threadId, options.checkpointId);
+  }
+  const isHead = base !== undefined && base.checkpoint.id === head?.checkpoint.id;
+  const config = options.config ?? {};
+  const ctx: RunContext = {
+    graph,
+    store,
+    threadId,
+    checkpointNs,
+    config,
+    metadata: runMetadata(config, options.metadata),
+    signal: options.signal ?? new AbortController().signal,
+    emitter: createEmitter(options.onEvent, options.streamMode),
+    interruptBefore: effectiveBreakpoints(graph.interruptBefore, options.interruptBefore),
+    interruptAfter: effectiveBreakpoints(graph.interruptAfter, options.interruptAfter),
+    recursionLimit: options.recursionLimit ?? config.recursionLimit ?? DEFAULT_RECURSION_LIMIT,
+    floorIds: head ? [head.checkpoint.id] : [],
+  };
+  let start: LoopStart | undefined;
+  if (options.command) start = await startWithCommand(ctx, base, options.command);
+  else if (options.input !== undefined && options.input !== null)
+    start = await startWithInput(ctx, base, options.input);
+  else start = await startContinue(ctx, base, isHead);
+  if (!start) {
+    const values = base
+      ? stateValues(applyNullWrites(base.checkpoint, graph, base.pendingWrites), graph)
+      : {};
+    ctx.emitter.emit("values", values);
+    return {
+      status: "success",
+      values,
+      interrupts: [],
+      next: [],
+      checkpoint: base ? { threadId, checkpointNs, checkpointId: base.checkpoint.id } : null,
+    };
+  }
+  return runLoop(ctx, start);
+}

@@ -1,0 +1,117 @@
+/**
+ * State snapshots (engine-semantics §4): the domain shape of `ThreadState`. camelCase; the API layer converts to
+ * the snake_case wire shape.
+ */
+
+import { applyWrites } from "./apply.js";
+import type { CheckpointMetadata, CheckpointRef, CheckpointTuple, JsonValue } from "./checkpoint.js";
+import type { CompiledGraph } from "./graph-types.js";
+import { toInterrupt } from "./interrupt.js";
+import { applyNullWrites, isDone, taskError, taskInterrupts, taskResult, writesByTask } from "./pending.js";
+import { prepareTasks, stateValues } from "./prepare.js";
+import type { Interrupt } from "./types.js";
+
+/**
+ * A task of a snapshot (`ThreadTask`, §4.1): `error` is `"<Name>: <message>"` or `null`; `result` the task's
+ * writes to state keys once it finished, else `null`; `checkpoint` is always `null` (no subgraphs yet).
+ */
+export interface SnapshotTask {
+  id: string;
+  name: string;
+  path: Array<string | number>;
+  error: string | null;
+  interrupts: Interrupt[];
+  result: Record<string, JsonValue> | null;
+  checkpoint: null;
+}
+
+/**
+ * A thread's state at one checkpoint (`ThreadState`, §4.1).
+ * - `values`: state keys with a value; `next`: names of tasks still to run (repeated per `Send`).
+ * - `checkpoint` / `parentCheckpoint`: refs, `null` when absent; `createdAt`: the checkpoint's `ts`.
+ * - `interrupts`: every task's interrupts, flattened.
+ */
+export interface StateSnapshot {
+  values: Record<string, JsonValue>;
+  next: string[];
+  tasks: SnapshotTask[];
+  checkpoint: CheckpointRef | null;
+  parentCheckpoint: CheckpointRef | null;
+  metadata: CheckpointMetadata | null;
+  createdAt: string | null;
+  interrupts: Interrupt[];
+}
+
+/** The snapshot of an empty or unknown thread (§4.2). */
+export function emptySnapshot(): StateSnapshot {
+  return {
+    values: {},
+    next: [],
+    tasks: [],
+    checkpoint: null,
+    parentCheckpoint: null,
+    metadata: null,
+    createdAt: null,
+    interrupts: [],
+  };
+}
+
+/**
+ * Builds the snapshot of `tuple` (§4.3). Null-task writes are always applied. With `applyPendingWrites` (the head
+ * read without an explicit id) the writes of tasks that finished are applied to `values` and those tasks leave
+ * `next`; otherwise `values` are the stored ones and `next` lists every prepared task.
+ */
+export function buildSnapshot(
+  graph: CompiledGraph,
+  tuple: CheckpointTuple,
+  options: { applyPendingWrites: boolean },
+): StateSnapshot {
+  const checkpoint = applyNullWrites(tuple.checkpoint, graph, tuple.pendingWrites);
+  const tasks = prepareTasks(checkpoint, graph, {
+    step: tuple.metadata.step + 1,
+    checkpointNs: tuple.checkpointNs,
+  });
+  const byTask = writesByTask(tuple.pendingWrites);
+  const done = tasks.filter((t) => isDone(byTask.get(t.id)));
+  let values = stateValues(checkpoint, graph);
+  if (options.applyPendingWrites && done.length > 0) {
+    try {
+      const tw = done.map((t) => ({
+        name: t.name,
+        path: t.path,
+        triggers: t.triggers,
+        writes: (byTask.get(t.id) ?? []).map((w) => [w.channel, w.value] as const),
+      }));
+      values = stateValues(applyWrites(checkpoint, graph, tw).checkpoint, graph);
+    } catch {
+      // Writes that cannot be applied together (the step will fail when resumed): show the stored values.
+    }
+  }
+  const snapshotTasks: SnapshotTask[] = tasks.map((t) => {
+    const writes = byTask.get(t.id);
+    return {
+      id: t.id,
+      name: t.name,
+      path: [...t.path],
+      error: taskError(writes),
+      interrupts: taskInterrupts(writes).flatMap((i) => toInterrupt(i, t.name, t.id) ?? []),
+      result: isDone(writes) ? taskResult(graph, writes) : null,
+      checkpoint: null,
+    };
+  });
+  const ref = (checkpointId: string): CheckpointRef => ({
+    threadId: tuple.threadId,
+    checkpointNs: tuple.checkpointNs,
+    checkpointId,
+  });
+  return {
+    values,
+    next: (options.applyPendingWrites ? tasks.filter((t) => !done.includes(t)) : tasks).map((t) => t.name),
+    tasks: snapshotTasks,
+    checkpoint: ref(tuple.checkpoint.id),
+    parentCheckpoint: tuple.parentCheckpointId ? ref(tuple.parentCheckpointId) : null,
+    metadata: tuple.metadata,
+    createdAt: tuple.checkpoint.ts,
+    interrupts: snapshotTasks.flatMap((t) => t.interrupts),
+  };
+}

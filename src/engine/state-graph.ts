@@ -1,0 +1,99 @@
+/**
+ * The authoring API (DESIGN "Engine authoring API"), close to LangGraph.js:
+ *
+ * ```ts
+ * const graph = new StateGraph({ log: append<string>() })
+ *   .addNode("a", async (state, ctx) => ({ log: ["a"] }))
+ *   .addNode("b", async () => ({ log: ["b"] }))
+ *   .addEdge(START, "a")
+ *   .addConditionalEdges("a", (s) => (s.log.length > 3 ? END : "b"))
+ *   .addEdge("b", END)
+ *   .compile({ interruptBefore: ["b"] });
+ * ```
+ */
+import type { StateOf, StateSchema, UpdateOf } from "./channels.js";
+import { compileGraph, type GraphDefinition } from "./compile.js";
+import { GraphValidationError } from "./errors.js";
+import type { CompiledGraph, ErasedNodeFn } from "./graph-types.js";
+import type { BreakpointList, NodeFn, Router } from "./types.js";
+
+/** Options of `addNode`. `ends`: nodes this node may reach with `Command.goto` (counts for reachability). */
+export interface AddNodeOptions {
+  ends?: readonly string[];
+}
+
+/**
+ * Options of `compile()`.
+ * - `interruptBefore` / `interruptAfter`: node names or `"*"`; apply to every run unless a run passes its own
+ *   non-empty list (engine-semantics §2.3). @default []
+ * - `name`: graph name used in events. @default "LangGraph"
+ */
+export interface CompileOptions {
+  interruptBefore?: BreakpointList;
+  interruptAfter?: BreakpointList;
+  name?: string;
+}
+
+/**
+ * Builder of a state graph over schema `S` (key → `ChannelSpec`, see `channels.ts`).
+ * Every method returns `this`; `compile()` validates and throws `GraphValidationError`.
+ */
+export class StateGraph<S extends StateSchema> {
+  private readonly def: GraphDefinition;
+
+  /** `schema`: the state schema. Keys must not start with `__` or contain `:`. */
+  constructor(schema: S) {
+    this.def = {
+      schema,
+      nodes: new Map(),
+      edges: [],
+      joins: [],
+      branches: [],
+    };
+  }
+
+  /**
+   * Adds node `name` running `fn(state, ctx)`. Throws `GraphValidationError` for a duplicate or reserved name.
+   */
+  addNode(name: string, fn: NodeFn<StateOf<S>, UpdateOf<S>>, options: AddNodeOptions = {}): this {
+    if (this.def.nodes.has(name)) throw new GraphValidationError(`Node \`${name}\` already present`);
+    this.def.nodes.set(name, { fn: fn as unknown as ErasedNodeFn, ends: options.ends ?? [] });
+    return this;
+  }
+
+  /**
+   * Adds an edge. `from` may be a list: `addEdge(["a", "b"], "c")` runs `c` once both `a` and `b` have run
+   * (a join, engine-semantics §1.2). Several edges from one node fan out in parallel.
+   */
+  addEdge(from: string | readonly string[], to: string): this {
+    if (typeof from === "string") this.def.edges.push([from, to]);
+    else if (from.length === 1 && from[0] !== undefined) this.def.edges.push([from[0], to]);
+    else this.def.joins.push({ sources: [...from], target: to });
+    return this;
+  }
+
+  /**
+   * Adds a conditional edge from `source`. `router(state)` returns node names, `END`, `Send` packets or a list;
+   * `pathMap` (a list of node names, or router result → node name) restricts and maps the results.
+   */
+  addConditionalEdges(
+    source: string,
+    router: Router<StateOf<S>>,
+    pathMap?: readonly string[] | Readonly<Record<string, string>>,
+  ): this {
+    const map = Array.isArray(pathMap)
+      ? Object.fromEntries(pathMap.map((n) => [n, n]))
+      : (pathMap as Record<string, string> | undefined);
+    this.def.branches.push({
+      source,
+      router: router as unknown as GraphDefinition["branches"][number]["router"],
+      ...(map ? { pathMap: map } : {}),
+    });
+    return this;
+  }
+
+  /** Validates the definition and returns the compiled graph (see `compileGraph` for the checks). */
+  compile(options: CompileOptions = {}): CompiledGraph {
+    return compileGraph(this.def, options);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Reading state: `getState` (engine-semantics §4) and `getHistory` (§6).
+ */
+import type { JsonValue } from "./checkpoint.js";
+import { CheckpointNotFoundError } from "./errors.js";
+import type { CompiledGraph } from "./graph-types.js";
+import { buildSnapshot, emptySnapshot, type StateSnapshot } from "./snapshot.js";
+import type { CheckpointStore } from "./store.js";
+
+/**
+ * The state of a thread (§4). Without `checkpointId`: the head (greatest id), with the writes of tasks that
+ * already finished applied to `values` and removed from `next` (§4.3). With `checkpointId`: that checkpoint's
+ * stored values (plus Command writes) and every prepared task in `next`. An empty thread gives the empty
+ * snapshot (§4.2). Throws `CheckpointNotFoundError` for an unknown `checkpointId`.
+ */
+export async function getState(
+  graph: CompiledGraph,
+  store: CheckpointStore,
+  options: { threadId: string; checkpointId?: string },
+): Promise<StateSnapshot> {
+  const { threadId, checkpointId } = options;
+  const tuple = await store.getTuple({
+    threadId,
+    checkpointNs: "",
+    ...(checkpointId ? { checkpointId } : {}),
+  });
+  if (!tuple) {
+    if (checkpointId) throw new CheckpointNotFoundError(threadId, checkpointId);
+    return emptySnapshot();
+  }
+  return buildSnapshot(graph, tuple, { applyPendingWrites: checkpointId === undefined });
+}
+
+/**
+ * Options of `getHistory` (§6.2).
+ * - `limit`: most snapshots returned; absent means all. The server's default of 10 is the API layer's.
+ * - `before`: only checkpoints whose id is strictly less than this id.
+ * - `metadata`: exact equality on each given top-level metadata key, AND-ed (`{source: "update"}`, `{step: 1}`).
+ * A `checkpoint_id` in the request does not narrow the list (the Mongo savers' rule, §6.2): pass `before` instead.
+ */
+export interface HistoryOptions {
+  threadId: string;
+  limit?: number;
+  before?: string;
+  metadata?: Record<string, JsonValue>;
+}
+
+/**
+ * The thread's checkpoints newest first by id, across every branch (§6.1, §6.3), each as a snapshot built
+ * without applying task writes (null-task writes are applied; `tasks[].result` shows finished tasks).
+ */
+export async function getHistory(
+  graph: CompiledGraph,
+  store: CheckpointStore,
+  options: HistoryOptions,
+): Promise<StateSnapshot[]> {
+  const tuples = await store.list({
+    threadId: options.threadId,
+    checkpointNs: "",
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.before !== undefined ? { before: options.before } : {}),
+    ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+  });
+  return tuples.map((t) => buildSnapshot(graph, t, { applyPendingWrites: false }));
+}

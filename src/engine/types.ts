@@ -1,0 +1,70 @@
+/**
+ * Types a graph author and the API layer see: node functions, their context, run config and interrupts.
+ */
+import type { JsonValue } from "./checkpoint.js";
+import type { Command, Send } from "./command.js";
+
+/**
+ * An interrupt raised by `interrupt(value)` inside a node (engine-semantics §3.3, DESIGN "Interrupt object").
+ * - `id`: 32-hex xxh3-128 of `"<node>:<task_id>"`; the same for every `interrupt()` call of one task.
+ * - `ns`: `["<node>:<task_id>"]`; `when` and `resumable` are constant (legacy fields the API shows).
+ */
+export interface Interrupt {
+  id: string;
+  value: JsonValue;
+  ns: string[];
+  when: "during";
+  resumable: true;
+}
+
+/**
+ * Run configuration handed to nodes as `ctx.config` and merged into checkpoint metadata (engine-semantics §1.11).
+ * - `configurable`: free-form keys (e.g. `user_id`); primitive values are copied into metadata.
+ * - `metadata`: run metadata; primitive values are copied into checkpoint metadata.
+ * - `recursionLimit`: most super-steps per run. @default 25
+ */
+export interface RunConfig {
+  configurable?: Record<string, JsonValue>;
+  metadata?: Record<string, JsonValue>;
+  tags?: string[];
+  recursionLimit?: number;
+}
+
+/**
+ * What a node receives next to its state. Explicit, no ambient globals (style.md anti-pattern 4).
+ * - `signal`: fires when the run is aborted; long-running nodes should honour it.
+ * - `writer(chunk)`: emits a `custom` stream event.
+ * - `interrupt(value)`: pauses the graph (engine-semantics §3). On the first call it stops the node; after a
+ *   resume the node re-runs from its first line and the n-th call returns the n-th resume value (§3.6, §3.7).
+ *   It stops the node by throwing an internal signal: do not catch it (if caught, the task still interrupts).
+ */
+export interface NodeContext {
+  readonly signal: AbortSignal;
+  readonly config: RunConfig;
+  readonly threadId: string;
+  readonly node: string;
+  readonly taskId: string;
+  /** The super-step this task belongs to (checkpoint step + 1). */
+  readonly step: number;
+  writer(chunk: JsonValue): void;
+  interrupt<R = JsonValue>(value: JsonValue): R;
+}
+
+/** What a node may return: a state update, a `Command` (update + goto), or nothing. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a node written as a function that returns nothing must type-check.
+export type NodeResult<U> = U | Command<U> | undefined | null | void;
+
+/** A node: `async (state, ctx) => update | Command | void`. */
+export type NodeFn<S, U> = (state: S, ctx: NodeContext) => NodeResult<U> | Promise<NodeResult<U>>;
+
+/** Where a router may send the graph: node names (or `END`), `Send` packets, or a list of them. */
+export type RouteResult = string | Send | Array<string | Send>;
+
+/**
+ * A conditional-edge router. It reads the state as the source node left it (its own writes applied) and
+ * returns destinations; with a path map, the returned keys are mapped to node names.
+ */
+export type Router<S> = (state: S, ctx: { readonly config: RunConfig }) => RouteResult | Promise<RouteResult>;
+
+/** Node names or `"*"` (every node except hidden ones), for `interruptBefore` / `interruptAfter` (§2). */
+export type BreakpointList = readonly string[] | "*";

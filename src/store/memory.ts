@@ -1,0 +1,176 @@
+/**
+ * `MemoryStore`: an in-process `CheckpointStore` for tests and the embedded demo. Values are deep-copied on the
+ * way in and out, so callers can never alias stored state. Not durable; one process only.
+ */
+import {
+  type Checkpoint,
+  CheckpointConflictError,
+  type CheckpointMetadata,
+  type CheckpointQuery,
+  type CheckpointRef,
+  type CheckpointStore,
+  type CheckpointTuple,
+  type HistoryQuery,
+  type JsonValue,
+  type PendingWrite,
+  type PutCheckpointInput,
+} from "../engine/index.js";
+
+interface StoredCheckpoint {
+  checkpoint: Checkpoint;
+  metadata: CheckpointMetadata;
+  parentCheckpointId: string | null;
+}
+
+interface Namespace {
+  /** Checkpoint ids in ascending order. */
+  ids: string[];
+  checkpoints: Map<string, StoredCheckpoint>;
+  /** checkpoint id → `${taskId}|${idx}` → write. */
+  writes: Map<string, Map<string, PendingWrite>>;
+}
+
+function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  const ao = a as Record<string, JsonValue>;
+  const bo = b as Record<string, JsonValue>;
+  const keys = Object.keys(ao);
+  return keys.length === Object.keys(bo).length && keys.every((k) => k in bo && deepEqual(ao[k], bo[k]));
+}
+
+function compareWrites(a: PendingWrite, b: PendingWrite): number {
+  if (a.taskPath !== b.taskPath) return a.taskPath < b.taskPath ? -1 : 1;
+  if (a.taskId !== b.taskId) return a.taskId < b.taskId ? -1 : 1;
+  return a.idx - b.idx;
+}
+
+/** Index of the first element of sorted `ids` that is ≥ `id`. */
+function lowerBound(ids: readonly string[], id: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ids[mid] as string) < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * In-memory `CheckpointStore` (see the interface for the contract; test/contract runs it). Checkpoints are kept
+ * per `(threadId, checkpointNs)` sorted by id; writes per checkpoint keyed by `(taskId, idx)`.
+ */
+export class MemoryStore implements CheckpointStore {
+  private readonly threads = new Map<string, Map<string, Namespace>>();
+
+  private ns(threadId: string, checkpointNs: string, create: true): Namespace;
+  private ns(threadId: string, checkpointNs: string, create?: false): Namespace | undefined;
+  private ns(threadId: string, checkpointNs: string, create = false): Namespace | undefined {
+    let thread = this.threads.get(threadId);
+    if (!thread) {
+      if (!create) return undefined;
+      thread = new Map();
+      this.threads.set(threadId, thread);
+    }
+    let ns = thread.get(checkpointNs);
+    if (!ns && create) {
+      ns = { ids: [], checkpoints: new Map(), writes: new Map() };
+      thread.set(checkpointNs, ns);
+    }
+    return ns;
+  }
+
+  private tuple(
+    threadId: string,
+    checkpointNs: string,
+    ns: Namespace,
+    id: string,
+  ): CheckpointTuple | undefined {
+    const stored = ns.checkpoints.get(id);
+    if (!stored) return undefined;
+    const writes = [...(ns.writes.get(id)?.values() ?? [])].sort(compareWrites);
+    return structuredClone({
+      threadId,
+      checkpointNs,
+      checkpoint: stored.checkpoint,
+      metadata: stored.metadata,
+      parentCheckpointId: stored.parentCheckpointId,
+      pendingWrites: writes,
+    });
+  }
+
+  /** See `CheckpointStore.getTuple`. */
+  async getTuple(query: CheckpointQuery): Promise<CheckpointTuple | undefined> {
+    const checkpointNs = query.checkpointNs ?? "";
+    const ns = this.ns(query.threadId, checkpointNs);
+    if (!ns) return undefined;
+    const id = query.checkpointId ?? ns.ids[ns.ids.length - 1];
+    return id === undefined ? undefined : this.tuple(query.threadId, checkpointNs, ns, id);
+  }
+
+  /** See `CheckpointStore.list`: newest first, `before` exclusive, metadata exact match, then `limit`. */
+  async list(query: HistoryQuery): Promise<CheckpointTuple[]> {
+    const checkpointNs = query.checkpointNs ?? "";
+    const ns = this.ns(query.threadId, checkpointNs);
+    if (!ns) return [];
+    const out: CheckpointTuple[] = [];
+    const end = query.before === undefined ? ns.ids.length : lowerBound(ns.ids, query.before);
+    const filter = Object.entries(query.metadata ?? {});
+    for (let i = end - 1; i >= 0; i--) {
+      if (query.limit !== undefined && out.length >= query.limit) break;
+      const id = ns.ids[i] as string;
+      const stored = ns.checkpoints.get(id) as StoredCheckpoint;
+      if (!filter.every(([k, v]) => deepEqual(stored.metadata[k], v))) continue;
+      out.push(this.tuple(query.threadId, checkpointNs, ns, id) as CheckpointTuple);
+    }
+    return out;
+  }
+
+  /** See `CheckpointStore.put`. Throws `CheckpointConflictError` when the id exists; nothing is written then. */
+  async put(input: PutCheckpointInput): Promise<CheckpointRef> {
+    const ns = this.ns(input.threadId, input.checkpointNs, true);
+    const id = input.checkpoint.id;
+    const ref = { threadId: input.threadId, checkpointNs: input.checkpointNs, checkpointId: id };
+    if (ns.checkpoints.has(id)) throw new CheckpointConflictError(ref);
+    if (input.parentWrites && input.parentCheckpointId !== null) {
+      this.storeWrites(ns, input.parentCheckpointId, input.parentWrites);
+    }
+    ns.checkpoints.set(
+      id,
+      structuredClone({
+        checkpoint: input.checkpoint,
+        metadata: input.metadata,
+        parentCheckpointId: input.parentCheckpointId,
+      }),
+    );
+    ns.ids.splice(lowerBound(ns.ids, id), 0, id);
+    return ref;
+  }
+
+  private storeWrites(ns: Namespace, checkpointId: string, writes: readonly PendingWrite[]): void {
+    let stored = ns.writes.get(checkpointId);
+    if (!stored) {
+      stored = new Map();
+      ns.writes.set(checkpointId, stored);
+    }
+    for (const w of writes) {
+      const key = `${w.taskId}|${w.idx}`;
+      if (w.idx >= 0 && stored.has(key)) continue;
+      stored.set(key, structuredClone(w));
+    }
+  }
+
+  /** See `CheckpointStore.putWrites`: a special write (idx < 0) overwrites, any other is kept as first saved. */
+  async putWrites(ref: CheckpointRef, writes: PendingWrite[]): Promise<void> {
+    this.storeWrites(this.ns(ref.threadId, ref.checkpointNs, true), ref.checkpointId, writes);
+  }
+
+  /** See `CheckpointStore.deleteThread`. */
+  async deleteThread(threadId: string): Promise<void> {
+    this.threads.delete(threadId);
+  }
+}
