@@ -14,6 +14,13 @@ import { ensureIndexes } from "./indexes.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
 import { createMongoThreadStore, type ThreadDoc } from "./threads.js";
 
+/**
+ * Collection options that work around a driver 7.x deserialization bug: its default `fieldsAsRaw` is `{}`, so an
+ * array under a key named like an `Object.prototype` member (`constructor`, `toString`, `__proto__`, …) comes
+ * back as raw BSON `Buffer`s. A null-prototype object has no such members.
+ */
+export const COLLECTION_OPTIONS = Object.freeze({ fieldsAsRaw: Object.freeze(Object.create(null)) });
+
 /** Everything the service needs from storage. */
 export interface MongoStore {
   /** Checkpoints and pending writes (engine interface); `deleteThread` also removes the thread's runs. */
@@ -43,11 +50,11 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
   const { client } = options;
   const db = client.db(options.dbName);
   const names: CollectionNames = { ...COLLECTIONS, ...options.collections };
-  const checkpoints = db.collection<CheckpointDoc>(names.checkpoints);
-  const threads = db.collection<ThreadDoc>(names.threads);
-  const runs = db.collection<RunDoc>(names.runs);
-  const assistants = db.collection<AssistantDoc>(names.assistants);
-  const anyRuns = db.collection(names.runs);
+  const checkpoints = db.collection<CheckpointDoc>(names.checkpoints, COLLECTION_OPTIONS);
+  const threads = db.collection<ThreadDoc>(names.threads, COLLECTION_OPTIONS);
+  const runs = db.collection<RunDoc>(names.runs, COLLECTION_OPTIONS);
+  const assistants = db.collection<AssistantDoc>(names.assistants, COLLECTION_OPTIONS);
+  const anyRuns = db.collection(names.runs, COLLECTION_OPTIONS);
   return {
     checkpoints: createMongoCheckpointStore({
       checkpoints,
