@@ -77,7 +77,8 @@ export class AssistantExistsError extends StoreError {
 /**
  * A document would exceed MongoDB's 16 MiB BSON limit (`limitBytes`). `what` names it (e.g. `checkpoint 1f…`);
  * `sizeBytes` is its encoded size when known (a parent document that its pending writes would outgrow reports
- * `undefined`). Nothing of the failed call was written. HTTP 422 / Connect InvalidArgument: the state is too large.
+ * `undefined`). `outcome` says what was written (default "nothing was written"). HTTP 422 / Connect
+ * InvalidArgument: the state is too large.
  */
 export class DocumentTooLargeError extends StoreError {
   override readonly name = "DocumentTooLargeError";
@@ -85,10 +86,11 @@ export class DocumentTooLargeError extends StoreError {
     readonly what: string,
     readonly sizeBytes: number | undefined,
     readonly limitBytes: number,
+    readonly outcome = "nothing was written",
   ) {
     super(
       `${what} ${sizeBytes === undefined ? "would grow" : `is ${sizeBytes} bytes encoded,`} over the ` +
-        `${limitBytes}-byte MongoDB document limit; nothing was written`,
+        `${limitBytes}-byte MongoDB document limit; ${outcome}`,
     );
   }
 }

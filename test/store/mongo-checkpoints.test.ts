@@ -185,7 +185,7 @@ describe("conflicts and ordering", () => {
     expect(tuple?.checkpoint.channelValues).toEqual({ v: "original" });
   });
 
-  it("a conflicting put with parentWrites is still a CheckpointConflictError", async () => {
+  it("a conflicting put with parentWrites is a CheckpointConflictError and writes nothing", async () => {
     const parent = checkpointInput("conflict2");
     await store.checkpoints.put(parent);
     const child = checkpointInput("conflict2", { parent: parent.checkpoint.id });
@@ -197,6 +197,11 @@ describe("conflicts and ordering", () => {
     });
     await expect(store.checkpoints.put(dup)).rejects.toBeInstanceOf(CheckpointConflictError);
     expect(await t.db.collection("checkpoints").countDocuments({ thread_id: "conflict2" })).toBe(2);
+    const stored = await store.checkpoints.getTuple({
+      threadId: "conflict2",
+      checkpointId: parent.checkpoint.id,
+    });
+    expect(stored?.pendingWrites).toEqual([]);
   });
 
   it("refuses a child whose id does not sort after its parent", async () => {

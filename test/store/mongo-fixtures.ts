@@ -110,7 +110,7 @@ export const AWKWARD_NUMBERS = [
   2 ** 53 - 1,
   2 ** 53 + 2,
   -(2 ** 63),
-  123456789.123456789,
+  123456789.12345679,
 ];
 
 export const AWKWARD_STRINGS = [

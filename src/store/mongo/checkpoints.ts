@@ -2,13 +2,15 @@
  * `CheckpointStore` on MongoDB (issue 4): one document per checkpoint with its pending writes embedded.
  *
  * Round trips: `getTuple` 1 (a `find` on the unique index), `list(n)` 1 (checkpoints and their writes come
- * together; no 1+n), `put` 1 (insert; with `parentWrites`, one `update` command with two statements: the
- * parent's writes, then an upsert of the child that can only insert), `putWrites` 1.
+ * together; no 1+n), `put` 1 (insert; with `parentWrites`, one `update` command with two statements: an upsert
+ * of the child that can only insert, then the parent's writes), `putWrites` 1.
  *
- * Consistency (issue 4 §5): a super-step's writes are stored against the parent before its child checkpoint
- * (ordered statements), so a crash in between leaves the parent with its writes, from which the engine resumes;
- * the unique index on `(thread_id, checkpoint_ns, checkpoint_id)` makes a taken id a `CheckpointConflictError`
- * whatever the number of writers; a child id that does not sort after its parent id is refused before writing.
+ * Consistency (issue 4 §5): with `parentWrites`, the child is inserted first and the parent's writes are merged
+ * right after, in the same ordered command. A taken id therefore writes nothing (`CheckpointConflictError`, like
+ * MemoryStore); a crash between the two statements leaves the child complete (it already holds the step's
+ * applied state), so the engine resumes from it and only the parent's history view lacks that task's writes.
+ * The unique index on `(thread_id, checkpoint_ns, checkpoint_id)` makes a taken id a conflict whatever the number
+ * of writers; a child id that does not sort after its parent id is refused before writing.
  */
 import { BSON, type Collection, type Document, MongoBulkWriteError, MongoServerError } from "mongodb";
 import type { CheckpointRef, CheckpointTuple, PendingWrite } from "../../engine/checkpoint.js";
@@ -65,9 +67,10 @@ function keyOf(ref: CheckpointRef): Document {
  * Creates the MongoDB checkpoint store.
  *
  * Errors: `CheckpointConflictError` (id taken), `CheckpointOrderError` (child id ≤ parent id),
- * `DocumentTooLargeError` (checkpoint or the parent's writes over the limit; nothing of the step is written when the
- * checkpoint is too large, a parent that would outgrow the limit keeps its earlier writes), `CheckpointNotFoundError`
- * (`putWrites` to a missing checkpoint), `InvalidQueryError` (bad history query), driver errors otherwise.
+ * `DocumentTooLargeError` (checkpoint over the limit: nothing written; a parent its writes would outgrow: the
+ * child is stored, the parent keeps its earlier writes), `CheckpointNotFoundError`
+ * (`putWrites` to a missing checkpoint; `put` does not check that the parent exists, and `parentWrites` for a
+ * missing parent are dropped), `InvalidQueryError` (bad history query), driver errors otherwise.
  */
 export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions): CheckpointStore {
   const { checkpoints } = options;
@@ -107,20 +110,20 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
       } else {
         // Both statements are updates, so the driver sends them as one `update` command: one round trip.
         // The child's filter can never match (every stored checkpoint has `v`), so the upsert can only insert,
-        // and a taken id fails on the unique index.
+        // and a taken id fails on the unique index; being first and ordered, that failure writes nothing.
         await checkpoints.bulkWrite(
           [
-            {
-              updateOne: {
-                filter: keyOf({ ...ref, checkpointId: parentId as string }),
-                update: parentUpdate,
-              },
-            },
             {
               replaceOne: {
                 filter: { ...keyOf(ref), v: { $exists: false } },
                 replacement: doc,
                 upsert: true,
+              },
+            },
+            {
+              updateOne: {
+                filter: keyOf({ ...ref, checkpointId: parentId as string }),
+                update: parentUpdate,
               },
             },
           ],
