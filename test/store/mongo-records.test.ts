@@ -63,7 +63,7 @@ describe("threads", () => {
     expect(updated).toMatchObject({ status: "interrupted", values, interrupts });
     const read = await store.threads.get("t2");
     expect(read.values).toEqual(values);
-    expect(Object.is((read.values?.["a.b"] as number[])[1], -0)).toBe(true);
+    expect(Object.is((read.values as { "a.b": number[] })["a.b"][1], -0)).toBe(true);
   });
 
   it("searches by metadata containment, values, status and ids; sorts, pages and counts", async () => {
