@@ -1,0 +1,65 @@
+/**
+ * Python clients against a real Loom: the generated stubs installed with `pip install ./gen/python` (Health and
+ * the HITL example over gRPC) and the official `langgraph-sdk` over the REST bridge. Tools come from the pinned
+ * venv of `scripts/generate-polyglot.sh --tools` (CI installs it before the tests; here it is a no-op then).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOOM_VERSION } from "../../src/version.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { expectHitlOutput, ROOT, runOrThrow, runProgram, VENV_PYTHON } from "./programs.js";
+
+let server: TestServer;
+const python = (args: string[]) => runProgram(VENV_PYTHON, args, { env: { LOOM_URL: server.baseUrl } });
+
+beforeAll(async () => {
+  await runOrThrow("bash", ["scripts/generate-polyglot.sh", "--tools"], { timeoutMs: 600_000 });
+  // What the README tells a user; no build isolation, so the venv's pinned setuptools builds it offline.
+  const pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation"];
+  await runOrThrow(VENV_PYTHON, [...pip, "./gen/python"], { timeoutMs: 300_000 });
+  server = await startTestServer("polyglot_python");
+}, 900_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("generated Python stubs (pip install ./gen/python)", () => {
+  it("installs package loom.v1 with messages, gRPC stubs and type stubs", async () => {
+    const script =
+      "import loom.v1.runs_pb2_grpc as m, importlib.metadata as md; print(md.version('loom-client')); print(m.__file__)";
+    const out = await python(["-c", script]);
+    expect(out.code, out.stderr).toBe(0);
+    const [version, file = ""] = out.stdout.trim().split("\n");
+    expect(version).toBe("0.1.0");
+    expect(file).toContain(`${path.sep}site-packages${path.sep}loom${path.sep}v1${path.sep}`);
+    for (const name of ["runs_pb2.pyi", "threads_pb2.pyi", "py.typed"]) {
+      expect(existsSync(path.join(path.dirname(file), name)), name).toBe(true);
+    }
+  });
+
+  it("examples/python/health.py calls HealthService Ok and Info over gRPC", async () => {
+    const out = await python([path.join(ROOT, "examples/python/health.py")]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe(`ok: True\nversion: ${LOOM_VERSION}\n`);
+  });
+
+  // Skipped until the engine, the example graphs (src/graphs: agent) and the Threads/Runs services land
+  // (issues 3 and 5): today ThreadsService/RunsService answer Unimplemented.
+  it.skip("examples/python/hitl.py: interrupt, resume, final state, history and a server stream", async () => {
+    const out = await python([path.join(ROOT, "examples/python/hitl.py")]);
+    expect(out.code, out.stderr).toBe(0);
+    expectHitlOutput(out.stdout);
+  });
+});
+
+describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
+  // Skipped until the REST bridge serves threads, runs, state and history and the example graphs (agent,
+  // breakpoints, joke) are registered (issues 3 and 5): today POST /threads answers 404.
+  it.skip("static breakpoints, dynamic interrupt with Command(resume=...), time travel", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_flows.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok static breakpoints\nok dynamic interrupt\nok time travel\n");
+  });
+});
