@@ -3,14 +3,17 @@
  * `process.env` or starts MongoDB: `src/main.ts` (or a test) does that and passes the pieces in.
  */
 import type net from "node:net";
-import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Db } from "mongodb";
 import { HealthService } from "../gen/ts/loom/v1/health_pb.js";
 import type { Logger } from "./logger.js";
+import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
+import { ensureSystemAssistants } from "./service/assistants/resolve.js";
 import { createHealthService } from "./service/health.js";
-import { createMetaFallback } from "./service/meta-fallback.js";
+import { createLoomServices } from "./service/index.js";
+import { createRestBridge } from "./service/rest/bridge.js";
+import { createMongoStore } from "./store/mongo/index.js";
 
 /** Everything the app needs, built by the caller. */
 export interface AppDeps {
@@ -21,13 +24,20 @@ export interface AppDeps {
   db: Db;
   /** Largest request body in bytes. */
   bodyLimitBytes: number;
+  /** Served graphs (from `loom.json`, see `loadGraphRegistry`). @default no graphs */
+  registry?: GraphRegistry;
+  /** Interval of SSE heartbeat comments on streamed runs. @default 5000 */
+  sseHeartbeatMs?: number;
 }
 
 /** A built app: a handler for both HTTP versions and a server around it. */
 export interface App {
   /** The one request handler (Connect, gRPC, gRPC-Web, then the REST fallback). */
   handler: NodeHandler;
-  /** Listens on `host:port` (port 0 picks one); resolves to the bound address. */
+  /**
+   * Creates the MongoDB indexes and the graphs' system assistants (idempotent), then listens on `host:port`
+   * (port 0 picks one); resolves to the bound address.
+   */
   listen(port: number, host: string): Promise<net.AddressInfo>;
   /** Graceful stop: no new connections, open requests finish for up to `timeoutMs`, then the rest is cut. */
   close(timeoutMs?: number): Promise<void>;
@@ -42,19 +52,41 @@ export function createApp(deps: AppDeps): App {
     },
   };
   const health = createHealthService(healthDeps);
-  const routes = (router: ConnectRouter) => {
-    router.service(HealthService, health);
-  };
+  const registry = deps.registry ?? createGraphRegistry(new Map());
+  const store = createMongoStore({ client: deps.db.client, dbName: deps.db.databaseName });
+  const services = createLoomServices(
+    {
+      ...store,
+      registry,
+      onRunError: (error, runId) => deps.logger.debug({ err: error, runId }, "run ended with an error"),
+    },
+    [{ service: HealthService, impl: health }],
+  );
   const handler = connectNodeAdapter({
-    routes,
+    routes: services.routes,
     jsonOptions: { useProtoFieldName: true },
     readMaxBytes: deps.bodyLimitBytes,
-    fallback: createMetaFallback(healthDeps),
+    fallback: createRestBridge({
+      services: services.bound,
+      bodyLimitBytes: deps.bodyLimitBytes,
+      ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
+      onInternalError: (error, route) => deps.logger.error({ err: error, route }, "internal error"),
+    }),
   });
   const server = createOnePortServer(handler);
+  const prepare = async () => {
+    await store.ensureIndexes();
+    await ensureSystemAssistants(store.assistants, registry);
+  };
   return {
     handler,
-    listen: (port, host) => server.listen(port, host),
-    close: (timeoutMs) => server.close(timeoutMs),
+    async listen(port, host) {
+      await prepare();
+      return server.listen(port, host);
+    },
+    async close(timeoutMs) {
+      await server.close(timeoutMs);
+      await services.executor.drain();
+    },
   };
 }

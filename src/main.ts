@@ -10,6 +10,7 @@ import { createApp } from "./app.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
+import { loadGraphRegistry } from "./registry/load.js";
 import { LOOM_VERSION } from "./version.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -36,12 +37,15 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message),
   });
   logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
+  const registry = await loadGraphRegistry(config.configPath);
+  logger.info({ graphs: registry.ids(), config: config.configPath }, "graphs loaded");
   const client = await MongoClient.connect(mongo.uri);
   const app = createApp({
     logger,
     version: LOOM_VERSION,
     db: client.db(config.dbName),
     bodyLimitBytes: config.bodyLimitBytes,
+    registry,
   });
   const address = await app.listen(config.port, config.host);
   logger.info({ url: `http://${address.address}:${address.port}` }, "Loom listening");

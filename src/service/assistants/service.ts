@@ -1,0 +1,114 @@
+/**
+ * AssistantsService (agent-api.md §3 "Assistants"): CRUD, search and count over the assistant store, plus the
+ * graph drawing and JSON schemas of the assistant's graph.
+ */
+import { create, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { validate as isUuid, v4 as uuidv4 } from "uuid";
+import {
+  type AssistantsService,
+  CountAssistantsResponseSchema,
+  SearchAssistantsResponseSchema,
+} from "../../../gen/ts/loom/v1/assistants_pb.js";
+import { describeGraph, describeSchemas } from "../../registry/describe.js";
+import type { GraphRegistry } from "../../registry/registry.js";
+import type { AssistantSearchQuery, AssistantStore } from "../../store/records.js";
+import { assistantToProto, objectFromStruct } from "../convert.js";
+import { InvalidInputError } from "../errors.js";
+import { parseIfExists, parseLimit, parseOffset, parseSortOrder } from "../validate.js";
+import { resolveAssistant } from "./resolve.js";
+
+/** What the assistants service needs. */
+export interface AssistantsServiceDeps {
+  assistants: AssistantStore;
+  registry: GraphRegistry;
+}
+
+const SORT_BY: Record<string, NonNullable<AssistantSearchQuery["sortBy"]>> = {
+  assistant_id: "assistantId",
+  graph_id: "graphId",
+  name: "name",
+  created_at: "createdAt",
+  updated_at: "updatedAt",
+};
+
+/**
+ * Creates the AssistantsService implementation. Errors are domain errors (mapped by `withErrorMapping`):
+ * unknown graph → NotFound, duplicate id → AlreadyExists, bad limit/sort → InvalidArgument.
+ */
+export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImpl<typeof AssistantsService> {
+  const { assistants, registry } = deps;
+  return {
+    async create(req) {
+      registry.get(req.graphId);
+      if (req.assistantId && !isUuid(req.assistantId)) {
+        throw new InvalidInputError("assistant_id must be a UUID", "assistant_id");
+      }
+      const record = await assistants.create(
+        {
+          assistantId: req.assistantId || uuidv4(),
+          graphId: req.graphId,
+          config: objectFromStruct(req.config),
+          context: objectFromStruct(req.context),
+          metadata: objectFromStruct(req.metadata),
+          name: req.name || "Untitled",
+          description: req.description ?? null,
+        },
+        { ifExists: parseIfExists(req.ifExists) },
+      );
+      return assistantToProto(record);
+    },
+    async get(req) {
+      return assistantToProto(await resolveAssistant(assistants, registry, req.assistantId));
+    },
+    async update(req) {
+      const current = await resolveAssistant(assistants, registry, req.assistantId);
+      if (req.graphId !== undefined) registry.get(req.graphId);
+      const record = await assistants.patch(current.assistantId, {
+        ...(req.graphId !== undefined ? { graphId: req.graphId } : {}),
+        ...(req.config ? { config: objectFromStruct(req.config) } : {}),
+        ...(req.context ? { context: objectFromStruct(req.context) } : {}),
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+        ...(req.name !== undefined ? { name: req.name } : {}),
+        ...(req.description !== undefined ? { description: req.description } : {}),
+      });
+      return assistantToProto(record);
+    },
+    async delete(req) {
+      const current = await resolveAssistant(assistants, registry, req.assistantId);
+      await assistants.delete(current.assistantId);
+      return {};
+    },
+    async search(req) {
+      const sortBy = req.sortBy ? SORT_BY[req.sortBy] : undefined;
+      if (req.sortBy && !sortBy)
+        throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`);
+      const page = await assistants.search({
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+        ...(req.graphId ? { graphId: req.graphId } : {}),
+        ...(req.name ? { name: req.name } : {}),
+        limit: parseLimit(req.limit),
+        offset: parseOffset(req.offset),
+        ...(sortBy ? { sortBy } : {}),
+        sortOrder: parseSortOrder(req.sortOrder),
+      });
+      return create(SearchAssistantsResponseSchema, { assistants: page.items.map(assistantToProto) });
+    },
+    async count(req) {
+      const n = await assistants.count({
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+        ...(req.graphId ? { graphId: req.graphId } : {}),
+        ...(req.name ? { name: req.name } : {}),
+      });
+      return create(CountAssistantsResponseSchema, { count: n });
+    },
+    async getGraph(req) {
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      return describeGraph(registry.get(a.graphId)) as PbJsonObject;
+    },
+    async getSchemas(req) {
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      return describeSchemas(a.graphId, registry.get(a.graphId)) as PbJsonObject;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Domain errors → Connect codes, in this one place (DESIGN.md "Errors over REST", style.md habit 3). The REST
+ * bridge turns the code into an HTTP status (./rest/http-status.ts).
+ *
+ * | errors | code | REST |
+ * |---|---|---|
+ * | thread / run / assistant / graph / checkpoint not found | NotFound | 404 |
+ * | thread / run / assistant id taken | AlreadyExists | 409 |
+ * | thread busy (run create with `reject`, state update during a run) | FailedPrecondition | 409 |
+ * | bad input: unknown node, ambiguous or invalid update, several interrupts with a plain resume, bad query,
+ *   state too large, {@link InvalidInputError} | InvalidArgument | 422 |
+ * | anything else | Internal | 500 |
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  AmbiguousUpdateError,
+  CheckpointNotFoundError,
+  InvalidUpdateError,
+  MultipleInterruptsError,
+  NodeNotFoundError,
+} from "../engine/index.js";
+import { GraphNotFoundError } from "../registry/registry.js";
+import {
+  AssistantExistsError,
+  AssistantNotFoundError,
+  DocumentTooLargeError,
+  InvalidQueryError,
+  RunExistsError,
+  RunNotFoundError,
+  ThreadBusyError,
+  ThreadExistsError,
+  ThreadNotFoundError,
+} from "../store/errors.js";
+
+/** A request the service refuses before touching any store; `field` names the offending field when known. */
+export class InvalidInputError extends Error {
+  override readonly name = "InvalidInputError";
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A state update on a thread with a pending or running run (agent-api §8d: 409 "Thread is busy"). */
+export class ThreadBusyUpdateError extends Error {
+  override readonly name = "ThreadBusyUpdateError";
+  constructor(readonly threadId: string) {
+    super("Thread is busy");
+  }
+}
+
+const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> = [
+  [ThreadNotFoundError, Code.NotFound],
+  [RunNotFoundError, Code.NotFound],
+  [AssistantNotFoundError, Code.NotFound],
+  [GraphNotFoundError, Code.NotFound],
+  [CheckpointNotFoundError, Code.NotFound],
+  [ThreadExistsError, Code.AlreadyExists],
+  [AssistantExistsError, Code.AlreadyExists],
+  [RunExistsError, Code.AlreadyExists],
+  [ThreadBusyError, Code.FailedPrecondition],
+  [ThreadBusyUpdateError, Code.FailedPrecondition],
+  [InvalidInputError, Code.InvalidArgument],
+  [NodeNotFoundError, Code.InvalidArgument],
+  [AmbiguousUpdateError, Code.InvalidArgument],
+  [InvalidUpdateError, Code.InvalidArgument],
+  [MultipleInterruptsError, Code.InvalidArgument],
+  [InvalidQueryError, Code.InvalidArgument],
+  [DocumentTooLargeError, Code.InvalidArgument],
+];
+
+/**
+ * Converts any thrown value to a `ConnectError`: a `ConnectError` passes through, a known domain error gets its
+ * code and keeps its message (and itself as `cause`), anything else becomes Internal.
+ */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof Error) {
+    for (const [cls, code] of BY_CLASS) {
+      if (error instanceof cls) return new ConnectError(error.message, code, undefined, undefined, error);
+    }
+  }
+  return ConnectError.from(error, Code.Internal);
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === "object" && Symbol.asyncIterator in value;
+}
+
+async function* mapStreamErrors<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw toConnectError(error);
+  }
+}
+
+/**
+ * Wraps every method of a service implementation so that unary results and streamed parts surface errors
+ * through {@link toConnectError}. Applied once where services are registered, so Connect, gRPC and the REST
+ * bridge (which calls implementations directly) see the same codes.
+ */
+export function withErrorMapping<T extends object>(impl: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(impl)) {
+    if (typeof fn !== "function") continue;
+    wrapped[name] = (...args: unknown[]) => {
+      let result: unknown;
+      try {
+        result = fn.apply(impl, args);
+      } catch (error) {
+        throw toConnectError(error);
+      }
+      if (isAsyncIterable(result)) return mapStreamErrors(result);
+      if (result instanceof Promise)
+        return result.catch((error: unknown) => Promise.reject(toConnectError(error)));
+      return result;
+    };
+  }
+  return wrapped as T;
+}

@@ -1,0 +1,71 @@
+/**
+ * Builds Loom's API services over their dependencies: Threads, Runs and Assistants (plus the caller's extra
+ * services such as Health), each wrapped once in the domain-error mapping. The result registers them on a
+ * Connect router and hands the same implementations to the REST bridge.
+ */
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { AssistantsService } from "../../gen/ts/loom/v1/assistants_pb.js";
+import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
+import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
+import type { CheckpointStore } from "../engine/index.js";
+import type { GraphRegistry } from "../registry/registry.js";
+import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
+import { createAssistantsService } from "./assistants/service.js";
+import { withErrorMapping } from "./errors.js";
+import type { BoundService } from "./rest/bridge.js";
+import { createRunExecutor, type RunExecutor } from "./runs/executor.js";
+import { createRunsService } from "./runs/service.js";
+import { createThreadsService } from "./threads/service.js";
+
+/** Storage and graphs the API services run on. */
+export interface LoomServiceDeps {
+  checkpoints: CheckpointStore;
+  threads: ThreadStore;
+  runs: RunStore;
+  assistants: AssistantStore;
+  registry: GraphRegistry;
+  /** Errors of runs that end abnormally in the background (for logging). */
+  onRunError?: (error: unknown, runId: string) => void;
+}
+
+/** The built services. */
+export interface LoomServices {
+  /** Services with their implementations, for the REST bridge. */
+  bound: BoundService[];
+  /** Registers every service on a Connect router. */
+  routes(router: ConnectRouter): void;
+  /** The run executor (in-flight runs; `drain()` on shutdown). */
+  executor: RunExecutor;
+}
+
+/**
+ * Creates Threads, Runs and Assistants services, plus `extra` services given as `[descriptor, impl]`.
+ */
+export function createLoomServices(
+  deps: LoomServiceDeps,
+  extra: ReadonlyArray<{ service: DescService; impl: object }> = [],
+): LoomServices {
+  const executor = createRunExecutor({
+    threads: deps.threads,
+    runs: deps.runs,
+    checkpoints: deps.checkpoints,
+    ...(deps.onRunError ? { onBackgroundError: deps.onRunError } : {}),
+  });
+  const bound: BoundService[] = [
+    { service: ThreadsService, impl: withErrorMapping(createThreadsService(deps)) },
+    { service: RunsService, impl: withErrorMapping(createRunsService({ ...deps, executor })) },
+    { service: AssistantsService, impl: withErrorMapping(createAssistantsService(deps)) },
+    ...extra.map((e) => ({ service: e.service, impl: withErrorMapping(e.impl) as BoundService["impl"] })),
+  ];
+  return {
+    bound,
+    executor,
+    routes(router) {
+      for (const b of bound) {
+        // biome-ignore lint/suspicious/noExplicitAny: each impl was built for its own descriptor above.
+        router.service(b.service as any, b.impl as any);
+      }
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * The REST bridge: a `connectNodeAdapter` fallback that serves every `google.api.http` route of the given
+ * services by calling the same service implementations Connect and gRPC use (stack-notes.md Q6).
+ *
+ * - JSON in and out in snake_case; unknown request fields ignored; `response_body` selects one response field
+ *   (bare arrays, integers, the wait body); `google.protobuf.Empty` answers 204.
+ * - Server-streaming methods answer SSE (agent-api.md §7): headers wait for the first part, so an early error
+ *   is a real HTTP error; later errors become a final `error` event; `: heartbeat` comments while idle.
+ * - Headers a service sets on `ctx.responseHeader` (e.g. `Content-Location`) are sent with the response.
+ * - Errors are `{"detail": "<message>"}`: 400 malformed JSON, 404 unknown route, 405 wrong verb, 413 body over
+ *   `bodyLimitBytes`, otherwise the status of {@link restStatusForCode}.
+ */
+import { create, type DescMessage, type DescService, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { EmptySchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+import type { NodeHandler } from "../../server/one-port.js";
+import { restStatusForCode } from "./http-status.js";
+import { buildRequest, MalformedJsonError, parseJsonBody } from "./request.js";
+import { buildRouteTable, type RestRoute } from "./routes.js";
+import { formatSseEvent, SSE_HEADERS, SSE_HEARTBEAT } from "./sse.js";
+
+/** A service descriptor with its implementation (the object passed to `router.service`). */
+export interface BoundService {
+  service: DescService;
+  // biome-ignore lint/suspicious/noExplicitAny: implementations are looked up by method name at run time.
+  impl: Record<string, (...args: any[]) => any>;
+}
+
+/** Options of {@link createRestBridge}. */
+export interface RestBridgeOptions {
+  services: readonly BoundService[];
+  /** Largest request body; larger gets 413. */
+  bodyLimitBytes: number;
+  /** Interval of SSE heartbeat comments. @default 5000 */
+  heartbeatMs?: number;
+  /** Called with unexpected (non-Connect) errors, which answer 500. */
+  onInternalError?: (error: unknown, route: string) => void;
+}
+
+type Req = Parameters<NodeHandler>[0];
+type Res = Parameters<NodeHandler>[1];
+
+class BodyTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`Request body exceeds the limit of ${limit} bytes`);
+  }
+}
+
+const JSON_OPTS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
+
+function headerRecord(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((v, k) => {
+    out[k] = v;
+  });
+  return out;
+}
+
+function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: Req, limit: number): Promise<string> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw new BodyTooLargeError(limit);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) throw new BodyTooLargeError(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function requestHeaders(req: Req): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k.startsWith(":") || v === undefined) continue;
+    h.set(k, Array.isArray(v) ? v.join(", ") : String(v));
+  }
+  return h;
+}
+
+function responseJson(route: RestRoute, output: DescMessage, msg: unknown): JsonValue {
+  // biome-ignore lint/suspicious/noExplicitAny: msg is a message of `output`, created by `create`.
+  const json = toJson(output, msg as any, JSON_OPTS) as Record<string, JsonValue>;
+  if (!route.responseBody) return json;
+  return json[route.responseBody] ?? null;
+}
+
+function errorDetail(error: unknown): { status: number; detail: string; code: Code } {
+  const ce = ConnectError.from(error);
+  return { status: restStatusForCode(ce.code), detail: ce.rawMessage, code: ce.code };
+}
+
+/** Creates the fallback handler. @throws PathTemplateError for an annotation outside the supported grammar. */
+export function createRestBridge(options: RestBridgeOptions): NodeHandler {
+  const table = buildRouteTable(options.services.map((s) => s.service));
+  const impls = new Map(options.services.map((s) => [s.service.typeName, s.impl]));
+  const heartbeatMs = options.heartbeatMs ?? 5000;
+
+  async function dispatch(req: Req, res: Res, route: RestRoute, vars: Record<string, string>, url: URL) {
+    const raw = route.body === "" ? "" : await readBody(req, options.bodyLimitBytes);
+    const request = buildRequest(route.method.input, {
+      body: route.body,
+      json: parseJsonBody(raw),
+      query: url.searchParams,
+      vars,
+    });
+    const abort = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort(new ConnectError("client disconnected", Code.Canceled));
+    });
+    const ctx: HandlerContext = createHandlerContext({
+      service: route.service,
+      method: route.method,
+      protocolName: "rest",
+      requestMethod: route.verb,
+      url: url.toString(),
+      requestSignal: abort.signal,
+      requestHeader: requestHeaders(req),
+    });
+    const impl = impls.get(route.service.typeName)?.[route.method.localName];
+    if (!impl) throw new ConnectError(`${route.method.name} is not implemented`, Code.Unimplemented);
+    if (route.method.methodKind === "server_streaming") {
+      return streamSse(res, route, impl.call(undefined, request, ctx) as AsyncIterable<unknown>, ctx);
+    }
+    const out = await impl.call(undefined, request, ctx);
+    const output = route.method.output;
+    if (output.typeName === EmptySchema.typeName) {
+      res.writeHead(204, headerRecord(ctx.responseHeader));
+      res.end();
+      return;
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: the implementation returns an init shape of `output`.
+    const msg = create(output, out as any);
+    sendJson(res, 200, responseJson(route, output, msg), headerRecord(ctx.responseHeader));
+  }
+
+  async function streamSse(res: Res, route: RestRoute, parts: AsyncIterable<unknown>, ctx: HandlerContext) {
+    const it = parts[Symbol.asyncIterator]();
+    const first = await it.next(); // errors before the first part are plain HTTP errors
+    res.writeHead(200, { ...SSE_HEADERS, ...headerRecord(ctx.responseHeader) });
+    const output = route.method.output;
+    const write = (part: unknown) => {
+      // biome-ignore lint/suspicious/noExplicitAny: parts are init shapes of `output`.
+      const json = toJson(output, create(output, part as any), JSON_OPTS) as Record<string, JsonValue>;
+      const event = typeof json.event === "string" ? json.event : "data";
+      const id = typeof json.id === "string" ? json.id : "";
+      res.write(formatSseEvent({ event, data: "event" in json ? json.data : json, id }));
+    };
+    const heartbeat = setInterval(() => res.write(SSE_HEARTBEAT), heartbeatMs);
+    try {
+      if (!first.done) write(first.value);
+      for (let next = await it.next(); !next.done; next = await it.next()) write(next.value);
+    } catch (error) {
+      const ce = ConnectError.from(error);
+      res.write(formatSseEvent({ event: "error", data: { error: Code[ce.code], message: ce.rawMessage } }));
+    } finally {
+      clearInterval(heartbeat);
+      res.end();
+    }
+  }
+
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://loom.invalid");
+    const match = table.find(req.method ?? "GET", url.pathname);
+    if (match.kind === "none") return sendJson(res, 404, { detail: "Not Found" });
+    if (match.kind === "wrong-verb") {
+      return sendJson(res, 405, { detail: "Method Not Allowed" }, { allow: match.allowed.join(", ") });
+    }
+    const route = match.route;
+    dispatch(req, res, route, match.vars, url).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      if (error instanceof BodyTooLargeError) {
+        // The rest of the body is not read: an HTTP/1.1 connection cannot be reused after this answer.
+        const close: Record<string, string> = req.httpVersionMajor === 1 ? { connection: "close" } : {};
+        return sendJson(res, 413, { detail: error.message }, close);
+      }
+      if (error instanceof MalformedJsonError) return sendJson(res, 400, { detail: error.message });
+      const { status, detail, code } = errorDetail(error);
+      if (code === Code.Internal || code === Code.Unknown) {
+        options.onInternalError?.(error, `${route.verb} ${route.template.source}`);
+      }
+      sendJson(res, status, { detail });
+    });
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * `CreateRunRequest` (the RunCreate body, agent-api.md §5) → validated domain run parameters. Everything a
+ * client can get wrong is checked here, before anything is written.
+ */
+import { toJson } from "@bufbuild/protobuf";
+import type { Value } from "@bufbuild/protobuf/wkt";
+import { type CreateRunRequest, CreateRunRequestSchema } from "../../../gen/ts/loom/v1/runs_pb.js";
+import {
+  type BreakpointList,
+  Command,
+  type CompiledGraph,
+  type JsonObject,
+  type JsonValue,
+  type RunConfig,
+  Send,
+  STREAM_MODES,
+  type StreamMode,
+} from "../../engine/index.js";
+import { jsonFromValue, objectFromStruct } from "../convert.js";
+import { InvalidInputError } from "../errors.js";
+import { requireUuid } from "../validate.js";
+
+/** Validated parameters of one run. */
+export interface RunParams {
+  /** Thread id, or `null` for a stateless run. */
+  threadId: string | null;
+  /** New input; `undefined` (absent or null) continues from the head / selected checkpoint. */
+  input: JsonValue | undefined;
+  command: Command | undefined;
+  checkpointId: string | undefined;
+  interruptBefore: BreakpointList | undefined;
+  interruptAfter: BreakpointList | undefined;
+  /** Assistant config merged with the run's config. */
+  config: RunConfig;
+  /** Run metadata (stored on the run, copied into checkpoint metadata). */
+  metadata: JsonObject;
+  /** Requested stream modes the engine produces (others are accepted and produce nothing). @default ["values"] */
+  streamModes: StreamMode[];
+  /** `if_not_exists: "create"`: create a missing thread. */
+  createThread: boolean;
+  /** Stateless runs: keep the temporary thread (`on_completion: "keep"`). */
+  keepThread: boolean;
+  /** `on_disconnect: "cancel"`: cancel the run when the streaming/waiting client goes away. */
+  cancelOnDisconnect: boolean;
+  /** The request as received, minus ids, for `Run.kwargs`. */
+  kwargs: JsonObject;
+}
+
+const KNOWN_STREAM_MODES = new Set<string>([...STREAM_MODES, "messages", "messages-tuple", "events"]);
+
+function breakpoints(list: string[], graph: CompiledGraph, field: string): BreakpointList | undefined {
+  if (list.length === 0) return undefined;
+  if (list.includes("*")) return "*";
+  const unknown = list.filter((n) => {
+    const node = graph.nodes.get(n);
+    return !node || node.hidden;
+  });
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`${field} names unknown node(s): ${unknown.join(", ")}`, field);
+  }
+  return list;
+}
+
+function gotoFromJson(goto: JsonValue): string | Send | Array<string | Send> {
+  const one = (g: JsonValue): string | Send => {
+    if (typeof g === "string") return g;
+    if (g !== null && typeof g === "object" && !Array.isArray(g) && typeof g.node === "string") {
+      return new Send(g.node, g.input ?? null);
+    }
+    throw new InvalidInputError(
+      'command.goto must be a node name, {"node", "input"} or a list of them',
+      "command",
+    );
+  };
+  return Array.isArray(goto) ? goto.map(one) : one(goto);
+}
+
+function commandFromProto(req: CreateRunRequest): Command | undefined {
+  const c = req.command;
+  if (!c) return undefined;
+  const resume = jsonFromValue(c.resume);
+  const update = jsonFromValue(c.update);
+  const goto = jsonFromValue(c.goto);
+  if (update !== undefined && update !== null && typeof update !== "object") {
+    throw new InvalidInputError(
+      "command.update must be an object or a list of [key, value] pairs",
+      "command",
+    );
+  }
+  return new Command({
+    ...(resume !== undefined ? { resume } : {}),
+    ...(update !== undefined && update !== null ? { update: update as JsonObject } : {}),
+    ...(goto !== undefined && goto !== null ? { goto: gotoFromJson(goto) } : {}),
+  });
+}
+
+/** `config` Struct (`{tags?, recursion_limit?, configurable?}`) over the assistant's default config. */
+export function runConfigFromJson(assistantConfig: JsonObject, requestConfig: JsonObject): RunConfig {
+  const merged = { ...assistantConfig, ...requestConfig };
+  const configurable = {
+    ...(assistantConfig.configurable as JsonObject | undefined),
+    ...(requestConfig.configurable as JsonObject | undefined),
+  };
+  const out: RunConfig = { configurable };
+  if (Array.isArray(merged.tags)) out.tags = merged.tags.map(String);
+  const limit = merged.recursion_limit;
+  if (limit !== undefined && limit !== null) {
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+      throw new InvalidInputError("config.recursion_limit must be a positive integer", "config");
+    }
+    out.recursionLimit = limit;
+  }
+  return out;
+}
+
+function inputFromValue(v: Value | undefined): JsonValue | undefined {
+  const input = jsonFromValue(v);
+  if (input === null || input === undefined) return undefined;
+  if (typeof input !== "object" || Array.isArray(input))
+    throw new InvalidInputError("input must be an object", "input");
+  return input;
+}
+
+/**
+ * Validates `req` against the assistant's graph.
+ * @throws InvalidInputError for a malformed thread id, an unknown breakpoint node, an unsupported multitask
+ *   strategy, a bad `if_not_exists`/`on_completion`/`on_disconnect`, a non-object input, a bad command.
+ */
+export function runParamsFromProto(
+  req: CreateRunRequest,
+  graph: CompiledGraph,
+  assistantConfig: JsonObject,
+  stateless: boolean,
+): RunParams {
+  const threadId = stateless ? null : requireUuid(req.threadId, "thread_id");
+  if (req.multitaskStrategy !== "" && req.multitaskStrategy !== "reject") {
+    throw new InvalidInputError(
+      `multitask_strategy "${req.multitaskStrategy}" is not supported yet; use "reject"`,
+      "multitask_strategy",
+    );
+  }
+  if (!["", "reject", "create"].includes(req.ifNotExists)) {
+    throw new InvalidInputError('if_not_exists must be "reject" or "create"', "if_not_exists");
+  }
+  if (!["", "delete", "keep"].includes(req.onCompletion)) {
+    throw new InvalidInputError('on_completion must be "delete" or "keep"', "on_completion");
+  }
+  if (!["", "cancel", "continue"].includes(req.onDisconnect)) {
+    throw new InvalidInputError('on_disconnect must be "cancel" or "continue"', "on_disconnect");
+  }
+  const unknownModes = req.streamMode.filter((m) => !KNOWN_STREAM_MODES.has(m));
+  if (unknownModes.length > 0) {
+    throw new InvalidInputError(`unknown stream_mode: ${unknownModes.join(", ")}`, "stream_mode");
+  }
+  const checkpointId = req.checkpointId || req.checkpoint?.checkpointId || undefined;
+  if (checkpointId !== undefined) requireUuid(checkpointId, "checkpoint_id");
+  const command = commandFromProto(req);
+  if (stateless && command?.resume !== undefined) {
+    throw new InvalidInputError("You must provide a thread_id when resuming.", "command");
+  }
+  const kwargs = toJson(CreateRunRequestSchema, req, { useProtoFieldName: true }) as JsonObject;
+  delete kwargs.thread_id;
+  delete kwargs.assistant_id;
+  return {
+    threadId,
+    input: inputFromValue(req.input),
+    command,
+    checkpointId,
+    interruptBefore: breakpoints(req.interruptBefore, graph, "interrupt_before"),
+    interruptAfter: breakpoints(req.interruptAfter, graph, "interrupt_after"),
+    config: runConfigFromJson(assistantConfig, objectFromStruct(req.config)),
+    metadata: objectFromStruct(req.metadata),
+    streamModes: (req.streamMode.length > 0 ? req.streamMode : ["values"]).filter((m): m is StreamMode =>
+      (STREAM_MODES as readonly string[]).includes(m),
+    ),
+    createThread: req.ifNotExists === "create",
+    keepThread: req.onCompletion === "keep",
+    cancelOnDisconnect: req.onDisconnect === "cancel",
+    kwargs,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * ThreadsService, thread records (agent-api.md §3 "Threads", §8d): create, get, patch, delete, search, count,
+ * copy.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { v4 as uuidv4 } from "uuid";
+import {
+  CountThreadsResponseSchema,
+  SearchThreadsResponseSchema,
+  type ThreadsService,
+} from "../../../gen/ts/loom/v1/threads_pb.js";
+import type { CheckpointStore } from "../../engine/index.js";
+import type { ThreadSearchQuery, ThreadStatus, ThreadStore } from "../../store/records.js";
+import { objectFromStruct, threadToProto } from "../convert.js";
+import { InvalidInputError } from "../errors.js";
+import { parseIfExists, parseLimit, parseOffset, parseSortOrder, requireUuid } from "../validate.js";
+
+/** What the thread-record half of ThreadsService needs. */
+export interface ThreadCrudDeps {
+  threads: ThreadStore;
+  checkpoints: CheckpointStore;
+}
+
+type CrudMethods = Pick<
+  ServiceImpl<typeof ThreadsService>,
+  "create" | "get" | "update" | "delete" | "search" | "count" | "copy"
+>;
+
+const STATUSES: readonly ThreadStatus[] = ["idle", "busy", "interrupted", "error"];
+
+const SORT_BY: Record<string, NonNullable<ThreadSearchQuery["sortBy"]>> = {
+  thread_id: "threadId",
+  status: "status",
+  created_at: "createdAt",
+  updated_at: "updatedAt",
+  state_updated_at: "stateUpdatedAt",
+};
+
+function parseStatus(status: string): ThreadStatus | undefined {
+  if (status === "") return undefined;
+  if (!STATUSES.includes(status as ThreadStatus)) {
+    throw new InvalidInputError(`status must be one of ${STATUSES.join(", ")}`, "status");
+  }
+  return status as ThreadStatus;
+}
+
+/**
+ * Creates the thread-record methods. Errors: malformed id → InvalidInputError (422), unknown thread →
+ * ThreadNotFoundError (404), duplicate id → ThreadExistsError (409) unless `if_exists: "do_nothing"`.
+ */
+export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
+  const { threads, checkpoints } = deps;
+  return {
+    async create(req) {
+      const threadId = req.threadId ? requireUuid(req.threadId, "thread_id") : uuidv4();
+      const ifExists = parseIfExists(req.ifExists);
+      const metadata = Object.fromEntries(
+        Object.entries(objectFromStruct(req.metadata)).filter(([, v]) => v !== null),
+      );
+      return threadToProto(await threads.create({ threadId, metadata }, { ifExists }));
+    },
+    async get(req) {
+      return threadToProto(await threads.get(requireUuid(req.threadId, "thread_id")));
+    },
+    async update(req) {
+      const threadId = requireUuid(req.threadId, "thread_id");
+      return threadToProto(await threads.patch(threadId, { metadata: objectFromStruct(req.metadata) }));
+    },
+    async delete(req) {
+      const threadId = requireUuid(req.threadId, "thread_id");
+      await threads.delete(threadId);
+      await checkpoints.deleteThread(threadId);
+      return {};
+    },
+    async search(req) {
+      const sortBy = req.sortBy ? SORT_BY[req.sortBy] : undefined;
+      if (req.sortBy && !sortBy) {
+        throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`, "sort_by");
+      }
+      for (const id of req.ids) requireUuid(id, "ids");
+      const status = parseStatus(req.status);
+      const page = await threads.search({
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+        ...(req.values ? { values: objectFromStruct(req.values) } : {}),
+        ...(status ? { status } : {}),
+        ...(req.ids.length > 0 ? { ids: req.ids } : {}),
+        limit: parseLimit(req.limit),
+        offset: parseOffset(req.offset),
+        ...(sortBy ? { sortBy } : {}),
+        sortOrder: parseSortOrder(req.sortOrder),
+      });
+      return create(SearchThreadsResponseSchema, { threads: page.items.map(threadToProto) });
+    },
+    async count(req) {
+      const status = parseStatus(req.status);
+      const n = await threads.count({
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+        ...(req.values ? { values: objectFromStruct(req.values) } : {}),
+        ...(status ? { status } : {}),
+      });
+      return create(CountThreadsResponseSchema, { count: n });
+    },
+    async copy(req) {
+      const source = await threads.get(requireUuid(req.threadId, "thread_id"));
+      const threadId = uuidv4();
+      const copy = await threads.create({
+        threadId,
+        metadata: { ...source.metadata, thread_id: threadId },
+        config: source.config,
+      });
+      const tuples = (await checkpoints.list({ threadId: source.threadId })).reverse();
+      for (const t of tuples) {
+        const ref = await checkpoints.put({
+          threadId,
+          checkpointNs: t.checkpointNs,
+          checkpoint: t.checkpoint,
+          metadata: { ...t.metadata, thread_id: threadId },
+          parentCheckpointId: t.parentCheckpointId,
+        });
+        if (t.pendingWrites.length > 0) await checkpoints.putWrites(ref, t.pendingWrites);
+      }
+      const status = source.status === "busy" ? "idle" : source.status;
+      const updated = await threads.updateState(threadId, {
+        status,
+        values: source.values,
+        interrupts: source.interrupts,
+        error: source.error,
+      });
+      return threadToProto(tuples.length > 0 ? updated : copy);
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * ThreadsService, checkpointed state (agent-api.md §3, §8a–c): state at the head or at a checkpoint, state
+ * update (fork), history. The graph comes from the thread's `metadata.graph_id` (set by its first run).
+ */
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  GetHistoryResponseSchema,
+  type ThreadsService,
+  UpdateStateResponseSchema,
+} from "../../../gen/ts/loom/v1/threads_pb.js";
+import {
+  type CheckpointStore,
+  type CompiledGraph,
+  getHistory,
+  getState,
+  type JsonObject,
+  type JsonValue,
+  type StateSnapshot,
+  updateState,
+} from "../../engine/index.js";
+import type { GraphRegistry } from "../../registry/registry.js";
+import type { ThreadRecord, ThreadStore } from "../../store/records.js";
+import { checkpointToProto, jsonFromValue, objectFromStruct, snapshotToProto } from "../convert.js";
+import { InvalidInputError, ThreadBusyUpdateError } from "../errors.js";
+import { interruptsByTask } from "../runs/outcome.js";
+import { parseLimit, requireUuid } from "../validate.js";
+
+/** What the state half of ThreadsService needs. */
+export interface ThreadStateDeps {
+  threads: ThreadStore;
+  checkpoints: CheckpointStore;
+  registry: GraphRegistry;
+}
+
+type StateMethods = Pick<ServiceImpl<typeof ThreadsService>, "getState" | "updateState" | "getHistory">;
+
+const EMPTY: StateSnapshot = {
+  values: {},
+  next: [],
+  tasks: [],
+  checkpoint: null,
+  parentCheckpoint: null,
+  metadata: null,
+  createdAt: null,
+  interrupts: [],
+};
+
+function graphOf(registry: GraphRegistry, thread: ThreadRecord): CompiledGraph | undefined {
+  const graphId = thread.metadata.graph_id;
+  return typeof graphId === "string" && registry.has(graphId) ? registry.get(graphId) : undefined;
+}
+
+/** `before` is a checkpoint id or `{configurable: {checkpoint_id}}` (the SDK's Config form). */
+function beforeId(before: JsonValue | undefined): string | undefined {
+  if (before === undefined || before === null || before === "") return undefined;
+  if (typeof before === "string") return requireUuid(before, "before");
+  const id = (before as { configurable?: { checkpoint_id?: unknown } }).configurable?.checkpoint_id;
+  if (typeof id === "string") return requireUuid(id, "before");
+  throw new InvalidInputError("before must be a checkpoint id or {configurable: {checkpoint_id}}", "before");
+}
+
+/** Thread fields that mirror its head state after a state update. */
+function threadFieldsOf(head: StateSnapshot) {
+  return {
+    status: head.next.length > 0 ? ("interrupted" as const) : ("idle" as const),
+    values: head.values as JsonObject,
+    interrupts: interruptsByTask(head.interrupts),
+    error: null,
+  };
+}
+
+/**
+ * Creates the state methods. Errors: unknown thread/checkpoint → NotFound; state update while a run is pending
+ * or running → ThreadBusyUpdateError (409 "Thread is busy"); unknown `as_node` → NodeNotFoundError (422);
+ * state update on a thread that never ran (no graph) → InvalidInputError (422).
+ */
+export function createThreadState(deps: ThreadStateDeps): StateMethods {
+  const { threads, checkpoints, registry } = deps;
+  return {
+    async getState(req) {
+      const thread = await threads.get(requireUuid(req.threadId, "thread_id"));
+      const id = req.checkpointId || req.checkpoint?.checkpointId || undefined;
+      if (id !== undefined) requireUuid(id, "checkpoint_id");
+      const graph = graphOf(registry, thread);
+      if (!graph) return snapshotToProto(EMPTY);
+      const snapshot = await getState(graph, checkpoints, {
+        threadId: thread.threadId,
+        ...(id !== undefined ? { checkpointId: id } : {}),
+      });
+      return snapshotToProto(snapshot);
+    },
+
+    async updateState(req) {
+      const thread = await threads.get(requireUuid(req.threadId, "thread_id"));
+      const id = req.checkpointId || req.checkpoint?.checkpointId || undefined;
+      if (id !== undefined) requireUuid(id, "checkpoint_id");
+      if (thread.status === "busy") throw new ThreadBusyUpdateError(thread.threadId);
+      const graph = graphOf(registry, thread);
+      if (!graph) throw new InvalidInputError(`Thread ${thread.threadId} has no graph ID`, "thread_id");
+      const ref = await updateState(graph, checkpoints, {
+        threadId: thread.threadId,
+        values: jsonFromValue(req.values) ?? null,
+        ...(req.asNode !== undefined ? { asNode: req.asNode } : {}),
+        ...(id !== undefined ? { checkpointId: id } : {}),
+        metadata: {
+          ...(typeof thread.metadata.graph_id === "string" ? { graph_id: thread.metadata.graph_id } : {}),
+        },
+      });
+      const head = await getState(graph, checkpoints, { threadId: thread.threadId });
+      await threads.updateState(thread.threadId, threadFieldsOf(head));
+      return create(UpdateStateResponseSchema, { checkpoint: checkpointToProto(ref) });
+    },
+
+    async getHistory(req) {
+      const thread = await threads.get(requireUuid(req.threadId, "thread_id"));
+      const graph = graphOf(registry, thread);
+      const before = beforeId(jsonFromValue(req.before));
+      const limit = parseLimit(req.limit);
+      if (!graph) return create(GetHistoryResponseSchema, { states: [] });
+      const states = await getHistory(graph, checkpoints, {
+        threadId: thread.threadId,
+        limit,
+        ...(before !== undefined ? { before } : {}),
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+      });
+      return create(GetHistoryResponseSchema, { states: states.map(snapshotToProto) });
+    },
+  };
+}
