@@ -22,12 +22,20 @@ export interface PreparedTask {
   readonly input: JsonValue;
 }
 
-/** The state values of a checkpoint: the state keys that hold a value, in schema order. */
+/**
+ * The state values of a checkpoint: the state keys that hold a value, in schema order. A key never written shows
+ * its default when it has one (as LangGraph's reducer channels start from their default, §1.9).
+ */
 export function stateValues(checkpoint: Checkpoint, graph: CompiledGraph): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};
   for (const key of graph.stateKeys) {
     const v = checkpoint.channelValues[key];
     if (v !== undefined) out[key] = v;
+    else {
+      const def = graph.channels.get(key);
+      const initial = def?.kind === "state" ? def.default?.() : undefined;
+      if (initial !== undefined) out[key] = initial;
+    }
   }
   return out;
 }
