@@ -1,5 +1,5 @@
 /**
- * The real Loom app for API tests: the example graphs of `loom.json`, the shared test `mongod` with a database
+ * The real Loom app for API tests: the example graphs plus the test graphs of `loom.test.json`, the shared test `mongod` with a database
  * of its own, 127.0.0.1 port 0. `close()` drains the server, drops the database and closes the client.
  */
 import path from "node:path";
@@ -27,7 +27,7 @@ export async function startApiServer(
   options: { bodyLimitBytes?: number } = {},
 ): Promise<ApiServer> {
   const testDb = await openTestDb(label);
-  const registry = await loadGraphRegistry(path.join(projectRoot, "loom.json"));
+  const registry = await loadGraphRegistry(path.join(projectRoot, "test/api/loom.test.json"));
   const app = createApp({
     logger: silentLogger(),
     version: LOOM_VERSION,
