@@ -52,8 +52,9 @@ func main() {
 	fmt.Printf("history: %d checkpoints, newest first\n", len(history.GetStates()))
 	for _, state := range history.GetStates() {
 		meta := state.GetMetadata().AsMap()
+		next, _ := json.Marshal(append([]string{}, state.GetNext()...)) // [] rather than null
 		values, _ := json.Marshal(state.GetValues().AsMap())
-		fmt.Printf("  step %v %v next=%v values=%s\n", meta["step"], meta["source"], state.GetNext(), values)
+		fmt.Printf("  step %v %v next=%s values=%s\n", meta["step"], meta["source"], next, values)
 	}
 
 	// Server streaming: the first run again, on a new thread, event by event.

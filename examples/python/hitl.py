@@ -52,7 +52,7 @@ def main() -> None:
         for state in history.states:
             metadata = json_format.MessageToDict(state.metadata)
             values = json.dumps(json_format.MessageToDict(state.values), sort_keys=True)
-            print(f"  step {int(metadata['step'])} {metadata['source']} next={list(state.next)} values={values}")
+            print(f"  step {int(metadata['step'])} {metadata['source']} next={json.dumps(list(state.next))} values={values}")
 
         # Server streaming: the first run again, on a new thread, event by event.
         stream = runs.Stream(

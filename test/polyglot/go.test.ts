@@ -7,8 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOOM_VERSION } from "../../src/version.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import type { TestServer } from "../support/server.js";
 import { expectHitlOutput, ROOT, runOrThrow, runProgram } from "./programs.js";
+import { startGraphServer } from "./server.js";
 
 let server: TestServer;
 let binDir: string;
@@ -25,7 +26,7 @@ beforeAll(async () => {
     cwd: examples,
     timeoutMs: 600_000,
   });
-  server = await startTestServer("polyglot_go");
+  server = await startGraphServer("polyglot_go");
 }, 900_000);
 
 afterAll(async () => {
@@ -40,9 +41,7 @@ describe("generated Go stubs (module github.com/loom-dev/loom/gen/go)", () => {
     expect(out.stdout).toBe(`ok: true\nversion: ${LOOM_VERSION}\n`);
   });
 
-  // Skipped until the engine, the example graphs (src/graphs: agent) and the Threads/Runs services land
-  // (issues 3 and 5): today ThreadsService/RunsService answer Unimplemented.
-  it.skip("examples/go: interrupt, resume, final state, history and a server stream", async () => {
+  it("examples/go: interrupt, resume, final state, history and a server stream", async () => {
     const out = await run("hitl");
     expect(out.code, out.stderr).toBe(0);
     expectHitlOutput(out.stdout);

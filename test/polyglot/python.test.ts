@@ -7,8 +7,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOOM_VERSION } from "../../src/version.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import type { TestServer } from "../support/server.js";
 import { expectHitlOutput, ROOT, runOrThrow, runProgram, VENV_PYTHON } from "./programs.js";
+import { startGraphServer } from "./server.js";
 
 let server: TestServer;
 const python = (args: string[]) => runProgram(VENV_PYTHON, args, { env: { LOOM_URL: server.baseUrl } });
@@ -18,7 +19,7 @@ beforeAll(async () => {
   // What the README tells a user; no build isolation, so the venv's pinned setuptools builds it offline.
   const pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation"];
   await runOrThrow(VENV_PYTHON, [...pip, "./gen/python"], { timeoutMs: 300_000 });
-  server = await startTestServer("polyglot_python");
+  server = await startGraphServer("polyglot_python");
 }, 900_000);
 
 afterAll(async () => {
@@ -45,9 +46,7 @@ describe("generated Python stubs (pip install ./gen/python)", () => {
     expect(out.stdout).toBe(`ok: True\nversion: ${LOOM_VERSION}\n`);
   });
 
-  // Skipped until the engine, the example graphs (src/graphs: agent) and the Threads/Runs services land
-  // (issues 3 and 5): today ThreadsService/RunsService answer Unimplemented.
-  it.skip("examples/python/hitl.py: interrupt, resume, final state, history and a server stream", async () => {
+  it("examples/python/hitl.py: interrupt, resume, final state, history and a server stream", async () => {
     const out = await python([path.join(ROOT, "examples/python/hitl.py")]);
     expect(out.code, out.stderr).toBe(0);
     expectHitlOutput(out.stdout);
@@ -55,9 +54,7 @@ describe("generated Python stubs (pip install ./gen/python)", () => {
 });
 
 describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
-  // Skipped until the REST bridge serves threads, runs, state and history and the example graphs (agent,
-  // breakpoints, joke) are registered (issues 3 and 5): today POST /threads answers 404.
-  it.skip("static breakpoints, dynamic interrupt with Command(resume=...), time travel", async () => {
+  it("static breakpoints, dynamic interrupt with Command(resume=...), time travel", async () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_flows.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
     expect(out.stdout).toBe("ok static breakpoints\nok dynamic interrupt\nok time travel\n");

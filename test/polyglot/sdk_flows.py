@@ -18,31 +18,26 @@ def expect(what: str, actual: object, expected: object) -> None:
 
 
 def static_breakpoints() -> None:
+    # Run-time breakpoints apply to the run that names them, so each resume passes them again.
+    breakpoints = {"interrupt_before": ["node_a"], "interrupt_after": ["node_b", "node_c"]}
     thread_id = client.threads.create()["thread_id"]
-    stream = client.runs.stream(
-        thread_id,
-        "breakpoints",
-        input={"steps": []},
-        stream_mode="updates",
-        interrupt_before=["node_a"],
-        interrupt_after=["node_b", "node_c"],
-    )
+    stream = client.runs.stream(thread_id, "breakpoints", input={"messages": []}, stream_mode="updates", **breakpoints)
     events = [part.event for part in stream]
     expect("first stream event", events[:1], ["metadata"])
     expect("paused before node_a", client.threads.get_state(thread_id)["next"], ["node_a"])
     expect("thread status", client.threads.get(thread_id)["status"], "interrupted")
 
-    client.runs.wait(thread_id, "breakpoints", input=None)
+    client.runs.wait(thread_id, "breakpoints", input=None, **breakpoints)
     state = client.threads.get_state(thread_id)
     expect("paused after node_b", state["next"], ["node_c"])
-    expect("steps after node_b", state["values"]["steps"], ["node_a", "node_b"])
+    expect("messages after node_b", state["values"]["messages"], ["node_a", "node_b"])
 
-    result = client.runs.wait(thread_id, "breakpoints", input=None)
-    expect("steps after node_c", result["steps"], ["node_a", "node_b", "node_c"])
+    result = client.runs.wait(thread_id, "breakpoints", input=None, **breakpoints)
+    expect("messages after node_c", result["messages"], ["node_a", "node_b", "node_c"])
     expect("paused after node_c, nothing next", client.threads.get_state(thread_id)["next"], [])
 
-    result = client.runs.wait(thread_id, "breakpoints", input=None)
-    expect("resuming a finished thread", result["steps"], ["node_a", "node_b", "node_c"])
+    result = client.runs.wait(thread_id, "breakpoints", input=None, **breakpoints)
+    expect("resuming a finished thread", result["messages"], ["node_a", "node_b", "node_c"])
     print("ok static breakpoints")
 
 
