@@ -1,8 +1,10 @@
 /**
  * AssistantsService (agent-api.md §3 "Assistants"): CRUD, search and count over the assistant store, plus the
- * graph drawing and JSON schemas of the assistant's graph.
+ * graph drawing and JSON schemas of the assistant's graph (returned as `google.protobuf.Struct` messages: an RPC
+ * whose output is Struct must return the message, not a plain object).
  */
-import { create, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
+import { create, fromJson } from "@bufbuild/protobuf";
+import { StructSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { validate as isUuid, v4 as uuidv4 } from "uuid";
 import {
@@ -104,11 +106,11 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
     },
     async getGraph(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);
-      return describeGraph(registry.get(a.graphId)) as PbJsonObject;
+      return fromJson(StructSchema, describeGraph(registry.get(a.graphId)));
     },
     async getSchemas(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);
-      return describeSchemas(a.graphId, registry.get(a.graphId)) as PbJsonObject;
+      return fromJson(StructSchema, describeSchemas(a.graphId, registry.get(a.graphId)));
     },
   };
 }
