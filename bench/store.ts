@@ -111,7 +111,7 @@ async function saverSteps(saver: MongoDBSaver, thread: string, items: Step[]): P
     if (s.parent) {
       for (const w of s.writes) await saver.putWrites(parentConfig, [[w.channel, w.value]], w.taskId);
     }
-    await saver.put(parentConfig, toLg(s), s.metadata as never, {});
+    await saver.put(parentConfig, toLg(s), s.metadata as never);
   }
 }
 
@@ -165,7 +165,8 @@ async function main(): Promise<void> {
   try {
     const store = createMongoStore({ client, dbName: db.databaseName });
     await store.ensureIndexes();
-    const saver = new MongoDBSaver({ client, dbName: db.databaseName });
+    // The saver bundles its own driver typings; it runs on this client (driver 7.8.0) at runtime.
+    const saver = new MongoDBSaver({ client: client as never, dbName: db.databaseName });
     await saver.setup();
     await db
       .collection("alt_checkpoints")
