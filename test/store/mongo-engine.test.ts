@@ -1,0 +1,144 @@
+/**
+ * The engine on the MongoDB store: the same runs produce the same checkpoint sequence as on MemoryStore (values,
+ * metadata, parent links, pending writes), interrupts resume, forks work, a failed step resumes, and each super-step
+ * costs one write command.
+ */
+import { MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  append,
+  type CheckpointStore,
+  type CheckpointTuple,
+  Command,
+  END,
+  lastValue,
+  runGraph,
+  START,
+  StateGraph,
+  updateState,
+} from "../../src/engine/index.js";
+import { graph as agent } from "../../src/graphs/agent.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import { createMongoStore, type MongoStore } from "../../src/store/mongo/index.js";
+import { openTestDb, type TestDb } from "../support/mongo.js";
+
+let t: TestDb;
+let client: MongoClient;
+let mongo: MongoStore;
+const commands: string[] = [];
+
+beforeAll(async () => {
+  t = await openTestDb("mongo_engine");
+  client = await MongoClient.connect(t.uri, { monitorCommands: true });
+  client.on("commandStarted", (e) => commands.push(e.commandName));
+  mongo = createMongoStore({ client, dbName: t.dbName });
+  await mongo.ensureIndexes();
+});
+
+afterAll(async () => {
+  await client.close();
+  await t.drop();
+});
+
+/** START → a → b → c; each node appends an awkward value to `log`. */
+function chain() {
+  const node = (name: string) => () => ({ log: [{ [`${name}.$key`]: name, n: -0 }], last: name });
+  return new StateGraph({ log: append<Record<string, unknown>>(), last: lastValue<string>() })
+    .addNode("a", node("a"))
+    .addNode("b", node("b"))
+    .addNode("c", node("c"))
+    .addEdge(START, "a")
+    .addEdge("a", "b")
+    .addEdge("b", "c")
+    .addEdge("c", END)
+    .compile();
+}
+
+/** A store-independent view of a thread's history (ids replaced by their position). */
+async function shape(store: CheckpointStore, threadId: string) {
+  const all = (await store.list({ threadId })).reverse();
+  const index = new Map(all.map((c, i) => [c.checkpoint.id, i]));
+  return all.map((c: CheckpointTuple) => ({
+    values: c.checkpoint.channelValues,
+    versions: c.checkpoint.channelVersions,
+    seen: c.checkpoint.versionsSeen,
+    source: c.metadata.source,
+    step: c.metadata.step,
+    parent: c.parentCheckpointId === null ? null : index.get(c.parentCheckpointId),
+    writes: c.pendingWrites.map((w) => [w.taskPath, w.channel, w.value]),
+  }));
+}
+
+describe("engine on MongoDB", () => {
+  it("a run writes the same checkpoints as on MemoryStore, one write command per super-step", async () => {
+    const memory = new MemoryStore();
+    await runGraph(chain(), memory, { threadId: "chain", input: { log: [] } });
+    commands.length = 0;
+    const result = await runGraph(chain(), mongo.checkpoints, { threadId: "chain", input: { log: [] } });
+    expect(result.status).toBe("success");
+    const writes = commands.filter((c) => c === "insert" || c === "update");
+    const stored = await mongo.checkpoints.list({ threadId: "chain" });
+    expect(stored).toHaveLength(5);
+    expect(writes).toHaveLength(stored.length);
+    expect(await shape(mongo.checkpoints, "chain")).toEqual(await shape(memory, "chain"));
+  });
+
+  it("an interrupt pauses and a Command resume finishes (agent graph)", async () => {
+    const first = await runGraph(agent, mongo.checkpoints, {
+      threadId: "hitl",
+      input: { some_text: "original" },
+    });
+    expect(first.status).toBe("interrupted");
+    expect(first.interrupts[0]?.value).toEqual({ text_to_revise: "original" });
+    const second = await runGraph(agent, mongo.checkpoints, {
+      threadId: "hitl",
+      command: new Command({ resume: "Edited" }),
+    });
+    expect(second.status).toBe("success");
+    expect(second.values).toEqual({ some_text: "Edited" });
+  });
+
+  it("update_state forks from an earlier checkpoint and the fork continues, as on MemoryStore", async () => {
+    const memory = new MemoryStore();
+    for (const store of [memory, mongo.checkpoints]) {
+      await runGraph(chain(), store, { threadId: "fork", input: { log: [] } });
+      const at1 = (await store.list({ threadId: "fork", metadata: { step: 1 } }))[0]?.checkpoint.id as string;
+      await updateState(chain(), store, {
+        threadId: "fork",
+        values: { last: "edited" },
+        asNode: "a",
+        checkpointId: at1,
+      });
+      await runGraph(chain(), store, { threadId: "fork", input: null });
+    }
+    expect(await shape(mongo.checkpoints, "fork")).toEqual(await shape(memory, "fork"));
+  });
+
+  it("a failed step keeps the finished sibling's writes and a rerun only re-executes the failed task", async () => {
+    const calls: Record<string, number> = {};
+    let fail = true;
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("ok", () => {
+        calls.ok = (calls.ok ?? 0) + 1;
+        return { log: ["ok"] };
+      })
+      .addNode("flaky", async () => {
+        calls.flaky = (calls.flaky ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, 20));
+        if (fail) throw new Error("boom");
+        return { log: ["flaky"] };
+      })
+      .addEdge(START, "ok")
+      .addEdge(START, "flaky")
+      .compile();
+    const first = await runGraph(graph, mongo.checkpoints, { threadId: "partial", input: { log: [] } });
+    expect(first.status).toBe("error");
+    const head = await mongo.checkpoints.getTuple({ threadId: "partial" });
+    expect(head?.pendingWrites.map((w) => w.channel).sort()).toEqual(["__error__", "log"]);
+    fail = false;
+    const second = await runGraph(graph, mongo.checkpoints, { threadId: "partial", input: null });
+    expect(second.status).toBe("success");
+    expect([...(second.values.log as string[])].sort()).toEqual(["flaky", "ok"]);
+    expect(calls).toEqual({ ok: 1, flaky: 2 });
+  });
+});
