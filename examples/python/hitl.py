@@ -51,8 +51,9 @@ def main() -> None:
         print(f"history: {len(history.states)} checkpoints, newest first")
         for state in history.states:
             metadata = json_format.MessageToDict(state.metadata)
+            next_nodes = json.dumps(list(state.next))
             values = json.dumps(json_format.MessageToDict(state.values), sort_keys=True)
-            print(f"  step {int(metadata['step'])} {metadata['source']} next={json.dumps(list(state.next))} values={values}")
+            print(f"  step {int(metadata['step'])} {metadata['source']} next={next_nodes} values={values}")
 
         # Server streaming: the first run again, on a new thread, event by event.
         stream = runs.Stream(
