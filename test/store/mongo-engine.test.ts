@@ -11,6 +11,7 @@ import {
   type CheckpointTuple,
   Command,
   END,
+  type JsonObject,
   lastValue,
   runGraph,
   START,
@@ -43,7 +44,7 @@ afterAll(async () => {
 /** START → a → b → c; each node appends an awkward value to `log`. */
 function chain() {
   const node = (name: string) => () => ({ log: [{ [`${name}.$key`]: name, n: -0 }], last: name });
-  return new StateGraph({ log: append<Record<string, unknown>>(), last: lastValue<string>() })
+  return new StateGraph({ log: append<JsonObject>(), last: lastValue<string>() })
     .addNode("a", node("a"))
     .addNode("b", node("b"))
     .addNode("c", node("c"))
