@@ -1,4 +1,7 @@
-"""The smallest Loom client: HealthService Ok and Info over gRPC. Server: LOOM_URL (default http://127.0.0.1:8123)."""
+"""The smallest Loom client: HealthService Ok and Info over gRPC.
+
+Server: LOOM_URL (default http://127.0.0.1:8123).
+"""
 
 import os
 from urllib.parse import urlparse

@@ -21,7 +21,9 @@ def static_breakpoints() -> None:
     # Run-time breakpoints apply to the run that names them, so each resume passes them again.
     breakpoints = {"interrupt_before": ["node_a"], "interrupt_after": ["node_b", "node_c"]}
     thread_id = client.threads.create()["thread_id"]
-    stream = client.runs.stream(thread_id, "breakpoints", input={"messages": []}, stream_mode="updates", **breakpoints)
+    stream = client.runs.stream(
+        thread_id, "breakpoints", input={"messages": []}, stream_mode="updates", **breakpoints
+    )
     events = [part.event for part in stream]
     expect("first stream event", events[:1], ["metadata"])
     expect("paused before node_a", client.threads.get_state(thread_id)["next"], ["node_a"])
@@ -69,7 +71,11 @@ def time_travel() -> None:
     new_id = new_config["checkpoint"]["checkpoint_id"]
     forked = client.threads.get_state(thread_id)
     expect("fork head", forked["checkpoint"]["checkpoint_id"], new_id)
-    expect("fork parent", forked["parent_checkpoint"]["checkpoint_id"], selected_state["checkpoint"]["checkpoint_id"])
+    expect(
+        "fork parent",
+        forked["parent_checkpoint"]["checkpoint_id"],
+        selected_state["checkpoint"]["checkpoint_id"],
+    )
 
     result = client.runs.wait(thread_id, "joke", input=None, checkpoint_id=new_id)
     expect("forked topic", result["topic"], "chickens")
@@ -77,7 +83,9 @@ def time_travel() -> None:
         raise SystemExit(f"joke is not about chickens: {result['joke']!r}")
 
     history = client.threads.get_history(thread_id, limit=100)
-    old_branch = [s for s in history if s["checkpoint"]["checkpoint_id"] == states[0]["checkpoint"]["checkpoint_id"]]
+    old_branch = [
+        s for s in history if s["checkpoint"]["checkpoint_id"] == states[0]["checkpoint"]["checkpoint_id"]
+    ]
     expect("old branch kept", [s["values"] for s in old_branch], [first])
     print("ok time travel")
 
