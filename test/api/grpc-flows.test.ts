@@ -134,7 +134,7 @@ describe("gRPC (grpc-js)", () => {
     >;
     expect(history).toHaveLength(4);
     const before = history.find((s) => (s.next as string[])[0] === "write_joke");
-    const cpId = (before?.checkpoint as { checkpoint_id: string }).checkpoint_id;
+    const cpId = (before?.checkpoint as { checkpoint_id: string } | undefined)?.checkpoint_id;
     const upd = await rpc(threads, "UpdateState", {
       thread_id: tid,
       checkpoint_id: cpId,

@@ -76,7 +76,8 @@ describe("JS SDK", () => {
       values: { topic: "chickens" },
       checkpointId: cpId,
     });
-    const forkId = upd.checkpoint.checkpoint_id as string;
+    // The SDK types the answer as a Config; the servers answer `{checkpoint: {...}}` (agent-api §3).
+    const forkId = (upd as unknown as { checkpoint: { checkpoint_id: string } }).checkpoint.checkpoint_id;
     const fork = await client.threads.getState(thread.thread_id, forkId);
     expect(fork.parent_checkpoint?.checkpoint_id).toBe(cpId);
     const result = (await client.runs.wait(thread.thread_id, "joke", {
@@ -87,7 +88,10 @@ describe("JS SDK", () => {
     expect(result.joke).toContain("chickens");
     const all = await client.threads.getHistory(thread.thread_id, { limit: 50 });
     expect(all).toHaveLength(6);
-    const older = await client.threads.getHistory(thread.thread_id, { limit: 50, before: forkId });
+    const older = await client.threads.getHistory(thread.thread_id, {
+      limit: 50,
+      before: { configurable: { checkpoint_id: forkId } },
+    });
     expect(older.every((s) => (s.checkpoint.checkpoint_id as string) < forkId)).toBe(true);
   });
 
