@@ -29,7 +29,7 @@ export interface ChannelSpec<V = JsonValue, U = V> {
 }
 
 /** A state schema: key → channel spec. */
-export type StateSchema = Record<string, ChannelSpec<JsonValue, JsonValue>>;
+export type StateSchema = Record<string, ChannelSpec<JsonValue, unknown>>;
 
 /** The state a node reads: `{[key]: value}` (keys may be absent until written). */
 export type StateOf<S> = {

@@ -11,7 +11,7 @@ import type { BreakpointList } from "./types.js";
 
 /** The raw definition collected by `StateGraph`. */
 export interface GraphDefinition {
-  schema: Record<string, ChannelSpec<JsonValue, JsonValue>>;
+  schema: Record<string, ChannelSpec<JsonValue, unknown>>;
   nodes: Map<string, { fn: ErasedNodeFn; ends: readonly string[] }>;
   edges: Array<[string, string]>;
   joins: Array<{ sources: string[]; target: string }>;
@@ -119,7 +119,7 @@ export function compileGraph(
 
   const channels = new Map<string, ChannelDef>();
   for (const [key, spec] of Object.entries(def.schema)) {
-    const s = spec;
+    const s = spec as ChannelSpec<JsonValue, JsonValue>;
     channels.set(key, {
       kind: "state",
       ...(s.reducer ? { reducer: s.reducer } : {}),
