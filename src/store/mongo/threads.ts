@@ -150,11 +150,12 @@ export function createMongoThreadStore(options: {
     },
 
     async delete(threadId): Promise<void> {
-      const { deletedCount } = await threads.deleteOne({ _id: threadId });
+      // Children first: a crash midway leaves the thread document, so a retried delete finishes the job.
       await Promise.all([
         runs.deleteMany({ thread_id: threadId }),
         checkpoints.deleteMany({ thread_id: threadId }),
       ]);
+      const { deletedCount } = await threads.deleteOne({ _id: threadId });
       if (deletedCount === 0) throw new ThreadNotFoundError(threadId);
     },
 
