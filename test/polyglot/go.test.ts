@@ -7,11 +7,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOOM_VERSION } from "../../src/version.js";
-import type { TestServer } from "../support/server.js";
+import { type ApiServer, startApiServer } from "../api/support.js";
 import { expectHitlOutput, ROOT, runOrThrow, runProgram } from "./programs.js";
-import { startGraphServer } from "./server.js";
 
-let server: TestServer;
+let server: ApiServer;
 let binDir: string;
 const run = (program: string) =>
   runProgram(path.join(binDir, program), [], { env: { LOOM_URL: server.baseUrl } });
@@ -26,7 +25,7 @@ beforeAll(async () => {
     cwd: examples,
     timeoutMs: 600_000,
   });
-  server = await startGraphServer("polyglot_go");
+  server = await startApiServer("polyglot_go");
 }, 900_000);
 
 afterAll(async () => {

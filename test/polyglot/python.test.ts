@@ -7,11 +7,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOOM_VERSION } from "../../src/version.js";
-import type { TestServer } from "../support/server.js";
+import { type ApiServer, startApiServer } from "../api/support.js";
 import { expectHitlOutput, ROOT, runOrThrow, runProgram, VENV_PYTHON } from "./programs.js";
-import { startGraphServer } from "./server.js";
 
-let server: TestServer;
+let server: ApiServer;
 const python = (args: string[]) => runProgram(VENV_PYTHON, args, { env: { LOOM_URL: server.baseUrl } });
 
 beforeAll(async () => {
@@ -19,7 +18,7 @@ beforeAll(async () => {
   // What the README tells a user; no build isolation, so the venv's pinned setuptools builds it offline.
   const pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation"];
   await runOrThrow(VENV_PYTHON, [...pip, "./gen/python"], { timeoutMs: 300_000 });
-  server = await startGraphServer("polyglot_python");
+  server = await startApiServer("polyglot_python");
 }, 900_000);
 
 afterAll(async () => {
