@@ -5,7 +5,13 @@
  */
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMongoStore, INDEXES, type MongoStore } from "../../src/store/mongo/index.js";
+import {
+  connectMongoStore,
+  createMongoStore,
+  INDEXES,
+  type MongoStore,
+  requireReplicaSet,
+} from "../../src/store/mongo/index.js";
 import { openTestDb, type TestDb } from "../support/mongo.js";
 import { checkpointInput, nextId } from "./mongo-fixtures.js";
 
@@ -115,5 +121,18 @@ describe("query plans at depth 1,000", () => {
   it("the store's own history query is the one explained (same filter shape)", async () => {
     const listed = await store.checkpoints.list({ threadId: "deep", limit: 10, before: ids[400] });
     expect(listed.map((c) => c.checkpoint.id)).toEqual(ids.slice(390, 400).reverse());
+  });
+});
+
+describe("server check", () => {
+  it("connectMongoStore accepts the replica-set mongod and creates the indexes", async () => {
+    const connected = await connectMongoStore(t.uri, { dbName: `${t.dbName}_c` });
+    try {
+      expect(await connected.db.collection("checkpoints").indexExists("thread_ns_checkpoint")).toBe(true);
+      await expect(requireReplicaSet(connected.db)).resolves.toBeUndefined();
+    } finally {
+      await connected.db.dropDatabase();
+      await connected.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ import { createMongoCheckpointStore } from "./checkpoints.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
 import { ensureIndexes } from "./indexes.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
+import { requireReplicaSet } from "./server-check.js";
 import { createMongoThreadStore, type ThreadDoc } from "./threads.js";
 
 /**
@@ -81,7 +82,8 @@ export interface ConnectedMongoStore extends MongoStore {
 }
 
 /**
- * Connects to `uri`, creates the indexes and returns a store that owns the client. The driver reconnects by
+ * Connects to `uri`, checks that the server is a replica set (`ReplicaSetRequiredError` otherwise), creates the
+ * indexes and returns a store that owns the client. The driver reconnects by
  * itself after the server comes back; operations issued while it is down fail after `serverSelectionTimeoutMS`
  * (driver default 30 s) with a `MongoServerSelectionError`, and retryable writes are retried once.
  */
@@ -92,6 +94,7 @@ export async function connectMongoStore(
   const client = await MongoClient.connect(uri, options.clientOptions);
   try {
     const store = createMongoStore({ ...options, client });
+    await requireReplicaSet(store.db);
     await store.ensureIndexes();
     return { ...store, client, close: () => client.close() };
   } catch (error) {
