@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:api`: sequential `runs.wait` latency through the whole server (issue 5, "Performance").
+ *
+ * Scenarios, each through the official JS SDK over REST and through a connect-node gRPC (h2c) client:
+ * - `breakpoints`: a fresh thread, one wait running node_a → node_b → node_c (no breakpoints).
+ * - `agent_interrupt` / `agent_resume`: a fresh thread, a wait that stops at `interrupt()`, then the wait that
+ *   resumes it with `command.resume`.
+ * Threads are created outside the timed section. MongoDB round trips are counted per timed call with the
+ * driver's command monitoring (every command the server sends while the call runs).
+ *
+ * Usage: `npm run bench:api [-- --n=200 --warmup=20]`. A `mongod` is started in a temporary directory by the
+ * project's launcher (`MONGODB_URI` is not consulted: the figures are for the embedded database).
+ * Output: a table, then one JSON line `{n, rest: {...}, grpc: {...}, mongo_round_trips_per_call: {...}}`.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { fromJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Client } from "@langchain/langgraph-sdk";
+import { MongoClient } from "mongodb";
+import { RunsService } from "../gen/ts/loom/v1/runs_pb.js";
+import { ThreadsService } from "../gen/ts/loom/v1/threads_pb.js";
+import { createApp } from "../src/app.js";
+import { silentLogger } from "../src/logger.js";
+import { launchMongo } from "../src/mongod/launcher.js";
+import { loadGraphRegistry } from "../src/registry/load.js";
+import { LOOM_VERSION } from "../src/version.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name: string, fallback: number) => {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split("=")[1]) : fallback;
+};
+const N = arg("n", 200);
+const WARMUP = arg("warmup", 20);
+
+type Scenario = "breakpoints" | "agent_interrupt" | "agent_resume";
+interface Stats {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { p50: round(q(0.5)), p95: round(q(0.95)), p99: round(q(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / s.length) };
+}
+
+/** A client under test: creates a thread, runs one wait. */
+interface Driver {
+  newThread(): Promise<string>;
+  wait(threadId: string, body: { assistant: string; input?: object; resume?: string }): Promise<unknown>;
+}
+
+async function main(): Promise<void> {
+  const mongo = await launchMongo({
+    toolsRoot: root,
+    ...(process.env.MONGOD_PATH ? { mongodPath: process.env.MONGOD_PATH } : {}),
+    ...(process.env.PATH ? { searchPath: process.env.PATH } : {}),
+  });
+  const mongoClient = await MongoClient.connect(mongo.uri, { monitorCommands: true });
+  let commands = 0;
+  mongoClient.on("commandStarted", () => {
+    commands++;
+  });
+  const registry = await loadGraphRegistry(path.join(root, "loom.json"));
+  const app = createApp({
+    logger: silentLogger(),
+    version: LOOM_VERSION,
+    db: mongoClient.db(`bench_api_${Date.now()}`),
+    bodyLimitBytes: 10 * 1024 * 1024,
+    registry,
+  });
+  const address = await app.listen(0, "127.0.0.1");
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+
+  const sdk = new Client({ apiUrl: baseUrl, callerOptions: { maxRetries: 0 } });
+  const rest: Driver = {
+    newThread: async () => (await sdk.threads.create()).thread_id,
+    wait: (tid, b) =>
+      sdk.runs.wait(tid, b.assistant, b.resume !== undefined ? { command: { resume: b.resume } } : { input: b.input }),
+  };
+  const transport = createGrpcTransport({ baseUrl });
+  const threadsRpc = createClient(ThreadsService, transport);
+  const runsRpc = createClient(RunsService, transport);
+  const grpc: Driver = {
+    newThread: async () => (await threadsRpc.create({})).threadId,
+    wait: (tid, b) =>
+      runsRpc.wait({
+        threadId: tid,
+        assistantId: b.assistant,
+        ...(b.resume !== undefined
+          ? { command: { resume: fromJson(ValueSchema, b.resume) } }
+          : { input: fromJson(ValueSchema, b.input as never) }),
+      }),
+  };
+
+  const roundTrips: Record<Scenario, number[]> = { breakpoints: [], agent_interrupt: [], agent_resume: [] };
+  async function timed(scenario: Scenario, record: boolean, samples: Record<Scenario, number[]>, fn: () => Promise<unknown>) {
+    const before = commands;
+    const t0 = performance.now();
+    await fn();
+    const ms = performance.now() - t0;
+    if (!record) return;
+    samples[scenario].push(ms);
+    roundTrips[scenario].push(commands - before);
+  }
+
+  async function measure(driver: Driver): Promise<Record<Scenario, Stats>> {
+    const samples: Record<Scenario, number[]> = { breakpoints: [], agent_interrupt: [], agent_resume: [] };
+    for (let i = 0; i < WARMUP + N; i++) {
+      const record = i >= WARMUP;
+      const t1 = await driver.newThread();
+      await timed("breakpoints", record, samples, () =>
+        driver.wait(t1, { assistant: "breakpoints", input: { messages: ["bench"] } }),
+      );
+      const t2 = await driver.newThread();
+      await timed("agent_interrupt", record, samples, () =>
+        driver.wait(t2, { assistant: "agent", input: { some_text: "original text" } }),
+      );
+      await timed("agent_resume", record, samples, () => driver.wait(t2, { assistant: "agent", resume: "Edited text" }));
+    }
+    return { breakpoints: stats(samples.breakpoints), agent_interrupt: stats(samples.agent_interrupt), agent_resume: stats(samples.agent_resume) };
+  }
+
+  const restStats = await measure(rest);
+  const grpcStats = await measure(grpc);
+  const rt = Object.fromEntries(
+    Object.entries(roundTrips).map(([k, v]) => [k, Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 10) / 10]),
+  );
+
+  console.log(`runs.wait latency, ms (n=${N} sequential, warmup ${WARMUP}); mongod ${mongo.version ?? "?"} (${mongo.source})`);
+  console.log("client        scenario          p50     p95     p99    mean   mongo round trips/call");
+  for (const [name, st] of [["rest (SDK)", restStats], ["grpc (h2c)", grpcStats]] as const) {
+    for (const [scenario, s] of Object.entries(st)) {
+      const cols = [s.p50, s.p95, s.p99, s.mean].map((x) => x.toFixed(2).padStart(7)).join(" ");
+      console.log(`${name.padEnd(13)} ${scenario.padEnd(16)} ${cols}   ${rt[scenario]}`);
+    }
+  }
+  const pick = (st: Record<Scenario, Stats>) =>
+    Object.fromEntries(Object.entries(st).map(([k, s]) => [k, { p50: s.p50, p99: s.p99 }]));
+  await app.close(2000);
+  await mongoClient.close();
+  await mongo.stop();
+  console.log(JSON.stringify({ n: N, rest: pick(restStats), grpc: pick(grpcStats), mongo_round_trips_per_call: rt }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
