@@ -192,6 +192,26 @@ async function main(): Promise<void> {
     );
     console.log(`write path: ${STEPS} steps × ${ROUNDS} interleaved rounds (median round)`);
 
+    // Round trips per super-step, counted with command monitoring on a second client.
+    const monitored = await MongoClient.connect(mongo.uri, { monitorCommands: true });
+    let sent = 0;
+    monitored.on("commandStarted", () => {
+      sent += 1;
+    });
+    const tripSteps = steps(11);
+    const loomTrips = createMongoStore({ client: monitored, dbName: db.databaseName });
+    const saverTrips = new MongoDBSaver({ client: monitored as never, dbName: db.databaseName });
+    await loomSteps(loomTrips, "trips-loom", tripSteps.slice(0, 1));
+    await saverSteps(saverTrips, "trips-saver", tripSteps.slice(0, 1));
+    sent = 0;
+    await loomSteps(loomTrips, "trips-loom", tripSteps.slice(1));
+    const loomRoundTrips = sent / 10;
+    sent = 0;
+    await saverSteps(saverTrips, "trips-saver", tripSteps.slice(1));
+    const saverRoundTrips = sent / 10;
+    await monitored.close();
+    console.log(`round trips per super-step: Loom ${loomRoundTrips}, MongoDBSaver ${saverRoundTrips}`);
+
     const runs = {
       raw: [] as number[],
       loom: [] as number[],
@@ -274,6 +294,8 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: "store",
         doc_bytes: docBytes,
+        loom_round_trips_per_step: loomRoundTrips,
+        mongodbsaver_round_trips_per_step: saverRoundTrips,
         raw_insert_us: Math.round(raw * 1000),
         loom_step_us: Math.round(loom * 1000),
         mongodbsaver_step_us: Math.round(sav * 1000),
