@@ -8,7 +8,8 @@
  * Threads are created outside the timed section. MongoDB round trips are counted per timed call with the
  * driver's command monitoring (every command the server sends while the call runs).
  *
- * Usage: `npm run bench:api [-- --n=200 --warmup=20]`. A `mongod` is started in a temporary directory by the
+ * Usage: `npm run bench:api [-- --n=200 --warmup=20 --unjournaled]`. `--unjournaled` connects with
+ * `{w: 1, journal: false}` to show how much of the latency is journal commits (not a setting to serve with). A `mongod` is started in a temporary directory by the
  * project's launcher (`MONGODB_URI` is not consulted: the figures are for the embedded database).
  * Output: a table, then one JSON line `{n, rest: {...}, grpc: {...}, mongo_round_trips_per_call: {...}}`.
  */
@@ -48,7 +49,12 @@ function stats(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { p50: round(q(0.5)), p95: round(q(0.95)), p99: round(q(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / s.length) };
+  return {
+    p50: round(q(0.5)),
+    p95: round(q(0.95)),
+    p99: round(q(0.99)),
+    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
+  };
 }
 
 /** A client under test: creates a thread, runs one wait. */
@@ -63,7 +69,11 @@ async function main(): Promise<void> {
     ...(process.env.MONGOD_PATH ? { mongodPath: process.env.MONGOD_PATH } : {}),
     ...(process.env.PATH ? { searchPath: process.env.PATH } : {}),
   });
-  const mongoClient = await MongoClient.connect(mongo.uri, { monitorCommands: true });
+  const unjournaled = process.argv.includes("--unjournaled");
+  const mongoClient = await MongoClient.connect(mongo.uri, {
+    monitorCommands: true,
+    ...(unjournaled ? { writeConcern: { w: 1, journal: false } } : {}),
+  });
   let commands = 0;
   mongoClient.on("commandStarted", () => {
     commands++;
@@ -83,7 +93,11 @@ async function main(): Promise<void> {
   const rest: Driver = {
     newThread: async () => (await sdk.threads.create()).thread_id,
     wait: (tid, b) =>
-      sdk.runs.wait(tid, b.assistant, b.resume !== undefined ? { command: { resume: b.resume } } : { input: b.input }),
+      sdk.runs.wait(
+        tid,
+        b.assistant,
+        b.resume !== undefined ? { command: { resume: b.resume } } : { input: b.input },
+      ),
   };
   const transport = createGrpcTransport({ baseUrl });
   const threadsRpc = createClient(ThreadsService, transport);
@@ -101,7 +115,12 @@ async function main(): Promise<void> {
   };
 
   const roundTrips: Record<Scenario, number[]> = { breakpoints: [], agent_interrupt: [], agent_resume: [] };
-  async function timed(scenario: Scenario, record: boolean, samples: Record<Scenario, number[]>, fn: () => Promise<unknown>) {
+  async function timed(
+    scenario: Scenario,
+    record: boolean,
+    samples: Record<Scenario, number[]>,
+    fn: () => Promise<unknown>,
+  ) {
     const before = commands;
     const t0 = performance.now();
     await fn();
@@ -123,20 +142,37 @@ async function main(): Promise<void> {
       await timed("agent_interrupt", record, samples, () =>
         driver.wait(t2, { assistant: "agent", input: { some_text: "original text" } }),
       );
-      await timed("agent_resume", record, samples, () => driver.wait(t2, { assistant: "agent", resume: "Edited text" }));
+      await timed("agent_resume", record, samples, () =>
+        driver.wait(t2, { assistant: "agent", resume: "Edited text" }),
+      );
     }
-    return { breakpoints: stats(samples.breakpoints), agent_interrupt: stats(samples.agent_interrupt), agent_resume: stats(samples.agent_resume) };
+    return {
+      breakpoints: stats(samples.breakpoints),
+      agent_interrupt: stats(samples.agent_interrupt),
+      agent_resume: stats(samples.agent_resume),
+    };
   }
 
   const restStats = await measure(rest);
   const grpcStats = await measure(grpc);
   const rt = Object.fromEntries(
-    Object.entries(roundTrips).map(([k, v]) => [k, Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 10) / 10]),
+    Object.entries(roundTrips).map(([k, v]) => [
+      k,
+      Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 10) / 10,
+    ]),
   );
 
-  console.log(`runs.wait latency, ms (n=${N} sequential, warmup ${WARMUP}); mongod ${mongo.version ?? "?"} (${mongo.source})`);
+  console.log(
+    `runs.wait latency, ms (n=${N} sequential, warmup ${WARMUP}); mongod ${mongo.version ?? "?"} (${mongo.source})` +
+      (unjournaled
+        ? "; write concern {w: 1, journal: false}"
+        : "; default write concern (majority, journaled)"),
+  );
   console.log("client        scenario          p50     p95     p99    mean   mongo round trips/call");
-  for (const [name, st] of [["rest (SDK)", restStats], ["grpc (h2c)", grpcStats]] as const) {
+  for (const [name, st] of [
+    ["rest (SDK)", restStats],
+    ["grpc (h2c)", grpcStats],
+  ] as const) {
     for (const [scenario, s] of Object.entries(st)) {
       const cols = [s.p50, s.p95, s.p99, s.mean].map((x) => x.toFixed(2).padStart(7)).join(" ");
       console.log(`${name.padEnd(13)} ${scenario.padEnd(16)} ${cols}   ${rt[scenario]}`);
@@ -147,7 +183,15 @@ async function main(): Promise<void> {
   await app.close(2000);
   await mongoClient.close();
   await mongo.stop();
-  console.log(JSON.stringify({ n: N, rest: pick(restStats), grpc: pick(grpcStats), mongo_round_trips_per_call: rt }));
+  console.log(
+    JSON.stringify({
+      n: N,
+      unjournaled,
+      rest: pick(restStats),
+      grpc: pick(grpcStats),
+      mongo_round_trips_per_call: rt,
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -137,7 +137,10 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
       channel.publish("metadata", { run_id: run.runId, attempt: run.attempt });
       const stateless = params.threadId === null;
       const execute = async (): Promise<RunFinished> => {
+        // Both touch other documents than the engine does; they overlap with the run instead of adding round trips.
+        // The thread-metadata patch must land before `finish` (whose transaction also writes the thread).
         const running = runs.update(run.runId, { status: "running" }).catch(() => undefined);
+        const metadataPatched = patchGraphMetadata(thread, assistant).catch(() => undefined);
         let result: Awaited<ReturnType<typeof runGraph>>;
         try {
           result = await runGraph(graph, checkpoints, {
@@ -163,16 +166,13 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
             streamMode: params.streamModes,
           });
         } catch (error) {
-          await running;
+          await Promise.all([running, metadataPatched]);
           if (created) await removeThread(threadId);
           else await rollBack(run, thread);
           throw error;
         }
-        await running;
-        const [finished] = await Promise.all([
-          runs.finish(run.runId, runStatusFor(result), threadUpdateFor(result)),
-          patchGraphMetadata(thread, assistant),
-        ]);
+        await Promise.all([running, metadataPatched]);
+        const finished = await runs.finish(run.runId, runStatusFor(result), threadUpdateFor(result));
         if (result.status === "error" && !(result.error instanceof GraphAbortedError)) {
           channel.publish("error", errorJson(result.error));
         }
