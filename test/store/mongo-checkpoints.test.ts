@@ -270,6 +270,17 @@ describe("16 MiB limit", () => {
     const tuple = await store.checkpoints.getTuple({ threadId: "large-writes" });
     expect(tuple?.pendingWrites.map((w) => w.taskId)).toEqual(["a"]);
   });
+
+  it("a single write over 16 MiB is a DocumentTooLargeError before anything is sent (putWrites and put)", async () => {
+    const parent = checkpointInput("huge-write");
+    await store.checkpoints.put(parent);
+    const ref = { threadId: "huge-write", checkpointNs: "", checkpointId: parent.checkpoint.id };
+    const huge = write("t", 0, "blob", "w".repeat(17 * 1024 * 1024));
+    await expect(store.checkpoints.putWrites(ref, [huge])).rejects.toBeInstanceOf(DocumentTooLargeError);
+    const child = checkpointInput("huge-write", { parent: parent.checkpoint.id, parentWrites: [huge] });
+    await expect(store.checkpoints.put(child)).rejects.toBeInstanceOf(DocumentTooLargeError);
+    expect(await store.checkpoints.list({ threadId: "huge-write" })).toMatchObject([{ pendingWrites: [] }]);
+  });
 });
 
 describe("history", () => {

@@ -76,6 +76,13 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
   const { checkpoints } = options;
   const maxBytes = options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES;
 
+  /** The driver fails with a bare RangeError on an oversized command document: refuse before sending. */
+  function checkWritesSize(update: Document[], checkpointId: string): void {
+    const size = BSON.calculateObjectSize({ u: update });
+    if (size > maxBytes)
+      throw new DocumentTooLargeError(`pending writes for checkpoint ${checkpointId}`, size, maxBytes);
+  }
+
   async function getTuple(query: CheckpointQuery): Promise<CheckpointTuple | undefined> {
     const filter: Document = { thread_id: query.threadId, checkpoint_ns: query.checkpointNs ?? "" };
     if (query.checkpointId !== undefined) filter.checkpoint_id = query.checkpointId;
@@ -104,6 +111,7 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
     const size = BSON.calculateObjectSize(doc as Document);
     if (size > maxBytes) throw new DocumentTooLargeError(`checkpoint ${ref.checkpointId}`, size, maxBytes);
     const parentUpdate = parentId !== null ? writesUpdate(input.parentWrites ?? []) : undefined;
+    if (parentUpdate) checkWritesSize(parentUpdate, parentId as string);
     try {
       if (!parentUpdate) {
         await checkpoints.insertOne(doc);
@@ -147,6 +155,7 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
   async function putWrites(ref: CheckpointRef, writes: PendingWrite[]): Promise<void> {
     const update = writesUpdate(writes);
     if (!update) return;
+    checkWritesSize(update, ref.checkpointId);
     let matched: number;
     try {
       matched = (await checkpoints.updateOne(keyOf(ref), update)).matchedCount;
