@@ -96,7 +96,9 @@ async function main(): Promise<void> {
       sdk.runs.wait(
         tid,
         b.assistant,
-        b.resume !== undefined ? { command: { resume: b.resume } } : { input: b.input },
+        b.resume !== undefined
+          ? { command: { resume: b.resume } }
+          : { input: b.input as Record<string, unknown> },
       ),
   };
   const transport = createGrpcTransport({ baseUrl });
