@@ -94,6 +94,7 @@ export interface ThreadStore {
   /**
    * Sets status/values/interrupts/error (after a run or a state update) and bumps `updatedAt`, `stateUpdatedAt`.
    * @throws ThreadNotFoundError
+   * @throws DocumentTooLargeError when the state would not fit in one MongoDB document (16 MiB); nothing written.
    */
   updateState(threadId: string, update: ThreadStateUpdate): Promise<ThreadRecord>;
   /**
@@ -182,6 +183,7 @@ export interface RunStore {
    * Ends a run atomically: sets its final `status` (and clears the lease) and applies `thread` to its thread. While
    * another run of the thread is still pending/running the thread stays `busy` (values/interrupts/error still apply).
    * @throws RunNotFoundError
+   * @throws DocumentTooLargeError when the thread state would exceed 16 MiB; nothing written (run unchanged).
    */
   finish(runId: string, status: RunStatus, thread: ThreadStateUpdate): Promise<RunRecord>;
   /**

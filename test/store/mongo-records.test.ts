@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  DocumentTooLargeError,
   InvalidQueryError,
   RunExistsError,
   RunNotFoundError,
@@ -257,5 +258,16 @@ describe("assistants", () => {
     await store.assistants.delete("as2");
     await expect(store.assistants.get("as2")).rejects.toBeInstanceOf(AssistantNotFoundError);
     await expect(store.assistants.delete("as2")).rejects.toBeInstanceOf(AssistantNotFoundError);
+  });
+});
+
+describe("limits", () => {
+  it("thread state over 16 MiB is a DocumentTooLargeError and leaves the thread unchanged", async () => {
+    await store.threads.create({ threadId: "huge" });
+    await store.threads.updateState("huge", { values: { small: 1 } });
+    await expect(
+      store.threads.updateState("huge", { values: { blob: "x".repeat(17 * 1024 * 1024) } }),
+    ).rejects.toBeInstanceOf(DocumentTooLargeError);
+    expect((await store.threads.get("huge")).values).toEqual({ small: 1 });
   });
 });

@@ -176,7 +176,11 @@ export function createMongoRunStore(options: {
           others.length > 0 && threadUpdate.status !== undefined
             ? { ...threadUpdate, status: "busy" as const }
             : threadUpdate;
-        await threads.updateOne({ _id: doc.thread_id }, { $set: threadStateSet(update, now) }, { session });
+        await threads.updateOne(
+          { _id: doc.thread_id },
+          { $set: threadStateSet(update, now, doc.thread_id) },
+          { session },
+        );
         return fromRunDoc(doc);
       });
     },

@@ -8,9 +8,9 @@
  * on one thread always conflict (see `runs.ts`).
  */
 import type { Collection, Document } from "mongodb";
-import { MongoServerError } from "mongodb";
+import { BSON, MongoServerError } from "mongodb";
 import type { JsonObject, JsonValue } from "../../engine/checkpoint.js";
-import { ThreadExistsError, ThreadNotFoundError } from "../errors.js";
+import { DocumentTooLargeError, ThreadExistsError, ThreadNotFoundError } from "../errors.js";
 import type {
   NewThread,
   ThreadRecord,
@@ -60,13 +60,22 @@ export function fromThreadDoc(doc: ThreadDoc): ThreadRecord {
   };
 }
 
-/** The `$set` of a `ThreadStateUpdate`, plus `updated_at`/`state_updated_at` = `now`. */
-export function threadStateSet(update: ThreadStateUpdate, now: Date): Document {
+/** Largest thread document accepted (MongoDB's 16 MiB), minus room for the fixed fields. */
+const MAX_STATE_BYTES = 16 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * The `$set` of a `ThreadStateUpdate`, plus `updated_at`/`state_updated_at` = `now`.
+ * @throws DocumentTooLargeError when the values/interrupts/error alone come near MongoDB's 16 MiB document limit.
+ */
+export function threadStateSet(update: ThreadStateUpdate, now: Date, threadId = "?"): Document {
   const set: Document = { updated_at: now, state_updated_at: now };
   if (update.status !== undefined) set.status = update.status;
   if (update.values !== undefined) set.values = update.values === null ? null : toStored(update.values);
   if (update.interrupts !== undefined) set.interrupts = toStored(update.interrupts);
   if (update.error !== undefined) set.error = toStored(update.error as JsonValue);
+  const size = BSON.calculateObjectSize(set);
+  if (size > MAX_STATE_BYTES)
+    throw new DocumentTooLargeError(`state of thread ${threadId}`, size, MAX_STATE_BYTES);
   return set;
 }
 
@@ -142,7 +151,7 @@ export function createMongoThreadStore(options: {
     async updateState(threadId, update): Promise<ThreadRecord> {
       const doc = await threads.findOneAndUpdate(
         { _id: threadId },
-        { $set: threadStateSet(update, new Date()) },
+        { $set: threadStateSet(update, new Date(), threadId) },
         { returnDocument: "after" },
       );
       if (!doc) throw new ThreadNotFoundError(threadId);
