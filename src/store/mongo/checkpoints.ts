@@ -145,6 +145,7 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
           `checkpoint ${parentId} with its pending writes`,
           undefined,
           maxBytes,
+          `checkpoint ${ref.checkpointId} was stored, the parent's new writes were not`,
         );
       }
       throw error;
