@@ -271,6 +271,26 @@ describe("16 MiB limit", () => {
     expect(tuple?.pendingWrites.map((w) => w.taskId)).toEqual(["a"]);
   });
 
+  it("put whose parentWrites would outgrow the parent stores the child and says so", async () => {
+    const parent = checkpointInput("outgrow", { values: { blob: "p".repeat(9 * 1024 * 1024) } });
+    await store.checkpoints.put(parent);
+    const child = checkpointInput("outgrow", {
+      parent: parent.checkpoint.id,
+      parentWrites: [write("t", 0, "blob", "q".repeat(8 * 1024 * 1024))],
+    });
+    const error = await store.checkpoints.put(child).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DocumentTooLargeError);
+    expect((error as DocumentTooLargeError).outcome).toMatch(/was stored/);
+    expect((await store.checkpoints.getTuple({ threadId: "outgrow" }))?.checkpoint.id).toBe(
+      child.checkpoint.id,
+    );
+    const stored = await store.checkpoints.getTuple({
+      threadId: "outgrow",
+      checkpointId: parent.checkpoint.id,
+    });
+    expect(stored?.pendingWrites).toEqual([]);
+  });
+
   it("a single write over 16 MiB is a DocumentTooLargeError before anything is sent (putWrites and put)", async () => {
     const parent = checkpointInput("huge-write");
     await store.checkpoints.put(parent);
