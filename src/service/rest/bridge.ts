@@ -167,7 +167,9 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://loom.invalid");
     const match = table.find(req.method ?? "GET", url.pathname);
-    if (match.kind === "none") return sendJson(res, 404, { detail: "Not Found" });
+    if (match.kind === "none") {
+      return sendJson(res, 404, { detail: `Not Found: no route for ${req.method} ${url.pathname}` });
+    }
     if (match.kind === "wrong-verb") {
       return sendJson(res, 405, { detail: "Method Not Allowed" }, { allow: match.allowed.join(", ") });
     }
