@@ -51,14 +51,18 @@ function toPart(p: RunPart) {
 export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof RunsService> {
   const { threads, runs, assistants, registry, executor } = deps;
 
-  async function start(req: CreateRunRequest, ctx: HandlerContext, subscribe: boolean): Promise<RunHandle> {
+  /** `mode`: "wait" (no events), "stream" (subscribed before start), "background" (events for join-stream). */
+  async function start(req: CreateRunRequest, ctx: HandlerContext, mode: "wait" | "stream" | "background") {
     const stateless = req.threadId === "";
     if (!stateless) requireUuid(req.threadId, "thread_id");
     if (!req.assistantId) throw new InvalidInputError("assistant_id is required", "assistant_id");
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
     const params = runParamsFromProto(req, graph, assistant.config, stateless);
-    const handle = await executor.start(params, assistant, graph, { subscribe, emitEvents: subscribe });
+    const handle: RunHandle = await executor.start(params, assistant, graph, {
+      subscribe: mode === "stream",
+      emitEvents: mode !== "wait",
+    });
     ctx.responseHeader.set("content-location", handle.location);
     if (params.cancelOnDisconnect)
       ctx.signal.addEventListener("abort", () => handle.cancel(), { once: true });
@@ -67,18 +71,18 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
 
   return {
     async create(req, ctx) {
-      const handle = await start(req, ctx, false);
+      const handle = await start(req, ctx, "background");
       return runToProto(handle.run);
     },
 
     async wait(req, ctx) {
-      const handle = await start(req, ctx, false);
+      const handle = await start(req, ctx, "wait");
       const finished = await handle.done;
       return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
     },
 
     async *stream(req, ctx) {
-      const handle = await start(req, ctx, true);
+      const handle = await start(req, ctx, "stream");
       const sub = handle.subscription;
       if (!sub) return;
       const it = sub[Symbol.asyncIterator]();
