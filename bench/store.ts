@@ -7,7 +7,8 @@
  * parent. Sections: (a) raw `insertOne` of a document of the same BSON size; (b) Loom `put` with `parentWrites`;
  * (c) MongoDBSaver `putWrites` per task + `put`; (d) history(10) and history(all) on threads of DEPTH checkpoints;
  * (e) design check: pending writes in a separate collection instead of embedded. Timed sections run in
- * interleaved rounds and report the median round, so background load hits every contender alike.
+ * rounds with the contenders' order rotated; each ratio is the median of per-round ratios, so background load
+ * (a shared 2-core machine) hits every contender alike. Times are medians of rounds.
  * Last line: one JSON object with the ratios.
  */
 import { performance } from "node:perf_hooks";
@@ -20,11 +21,12 @@ import { createMongoStore, type MongoStore, toCheckpointDoc } from "../src/store
 
 const STATE_KB = 8;
 const TASKS = 2;
-const STEPS = 400;
-const ROUNDS = 5;
+const STEPS = 100;
+const ROUNDS = 12;
 const DEPTH = 1000;
-const HISTORY10_REPS = 200;
-const HISTORY_ALL_REPS = 5;
+const HISTORY_ROUNDS = 8;
+const HISTORY10_REPS_PER_ROUND = 25;
+const HISTORY_ALL_ROUNDS = 5;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (x: number, digits = 1): string => x.toFixed(digits);
@@ -148,6 +150,22 @@ async function separateSteps(db: Db, thread: string, items: Step[]): Promise<voi
   }
 }
 
+/** History of the separate-collection variant: the checkpoints, then their writes with one `$in` query. */
+async function separateHistory(db: Db, thread: string, limit: number): Promise<number> {
+  const docs = await db
+    .collection("alt_checkpoints")
+    .find({ thread_id: thread, checkpoint_ns: "" })
+    .sort({ checkpoint_id: -1 })
+    .limit(limit)
+    .toArray();
+  const ids = docs.map((d) => d.checkpoint_id as string);
+  const writes = await db
+    .collection("alt_writes")
+    .find({ thread_id: thread, checkpoint_ns: "", checkpoint_id: { $in: ids } })
+    .toArray();
+  return docs.length + writes.length;
+}
+
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
@@ -190,7 +208,9 @@ async function main(): Promise<void> {
     console.log(
       `mongod ${mongo.version ?? "?"} (${mongo.source}); checkpoint document ${docBytes} B, ${TASKS} task writes per step`,
     );
-    console.log(`write path: ${STEPS} steps × ${ROUNDS} interleaved rounds (median round)`);
+    console.log(
+      `write path: ${ROUNDS} rounds × ${STEPS} steps per contender, order rotated per round; ratios are medians of per-round ratios`,
+    );
 
     // Round trips per super-step, counted with command monitoring on a second client.
     const monitored = await MongoClient.connect(mongo.uri, { monitorCommands: true });
@@ -223,11 +243,19 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const items = steps(STEPS);
       const rawDocs = items.map(() => ({ ...sampleDoc }));
-      runs.raw.push(await time(() => rawSteps(db, rawDocs)));
-      runs.loom.push(await time(() => loomSteps(store, `loom-${r}`, items)));
-      runs.saver.push(await time(() => saverSteps(saver, `saver-${r}`, items)));
-      runs.separate.push(await time(() => separateSteps(db, `separate-${r}`, items)));
+      const contenders: [number[], () => Promise<void>][] = [
+        [runs.raw, () => rawSteps(db, rawDocs)],
+        [runs.loom, () => loomSteps(store, `loom-${r}`, items)],
+        [runs.saver, () => saverSteps(saver, `saver-${r}`, items)],
+        [runs.separate, () => separateSteps(db, `separate-${r}`, items)],
+      ];
+      for (let i = 0; i < contenders.length; i++) {
+        const [into, run] = contenders[(i + r) % contenders.length] as [number[], () => Promise<void>];
+        into.push(await time(run));
+      }
     }
+    /** Median over rounds of a/b, each pair measured in the same round. */
+    const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / (b[i] as number)));
     const perStep = (ms: number[]) => median(ms) / STEPS;
     const raw = perStep(runs.raw);
     const loom = perStep(runs.loom);
@@ -237,13 +265,13 @@ async function main(): Promise<void> {
       `(a) raw insertOne floor        ${fmt(raw * 1000, 0)} µs/step  ${fmt(1000 / raw, 0)} steps/s`,
     );
     console.log(
-      `(b) Loom put+parentWrites      ${fmt(loom * 1000, 0)} µs/step  ${fmt(1000 / loom, 0)} steps/s  ${fmt(loom / raw, 2)}× raw`,
+      `(b) Loom put+parentWrites      ${fmt(loom * 1000, 0)} µs/step  ${fmt(1000 / loom, 0)} steps/s  ${fmt(ratio(runs.loom, runs.raw), 2)}× raw`,
     );
     console.log(
-      `(c) MongoDBSaver putWrites+put ${fmt(sav * 1000, 0)} µs/step  ${fmt(1000 / sav, 0)} steps/s  ${fmt(sav / loom, 2)}× Loom`,
+      `(c) MongoDBSaver putWrites+put ${fmt(sav * 1000, 0)} µs/step  ${fmt(1000 / sav, 0)} steps/s  ${fmt(ratio(runs.saver, runs.loom), 2)}× Loom`,
     );
     console.log(
-      `(e) separate writes collection ${fmt(sep * 1000, 0)} µs/step  ${fmt(sep / loom, 2)}× embedded`,
+      `(e) separate writes collection ${fmt(sep * 1000, 0)} µs/step  ${fmt(ratio(runs.separate, runs.loom), 2)}× embedded`,
     );
 
     console.log(`history: threads of ${DEPTH} checkpoints, each with ${TASKS} pending writes`);
@@ -255,6 +283,7 @@ async function main(): Promise<void> {
       saver10: [] as number[],
       loomAll: [] as number[],
       saverAll: [] as number[],
+      separate10: [] as number[],
     };
     const saverList = async (limit?: number) => {
       const out = [];
@@ -262,33 +291,42 @@ async function main(): Promise<void> {
       for await (const tuple of saver.list(config, limit ? { limit } : {})) out.push(tuple);
       return out;
     };
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < HISTORY_ROUNDS; r++) {
       hist.loom10.push(
         await time(async () => {
-          for (let i = 0; i < HISTORY10_REPS / ROUNDS; i++)
+          for (let i = 0; i < HISTORY10_REPS_PER_ROUND; i++)
             await store.checkpoints.list({ threadId: "deep-loom", limit: 10 });
         }),
       );
       hist.saver10.push(
         await time(async () => {
-          for (let i = 0; i < HISTORY10_REPS / ROUNDS; i++) await saverList(10);
+          for (let i = 0; i < HISTORY10_REPS_PER_ROUND; i++) await saverList(10);
         }),
       );
-      if (r < HISTORY_ALL_REPS) {
+      hist.separate10.push(
+        await time(async () => {
+          for (let i = 0; i < HISTORY10_REPS_PER_ROUND; i++) await separateHistory(db, "separate-0", 10);
+        }),
+      );
+      if (r < HISTORY_ALL_ROUNDS) {
         hist.loomAll.push(await time(() => store.checkpoints.list({ threadId: "deep-loom" })));
         hist.saverAll.push(await time(() => saverList()));
       }
     }
-    const per10 = (ms: number[]) => median(ms) / (HISTORY10_REPS / ROUNDS);
+    const per10 = (ms: number[]) => median(ms) / HISTORY10_REPS_PER_ROUND;
     const l10 = per10(hist.loom10);
     const s10 = per10(hist.saver10);
     const lAll = median(hist.loomAll);
     const sAll = median(hist.saverAll);
+    const sep10 = per10(hist.separate10);
     console.log(
-      `(d) history(10)  Loom ${fmt(l10, 2)} ms  MongoDBSaver ${fmt(s10, 2)} ms  → ${fmt(s10 / l10, 1)}× faster`,
+      `(d) history(10)  Loom ${fmt(l10, 2)} ms  MongoDBSaver ${fmt(s10, 2)} ms  → ${fmt(ratio(hist.saver10, hist.loom10), 1)}× faster`,
     );
     console.log(
-      `(d) history(all) Loom ${fmt(lAll, 0)} ms  MongoDBSaver ${fmt(sAll, 0)} ms  → ${fmt(sAll / lAll, 1)}× faster`,
+      `(d) history(all) Loom ${fmt(lAll, 0)} ms  MongoDBSaver ${fmt(sAll, 0)} ms  → ${fmt(ratio(hist.saverAll, hist.loomAll), 1)}× faster`,
+    );
+    console.log(
+      `(e) history(10) with writes in a separate collection (2 queries) ${fmt(sep10, 2)} ms → ${fmt(ratio(hist.separate10, hist.loom10), 2)}× embedded`,
     );
     console.log(
       JSON.stringify({
@@ -300,12 +338,13 @@ async function main(): Promise<void> {
         loom_step_us: Math.round(loom * 1000),
         mongodbsaver_step_us: Math.round(sav * 1000),
         separate_writes_step_us: Math.round(sep * 1000),
-        step_vs_raw: Number((loom / raw).toFixed(2)),
-        vs_mongodbsaver_put: Number((sav / loom).toFixed(2)),
+        separate_writes_history10_ms: Number(sep10.toFixed(3)),
+        step_vs_raw: Number(ratio(runs.loom, runs.raw).toFixed(2)),
+        vs_mongodbsaver_put: Number(ratio(runs.saver, runs.loom).toFixed(2)),
         history10_ms: Number(l10.toFixed(3)),
-        history10_vs_mongodbsaver: Number((s10 / l10).toFixed(1)),
+        history10_vs_mongodbsaver: Number(ratio(hist.saver10, hist.loom10).toFixed(1)),
         history_all_ms: Number(lAll.toFixed(1)),
-        history_all_vs_mongodbsaver: Number((sAll / lAll).toFixed(1)),
+        history_all_vs_mongodbsaver: Number(ratio(hist.saverAll, hist.loomAll).toFixed(1)),
       }),
     );
   } finally {

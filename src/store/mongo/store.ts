@@ -16,11 +16,19 @@ import { requireReplicaSet } from "./server-check.js";
 import { createMongoThreadStore, type ThreadDoc } from "./threads.js";
 
 /**
- * Collection options that work around a driver 7.x deserialization bug: its default `fieldsAsRaw` is `{}`, so an
- * array under a key named like an `Object.prototype` member (`constructor`, `toString`, `__proto__`, …) comes
- * back as raw BSON `Buffer`s. A null-prototype object has no such members.
+ * Options of every collection of the store.
+ * - `fieldsAsRaw`: works around a driver 7.x deserialization bug: its default is `{}`, so an array under a key named
+ *   like an `Object.prototype` member (`constructor`, `toString`, `__proto__`, …) comes back as raw BSON `Buffer`s.
+ *   A null-prototype object has no such members.
+ * - `enableUtf8Validation: false`: half of the decoding time of a state-heavy document goes to UTF-8 validation
+ *   (0.41 → 0.21 ms for ten 8 KiB checkpoints). Everything the store writes is valid UTF-8 (the driver encodes
+ *   JS strings; lone surrogates are escaped first, `encoding.ts`); a foreign invalid byte would decode to U+FFFD
+ *   instead of failing the read.
  */
-export const COLLECTION_OPTIONS = Object.freeze({ fieldsAsRaw: Object.freeze(Object.create(null)) });
+export const COLLECTION_OPTIONS = Object.freeze({
+  fieldsAsRaw: Object.freeze(Object.create(null)),
+  enableUtf8Validation: false,
+});
 
 /** Everything the service needs from storage. */
 export interface MongoStore {
