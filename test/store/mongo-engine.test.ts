@@ -143,3 +143,58 @@ describe("engine on MongoDB", () => {
     expect(calls).toEqual({ ok: 1, flaky: 2 });
   });
 });
+
+describe("crash during a super-step's save (issue 4 §5)", () => {
+  /** START → (left ∥ right) → join; counts executions. */
+  function fanOut(calls: Record<string, number>) {
+    const node = (name: string) => () => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return { log: [name] };
+    };
+    return new StateGraph({ log: append<string>() })
+      .addNode("left", node("left"))
+      .addNode("right", node("right"))
+      .addNode("join", node("join"))
+      .addEdge(START, "left")
+      .addEdge(START, "right")
+      .addEdge("left", "join")
+      .addEdge("right", "join")
+      .addEdge("join", END)
+      .compile();
+  }
+
+  /** The store, failing the put of the step-1 checkpoint once, either before sending or after the child insert. */
+  function crashing(point: "before" | "between"): CheckpointStore {
+    let crashed = false;
+    return {
+      ...mongo.checkpoints,
+      async put(input) {
+        if (!crashed && input.metadata.step === 1) {
+          crashed = true;
+          if (point === "between") {
+            const { parentWrites: _dropped, ...childOnly } = input;
+            await mongo.checkpoints.put(childOnly);
+          }
+          throw new Error(`simulated crash ${point} the checkpoint`);
+        }
+        return mongo.checkpoints.put(input);
+      },
+    };
+  }
+
+  for (const point of ["before", "between"] as const) {
+    it(`a crash ${point} the checkpoint leaves a thread that resumes to the same final state`, async () => {
+      const calls: Record<string, number> = {};
+      const threadId = `crash-${point}`;
+      await expect(
+        runGraph(fanOut(calls), crashing(point), { threadId, input: { log: [] } }),
+      ).rejects.toThrow(/simulated crash/);
+      const resumed = await runGraph(fanOut(calls), mongo.checkpoints, { threadId, input: null });
+      expect(resumed.status).toBe("success");
+      expect([...(resumed.values.log as string[])].sort()).toEqual(["join", "left", "right"]);
+      expect(calls.join).toBe(1);
+      // Before: the finished sibling's write was saved, so only the task whose writes were lost re-runs.
+      expect((calls.left ?? 0) + (calls.right ?? 0)).toBe(point === "before" ? 3 : 2);
+    });
+  }
+});
