@@ -198,3 +198,28 @@ describe("crash during a super-step's save (issue 4 §5)", () => {
     });
   }
 });
+
+describe("copyThreadCheckpoints", () => {
+  it("copies every checkpoint with its writes and parent links in one command", async () => {
+    await runGraph(chain(), mongo.checkpoints, { threadId: "copy-src", input: { log: [] } });
+    const head = await mongo.checkpoints.getTuple({ threadId: "copy-src" });
+    if (!head) throw new Error("no head");
+    await mongo.checkpoints.put({
+      threadId: "copy-src",
+      checkpointNs: "sub:1",
+      checkpoint: head.checkpoint,
+      metadata: head.metadata,
+      parentCheckpointId: null,
+    });
+    commands.length = 0;
+    await mongo.copyThreadCheckpoints("copy-src", "copy-dst");
+    expect(commands).toEqual(["aggregate"]);
+    const source = await mongo.checkpoints.list({ threadId: "copy-src" });
+    const copied = await mongo.checkpoints.list({ threadId: "copy-dst" });
+    expect(
+      copied.map((c) => ({ ...c, threadId: "copy-src", metadata: { ...c.metadata, thread_id: undefined } })),
+    ).toEqual(source.map((c) => ({ ...c, metadata: { ...c.metadata, thread_id: undefined } })));
+    expect(copied.every((c) => c.metadata.thread_id === "copy-dst")).toBe(true);
+    expect(await mongo.checkpoints.list({ threadId: "copy-dst", checkpointNs: "sub:1" })).toHaveLength(1);
+  });
+});

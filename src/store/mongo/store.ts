@@ -41,6 +41,13 @@ export interface MongoStore {
   db: Db;
   /** Creates every index; idempotent, call at start-up (`indexes.ts`). */
   ensureIndexes(): Promise<void>;
+  /**
+   * Copies every checkpoint (all namespaces, with pending writes, ids and parent links unchanged) of `sourceThreadId`
+   * to `targetThreadId` in one server-side command, setting `metadata.thread_id` to the target (agent-api §3
+   * `POST /threads/{id}/copy`). Cost: one round trip whatever the thread length.
+   * @throws CheckpointConflictError-like `MongoServerError` 11000 when the target already has one of the ids.
+   */
+  copyThreadCheckpoints(sourceThreadId: string, targetThreadId: string): Promise<void>;
 }
 
 /** Options of {@link createMongoStore}. */
@@ -79,6 +86,21 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
     assistants: createMongoAssistantStore({ assistants }),
     db,
     ensureIndexes: () => ensureIndexes(db, names),
+    async copyThreadCheckpoints(sourceThreadId, targetThreadId) {
+      await checkpoints
+        .aggregate([
+          { $match: { thread_id: { $eq: sourceThreadId } } },
+          { $unset: "_id" },
+          {
+            $set: {
+              thread_id: { $literal: targetThreadId },
+              "metadata.thread_id": { $literal: targetThreadId },
+            },
+          },
+          { $merge: { into: names.checkpoints, whenMatched: "fail", whenNotMatched: "insert" } },
+        ])
+        .toArray();
+    },
   };
 }
 
