@@ -60,6 +60,8 @@ export interface StartOptions {
   subscribe?: boolean;
   /** Produce stream events (streaming and background runs); a plain wait skips them. */
   emitEvents?: boolean;
+  /** The thread, already being read (overlaps the read with the assistant lookup); default: read it here. */
+  thread?: Promise<ThreadRecord>;
 }
 
 /** Starts runs and tracks the ones in flight in this process. */
@@ -85,13 +87,17 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
   const { threads, runs, checkpoints } = deps;
   const inFlight = new Map<string, RunHandle>();
 
-  async function openThread(params: RunParams, assistant: AssistantRecord) {
+  async function openThread(
+    params: RunParams,
+    assistant: AssistantRecord,
+    prefetched?: Promise<ThreadRecord>,
+  ) {
     const metadata = { graph_id: assistant.graphId, assistant_id: assistant.assistantId };
     if (params.threadId === null) {
       return { thread: await threads.create({ threadId: uuidv4(), metadata }), created: true };
     }
     try {
-      return { thread: await threads.get(params.threadId), created: false };
+      return { thread: await (prefetched ?? threads.get(params.threadId)), created: false };
     } catch (error) {
       if (!(error instanceof ThreadNotFoundError) || !params.createThread) throw error;
       return { thread: await threads.create({ threadId: params.threadId, metadata }), created: true };
@@ -108,7 +114,7 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
       await Promise.all([...inFlight.values()].map((h) => h.done.catch(() => undefined)));
     },
     async start(params, assistant, graph, options = {}) {
-      const { thread, created } = await openThread(params, assistant);
+      const { thread, created } = await openThread(params, assistant, options.thread);
       const threadId = thread.threadId;
       let run: RunRecord;
       try {

@@ -56,12 +56,16 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     const stateless = req.threadId === "";
     if (!stateless) requireUuid(req.threadId, "thread_id");
     if (!req.assistantId) throw new InvalidInputError("assistant_id is required", "assistant_id");
+    // Read the thread while the assistant is looked up; the executor awaits it (and handles a missing one).
+    const thread = stateless ? undefined : threads.get(req.threadId);
+    thread?.catch(() => undefined);
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
     const params = runParamsFromProto(req, graph, assistant.config, stateless);
     const handle: RunHandle = await executor.start(params, assistant, graph, {
       subscribe: mode === "stream",
       emitEvents: mode !== "wait",
+      ...(thread ? { thread } : {}),
     });
     ctx.responseHeader.set("content-location", handle.location);
     if (params.cancelOnDisconnect)
