@@ -39,3 +39,17 @@ export function requireUuid(value: string, field: string): string {
   if (!isUuid(value)) throw new InvalidInputError(`Invalid ${field}: must be a UUID, got "${value}"`, field);
   return value;
 }
+
+/**
+ * Sets `X-Pagination-Total` (all matches) and, when more follow, `X-Pagination-Next` (the next offset) on a
+ * search response (agent-api.md §1).
+ */
+export function setPaginationHeaders(
+  headers: Headers,
+  total: number,
+  offset: number,
+  returned: number,
+): void {
+  headers.set("x-pagination-total", String(total));
+  if (offset + returned < total) headers.set("x-pagination-next", String(offset + returned));
+}

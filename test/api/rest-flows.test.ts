@@ -87,8 +87,11 @@ describe("static breakpoints (breakpoints)", () => {
     expect(r1.body).toEqual({ messages: ["hi"], __interrupt__: [] });
     let state = (await call(B, "GET", `/threads/${tid}/state`)).body as Obj;
     expect(state.next).toEqual(["node_a"]);
-    expect((state.tasks as Obj[])[0]).toMatchObject({ name: "node_a", interrupts: [] });
-    expect(((await call(B, "GET", `/threads/${tid}`)).body as Obj).status).toBe("interrupted");
+    const task = (state.tasks as Obj[])[0] as Obj;
+    expect(task).toMatchObject({ name: "node_a", interrupts: [] });
+    const paused = (await call(B, "GET", `/threads/${tid}`)).body as Obj;
+    expect(paused.status).toBe("interrupted");
+    expect(paused.interrupts).toEqual({ [task.id as string]: [] });
 
     const r2 = await w({ ...bp, input: null });
     expect(r2.body).toEqual({ messages: ["hi", "node_a", "node_b"], __interrupt__: [] });
@@ -251,5 +254,27 @@ describe("background runs", () => {
     const del = await call(B, "DELETE", `/threads/${tid}/runs/${run.run_id}`);
     expect(del.status).toBe(204);
     expect((await call(B, "GET", `/threads/${tid}/runs/${run.run_id}`)).status).toBe(404);
+  });
+});
+
+describe("headers", () => {
+  it("copies x-* request headers (not credentials) into the run's configurable and checkpoint metadata", async () => {
+    const tid = await newThread();
+    await fetch(`${B}/threads/${tid}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-source": "tests", "x-api-key": "secret" },
+      body: JSON.stringify({ assistant_id: "joke", input: { topic: "hats" } }),
+    });
+    const state = (await call(B, "GET", `/threads/${tid}/state`)).body as Obj;
+    expect((state.metadata as Obj)["x-request-source"]).toBe("tests");
+    expect((state.metadata as Obj)["x-api-key"]).toBeUndefined();
+  });
+
+  it("search answers X-Pagination-Total and X-Pagination-Next", async () => {
+    for (let i = 0; i < 3; i++) await call(B, "POST", "/threads", { metadata: { page_test: true } });
+    const r = await call(B, "POST", "/threads/search", { metadata: { page_test: true }, limit: 2 });
+    expect((r.body as Obj[]).length).toBe(2);
+    expect(r.headers.get("x-pagination-total")).toBe("3");
+    expect(r.headers.get("x-pagination-next")).toBe("2");
   });
 });

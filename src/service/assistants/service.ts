@@ -17,7 +17,7 @@ import type { GraphRegistry } from "../../registry/registry.js";
 import type { AssistantSearchQuery, AssistantStore } from "../../store/records.js";
 import { assistantToProto, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
-import { parseIfExists, parseLimit, parseOffset, parseSortOrder } from "../validate.js";
+import { parseIfExists, parseLimit, parseOffset, parseSortOrder, setPaginationHeaders } from "../validate.js";
 import { resolveAssistant } from "./resolve.js";
 
 /** What the assistants service needs. */
@@ -81,7 +81,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       await assistants.delete(current.assistantId);
       return {};
     },
-    async search(req) {
+    async search(req, ctx) {
       const sortBy = req.sortBy ? SORT_BY[req.sortBy] : undefined;
       if (req.sortBy && !sortBy)
         throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`);
@@ -94,6 +94,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
         ...(sortBy ? { sortBy } : {}),
         sortOrder: parseSortOrder(req.sortOrder),
       });
+      setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
       return create(SearchAssistantsResponseSchema, { assistants: page.items.map(assistantToProto) });
     },
     async count(req) {

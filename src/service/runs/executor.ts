@@ -15,6 +15,7 @@ import {
   type CheckpointStore,
   type CompiledGraph,
   GraphAbortedError,
+  getState,
   type JsonObject,
   runGraph,
 } from "../../engine/index.js";
@@ -178,7 +179,12 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
           throw error;
         }
         await Promise.all([running, metadataPatched]);
-        const finished = await runs.finish(run.runId, runStatusFor(result), threadUpdateFor(result));
+        // A static breakpoint names no interrupt; the thread still lists the paused tasks (one read, only then).
+        const paused =
+          result.status === "interrupted" && result.interrupts.length === 0
+            ? (await getState(graph, checkpoints, { threadId })).tasks.map((t) => t.id)
+            : [];
+        const finished = await runs.finish(run.runId, runStatusFor(result), threadUpdateFor(result, paused));
         if (result.status === "error" && !(result.error instanceof GraphAbortedError)) {
           channel.publish("error", errorJson(result.error));
         }

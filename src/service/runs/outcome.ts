@@ -26,9 +26,10 @@ export function interruptsByTask(interrupts: readonly Interrupt[]): Record<strin
 
 /**
  * Thread fields after a run: `error` if it failed (a cancel is not a failure), `interrupted` if the head has
- * `next`, else `idle`; values, interrupts and error always replaced.
+ * `next`, else `idle`; values, interrupts and error always replaced. At a static breakpoint the interrupts are
+ * `{<task id>: []}` for each of `pausedTaskIds` (agent-api.md §8a).
  */
-export function threadUpdateFor(result: RunResult): ThreadStateUpdate {
+export function threadUpdateFor(result: RunResult, pausedTaskIds: readonly string[] = []): ThreadStateUpdate {
   const cancelled = result.error instanceof GraphAbortedError;
   if (result.status === "error" && !cancelled) {
     return { status: "error", values: result.values, interrupts: {}, error: errorJson(result.error) };
@@ -36,7 +37,10 @@ export function threadUpdateFor(result: RunResult): ThreadStateUpdate {
   return {
     status: result.next.length > 0 ? "interrupted" : "idle",
     values: result.values,
-    interrupts: interruptsByTask(result.interrupts),
+    interrupts:
+      result.interrupts.length > 0
+        ? interruptsByTask(result.interrupts)
+        : Object.fromEntries(pausedTaskIds.map((id) => [id, []])),
     error: null,
   };
 }

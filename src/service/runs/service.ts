@@ -43,6 +43,17 @@ const RUN_STATUSES: readonly RunStatus[] = [
   "interrupted",
 ];
 
+const PRIVATE_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
+
+/** `user-agent` and `x-*` request headers (but credentials) go into `config.configurable` (agent-api.md §1). */
+function headerConfigurable(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    if ((key.startsWith("x-") && !PRIVATE_HEADERS.has(key)) || key === "user-agent") out[key] = value;
+  });
+  return out;
+}
+
 function toPart(p: RunPart) {
   return create(StreamPartSchema, { event: p.event, data: valueFromJson(p.data), id: p.id });
 }
@@ -62,6 +73,7 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
     const params = runParamsFromProto(req, graph, assistant.config, stateless);
+    params.config.configurable = { ...headerConfigurable(ctx.requestHeader), ...params.config.configurable };
     const handle: RunHandle = await executor.start(params, assistant, graph, {
       subscribe: mode === "stream",
       emitEvents: mode !== "wait",

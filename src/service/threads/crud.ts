@@ -14,7 +14,14 @@ import type { CheckpointStore } from "../../engine/index.js";
 import type { ThreadSearchQuery, ThreadStatus, ThreadStore } from "../../store/records.js";
 import { objectFromStruct, threadToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
-import { parseIfExists, parseLimit, parseOffset, parseSortOrder, requireUuid } from "../validate.js";
+import {
+  parseIfExists,
+  parseLimit,
+  parseOffset,
+  parseSortOrder,
+  requireUuid,
+  setPaginationHeaders,
+} from "../validate.js";
 
 /** What the thread-record half of ThreadsService needs. */
 export interface ThreadCrudDeps {
@@ -73,7 +80,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
       await checkpoints.deleteThread(threadId);
       return {};
     },
-    async search(req) {
+    async search(req, ctx) {
       const sortBy = req.sortBy ? SORT_BY[req.sortBy] : undefined;
       if (req.sortBy && !sortBy) {
         throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`, "sort_by");
@@ -90,6 +97,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         ...(sortBy ? { sortBy } : {}),
         sortOrder: parseSortOrder(req.sortOrder),
       });
+      setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
       return create(SearchThreadsResponseSchema, { threads: page.items.map(threadToProto) });
     },
     async count(req) {
