@@ -6,9 +6,9 @@
  * state of ~STATE_KB KiB (a message list) written as a new checkpoint plus TASKS small task writes against its
  * parent. Sections: (a) raw `insertOne` of a document of the same BSON size; (b) Loom `put` with `parentWrites`;
  * (c) MongoDBSaver `putWrites` per task + `put`; (d) history(10) and history(all) on threads of DEPTH checkpoints;
- * (e) design check: pending writes in a separate collection instead of embedded. Timed sections run in
- * rounds with the contenders' order rotated; each ratio is the median of per-round ratios, so background load
- * (a shared 2-core machine) hits every contender alike. Times are medians of rounds.
+ * (e) design check: pending writes in a separate collection instead of embedded. Write paths are interleaved
+ * step by step (order rotated) and history queries round by round; each ratio is the median of per-round ratios,
+ * so background load (a shared 2-core machine) hits every contender alike. Times are medians of rounds.
  * Last line: one JSON object with the ratios.
  */
 import { performance } from "node:perf_hooks";
@@ -21,8 +21,8 @@ import { createMongoStore, type MongoStore, toCheckpointDoc } from "../src/store
 
 const STATE_KB = 8;
 const TASKS = 2;
-const STEPS = 100;
-const ROUNDS = 12;
+const STEPS = 200;
+const ROUNDS = 6;
 const DEPTH = 1000;
 const HISTORY_ROUNDS = 8;
 const HISTORY10_REPS_PER_ROUND = 25;
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       `mongod ${mongo.version ?? "?"} (${mongo.source}); checkpoint document ${docBytes} B, ${TASKS} task writes per step`,
     );
     console.log(
-      `write path: ${ROUNDS} rounds × ${STEPS} steps per contender, order rotated per round; ratios are medians of per-round ratios`,
+      `write path: ${ROUNDS} rounds × ${STEPS} steps per contender, interleaved step by step; ratios are medians of per-round ratios`,
     );
 
     // Round trips per super-step, counted with command monitoring on a second client.
@@ -243,16 +243,24 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const items = steps(STEPS);
       const rawDocs = items.map(() => ({ ...sampleDoc }));
-      const contenders: [number[], () => Promise<void>][] = [
-        [runs.raw, () => rawSteps(db, rawDocs)],
-        [runs.loom, () => loomSteps(store, `loom-${r}`, items)],
-        [runs.saver, () => saverSteps(saver, `saver-${r}`, items)],
-        [runs.separate, () => separateSteps(db, `separate-${r}`, items)],
+      const contenders: [number[], (i: number) => Promise<void>][] = [
+        [runs.raw, (i) => rawSteps(db, rawDocs.slice(i, i + 1))],
+        [runs.loom, (i) => loomSteps(store, `loom-${r}`, items.slice(i, i + 1))],
+        [runs.saver, (i) => saverSteps(saver, `saver-${r}`, items.slice(i, i + 1))],
+        [runs.separate, (i) => separateSteps(db, `separate-${r}`, items.slice(i, i + 1))],
       ];
-      for (let i = 0; i < contenders.length; i++) {
-        const [into, run] = contenders[(i + r) % contenders.length] as [number[], () => Promise<void>];
-        into.push(await time(run));
+      const totals = contenders.map(() => 0);
+      // Interleaved step by step (order rotated), so load bursts on the shared machine hit every contender alike.
+      for (let i = 0; i < items.length; i++) {
+        for (let k = 0; k < contenders.length; k++) {
+          const c = (k + i) % contenders.length;
+          const [, run] = contenders[c] as [number[], (i: number) => Promise<void>];
+          totals[c] = (totals[c] as number) + (await time(() => run(i)));
+        }
       }
+      contenders.forEach(([into], c) => {
+        into.push(totals[c] as number);
+      });
     }
     /** Median over rounds of a/b, each pair measured in the same round. */
     const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / (b[i] as number)));
