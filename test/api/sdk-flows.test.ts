@@ -158,6 +158,33 @@ describe("JS SDK", () => {
     await expect(client.threads.delete(t.thread_id)).rejects.toThrow(/404/);
   });
 
+  it("threads.create with supersteps writes one checkpoint per superstep", async () => {
+    const thread = await client.threads.create({
+      graphId: "breakpoints",
+      supersteps: [
+        { updates: [{ values: { messages: ["in"] }, asNode: "__input__" }] },
+        { updates: [{ values: { messages: ["a"] }, asNode: "node_a" }] },
+      ],
+    });
+    const state = await client.threads.getState(thread.thread_id);
+    const history = await client.threads.getHistory(thread.thread_id);
+    const done = await client.runs.wait(thread.thread_id, "breakpoints", { input: null });
+    expect(thread.status).toBe("interrupted");
+    expect(thread.metadata).toEqual({ graph_id: "breakpoints" });
+    // The __input__ superstep writes the input checkpoint (next: __start__); the node_a update replaces that
+    // pending step, so only its write is in the state and node_b runs next.
+    expect(history.map((h) => [h.metadata?.source, h.next])).toEqual([
+      ["update", ["node_b"]],
+      ["input", ["__start__"]],
+    ]);
+    expect(state.values).toEqual({ messages: ["a"] });
+    expect(thread.values).toEqual(state.values);
+    expect(done).toEqual({ messages: ["a", "node_b", "node_c"] });
+    await expect(
+      client.threads.create({ supersteps: [{ updates: [{ values: {}, asNode: "__input__" }] }] }),
+    ).rejects.toThrow(/422/);
+  });
+
   it("an unknown assistant surfaces the documented message", async () => {
     const thread = await client.threads.create();
     await expect(client.runs.wait(thread.thread_id, "nope", { input: {} })).rejects.toThrow(

@@ -7,13 +7,22 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { v4 as uuidv4 } from "uuid";
 import {
   CountThreadsResponseSchema,
+  type CreateThreadRequest,
   SearchThreadsResponseSchema,
   type ThreadsService,
 } from "../../../gen/ts/loom/v1/threads_pb.js";
-import type { CheckpointStore } from "../../engine/index.js";
-import type { ThreadSearchQuery, ThreadStatus, ThreadStore } from "../../store/records.js";
-import { objectFromStruct, threadToProto } from "../convert.js";
+import {
+  bulkUpdateState,
+  type CheckpointStore,
+  getState,
+  type JsonObject,
+  type StateUpdate,
+} from "../../engine/index.js";
+import type { GraphRegistry } from "../../registry/registry.js";
+import type { ThreadRecord, ThreadSearchQuery, ThreadStatus, ThreadStore } from "../../store/records.js";
+import { jsonFromValue, objectFromStruct, threadToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { interruptsByTask } from "../runs/outcome.js";
 import {
   parseIfExists,
   parseLimit,
@@ -27,6 +36,7 @@ import {
 export interface ThreadCrudDeps {
   threads: ThreadStore;
   checkpoints: CheckpointStore;
+  registry: GraphRegistry;
 }
 
 type CrudMethods = Pick<
@@ -57,7 +67,48 @@ function parseStatus(status: string): ThreadStatus | undefined {
  * ThreadNotFoundError (404), duplicate id → ThreadExistsError (409) unless `if_exists: "do_nothing"`.
  */
 export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
-  const { threads, checkpoints } = deps;
+  const { threads, checkpoints, registry } = deps;
+
+  /** Validates `supersteps` of a create request against the graph named in `metadata.graph_id`. */
+  function superstepsOf(req: CreateThreadRequest, metadata: JsonObject) {
+    if (req.supersteps.length === 0) return undefined;
+    const graphId = metadata.graph_id;
+    if (typeof graphId !== "string" || !registry.has(graphId)) {
+      throw new InvalidInputError(
+        "supersteps need metadata.graph_id naming a registered graph",
+        "supersteps",
+      );
+    }
+    const supersteps: StateUpdate[][] = req.supersteps.map((step) =>
+      step.updates.map((u) => {
+        if (u.command)
+          throw new InvalidInputError("command is not supported in supersteps yet", "supersteps");
+        return { values: jsonFromValue(u.values) ?? null, ...(u.asNode ? { asNode: u.asNode } : {}) };
+      }),
+    );
+    return { graph: registry.get(graphId), supersteps };
+  }
+
+  /** Writes the supersteps on a just-created thread; on failure the thread is removed (nothing written). */
+  async function applySupersteps(thread: ThreadRecord, plan: NonNullable<ReturnType<typeof superstepsOf>>) {
+    const threadId = thread.threadId;
+    try {
+      await bulkUpdateState(plan.graph, checkpoints, { threadId, supersteps: plan.supersteps });
+    } catch (error) {
+      await Promise.all([
+        threads.delete(threadId).catch(() => undefined),
+        checkpoints.deleteThread(threadId),
+      ]);
+      throw error;
+    }
+    const head = await getState(plan.graph, checkpoints, { threadId });
+    return threads.updateState(threadId, {
+      status: head.next.length > 0 ? "interrupted" : "idle",
+      values: head.values as JsonObject,
+      interrupts: interruptsByTask(head.interrupts),
+    });
+  }
+
   return {
     async create(req) {
       const threadId = req.threadId ? requireUuid(req.threadId, "thread_id") : uuidv4();
@@ -65,7 +116,13 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
       const metadata = Object.fromEntries(
         Object.entries(objectFromStruct(req.metadata)).filter(([, v]) => v !== null),
       );
-      return threadToProto(await threads.create({ threadId, metadata }, { ifExists }));
+      const plan = superstepsOf(req, metadata);
+      if (plan && ifExists === "do_nothing") {
+        const existing = await threads.get(threadId).catch(() => undefined);
+        if (existing) return threadToProto(existing);
+      }
+      const thread = await threads.create({ threadId, metadata }, { ifExists });
+      return threadToProto(plan ? await applySupersteps(thread, plan) : thread);
     },
     async get(req) {
       return threadToProto(await threads.get(requireUuid(req.threadId, "thread_id")));

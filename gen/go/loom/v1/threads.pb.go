@@ -151,7 +151,10 @@ type CreateThreadRequest struct {
 	// Metadata to store on the thread. Default {}.
 	Metadata *structpb.Struct `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	// "raise" (default): a duplicate id fails with AlreadyExists. "do_nothing": return the existing thread.
-	IfExists      string `protobuf:"bytes,3,opt,name=if_exists,json=ifExists,proto3" json:"if_exists,omitempty"`
+	IfExists string `protobuf:"bytes,3,opt,name=if_exists,json=ifExists,proto3" json:"if_exists,omitempty"`
+	// State to write right after creation, one checkpoint per superstep (source "update"), as with UpdateState.
+	// Needs `metadata.graph_id` naming a registered graph. Default: none.
+	Supersteps    []*ThreadSuperstep `protobuf:"bytes,4,rep,name=supersteps,proto3" json:"supersteps,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -207,6 +210,123 @@ func (x *CreateThreadRequest) GetIfExists() string {
 	return ""
 }
 
+func (x *CreateThreadRequest) GetSupersteps() []*ThreadSuperstep {
+	if x != nil {
+		return x.Supersteps
+	}
+	return nil
+}
+
+// ThreadSuperstep is one checkpoint's worth of updates applied when a thread is created.
+type ThreadSuperstep struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The updates of this superstep; with more than one, each needs `as_node`.
+	Updates       []*ThreadSuperstepUpdate `protobuf:"bytes,1,rep,name=updates,proto3" json:"updates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ThreadSuperstep) Reset() {
+	*x = ThreadSuperstep{}
+	mi := &file_loom_v1_threads_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ThreadSuperstep) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ThreadSuperstep) ProtoMessage() {}
+
+func (x *ThreadSuperstep) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_threads_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ThreadSuperstep.ProtoReflect.Descriptor instead.
+func (*ThreadSuperstep) Descriptor() ([]byte, []int) {
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ThreadSuperstep) GetUpdates() []*ThreadSuperstepUpdate {
+	if x != nil {
+		return x.Updates
+	}
+	return nil
+}
+
+// ThreadSuperstepUpdate writes `values` as if node `as_node` had returned them.
+type ThreadSuperstepUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The update (an object), or null.
+	Values *structpb.Value `protobuf:"bytes,1,opt,name=values,proto3" json:"values,omitempty"`
+	// Not supported in supersteps yet; a request that sets it is refused (InvalidArgument).
+	Command *Command `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	// The node the update is attributed to, e.g. "__input__" for graph input.
+	AsNode        string `protobuf:"bytes,3,opt,name=as_node,json=asNode,proto3" json:"as_node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ThreadSuperstepUpdate) Reset() {
+	*x = ThreadSuperstepUpdate{}
+	mi := &file_loom_v1_threads_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ThreadSuperstepUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ThreadSuperstepUpdate) ProtoMessage() {}
+
+func (x *ThreadSuperstepUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_threads_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ThreadSuperstepUpdate.ProtoReflect.Descriptor instead.
+func (*ThreadSuperstepUpdate) Descriptor() ([]byte, []int) {
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ThreadSuperstepUpdate) GetValues() *structpb.Value {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ThreadSuperstepUpdate) GetCommand() *Command {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+func (x *ThreadSuperstepUpdate) GetAsNode() string {
+	if x != nil {
+		return x.AsNode
+	}
+	return ""
+}
+
 // GetThreadRequest names a thread.
 type GetThreadRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -218,7 +338,7 @@ type GetThreadRequest struct {
 
 func (x *GetThreadRequest) Reset() {
 	*x = GetThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[2]
+	mi := &file_loom_v1_threads_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -230,7 +350,7 @@ func (x *GetThreadRequest) String() string {
 func (*GetThreadRequest) ProtoMessage() {}
 
 func (x *GetThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[2]
+	mi := &file_loom_v1_threads_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -243,7 +363,7 @@ func (x *GetThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetThreadRequest.ProtoReflect.Descriptor instead.
 func (*GetThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{2}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetThreadRequest) GetThreadId() string {
@@ -266,7 +386,7 @@ type UpdateThreadRequest struct {
 
 func (x *UpdateThreadRequest) Reset() {
 	*x = UpdateThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[3]
+	mi := &file_loom_v1_threads_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -278,7 +398,7 @@ func (x *UpdateThreadRequest) String() string {
 func (*UpdateThreadRequest) ProtoMessage() {}
 
 func (x *UpdateThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[3]
+	mi := &file_loom_v1_threads_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -291,7 +411,7 @@ func (x *UpdateThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateThreadRequest.ProtoReflect.Descriptor instead.
 func (*UpdateThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{3}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdateThreadRequest) GetThreadId() string {
@@ -319,7 +439,7 @@ type DeleteThreadRequest struct {
 
 func (x *DeleteThreadRequest) Reset() {
 	*x = DeleteThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[4]
+	mi := &file_loom_v1_threads_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -331,7 +451,7 @@ func (x *DeleteThreadRequest) String() string {
 func (*DeleteThreadRequest) ProtoMessage() {}
 
 func (x *DeleteThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[4]
+	mi := &file_loom_v1_threads_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -344,7 +464,7 @@ func (x *DeleteThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteThreadRequest.ProtoReflect.Descriptor instead.
 func (*DeleteThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{4}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DeleteThreadRequest) GetThreadId() string {
@@ -365,7 +485,7 @@ type CopyThreadRequest struct {
 
 func (x *CopyThreadRequest) Reset() {
 	*x = CopyThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[5]
+	mi := &file_loom_v1_threads_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -377,7 +497,7 @@ func (x *CopyThreadRequest) String() string {
 func (*CopyThreadRequest) ProtoMessage() {}
 
 func (x *CopyThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[5]
+	mi := &file_loom_v1_threads_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -390,7 +510,7 @@ func (x *CopyThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CopyThreadRequest.ProtoReflect.Descriptor instead.
 func (*CopyThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{5}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CopyThreadRequest) GetThreadId() string {
@@ -425,7 +545,7 @@ type SearchThreadsRequest struct {
 
 func (x *SearchThreadsRequest) Reset() {
 	*x = SearchThreadsRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[6]
+	mi := &file_loom_v1_threads_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -437,7 +557,7 @@ func (x *SearchThreadsRequest) String() string {
 func (*SearchThreadsRequest) ProtoMessage() {}
 
 func (x *SearchThreadsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[6]
+	mi := &file_loom_v1_threads_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -450,7 +570,7 @@ func (x *SearchThreadsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchThreadsRequest.ProtoReflect.Descriptor instead.
 func (*SearchThreadsRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{6}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SearchThreadsRequest) GetMetadata() *structpb.Struct {
@@ -520,7 +640,7 @@ type SearchThreadsResponse struct {
 
 func (x *SearchThreadsResponse) Reset() {
 	*x = SearchThreadsResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[7]
+	mi := &file_loom_v1_threads_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -532,7 +652,7 @@ func (x *SearchThreadsResponse) String() string {
 func (*SearchThreadsResponse) ProtoMessage() {}
 
 func (x *SearchThreadsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[7]
+	mi := &file_loom_v1_threads_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -545,7 +665,7 @@ func (x *SearchThreadsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchThreadsResponse.ProtoReflect.Descriptor instead.
 func (*SearchThreadsResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{7}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SearchThreadsResponse) GetThreads() []*Thread {
@@ -570,7 +690,7 @@ type CountThreadsRequest struct {
 
 func (x *CountThreadsRequest) Reset() {
 	*x = CountThreadsRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[8]
+	mi := &file_loom_v1_threads_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -582,7 +702,7 @@ func (x *CountThreadsRequest) String() string {
 func (*CountThreadsRequest) ProtoMessage() {}
 
 func (x *CountThreadsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[8]
+	mi := &file_loom_v1_threads_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -595,7 +715,7 @@ func (x *CountThreadsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountThreadsRequest.ProtoReflect.Descriptor instead.
 func (*CountThreadsRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{8}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CountThreadsRequest) GetMetadata() *structpb.Struct {
@@ -630,7 +750,7 @@ type CountThreadsResponse struct {
 
 func (x *CountThreadsResponse) Reset() {
 	*x = CountThreadsResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[9]
+	mi := &file_loom_v1_threads_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +762,7 @@ func (x *CountThreadsResponse) String() string {
 func (*CountThreadsResponse) ProtoMessage() {}
 
 func (x *CountThreadsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[9]
+	mi := &file_loom_v1_threads_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +775,7 @@ func (x *CountThreadsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountThreadsResponse.ProtoReflect.Descriptor instead.
 func (*CountThreadsResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{9}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CountThreadsResponse) GetCount() int32 {
@@ -682,7 +802,7 @@ type GetStateRequest struct {
 
 func (x *GetStateRequest) Reset() {
 	*x = GetStateRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[10]
+	mi := &file_loom_v1_threads_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -694,7 +814,7 @@ func (x *GetStateRequest) String() string {
 func (*GetStateRequest) ProtoMessage() {}
 
 func (x *GetStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[10]
+	mi := &file_loom_v1_threads_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -707,7 +827,7 @@ func (x *GetStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStateRequest.ProtoReflect.Descriptor instead.
 func (*GetStateRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{10}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetStateRequest) GetThreadId() string {
@@ -757,7 +877,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[11]
+	mi := &file_loom_v1_threads_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +889,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[11]
+	mi := &file_loom_v1_threads_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +902,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{11}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateStateRequest) GetThreadId() string {
@@ -831,7 +951,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[12]
+	mi := &file_loom_v1_threads_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +963,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[12]
+	mi := &file_loom_v1_threads_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +976,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{12}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateStateResponse) GetCheckpoint() *Checkpoint {
@@ -885,7 +1005,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[13]
+	mi := &file_loom_v1_threads_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +1017,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[13]
+	mi := &file_loom_v1_threads_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +1030,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{13}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetHistoryRequest) GetThreadId() string {
@@ -959,7 +1079,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[14]
+	mi := &file_loom_v1_threads_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +1091,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[14]
+	mi := &file_loom_v1_threads_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +1104,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{14}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetHistoryResponse) GetStates() []*ThreadState {
@@ -1012,11 +1132,20 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\n" +
 	"interrupts\x18\b \x01(\v2\x17.google.protobuf.StructR\n" +
 	"interrupts\x12,\n" +
-	"\x05error\x18\t \x01(\v2\x16.google.protobuf.ValueR\x05error\"\x84\x01\n" +
+	"\x05error\x18\t \x01(\v2\x16.google.protobuf.ValueR\x05error\"\xbe\x01\n" +
 	"\x13CreateThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x123\n" +
 	"\bmetadata\x18\x02 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x1b\n" +
-	"\tif_exists\x18\x03 \x01(\tR\bifExists\"/\n" +
+	"\tif_exists\x18\x03 \x01(\tR\bifExists\x128\n" +
+	"\n" +
+	"supersteps\x18\x04 \x03(\v2\x18.loom.v1.ThreadSuperstepR\n" +
+	"supersteps\"K\n" +
+	"\x0fThreadSuperstep\x128\n" +
+	"\aupdates\x18\x01 \x03(\v2\x1e.loom.v1.ThreadSuperstepUpdateR\aupdates\"\x8c\x01\n" +
+	"\x15ThreadSuperstepUpdate\x12.\n" +
+	"\x06values\x18\x01 \x01(\v2\x16.google.protobuf.ValueR\x06values\x12*\n" +
+	"\acommand\x18\x02 \x01(\v2\x10.loom.v1.CommandR\acommand\x12\x17\n" +
+	"\aas_node\x18\x03 \x01(\tR\x06asNode\"/\n" +
 	"\x10GetThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"g\n" +
 	"\x13UpdateThreadRequest\x12\x1b\n" +
@@ -1101,78 +1230,85 @@ func file_loom_v1_threads_proto_rawDescGZIP() []byte {
 	return file_loom_v1_threads_proto_rawDescData
 }
 
-var file_loom_v1_threads_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_loom_v1_threads_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_loom_v1_threads_proto_goTypes = []any{
 	(*Thread)(nil),                // 0: loom.v1.Thread
 	(*CreateThreadRequest)(nil),   // 1: loom.v1.CreateThreadRequest
-	(*GetThreadRequest)(nil),      // 2: loom.v1.GetThreadRequest
-	(*UpdateThreadRequest)(nil),   // 3: loom.v1.UpdateThreadRequest
-	(*DeleteThreadRequest)(nil),   // 4: loom.v1.DeleteThreadRequest
-	(*CopyThreadRequest)(nil),     // 5: loom.v1.CopyThreadRequest
-	(*SearchThreadsRequest)(nil),  // 6: loom.v1.SearchThreadsRequest
-	(*SearchThreadsResponse)(nil), // 7: loom.v1.SearchThreadsResponse
-	(*CountThreadsRequest)(nil),   // 8: loom.v1.CountThreadsRequest
-	(*CountThreadsResponse)(nil),  // 9: loom.v1.CountThreadsResponse
-	(*GetStateRequest)(nil),       // 10: loom.v1.GetStateRequest
-	(*UpdateStateRequest)(nil),    // 11: loom.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),   // 12: loom.v1.UpdateStateResponse
-	(*GetHistoryRequest)(nil),     // 13: loom.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),    // 14: loom.v1.GetHistoryResponse
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 16: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 17: google.protobuf.Value
-	(*Checkpoint)(nil),            // 18: loom.v1.Checkpoint
-	(*ThreadState)(nil),           // 19: loom.v1.ThreadState
-	(*emptypb.Empty)(nil),         // 20: google.protobuf.Empty
+	(*ThreadSuperstep)(nil),       // 2: loom.v1.ThreadSuperstep
+	(*ThreadSuperstepUpdate)(nil), // 3: loom.v1.ThreadSuperstepUpdate
+	(*GetThreadRequest)(nil),      // 4: loom.v1.GetThreadRequest
+	(*UpdateThreadRequest)(nil),   // 5: loom.v1.UpdateThreadRequest
+	(*DeleteThreadRequest)(nil),   // 6: loom.v1.DeleteThreadRequest
+	(*CopyThreadRequest)(nil),     // 7: loom.v1.CopyThreadRequest
+	(*SearchThreadsRequest)(nil),  // 8: loom.v1.SearchThreadsRequest
+	(*SearchThreadsResponse)(nil), // 9: loom.v1.SearchThreadsResponse
+	(*CountThreadsRequest)(nil),   // 10: loom.v1.CountThreadsRequest
+	(*CountThreadsResponse)(nil),  // 11: loom.v1.CountThreadsResponse
+	(*GetStateRequest)(nil),       // 12: loom.v1.GetStateRequest
+	(*UpdateStateRequest)(nil),    // 13: loom.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),   // 14: loom.v1.UpdateStateResponse
+	(*GetHistoryRequest)(nil),     // 15: loom.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),    // 16: loom.v1.GetHistoryResponse
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 18: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 19: google.protobuf.Value
+	(*Command)(nil),               // 20: loom.v1.Command
+	(*Checkpoint)(nil),            // 21: loom.v1.Checkpoint
+	(*ThreadState)(nil),           // 22: loom.v1.ThreadState
+	(*emptypb.Empty)(nil),         // 23: google.protobuf.Empty
 }
 var file_loom_v1_threads_proto_depIdxs = []int32{
-	15, // 0: loom.v1.Thread.created_at:type_name -> google.protobuf.Timestamp
-	15, // 1: loom.v1.Thread.updated_at:type_name -> google.protobuf.Timestamp
-	16, // 2: loom.v1.Thread.metadata:type_name -> google.protobuf.Struct
-	16, // 3: loom.v1.Thread.config:type_name -> google.protobuf.Struct
-	16, // 4: loom.v1.Thread.values:type_name -> google.protobuf.Struct
-	16, // 5: loom.v1.Thread.interrupts:type_name -> google.protobuf.Struct
-	17, // 6: loom.v1.Thread.error:type_name -> google.protobuf.Value
-	16, // 7: loom.v1.CreateThreadRequest.metadata:type_name -> google.protobuf.Struct
-	16, // 8: loom.v1.UpdateThreadRequest.metadata:type_name -> google.protobuf.Struct
-	16, // 9: loom.v1.SearchThreadsRequest.metadata:type_name -> google.protobuf.Struct
-	16, // 10: loom.v1.SearchThreadsRequest.values:type_name -> google.protobuf.Struct
-	0,  // 11: loom.v1.SearchThreadsResponse.threads:type_name -> loom.v1.Thread
-	16, // 12: loom.v1.CountThreadsRequest.metadata:type_name -> google.protobuf.Struct
-	16, // 13: loom.v1.CountThreadsRequest.values:type_name -> google.protobuf.Struct
-	18, // 14: loom.v1.GetStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	17, // 15: loom.v1.UpdateStateRequest.values:type_name -> google.protobuf.Value
-	18, // 16: loom.v1.UpdateStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	18, // 17: loom.v1.UpdateStateResponse.checkpoint:type_name -> loom.v1.Checkpoint
-	17, // 18: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
-	16, // 19: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
-	18, // 20: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	19, // 21: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
-	1,  // 22: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
-	2,  // 23: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
-	3,  // 24: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
-	4,  // 25: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
-	6,  // 26: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
-	8,  // 27: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
-	5,  // 28: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
-	10, // 29: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
-	11, // 30: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
-	13, // 31: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
-	0,  // 32: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
-	0,  // 33: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
-	0,  // 34: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
-	20, // 35: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
-	7,  // 36: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
-	9,  // 37: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
-	0,  // 38: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
-	19, // 39: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
-	12, // 40: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
-	14, // 41: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
-	32, // [32:42] is the sub-list for method output_type
-	22, // [22:32] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	17, // 0: loom.v1.Thread.created_at:type_name -> google.protobuf.Timestamp
+	17, // 1: loom.v1.Thread.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 2: loom.v1.Thread.metadata:type_name -> google.protobuf.Struct
+	18, // 3: loom.v1.Thread.config:type_name -> google.protobuf.Struct
+	18, // 4: loom.v1.Thread.values:type_name -> google.protobuf.Struct
+	18, // 5: loom.v1.Thread.interrupts:type_name -> google.protobuf.Struct
+	19, // 6: loom.v1.Thread.error:type_name -> google.protobuf.Value
+	18, // 7: loom.v1.CreateThreadRequest.metadata:type_name -> google.protobuf.Struct
+	2,  // 8: loom.v1.CreateThreadRequest.supersteps:type_name -> loom.v1.ThreadSuperstep
+	3,  // 9: loom.v1.ThreadSuperstep.updates:type_name -> loom.v1.ThreadSuperstepUpdate
+	19, // 10: loom.v1.ThreadSuperstepUpdate.values:type_name -> google.protobuf.Value
+	20, // 11: loom.v1.ThreadSuperstepUpdate.command:type_name -> loom.v1.Command
+	18, // 12: loom.v1.UpdateThreadRequest.metadata:type_name -> google.protobuf.Struct
+	18, // 13: loom.v1.SearchThreadsRequest.metadata:type_name -> google.protobuf.Struct
+	18, // 14: loom.v1.SearchThreadsRequest.values:type_name -> google.protobuf.Struct
+	0,  // 15: loom.v1.SearchThreadsResponse.threads:type_name -> loom.v1.Thread
+	18, // 16: loom.v1.CountThreadsRequest.metadata:type_name -> google.protobuf.Struct
+	18, // 17: loom.v1.CountThreadsRequest.values:type_name -> google.protobuf.Struct
+	21, // 18: loom.v1.GetStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	19, // 19: loom.v1.UpdateStateRequest.values:type_name -> google.protobuf.Value
+	21, // 20: loom.v1.UpdateStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	21, // 21: loom.v1.UpdateStateResponse.checkpoint:type_name -> loom.v1.Checkpoint
+	19, // 22: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
+	18, // 23: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
+	21, // 24: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	22, // 25: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
+	1,  // 26: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
+	4,  // 27: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
+	5,  // 28: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
+	6,  // 29: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
+	8,  // 30: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
+	10, // 31: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
+	7,  // 32: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
+	12, // 33: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
+	13, // 34: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
+	15, // 35: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
+	0,  // 36: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
+	0,  // 37: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
+	0,  // 38: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
+	23, // 39: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
+	9,  // 40: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
+	11, // 41: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
+	0,  // 42: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
+	22, // 43: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
+	14, // 44: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
+	16, // 45: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
+	36, // [36:46] is the sub-list for method output_type
+	26, // [26:36] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_threads_proto_init() }
@@ -1181,14 +1317,14 @@ func file_loom_v1_threads_proto_init() {
 		return
 	}
 	file_loom_v1_types_proto_init()
-	file_loom_v1_threads_proto_msgTypes[11].OneofWrappers = []any{}
+	file_loom_v1_threads_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_threads_proto_rawDesc), len(file_loom_v1_threads_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -7,7 +7,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { EmptySchema, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Checkpoint, ThreadState, ThreadStateSchema } from "./types_pb.js";
+import type { Checkpoint, Command, ThreadState, ThreadStateSchema } from "./types_pb.js";
 import { file_loom_v1_types } from "./types_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/threads.proto.
  */
 export const file_loom_v1_threads: GenFile = /*@__PURE__*/
-  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEi3AIKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiZgoTQ3JlYXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlmX2V4aXN0cxgDIAEoCSIlChBHZXRUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSJTChNVcGRhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiKAoTRGVsZXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiJgoRQ29weVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIssBChRTZWFyY2hUaHJlYWRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSCwoDaWRzGAIgAygJEg4KBnN0YXR1cxgDIAEoCRInCgZ2YWx1ZXMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWxpbWl0GAUgASgFEg4KBm9mZnNldBgGIAEoBRIPCgdzb3J0X2J5GAcgASgJEhIKCnNvcnRfb3JkZXIYCCABKAkiOQoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEiAKB3RocmVhZHMYASADKAsyDy5sb29tLnYxLlRocmVhZCJ5ChNDb3VudFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgDIAEoCSIlChRDb3VudFRocmVhZHNSZXNwb25zZRINCgVjb3VudBgBIAEoBSJ3Cg9HZXRTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhUKDWNoZWNrcG9pbnRfaWQYAiABKAkSJwoKY2hlY2twb2ludBgDIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIRCglzdWJncmFwaHMYBCABKAgisQEKElVwZGF0ZVN0YXRlUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSJgoGdmFsdWVzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhUKDWNoZWNrcG9pbnRfaWQYAyABKAkSJwoKY2hlY2twb2ludBgEIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIUCgdhc19ub2RlGAUgASgJSACIAQFCCgoIX2FzX25vZGUiPgoTVXBkYXRlU3RhdGVSZXNwb25zZRInCgpjaGVja3BvaW50GAEgASgLMhMubG9vbS52MS5DaGVja3BvaW50IrEBChFHZXRIaXN0b3J5UmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDQoFbGltaXQYAiABKAUSJgoGYmVmb3JlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEikKCG1ldGFkYXRhGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgpjaGVja3BvaW50GAUgASgLMhMubG9vbS52MS5DaGVja3BvaW50IjoKEkdldEhpc3RvcnlSZXNwb25zZRIkCgZzdGF0ZXMYASADKAsyFC5sb29tLnYxLlRocmVhZFN0YXRlMusICg5UaHJlYWRzU2VydmljZRJMCgZDcmVhdGUSHC5sb29tLnYxLkNyZWF0ZVRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCITgtPkkwINOgEqIggvdGhyZWFkcxJSCgNHZXQSGS5sb29tLnYxLkdldFRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCIfkAIBgtPkkwIWEhQvdGhyZWFkcy97dGhyZWFkX2lkfRJYCgZVcGRhdGUSHC5sb29tLnYxLlVwZGF0ZVRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCIfgtPkkwIZOgEqMhQvdGhyZWFkcy97dGhyZWFkX2lkfRJcCgZEZWxldGUSHC5sb29tLnYxLkRlbGV0ZVRocmVhZFJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiHILT5JMCFioUL3RocmVhZHMve3RocmVhZF9pZH0SbAoGU2VhcmNoEh0ubG9vbS52MS5TZWFyY2hUaHJlYWRzUmVxdWVzdBoeLmxvb20udjEuU2VhcmNoVGhyZWFkc1Jlc3BvbnNlIiOC0+STAh06ASpiB3RocmVhZHMiDy90aHJlYWRzL3NlYXJjaBJmCgVDb3VudBIcLmxvb20udjEuQ291bnRUaHJlYWRzUmVxdWVzdBodLmxvb20udjEuQ291bnRUaHJlYWRzUmVzcG9uc2UiIILT5JMCGjoBKmIFY291bnQiDi90aHJlYWRzL2NvdW50ElkKBENvcHkSGi5sb29tLnYxLkNvcHlUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiJILT5JMCHjoBKiIZL3RocmVhZHMve3RocmVhZF9pZH0vY29weRK7AQoIR2V0U3RhdGUSGC5sb29tLnYxLkdldFN0YXRlUmVxdWVzdBoULmxvb20udjEuVGhyZWFkU3RhdGUif5ACAYLT5JMCdlosEiovdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZS97Y2hlY2twb2ludF9pZH1aKjoBKiIlL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUvY2hlY2twb2ludBIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSbwoLVXBkYXRlU3RhdGUSGy5sb29tLnYxLlVwZGF0ZVN0YXRlUmVxdWVzdBocLmxvb20udjEuVXBkYXRlU3RhdGVSZXNwb25zZSIlgtPkkwIfOgEqIhovdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZRKeAQoKR2V0SGlzdG9yeRIaLmxvb20udjEuR2V0SGlzdG9yeVJlcXVlc3QaGy5sb29tLnYxLkdldEhpc3RvcnlSZXNwb25zZSJXgtPkkwJROgEqWiZiBnN0YXRlcxIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeWIGc3RhdGVzIhwvdGhyZWFkcy97dGhyZWFkX2lkfS9oaXN0b3J5YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
+  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEi3AIKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUilAEKE0NyZWF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpZl9leGlzdHMYAyABKAkSLAoKc3VwZXJzdGVwcxgEIAMoCzIYLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwIkIKD1RocmVhZFN1cGVyc3RlcBIvCgd1cGRhdGVzGAEgAygLMh4ubG9vbS52MS5UaHJlYWRTdXBlcnN0ZXBVcGRhdGUicwoVVGhyZWFkU3VwZXJzdGVwVXBkYXRlEiYKBnZhbHVlcxgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgdjb21tYW5kGAIgASgLMhAubG9vbS52MS5Db21tYW5kEg8KB2FzX25vZGUYAyABKAkiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiUwoTVXBkYXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IigKE0RlbGV0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIiYKEUNvcHlUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSLLAQoUU2VhcmNoVGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgsKA2lkcxgCIAMoCRIOCgZzdGF0dXMYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVsaW1pdBgFIAEoBRIOCgZvZmZzZXQYBiABKAUSDwoHc29ydF9ieRgHIAEoCRISCgpzb3J0X29yZGVyGAggASgJIjkKFVNlYXJjaFRocmVhZHNSZXNwb25zZRIgCgd0aHJlYWRzGAEgAygLMg8ubG9vbS52MS5UaHJlYWQieQoTQ291bnRUaHJlYWRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIOCgZzdGF0dXMYAyABKAkiJQoUQ291bnRUaHJlYWRzUmVzcG9uc2USDQoFY291bnQYASABKAUidwoPR2V0U3RhdGVSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIVCg1jaGVja3BvaW50X2lkGAIgASgJEicKCmNoZWNrcG9pbnQYAyABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSEQoJc3ViZ3JhcGhzGAQgASgIIrEBChJVcGRhdGVTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEiYKBnZhbHVlcxgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIVCg1jaGVja3BvaW50X2lkGAMgASgJEicKCmNoZWNrcG9pbnQYBCABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFAoHYXNfbm9kZRgFIAEoCUgAiAEBQgoKCF9hc19ub2RlIj4KE1VwZGF0ZVN0YXRlUmVzcG9uc2USJwoKY2hlY2twb2ludBgBIAEoCzITLmxvb20udjEuQ2hlY2twb2ludCKxAQoRR2V0SGlzdG9yeVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEiYKBmJlZm9yZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoKY2hlY2twb2ludBgFIAEoCzITLmxvb20udjEuQ2hlY2twb2ludCI6ChJHZXRIaXN0b3J5UmVzcG9uc2USJAoGc3RhdGVzGAEgAygLMhQubG9vbS52MS5UaHJlYWRTdGF0ZTLrCAoOVGhyZWFkc1NlcnZpY2USTAoGQ3JlYXRlEhwubG9vbS52MS5DcmVhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiE4LT5JMCDToBKiIIL3RocmVhZHMSUgoDR2V0EhkubG9vbS52MS5HZXRUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH5ACAYLT5JMCFhIUL3RocmVhZHMve3RocmVhZF9pZH0SWAoGVXBkYXRlEhwubG9vbS52MS5VcGRhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH4LT5JMCGToBKjIUL3RocmVhZHMve3RocmVhZF9pZH0SXAoGRGVsZXRlEhwubG9vbS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IhyC0+STAhYqFC90aHJlYWRzL3t0aHJlYWRfaWR9EmwKBlNlYXJjaBIdLmxvb20udjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaHi5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXNwb25zZSIjgtPkkwIdOgEqYgd0aHJlYWRzIg8vdGhyZWFkcy9zZWFyY2gSZgoFQ291bnQSHC5sb29tLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaHS5sb29tLnYxLkNvdW50VGhyZWFkc1Jlc3BvbnNlIiCC0+STAho6ASpiBWNvdW50Ig4vdGhyZWFkcy9jb3VudBJZCgRDb3B5EhoubG9vbS52MS5Db3B5VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIiSC0+STAh46ASoiGS90aHJlYWRzL3t0aHJlYWRfaWR9L2NvcHkSuwEKCEdldFN0YXRlEhgubG9vbS52MS5HZXRTdGF0ZVJlcXVlc3QaFC5sb29tLnYxLlRocmVhZFN0YXRlIn+QAgGC0+STAnZaLBIqL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUve2NoZWNrcG9pbnRfaWR9Wio6ASoiJS90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL2NoZWNrcG9pbnQSGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEm8KC1VwZGF0ZVN0YXRlEhsubG9vbS52MS5VcGRhdGVTdGF0ZVJlcXVlc3QaHC5sb29tLnYxLlVwZGF0ZVN0YXRlUmVzcG9uc2UiJYLT5JMCHzoBKiIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSngEKCkdldEhpc3RvcnkSGi5sb29tLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubG9vbS52MS5HZXRIaXN0b3J5UmVzcG9uc2UiV4LT5JMCUToBKlomYgZzdGF0ZXMSHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnN0YXRlcyIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
 
 /**
  * Thread is one conversation (agent-api.md §4 "Thread").
@@ -120,6 +120,14 @@ export type CreateThreadRequest = Message<"loom.v1.CreateThreadRequest"> & {
    * @generated from field: string if_exists = 3;
    */
   ifExists: string;
+
+  /**
+   * State to write right after creation, one checkpoint per superstep (source "update"), as with UpdateState.
+   * Needs `metadata.graph_id` naming a registered graph. Default: none.
+   *
+   * @generated from field: repeated loom.v1.ThreadSuperstep supersteps = 4;
+   */
+  supersteps: ThreadSuperstep[];
 };
 
 /**
@@ -128,6 +136,62 @@ export type CreateThreadRequest = Message<"loom.v1.CreateThreadRequest"> & {
  */
 export const CreateThreadRequestSchema: GenMessage<CreateThreadRequest> = /*@__PURE__*/
   messageDesc(file_loom_v1_threads, 1);
+
+/**
+ * ThreadSuperstep is one checkpoint's worth of updates applied when a thread is created.
+ *
+ * @generated from message loom.v1.ThreadSuperstep
+ */
+export type ThreadSuperstep = Message<"loom.v1.ThreadSuperstep"> & {
+  /**
+   * The updates of this superstep; with more than one, each needs `as_node`.
+   *
+   * @generated from field: repeated loom.v1.ThreadSuperstepUpdate updates = 1;
+   */
+  updates: ThreadSuperstepUpdate[];
+};
+
+/**
+ * Describes the message loom.v1.ThreadSuperstep.
+ * Use `create(ThreadSuperstepSchema)` to create a new message.
+ */
+export const ThreadSuperstepSchema: GenMessage<ThreadSuperstep> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 2);
+
+/**
+ * ThreadSuperstepUpdate writes `values` as if node `as_node` had returned them.
+ *
+ * @generated from message loom.v1.ThreadSuperstepUpdate
+ */
+export type ThreadSuperstepUpdate = Message<"loom.v1.ThreadSuperstepUpdate"> & {
+  /**
+   * The update (an object), or null.
+   *
+   * @generated from field: google.protobuf.Value values = 1;
+   */
+  values?: Value | undefined;
+
+  /**
+   * Not supported in supersteps yet; a request that sets it is refused (InvalidArgument).
+   *
+   * @generated from field: loom.v1.Command command = 2;
+   */
+  command?: Command | undefined;
+
+  /**
+   * The node the update is attributed to, e.g. "__input__" for graph input.
+   *
+   * @generated from field: string as_node = 3;
+   */
+  asNode: string;
+};
+
+/**
+ * Describes the message loom.v1.ThreadSuperstepUpdate.
+ * Use `create(ThreadSuperstepUpdateSchema)` to create a new message.
+ */
+export const ThreadSuperstepUpdateSchema: GenMessage<ThreadSuperstepUpdate> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 3);
 
 /**
  * GetThreadRequest names a thread.
@@ -148,7 +212,7 @@ export type GetThreadRequest = Message<"loom.v1.GetThreadRequest"> & {
  * Use `create(GetThreadRequestSchema)` to create a new message.
  */
 export const GetThreadRequestSchema: GenMessage<GetThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 2);
+  messageDesc(file_loom_v1_threads, 4);
 
 /**
  * UpdateThreadRequest patches a thread.
@@ -176,7 +240,7 @@ export type UpdateThreadRequest = Message<"loom.v1.UpdateThreadRequest"> & {
  * Use `create(UpdateThreadRequestSchema)` to create a new message.
  */
 export const UpdateThreadRequestSchema: GenMessage<UpdateThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 3);
+  messageDesc(file_loom_v1_threads, 5);
 
 /**
  * DeleteThreadRequest names the thread to delete.
@@ -197,7 +261,7 @@ export type DeleteThreadRequest = Message<"loom.v1.DeleteThreadRequest"> & {
  * Use `create(DeleteThreadRequestSchema)` to create a new message.
  */
 export const DeleteThreadRequestSchema: GenMessage<DeleteThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 4);
+  messageDesc(file_loom_v1_threads, 6);
 
 /**
  * CopyThreadRequest names the thread to copy.
@@ -218,7 +282,7 @@ export type CopyThreadRequest = Message<"loom.v1.CopyThreadRequest"> & {
  * Use `create(CopyThreadRequestSchema)` to create a new message.
  */
 export const CopyThreadRequestSchema: GenMessage<CopyThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 5);
+  messageDesc(file_loom_v1_threads, 7);
 
 /**
  * SearchThreadsRequest filters threads; every given filter must match.
@@ -288,7 +352,7 @@ export type SearchThreadsRequest = Message<"loom.v1.SearchThreadsRequest"> & {
  * Use `create(SearchThreadsRequestSchema)` to create a new message.
  */
 export const SearchThreadsRequestSchema: GenMessage<SearchThreadsRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 6);
+  messageDesc(file_loom_v1_threads, 8);
 
 /**
  * SearchThreadsResponse is the page of matching threads (REST: the bare array).
@@ -309,7 +373,7 @@ export type SearchThreadsResponse = Message<"loom.v1.SearchThreadsResponse"> & {
  * Use `create(SearchThreadsResponseSchema)` to create a new message.
  */
 export const SearchThreadsResponseSchema: GenMessage<SearchThreadsResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 7);
+  messageDesc(file_loom_v1_threads, 9);
 
 /**
  * CountThreadsRequest filters threads like SearchThreadsRequest.
@@ -344,7 +408,7 @@ export type CountThreadsRequest = Message<"loom.v1.CountThreadsRequest"> & {
  * Use `create(CountThreadsRequestSchema)` to create a new message.
  */
 export const CountThreadsRequestSchema: GenMessage<CountThreadsRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 8);
+  messageDesc(file_loom_v1_threads, 10);
 
 /**
  * CountThreadsResponse carries the count (REST: the bare integer).
@@ -365,7 +429,7 @@ export type CountThreadsResponse = Message<"loom.v1.CountThreadsResponse"> & {
  * Use `create(CountThreadsResponseSchema)` to create a new message.
  */
 export const CountThreadsResponseSchema: GenMessage<CountThreadsResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 9);
+  messageDesc(file_loom_v1_threads, 11);
 
 /**
  * GetStateRequest selects a checkpoint of a thread: the head unless `checkpoint_id` or `checkpoint` is given.
@@ -407,7 +471,7 @@ export type GetStateRequest = Message<"loom.v1.GetStateRequest"> & {
  * Use `create(GetStateRequestSchema)` to create a new message.
  */
 export const GetStateRequestSchema: GenMessage<GetStateRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 10);
+  messageDesc(file_loom_v1_threads, 12);
 
 /**
  * UpdateStateRequest writes state as if a node had returned `values`.
@@ -456,7 +520,7 @@ export type UpdateStateRequest = Message<"loom.v1.UpdateStateRequest"> & {
  * Use `create(UpdateStateRequestSchema)` to create a new message.
  */
 export const UpdateStateRequestSchema: GenMessage<UpdateStateRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 11);
+  messageDesc(file_loom_v1_threads, 13);
 
 /**
  * UpdateStateResponse names the checkpoint that was written.
@@ -477,7 +541,7 @@ export type UpdateStateResponse = Message<"loom.v1.UpdateStateResponse"> & {
  * Use `create(UpdateStateResponseSchema)` to create a new message.
  */
 export const UpdateStateResponseSchema: GenMessage<UpdateStateResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 12);
+  messageDesc(file_loom_v1_threads, 14);
 
 /**
  * GetHistoryRequest pages a thread's checkpoints, newest first.
@@ -526,7 +590,7 @@ export type GetHistoryRequest = Message<"loom.v1.GetHistoryRequest"> & {
  * Use `create(GetHistoryRequestSchema)` to create a new message.
  */
 export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 13);
+  messageDesc(file_loom_v1_threads, 15);
 
 /**
  * GetHistoryResponse is the page of states (REST: the bare array).
@@ -547,7 +611,7 @@ export type GetHistoryResponse = Message<"loom.v1.GetHistoryResponse"> & {
  * Use `create(GetHistoryResponseSchema)` to create a new message.
  */
 export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 14);
+  messageDesc(file_loom_v1_threads, 16);
 
 /**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and

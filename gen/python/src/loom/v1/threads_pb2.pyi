@@ -36,14 +36,32 @@ class Thread(_message.Message):
     def __init__(self, thread_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., status: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., interrupts: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class CreateThreadRequest(_message.Message):
-    __slots__ = ("thread_id", "metadata", "if_exists")
+    __slots__ = ("thread_id", "metadata", "if_exists", "supersteps")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     IF_EXISTS_FIELD_NUMBER: _ClassVar[int]
+    SUPERSTEPS_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     metadata: _struct_pb2.Struct
     if_exists: str
-    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., if_exists: _Optional[str] = ...) -> None: ...
+    supersteps: _containers.RepeatedCompositeFieldContainer[ThreadSuperstep]
+    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., if_exists: _Optional[str] = ..., supersteps: _Optional[_Iterable[_Union[ThreadSuperstep, _Mapping]]] = ...) -> None: ...
+
+class ThreadSuperstep(_message.Message):
+    __slots__ = ("updates",)
+    UPDATES_FIELD_NUMBER: _ClassVar[int]
+    updates: _containers.RepeatedCompositeFieldContainer[ThreadSuperstepUpdate]
+    def __init__(self, updates: _Optional[_Iterable[_Union[ThreadSuperstepUpdate, _Mapping]]] = ...) -> None: ...
+
+class ThreadSuperstepUpdate(_message.Message):
+    __slots__ = ("values", "command", "as_node")
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    AS_NODE_FIELD_NUMBER: _ClassVar[int]
+    values: _struct_pb2.Value
+    command: _types_pb2.Command
+    as_node: str
+    def __init__(self, values: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., command: _Optional[_Union[_types_pb2.Command, _Mapping]] = ..., as_node: _Optional[str] = ...) -> None: ...
 
 class GetThreadRequest(_message.Message):
     __slots__ = ("thread_id",)
