@@ -173,6 +173,27 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(snap.next).toEqual(["__start__"]);
   });
 
+  it("§1.10 a complete join pending at the head is discarded by a new input (its target runs only after the new joins)", async () => {
+    const store = new MemoryStore();
+    const calls: Calls = {};
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("a", () => ({ log: ["a"] }))
+      .addNode("b", () => ({ log: ["b"] }))
+      .addNode("j", () => {
+        calls.j = (calls.j ?? 0) + 1;
+        return { log: ["j"] };
+      })
+      .addEdge(START, "a")
+      .addEdge(START, "b")
+      .addEdge(["a", "b"], "j")
+      .compile();
+    await runGraph(graph, store, { threadId: "t", input: {}, interruptBefore: ["j"] });
+    expect((await getState(graph, store, { threadId: "t" })).next).toEqual(["j"]);
+    const r = await runGraph(graph, store, { threadId: "t", input: { log: ["in2"] } });
+    expect(r.values.log).toEqual(["a", "b", "in2", "a", "b", "j"]);
+    expect(calls.j).toBe(1);
+  });
+
   it("§1.11 metadata has source, step, parents {} plus primitive run metadata, without excluded keys", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, {
@@ -234,6 +255,29 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
       .compile();
     await runGraph(graph, store, { threadId: "t", input: {} });
     expect(writesWhileSlowRuns).toBe(1);
+  });
+
+  it("§1.13 a step whose last task succeeds is saved in one store call: its writes travel as parentWrites of put", async () => {
+    const inner = new MemoryStore();
+    const calls = { put: 0, putWrites: 0, parentWrites: 0 };
+    const store = {
+      getTuple: inner.getTuple.bind(inner),
+      list: inner.list.bind(inner),
+      deleteThread: inner.deleteThread.bind(inner),
+      put: (input: Parameters<MemoryStore["put"]>[0]) => {
+        calls.put += 1;
+        calls.parentWrites += input.parentWrites?.length ?? 0;
+        return inner.put(input);
+      },
+      putWrites: (...args: Parameters<MemoryStore["putWrites"]>) => {
+        calls.putWrites += 1;
+        return inner.putWrites(...args);
+      },
+    };
+    await runGraph(chain(), store, { threadId: "t", input: {} });
+    expect(calls).toEqual({ put: 5, putWrites: 0, parentWrites: 6 });
+    const s0 = (await allCheckpoints(inner, "t"))[1];
+    expect(s0?.pendingWrites.map((w) => w.channel)).toEqual(["log", "branch:to:b"]);
   });
 
   it("§1.13 Command writes use the null task id with fixed negative idx for __resume__", async () => {

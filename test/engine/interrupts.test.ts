@@ -265,6 +265,26 @@ describe("§3 dynamic interrupts", () => {
     expect(s.values.log).toEqual(["side"]);
   });
 
+  it("§3.9 Command.goto with a Send adds a PUSH task next to a pending interrupted PUSH task", async () => {
+    const { Send } = await import("../../src/engine/index.js");
+    const store = new MemoryStore();
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("w", (s, ctx) => ({
+        log: [`w:${(s as unknown as { n: number }).n}:${ctx.interrupt<string>("?")}`],
+      }))
+      .addNode("v", (s) => ({ log: [`v:${(s as unknown as { n: number }).n}`] }))
+      .addConditionalEdges(START, () => new Send("w", { n: 1 }), ["w", "v"])
+      .compile();
+    const r1 = await runGraph(graph, store, { threadId: "t", input: {} });
+    expect(r1.status).toBe("interrupted");
+    const r2 = await runGraph(graph, store, {
+      threadId: "t",
+      command: new Command({ goto: new Send("v", { n: 2 }), resume: "ok" }),
+    });
+    expect(r2.status).toBe("success");
+    expect(r2.values.log).toEqual(["w:1:ok", "v:2"]);
+  });
+
   it("§3.9 a Command naming an unknown node or key is rejected before anything is written", async () => {
     const store = new MemoryStore();
     await runGraph(askGraph({}), store, { threadId: "t", input: {} });
