@@ -122,3 +122,53 @@ describe("stateless streams", () => {
     expect((r.body as Obj).detail).toMatch(/thread_id when resuming/);
   });
 });
+
+describe("streaming clients that disconnect", () => {
+  async function streamThenDrop(tid: string, body: Obj): Promise<string> {
+    const controller = new AbortController();
+    const res = await fetch(`${B}/threads/${tid}/runs/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    const location = res.headers.get("content-location") ?? "";
+    const reader = res.body?.getReader();
+    await reader?.read(); // the metadata event
+    controller.abort();
+    return location.split("/").pop() as string;
+  }
+
+  it("on_disconnect continue (default): the run finishes and the server keeps serving", async () => {
+    const tid = await newThread();
+    const runId = await streamThenDrop(tid, { assistant_id: "slow", input: { ms: 400 } });
+    const joined = await call(B, "GET", `/threads/${tid}/runs/${runId}/join`);
+    expect(joined.body).toEqual({ ms: 400, done: true });
+    expect(((await call(B, "GET", `/threads/${tid}/runs/${runId}`)).body as Obj).status).toBe("success");
+  });
+
+  it('on_disconnect "cancel": the run is cancelled', async () => {
+    const tid = await newThread();
+    const runId = await streamThenDrop(tid, {
+      assistant_id: "slow",
+      input: { ms: 5000 },
+      on_disconnect: "cancel",
+    });
+    for (let i = 0; i < 100; i++) {
+      const run = (await call(B, "GET", `/threads/${tid}/runs/${runId}`)).body as Obj;
+      if (run.status === "interrupted") return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error("run was not cancelled");
+  });
+
+  it("heartbeats keep an idle stream alive", async () => {
+    const tid = await newThread();
+    const res = await fetch(`${B}/threads/${tid}/runs/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "slow", input: { ms: 500 } }),
+    });
+    expect(await res.text()).toContain(": heartbeat\n\n");
+  });
+});

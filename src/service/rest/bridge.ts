@@ -151,16 +151,25 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       const id = typeof json.id === "string" ? json.id : "";
       res.write(formatSseEvent({ event, data: "event" in json ? json.data : json, id }));
     };
-    const heartbeat = setInterval(() => res.write(SSE_HEARTBEAT), heartbeatMs);
+    let gone = false;
+    res.on("close", () => {
+      gone = true;
+      // Stop pulling parts for a client that left; the run itself goes on unless it asked to be cancelled.
+      void it.return?.(undefined)?.catch(() => undefined);
+    });
+    const heartbeat = setInterval(() => {
+      if (!gone) res.write(SSE_HEARTBEAT);
+    }, heartbeatMs);
     try {
       if (!first.done) write(first.value);
-      for (let next = await it.next(); !next.done; next = await it.next()) write(next.value);
+      for (let next = await it.next(); !next.done && !gone; next = await it.next()) write(next.value);
     } catch (error) {
       const ce = ConnectError.from(error);
-      res.write(formatSseEvent({ event: "error", data: { error: Code[ce.code], message: ce.rawMessage } }));
+      if (!gone)
+        res.write(formatSseEvent({ event: "error", data: { error: Code[ce.code], message: ce.rawMessage } }));
     } finally {
       clearInterval(heartbeat);
-      res.end();
+      if (!gone) res.end();
     }
   }
 
