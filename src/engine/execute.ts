@@ -6,7 +6,7 @@ import { type JsonValue, type PendingWrite, SPECIAL_WRITE_IDX } from "./checkpoi
 import { ERROR, INTERRUPT, NO_WRITES, RESUME, START } from "./constants.js";
 import { GraphAbortedError } from "./errors.js";
 import type { CompiledGraph } from "./graph-types.js";
-import { taskPathString } from "./ids.js";
+import { interruptId, taskPathString } from "./ids.js";
 import {
   GraphInterrupt,
   interruptCall,
@@ -36,7 +36,6 @@ export interface ExecuteOptions {
   state: Record<string, JsonValue>;
   config: RunConfig;
   signal: AbortSignal;
-  interruptId: string;
   savedResume: readonly JsonValue[];
   resume?: ResumeSource;
   onCustom?: (chunk: JsonValue) => void;
@@ -76,18 +75,24 @@ export async function executeTask(task: PreparedTask, options: ExecuteOptions): 
   const { graph } = options;
   const node = graph.nodes.get(task.name);
   const resumeState: TaskResumeState = {
-    interruptId: options.interruptId,
+    interruptId: options.resume?.map ? await interruptId(task.name, task.id) : undefined,
     used: [...options.savedResume],
     counter: 0,
     mapConsumed: false,
   };
   const resumeWrite = (): Array<[string, JsonValue]> =>
     resumeState.used.length > 0 ? [[RESUME, [...resumeState.used]]] : [];
-  const interrupted = (signal: GraphInterrupt): TaskOutcome => ({
-    kind: "interrupt",
-    interrupt: signal.interrupt,
-    writes: toPendingWrites(task, [[INTERRUPT, [signal.interrupt]], ...resumeWrite()]),
-  });
+  const interrupted = async (signal: GraphInterrupt): Promise<TaskOutcome> => {
+    const interrupt = {
+      id: resumeState.interruptId ?? (await interruptId(task.name, task.id)),
+      value: signal.value,
+    };
+    return {
+      kind: "interrupt",
+      interrupt,
+      writes: toPendingWrites(task, [[INTERRUPT, [interrupt]], ...resumeWrite()]),
+    };
+  };
   try {
     if (!node) throw new Error(`Node ${task.name} does not exist`);
     let result: unknown = task.input;

@@ -15,6 +15,8 @@ const GREGORIAN_OFFSET_TICKS = 122_192_928_000_000_000n;
 const V6 = /^([0-9a-f]{8})-([0-9a-f]{4})-6([0-9a-f]{3})-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let lastTicks = 0n;
+/** Node field of this process's ids: random once per process (uniqueness within the process comes from ticks). */
+const NODE = randomBytes(6).toString("hex");
 
 /** The 60-bit timestamp (100 ns ticks) of a UUID v6 id, or `undefined` when `id` is not a v6 UUID. */
 export function checkpointIdTicks(id: string): bigint | undefined {
@@ -41,8 +43,7 @@ export function newCheckpointId(step: number, after: ReadonlyArray<string | null
   lastTicks = ticks;
   const hex = ticks.toString(16).padStart(15, "0");
   const clockSeq = ((step & 0x3fff) | 0x8000).toString(16);
-  const node = randomBytes(6).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-6${hex.slice(12, 15)}-${clockSeq}-${node}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-6${hex.slice(12, 15)}-${clockSeq}-${NODE}`;
 }
 
 /**

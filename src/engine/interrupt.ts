@@ -7,10 +7,10 @@ import type { JsonValue } from "./checkpoint.js";
 import { InterruptOutsideNodeError } from "./errors.js";
 import type { Interrupt, NodeContext } from "./types.js";
 
-/** Thrown inside a node to stop it at `interrupt(value)`; caught by the runner. Internal. */
+/** Thrown inside a node to stop it at `interrupt(value)`; caught by the runner, which adds the id. Internal. */
 export class GraphInterrupt extends Error {
   override readonly name = "GraphInterrupt";
-  constructor(readonly interrupt: { id: string; value: JsonValue }) {
+  constructor(readonly value: JsonValue) {
     super("graph interrupted");
   }
 }
@@ -25,11 +25,12 @@ export interface ResumeSource {
 }
 
 /**
- * Resume state of one task execution. `saved`: the task's stored `__resume__` list (values for calls 0, 1, …).
- * `used` grows as calls are answered; it is saved back as the task's `__resume__` write.
+ * Resume state of one task execution. `used` starts as the task's stored `__resume__` list (values for calls
+ * 0, 1, …) and grows as calls are answered; it is saved back as the task's `__resume__` write. `interruptId` is
+ * only needed (and only computed) when the run resumes with a map.
  */
 export interface TaskResumeState {
-  readonly interruptId: string;
+  readonly interruptId: string | undefined;
   readonly used: JsonValue[];
   counter: number;
   mapConsumed: boolean;
@@ -48,7 +49,12 @@ export function interruptCall(
 ): JsonValue {
   const index = state.counter++;
   if (index < state.used.length) return state.used[index] as JsonValue;
-  if (source?.map && !state.mapConsumed && state.interruptId in source.map) {
+  if (
+    source?.map &&
+    !state.mapConsumed &&
+    state.interruptId !== undefined &&
+    state.interruptId in source.map
+  ) {
     state.mapConsumed = true;
     const v = source.map[state.interruptId] as JsonValue;
     state.used.push(v);
@@ -59,7 +65,7 @@ export function interruptCall(
     state.used.push(source.plain.value);
     return source.plain.value;
   }
-  state.raised = new GraphInterrupt({ id: state.interruptId, value });
+  state.raised = new GraphInterrupt(value);
   throw state.raised;
 }
 

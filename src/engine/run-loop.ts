@@ -9,7 +9,6 @@ import type { CheckpointTuple, JsonValue, PendingWrite } from "./checkpoint.js";
 import { GraphAbortedError, GraphRecursionError } from "./errors.js";
 import { interruptsJson, taskPayload, taskResultPayload } from "./events.js";
 import { executeTask, type TaskOutcome } from "./execute.js";
-import { interruptId } from "./ids.js";
 import { type ResumeSource, toInterrupt } from "./interrupt.js";
 import { isDone, taskResume, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
@@ -61,7 +60,6 @@ async function executeStep(
         state,
         config: ctx.config,
         signal: ctx.signal,
-        interruptId: await interruptId(task.name, task.id),
         savedResume: taskResume(pending.get(task.id)),
         ...(resume ? { resume } : {}),
         onCustom: (chunk) => ctx.emitter.emit("custom", chunk),
