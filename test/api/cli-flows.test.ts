@@ -3,6 +3,8 @@
  * breakpoints, time travel) and `buf curl --schema proto` for a create / wait / resume sequence.
  */
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,6 +87,33 @@ describe("curl", () => {
     )) as Obj;
     expect(replay.topic).toBe("chickens");
   });
+
+  it.each([["--http1.1"], ["--http2-prior-knowledge"]])(
+    "answers 413 to an oversized body over %s",
+    async (flag) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "loom-413-"));
+      const file = path.join(dir, "big.json");
+      await writeFile(file, JSON.stringify({ metadata: { blob: "x".repeat(400 * 1024) } }));
+      const { stdout } = await run("curl", [
+        "-sS",
+        flag,
+        "-w",
+        "\n%{http_code}",
+        "--request",
+        "POST",
+        "--url",
+        `${server.baseUrl}/threads`,
+        "--header",
+        "Content-Type: application/json",
+        "--data-binary",
+        `@${file}`,
+      ]);
+      const [body, status] = stdout.split("\n");
+      expect(status).toBe("413");
+      expect(JSON.parse(body as string).detail).toMatch(/exceeds the limit/);
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
 
   it("streams SSE with curl -N", async () => {
     const tid = ((await curl("POST", "/threads", "{}")) as Obj).thread_id as string;

@@ -189,9 +189,12 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         return;
       }
       if (error instanceof BodyTooLargeError) {
-        // The rest of the body is not read: an HTTP/1.1 connection cannot be reused after this answer.
-        const close: Record<string, string> = req.httpVersionMajor === 1 ? { connection: "close" } : {};
-        return sendJson(res, 413, { detail: error.message }, close);
+        // HTTP/1.1: the connection is closed after this answer (the rest of the body is never read). HTTP/2: the
+        // rest of the body is read and discarded, so the client sees the answer instead of a stream reset.
+        if (req.httpVersionMajor === 1)
+          return sendJson(res, 413, { detail: error.message }, { connection: "close" });
+        req.resume();
+        return sendJson(res, 413, { detail: error.message });
       }
       if (error instanceof MalformedJsonError) return sendJson(res, 400, { detail: error.message });
       const { status, detail, code } = errorDetail(error);
