@@ -14,7 +14,8 @@ import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
  * - `command`: resume/update/goto a paused thread (§3.6–§3.9); takes precedence over `input`.
  * - `checkpointId`: start from this checkpoint instead of the head (replay/fork, §7). Unknown → `CheckpointNotFoundError`.
  * - `interruptBefore` / `interruptAfter`: per-run breakpoints; a non-empty list replaces the compiled one (§2.3).
- * - `config`: handed to nodes as `ctx.config`; its primitive `configurable`/`metadata` values go into checkpoint metadata.
+ * - `config`: handed to nodes as `ctx.config` (with `configurable.thread_id` and `checkpoint_ns` added); its
+ *   primitive `configurable`/`metadata` values go into checkpoint metadata.
  * - `metadata`: run metadata for every checkpoint written (`run_id`, `graph_id`, `assistant_id`…, §1.11).
  * - `signal`: aborts the run; the step in progress is not checkpointed (status `error`, `GraphAbortedError`).
  * - `onEvent` / `streamMode`: event sink and the modes to produce. @default every mode when `onEvent` is set.

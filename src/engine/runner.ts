@@ -51,7 +51,10 @@ export async function runGraph(
     store,
     threadId,
     checkpointNs,
-    config,
+    config: {
+      ...config,
+      configurable: { ...config.configurable, thread_id: threadId, checkpoint_ns: checkpointNs },
+    },
     metadata: runMetadata(config, options.metadata),
     signal: options.signal ?? new AbortController().signal,
     emitter: createEmitter(options.onEvent, options.streamMode),

@@ -186,6 +186,36 @@ describe("StateGraph authoring and compile() validation", () => {
     expect(r.values.log).toEqual(["a", "b", "c"]);
   });
 
+  it("nodes get the run's config (with thread_id), signal and ids in ctx", async () => {
+    let seen: unknown;
+    const graph = new StateGraph({ x: lastValue<number>() })
+      .addNode("a", (_s, ctx) => {
+        seen = {
+          config: ctx.config,
+          node: ctx.node,
+          step: ctx.step,
+          thread: ctx.threadId,
+          aborted: ctx.signal.aborted,
+          id: ctx.taskId,
+        };
+      })
+      .addEdge(START, "a")
+      .compile();
+    await runGraph(graph, new MemoryStore(), {
+      threadId: "t",
+      input: {},
+      config: { configurable: { user_id: "u" }, tags: ["x"] },
+    });
+    expect(seen).toEqual({
+      config: { configurable: { user_id: "u", thread_id: "t", checkpoint_ns: "" }, tags: ["x"] },
+      node: "a",
+      step: 1,
+      thread: "t",
+      aborted: false,
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
   it("a router sees the state with its node's own update applied", async () => {
     const graph = new StateGraph({ n: lastValue<number>(), log: append<string>() })
       .addNode("a", () => ({ n: 5 }))
