@@ -15,10 +15,13 @@ export const PULL = "__pregel_pull";
 /** Path prefix of a task created by a `Send` (engine-semantics §1.3). */
 export const PUSH = "__pregel_push";
 
-/** Special write channels (engine-semantics §1.13) and the `versions_seen` key of breakpoints (§2.1). */
+/** Interrupt write channel (idx −3, §1.13) and the `versions_seen` key of breakpoints (§2.1). */
 export const INTERRUPT = "__interrupt__";
+/** Error write channel of a failed task (idx −1, §1.13, §1.14). */
 export const ERROR = "__error__";
+/** Resume write channel: raw value on the null task, answered values per task (idx −4, §3.6). */
 export const RESUME = "__resume__";
+/** Reserved by LangGraph (idx −2); never written by Loom. */
 export const SCHEDULED = "__scheduled__";
 /**
  * Marker write saved when a task finished without writing anything, so a re-run knows it completed
@@ -26,8 +29,9 @@ export const SCHEDULED = "__scheduled__";
  */
 export const NO_WRITES = "__no_writes__";
 
-/** Special `asNode` values of `updateState` (engine-semantics §5.4). */
+/** `asNode` of `updateState` that behaves like new input (engine-semantics §5.4). */
 export const INPUT = "__input__";
+/** `asNode` of `updateState` that copies the base as a fork sibling (engine-semantics §5.4). */
 export const COPY = "__copy__";
 
 /** Prefix of the trigger channel of a node: `branch:to:<node>` (engine-semantics §1.2). */
