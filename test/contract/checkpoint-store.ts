@@ -258,6 +258,56 @@ export function checkpointStoreContract(name: string, makeStore: () => Promise<S
       expect((await store.getTuple({ threadId: "t" }))?.pendingWrites).toEqual([]);
     });
 
+    it("parentWrites follow the putWrites rules: a regular write already saved is kept, a special one replaced", async () => {
+      const [parent] = await chain("t", 1);
+      const ref = { threadId: "t", checkpointNs: "", checkpointId: parent as string };
+      await store.putWrites(ref, [
+        write("task", "p", 0, "x", "first"),
+        write("task", "p", -3, "__interrupt__", "first"),
+      ]);
+      await store.put({
+        threadId: "t",
+        checkpointNs: "",
+        checkpoint: checkpoint(newCheckpointId(0, [parent])),
+        metadata: meta("loop", 0),
+        parentCheckpointId: parent as string,
+        parentWrites: [
+          write("task", "p", 0, "x", "second"),
+          write("task", "p", -3, "__interrupt__", "second"),
+        ],
+      });
+      const got = (await store.getTuple({ threadId: "t", checkpointId: parent }))?.pendingWrites.map(
+        (w) => w.value,
+      );
+      expect(got).toEqual(["second", "first"]);
+    });
+
+    it("writes and checkpoints of different threads never mix, even with the same checkpoint id", async () => {
+      const id = newCheckpointId(0);
+      for (const threadId of ["t1", "t2"]) {
+        await store.put({
+          threadId,
+          checkpointNs: "",
+          checkpoint: checkpoint(id, { owner: threadId }),
+          metadata: meta("loop", 0),
+          parentCheckpointId: null,
+        });
+      }
+      await store.putWrites({ threadId: "t1", checkpointNs: "", checkpointId: id }, [
+        write("k", "p", 0, "x", "t1 only"),
+      ]);
+      const t1 = await store.getTuple({ threadId: "t1", checkpointId: id });
+      const t2 = await store.getTuple({ threadId: "t2", checkpointId: id });
+      expect(t1?.checkpoint.channelValues.owner).toBe("t1");
+      expect(t2?.checkpoint.channelValues.owner).toBe("t2");
+      expect(t1?.pendingWrites.length).toBe(1);
+      expect(t2?.pendingWrites).toEqual([]);
+      await store.deleteThread("t1");
+      expect(
+        (await store.getTuple({ threadId: "t2", checkpointId: id }))?.checkpoint.channelValues.owner,
+      ).toBe("t2");
+    });
+
     it("list is newest first across branches, with limit and before (exclusive)", async () => {
       const [a, b] = await chain("t", 2);
       const fork = newCheckpointId(1, [b]);

@@ -86,6 +86,19 @@ describe("§2 static breakpoints", () => {
     expect(r.values.log).toEqual(["a", "b", "c"]);
   });
 
+  it('§2.2 with interruptAfter "*" each run stops after exactly one node (hidden START excluded)', async () => {
+    const store = new MemoryStore();
+    const graph = chain({ interruptAfter: "*" });
+    const logs: unknown[] = [];
+    let r = await runGraph(graph, store, { threadId: "t", input: {} });
+    logs.push(r.values.log);
+    for (let i = 0; i < 5 && r.next.length > 0; i++) {
+      r = await runGraph(graph, store, { threadId: "t", input: null });
+      logs.push(r.values.log);
+    }
+    expect(logs).toEqual([["a"], ["a", "b"], ["a", "b", "c"]]);
+  });
+
   it("§2.5 a Command also resumes past a breakpoint", async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptBefore: ["b"] });
