@@ -180,6 +180,14 @@ describe("graph-level refusals", () => {
       }),
       Code.InvalidArgument,
     );
+    const streamed = await fetch(`${B}/threads/${tid}/runs/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "parallel", command: { resume: "x" } }),
+    });
+    expect(streamed.status).toBe(422);
+    expect(((await streamed.json()) as Obj).detail).toMatch(/multiple pending interrupts/);
+    expect(await snapshot(tid)).toEqual(before);
     // A map resumes each; the server kept serving.
     const ok = await call(B, "POST", `/threads/${tid}/runs/wait`, {
       assistant_id: "parallel",
