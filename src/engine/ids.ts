@@ -2,9 +2,8 @@
  * Identifiers (engine-semantics §1.15, §3.3, §8): time-ordered checkpoint ids, deterministic task ids and
  * interrupt ids.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { xxhash128 } from "hash-wasm";
-import { v5 as uuidv5 } from "uuid";
 import { PULL } from "./constants.js";
 
 /** A task path: `["__pregel_pull", node]` or `["__pregel_push", index]` (engine-semantics §1.3). */
@@ -58,7 +57,18 @@ export function taskId(
   name: string,
   path: TaskPath,
 ): string {
-  return uuidv5(JSON.stringify([checkpointNs, String(step), name, ...path]), checkpointId);
+  return uuid5(JSON.stringify([checkpointNs, String(step), name, ...path]), checkpointId);
+}
+
+/** RFC 4122 UUID v5 (SHA-1 of namespace bytes + name), same output as `uuid`'s `v5`, without its parsing cost. */
+function uuid5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replaceAll("-", ""), "hex");
+  if (ns.length !== 16) throw new TypeError(`Invalid UUID namespace: ${namespace}`);
+  const h = createHash("sha1").update(ns).update(name, "utf8").digest();
+  h[6] = ((h[6] as number) & 0x0f) | 0x50;
+  h[8] = ((h[8] as number) & 0x3f) | 0x80;
+  const hex = h.toString("hex", 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**

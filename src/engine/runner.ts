@@ -14,6 +14,9 @@ import { startContinue, startWithCommand, startWithInput } from "./run-start.js"
 import type { LoopStart, RunContext, RunOptions, RunResult } from "./run-types.js";
 import type { CheckpointStore } from "./store.js";
 
+/** The signal of runs started without one. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /**
  * Runs `graph` on thread `options.threadId` (engine-semantics §1–§3, §7) and resolves when the run ends:
  * - `input` (object): new input; writes an `input` checkpoint (step −1 on a fresh thread, else head step + 1,
@@ -56,7 +59,7 @@ export async function runGraph(
       configurable: { ...config.configurable, thread_id: threadId, checkpoint_ns: checkpointNs },
     },
     metadata: runMetadata(config, options.metadata),
-    signal: options.signal ?? new AbortController().signal,
+    signal: options.signal ?? NEVER_ABORTED,
     emitter: createEmitter(options.onEvent, options.streamMode),
     interruptBefore: effectiveBreakpoints(graph.interruptBefore, options.interruptBefore),
     interruptAfter: effectiveBreakpoints(graph.interruptAfter, options.interruptAfter),

@@ -1,6 +1,6 @@
 /**
- * `MemoryStore`: an in-process `CheckpointStore` for tests and the embedded demo. Values are deep-copied on the
- * way in and out, so callers can never alias stored state. Not durable; one process only.
+ * `MemoryStore`: an in-process `CheckpointStore` for tests and the embedded demo. Values (JSON) are deep-copied on
+ * the way in and out, so callers can never alias stored state. Not durable; one process only.
  */
 import {
   type Checkpoint,
@@ -28,6 +28,20 @@ interface Namespace {
   checkpoints: Map<string, StoredCheckpoint>;
   /** checkpoint id → `${taskId}|${idx}` → write. */
   writes: Map<string, Map<string, PendingWrite>>;
+}
+
+/** Deep copy of a JSON value (faster than `structuredClone` for plain JSON; keeps `__proto__` as an own key). */
+function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = cloneJson((value as Record<string, unknown>)[key]);
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out as T;
 }
 
 function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
@@ -93,7 +107,7 @@ export class MemoryStore implements CheckpointStore {
     const stored = ns.checkpoints.get(id);
     if (!stored) return undefined;
     const writes = [...(ns.writes.get(id)?.values() ?? [])].sort(compareWrites);
-    return structuredClone({
+    return cloneJson({
       threadId,
       checkpointNs,
       checkpoint: stored.checkpoint,
@@ -141,7 +155,7 @@ export class MemoryStore implements CheckpointStore {
     }
     ns.checkpoints.set(
       id,
-      structuredClone({
+      cloneJson({
         checkpoint: input.checkpoint,
         metadata: input.metadata,
         parentCheckpointId: input.parentCheckpointId,
@@ -160,7 +174,7 @@ export class MemoryStore implements CheckpointStore {
     for (const w of writes) {
       const key = `${w.taskId}|${w.idx}`;
       if (w.idx >= 0 && stored.has(key)) continue;
-      stored.set(key, structuredClone(w));
+      stored.set(key, cloneJson(w));
     }
   }
 
