@@ -202,6 +202,32 @@ describe("§3 dynamic interrupts", () => {
     expect(calls).toEqual({ x: 2, y: 3, z: 1 });
   });
 
+  it("§3.8 Send workers (PUSH tasks) that interrupt keep their ids across resumes and take their own map values", async () => {
+    const { Send } = await import("../../src/engine/index.js");
+    const store = new MemoryStore();
+    const calls: Calls = {};
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("w", (s, ctx) => {
+        const n = (s as unknown as { n: number }).n;
+        calls[`w${n}`] = (calls[`w${n}`] ?? 0) + 1;
+        return { log: [`${n}:${ctx.interrupt<string>(`q${n}`)}`] };
+      })
+      .addConditionalEdges(START, () => [1, 2, 3].map((n) => new Send("w", { n })), ["w"])
+      .compile();
+    const r1 = await runGraph(graph, store, { threadId: "t", input: {} });
+    expect(r1.interrupts.map((i) => i.value)).toEqual(["q1", "q2", "q3"]);
+    const id = Object.fromEntries(r1.interrupts.map((i) => [i.value as string, i.id]));
+    const r2 = await runGraph(graph, store, {
+      threadId: "t",
+      command: new Command({ resume: { [id.q1 as string]: "a", [id.q3 as string]: "c" } }),
+    });
+    expect(r2.interrupts.map((i) => [i.value, i.id])).toEqual([["q2", id.q2]]);
+    const r3 = await runGraph(graph, store, { threadId: "t", command: new Command({ resume: "b" }) });
+    expect(r3.status).toBe("success");
+    expect(r3.values.log).toEqual(["1:a", "2:b", "3:c"]);
+    expect(calls).toEqual({ w1: 2, w2: 3, w3: 2 });
+  });
+
   it("§3.8 a plain resume with several pending interrupts throws MultipleInterruptsError naming the ids", async () => {
     const store = new MemoryStore();
     const r = await runGraph(parallelGraph({}), store, { threadId: "t", input: {} });
