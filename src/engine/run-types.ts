@@ -5,6 +5,7 @@ import type { CheckpointRef, CheckpointTuple, JsonValue } from "./checkpoint.js"
 import type { Command } from "./command.js";
 import type { Emitter, EventSink, StreamMode } from "./events.js";
 import type { CompiledGraph } from "./graph-types.js";
+import type { ResumeSource } from "./interrupt.js";
 import type { CheckpointStore } from "./store.js";
 import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
 
@@ -73,9 +74,13 @@ export interface RunContext {
   readonly floorIds: string[];
 }
 
-/** Where the loop starts: the stored tuple (with the pending writes it may use) and its working checkpoint. */
+/**
+ * Where the loop starts: the stored tuple (with the pending writes it may use: done tasks are not re-run, saved
+ * resume values are replayed), its in-memory working checkpoint (Command writes applied, breakpoints marked seen)
+ * and the run's resume value for the first step.
+ */
 export interface LoopStart {
   tuple: CheckpointTuple;
   working: CheckpointTuple["checkpoint"];
-  resume?: import("./interrupt.js").ResumeSource;
+  resume?: ResumeSource;
 }
