@@ -7,7 +7,8 @@
  *
  * A run the engine refuses before writing anything (unknown checkpoint, several interrupts with a plain
  * resume, invalid input) is rolled back: its run record is deleted and the thread status restored, so a
- * refused request leaves no trace.
+ * refused request leaves no trace. A run that fails mid-way for another reason (storage) ends `error`, thread
+ * `error`, and the error is rethrown to the caller.
  */
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import {
@@ -16,7 +17,10 @@ import {
   type CompiledGraph,
   GraphAbortedError,
   getState,
+  InvalidUpdateError,
   type JsonObject,
+  MultipleInterruptsError,
+  NodeNotFoundError,
   runGraph,
 } from "../../engine/index.js";
 import { ThreadNotFoundError } from "../../store/errors.js";
@@ -174,7 +178,14 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
           });
         } catch (error) {
           await Promise.all([running, metadataPatched]);
-          if (created) await removeThread(threadId);
+          if (!isRefusal(error)) {
+            // Failed mid-run (e.g. storage): keep what was written, end the run and the thread in error.
+            const failure = error instanceof Error ? error : new Error(String(error));
+            await runs
+              .finish(run.runId, "error", { status: "error", error: errorJson(failure) })
+              .catch(() => undefined);
+            channel.publish("error", errorJson(failure));
+          } else if (created) await removeThread(threadId);
           else await rollBack(run, thread);
           throw error;
         }
@@ -220,6 +231,19 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
       metadata: { graph_id: assistant.graphId, assistant_id: assistant.assistantId },
     });
   }
+}
+
+/**
+ * Errors `runGraph` throws before it writes anything (runner.ts): the request is refused and rolled back.
+ * Anything else it throws (storage failures) happened mid-run.
+ */
+function isRefusal(error: unknown): boolean {
+  return (
+    error instanceof CheckpointNotFoundError ||
+    error instanceof MultipleInterruptsError ||
+    error instanceof InvalidUpdateError ||
+    error instanceof NodeNotFoundError
+  );
 }
 
 /** Primitive values of run metadata (checkpoint metadata keeps primitives only, engine-semantics §1.11). */
