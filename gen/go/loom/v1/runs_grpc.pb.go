@@ -57,7 +57,8 @@ type RunsServiceClient interface {
 	Delete(ctx context.Context, in *DeleteRunRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Join waits for a run to finish and returns the same body as Wait.
 	Join(ctx context.Context, in *JoinRunRequest, opts ...grpc.CallOption) (*WaitRunResponse, error)
-	// JoinStream streams the events a run emits from now until it ends (only `metadata`-less live events).
+	// JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
+	// emitted before the call are not replayed). A finished run gives the `metadata` part alone.
 	JoinStream(ctx context.Context, in *JoinRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamPart], error)
 	// Cancel stops a pending or running run; it ends "interrupted" and the steps it completed are kept.
 	Cancel(ctx context.Context, in *CancelRunRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
@@ -205,7 +206,8 @@ type RunsServiceServer interface {
 	Delete(context.Context, *DeleteRunRequest) (*emptypb.Empty, error)
 	// Join waits for a run to finish and returns the same body as Wait.
 	Join(context.Context, *JoinRunRequest) (*WaitRunResponse, error)
-	// JoinStream streams the events a run emits from now until it ends (only `metadata`-less live events).
+	// JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
+	// emitted before the call are not replayed). A finished run gives the `metadata` part alone.
 	JoinStream(*JoinRunRequest, grpc.ServerStreamingServer[StreamPart]) error
 	// Cancel stops a pending or running run; it ends "interrupted" and the steps it completed are kept.
 	Cancel(context.Context, *CancelRunRequest) (*emptypb.Empty, error)

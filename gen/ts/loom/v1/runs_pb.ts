@@ -608,7 +608,8 @@ export const RunsService: GenService<{
     output: typeof WaitRunResponseSchema;
   },
   /**
-   * JoinStream streams the events a run emits from now until it ends (only `metadata`-less live events).
+   * JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
+   * emitted before the call are not replayed). A finished run gives the `metadata` part alone.
    *
    * @generated from rpc loom.v1.RunsService.JoinStream
    */

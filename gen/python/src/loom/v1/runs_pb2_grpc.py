@@ -145,7 +145,8 @@ class RunsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def JoinStream(self, request, context):
-        """JoinStream streams the events a run emits from now until it ends (only `metadata`-less live events).
+        """JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
+        emitted before the call are not replayed). A finished run gives the `metadata` part alone.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
