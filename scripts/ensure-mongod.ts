@@ -20,5 +20,7 @@ if (process.env.MONGODB_URI) {
     process.stderr.write(`no mongod found; tried: ${tried.join("; ")}\n`);
     process.exit(1);
   }
-  process.stdout.write(`mongod ${await mongodVersion(found.binaryPath)} (${found.source}: ${found.binaryPath})\n`);
+  process.stdout.write(
+    `mongod ${await mongodVersion(found.binaryPath)} (${found.source}: ${found.binaryPath})\n`,
+  );
 }
