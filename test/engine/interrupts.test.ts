@@ -48,6 +48,16 @@ function parallelGraph(calls: Calls) {
     .compile();
 }
 
+/** START → a → b; each logs its name. */
+function chainLike() {
+  return new StateGraph({ log: append<string>() })
+    .addNode("a", () => ({ log: ["a"] }))
+    .addNode("b", () => ({ log: ["b"] }))
+    .addEdge(START, "a")
+    .addEdge("a", "b")
+    .compile();
+}
+
 describe("§3 dynamic interrupts", () => {
   it("§3.2 the task stops, no checkpoint is written, an __interrupt__ write goes on the step's input checkpoint", async () => {
     const store = new MemoryStore();
@@ -321,6 +331,23 @@ describe("§3 dynamic interrupts", () => {
       runGraph(askGraph({}), store, { threadId: "t", command: new Command({ update: { nope: 1 } }) }),
     ).rejects.toThrow(/unknown state key/);
     expect((await head(store, "t")).pendingWrites.every((w) => w.taskId !== NULL_TASK_ID)).toBe(true);
+  });
+
+  it("§3.9 a Command with update/goto on a fresh thread writes an empty input checkpoint and runs the target", async () => {
+    const store = new MemoryStore();
+    const r = await runGraph(chainLike(), store, {
+      threadId: "t",
+      command: new Command({ update: { log: ["u"] }, goto: "b" }),
+    });
+    expect(r.status).toBe("success");
+    expect(r.values.log).toEqual(["u", "b"]);
+    const cps = await allCheckpoints(store, "t");
+    expect(cps[0]?.metadata).toMatchObject({ source: "input", step: -1 });
+    const onlyResume = await runGraph(chainLike(), store, {
+      threadId: "fresh",
+      command: new Command({ resume: 1 }),
+    });
+    expect(onlyResume).toMatchObject({ status: "success", values: {}, checkpoint: null });
   });
 
   it("a node that catches the interrupt signal still interrupts", async () => {

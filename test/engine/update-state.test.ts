@@ -229,6 +229,17 @@ describe("§5 updateState", () => {
     ).rejects.toThrow(/needs as_node/);
   });
 
+  it("§5.4 __copy__ needs an existing checkpoint; an empty superstep list is refused", async () => {
+    const store = new MemoryStore();
+    await expect(updateState(chain(), store, { threadId: "t", asNode: "__copy__" })).rejects.toBeInstanceOf(
+      InvalidUpdateError,
+    );
+    await expect(bulkUpdateState(chain(), store, { threadId: "t", supersteps: [] })).rejects.toBeInstanceOf(
+      InvalidUpdateError,
+    );
+    expect(await store.list({ threadId: "t" })).toEqual([]);
+  });
+
   it("§5 a Command-free update with a last-value conflict or unknown key is an InvalidUpdateError", async () => {
     const { store, graph } = await pausedBeforeB();
     await expect(
