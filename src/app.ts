@@ -28,6 +28,8 @@ export interface AppDeps {
   registry?: GraphRegistry;
   /** Interval of SSE heartbeat comments on streamed runs. @default 5000 */
   sseHeartbeatMs?: number;
+  /** Interval of `\n` keep-alives on a REST `runs/wait` or `join` that takes longer than it. @default 5000 */
+  waitKeepAliveMs?: number;
 }
 
 /** A built app: a handler for both HTTP versions and a server around it. */
@@ -70,6 +72,7 @@ export function createApp(deps: AppDeps): App {
       services: services.bound,
       bodyLimitBytes: deps.bodyLimitBytes,
       ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
+      ...(deps.waitKeepAliveMs !== undefined ? { keepAliveMs: deps.waitKeepAliveMs } : {}),
       onInternalError: (error, route) => deps.logger.error({ err: error, route }, "internal error"),
     }),
   });

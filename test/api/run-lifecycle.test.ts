@@ -172,3 +172,24 @@ describe("streaming clients that disconnect", () => {
     expect(await res.text()).toContain(": heartbeat\n\n");
   });
 });
+
+describe("long waits", () => {
+  it("a wait longer than the keep-alive interval starts with newlines and still parses as the wait body", async () => {
+    const tid = await newThread();
+    const res = await fetch(`${B}/threads/${tid}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "slow", input: { ms: 500 } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-location")).toMatch(new RegExp(`^/threads/${tid}/runs/`));
+    const text = await res.text();
+    expect(text.startsWith("\n")).toBe(true);
+    expect(JSON.parse(text)).toEqual({ ms: 500, done: true });
+    const sdk = new Client({ apiUrl: B, callerOptions: { maxRetries: 0 } });
+    const again = await sdk.runs.wait(tid, "slow", { input: { ms: 400 } });
+    expect(again).toEqual({ ms: 400, done: true });
+    const failed = await sdk.runs.wait(tid, "fails", { input: { ms: 400 }, raiseError: false });
+    expect(failed).toEqual({ __error__: { error: "CustomError", message: "Boo!" } });
+  });
+});

@@ -35,6 +35,7 @@ export async function startApiServer(
     bodyLimitBytes: options.bodyLimitBytes ?? 256 * 1024,
     registry,
     sseHeartbeatMs: 200,
+    waitKeepAliveMs: 150,
   });
   const address = await app.listen(0, "127.0.0.1");
   return {

@@ -33,6 +33,13 @@ export interface RestBridgeOptions {
   bodyLimitBytes: number;
   /** Interval of SSE heartbeat comments. @default 5000 */
   heartbeatMs?: number;
+  /**
+   * Long-poll keep-alive (agent-api.md §6): when a route's `response_body` is a `google.protobuf.Struct` field
+   * (the wait body of `runs/wait` and `join`) and the answer takes longer than this, the bridge commits to 200,
+   * sends a `\n` every interval (JSON clients skip leading whitespace) and then the body; an error after that
+   * point is sent as `{"__error__": {"error": <code>, "message"}}`. 0 disables it. @default 5000
+   */
+  keepAliveMs?: number;
   /** Called with unexpected (non-Connect) errors, which answer 500. */
   onInternalError?: (error: unknown, route: string) => void;
 }
@@ -47,6 +54,9 @@ class BodyTooLargeError extends Error {
 }
 
 const JSON_OPTS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
+const STRUCT = "google.protobuf.Struct";
+/** Marks a unary call whose late failure was already answered in-band. */
+const LATE = Symbol("late");
 
 function headerRecord(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
@@ -100,6 +110,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
   const table = buildRouteTable(options.services.map((s) => s.service));
   const impls = new Map(options.services.map((s) => [s.service.typeName, s.impl]));
   const heartbeatMs = options.heartbeatMs ?? 5000;
+  const keepAliveMs = options.keepAliveMs ?? 5000;
 
   async function dispatch(req: Req, res: Res, route: RestRoute, vars: Record<string, string>, url: URL) {
     const raw = route.body === "" ? "" : await readBody(req, options.bodyLimitBytes);
@@ -127,8 +138,9 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     if (route.method.methodKind === "server_streaming") {
       return streamSse(res, route, impl.call(undefined, request, ctx) as AsyncIterable<unknown>, ctx);
     }
-    const out = await impl.call(undefined, request, ctx);
     const output = route.method.output;
+    const out = await withKeepAlive(res, route, ctx, () => impl.call(undefined, request, ctx));
+    if (out === LATE) return;
     if (output.typeName === EmptySchema.typeName) {
       res.writeHead(204, headerRecord(ctx.responseHeader));
       res.end();
@@ -136,7 +148,40 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     }
     // biome-ignore lint/suspicious/noExplicitAny: the implementation returns an init shape of `output`.
     const msg = create(output, out as any);
-    sendJson(res, 200, responseJson(route, output, msg), headerRecord(ctx.responseHeader));
+    if (res.headersSent) res.end(JSON.stringify(responseJson(route, output, msg)));
+    else sendJson(res, 200, responseJson(route, output, msg), headerRecord(ctx.responseHeader));
+  }
+
+  /**
+   * Runs a unary call; on a long-poll route that takes longer than `keepAliveMs`, starts a 200 answer with
+   * `\n` keep-alives. A failure after that is answered in-band and yields {@link LATE}.
+   */
+  async function withKeepAlive(
+    res: Res,
+    route: RestRoute,
+    ctx: HandlerContext,
+    call: () => Promise<unknown>,
+  ) {
+    const field = route.responseBody
+      ? route.method.output.fields.find((f) => f.name === route.responseBody)
+      : undefined;
+    const longPoll = keepAliveMs > 0 && field?.fieldKind === "message" && field.message.typeName === STRUCT;
+    if (!longPoll) return call();
+    const timer = setInterval(() => {
+      if (!res.headersSent)
+        res.writeHead(200, { "content-type": "application/json", ...headerRecord(ctx.responseHeader) });
+      res.write("\n");
+    }, keepAliveMs);
+    try {
+      return await call();
+    } catch (error) {
+      if (!res.headersSent) throw error;
+      const ce = ConnectError.from(error);
+      res.end(JSON.stringify({ __error__: { error: Code[ce.code], message: ce.rawMessage } }));
+      return LATE;
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   async function streamSse(res: Res, route: RestRoute, parts: AsyncIterable<unknown>, ctx: HandlerContext) {
