@@ -58,8 +58,9 @@ export function emptySnapshot(): StateSnapshot {
 
 /**
  * Builds the snapshot of `tuple` (§4.3). Null-task writes are always applied. With `applyPendingWrites` (the head
- * read without an explicit id) the writes of tasks that finished are applied to `values` and those tasks leave
- * `next`; otherwise `values` are the stored ones and `next` lists every prepared task.
+ * read without an explicit id) the writes of tasks that finished are applied to `values`, those tasks leave `next`
+ * and their (resolved) interrupts are not listed; otherwise `values` are the stored ones, `next` lists every
+ * prepared task and `interrupts` every stored interrupt.
  */
 export function buildSnapshot(
   graph: CompiledGraph,
@@ -94,7 +95,10 @@ export function buildSnapshot(
       name: t.name,
       path: [...t.path],
       error: taskError(writes),
-      interrupts: taskInterrupts(writes).flatMap((i) => toInterrupt(i, t.name, t.id) ?? []),
+      interrupts:
+        options.applyPendingWrites && isDone(writes)
+          ? []
+          : taskInterrupts(writes).flatMap((i) => toInterrupt(i, t.name, t.id) ?? []),
       result: isDone(writes) ? taskResult(graph, writes) : null,
       checkpoint: null,
     };

@@ -53,9 +53,10 @@ export class StateGraph<S extends StateSchema> {
   }
 
   /**
-   * Adds node `name` running `fn(state, ctx)`. Throws `GraphValidationError` for a duplicate or reserved name.
+   * Adds node `name` running `fn(state, ctx)`. `I` is what the node receives: the state by default, or the `Send`
+   * args for a map-reduce worker (annotate the parameter). Throws `GraphValidationError` for a duplicate name.
    */
-  addNode(name: string, fn: NodeFn<StateOf<S>, UpdateOf<S>>, options: AddNodeOptions = {}): this {
+  addNode<I = StateOf<S>>(name: string, fn: NodeFn<I, UpdateOf<S>>, options: AddNodeOptions = {}): this {
     if (this.def.nodes.has(name)) throw new GraphValidationError(`Node \`${name}\` already present`);
     this.def.nodes.set(name, { fn: fn as unknown as ErasedNodeFn, ends: options.ends ?? [] });
     return this;

@@ -114,7 +114,7 @@ describe("StateGraph authoring and compile() validation", () => {
       .addNode("left", () => ({ log: ["left"] }))
       .addNode("right", () => ({ log: ["right"] }))
       .addNode("join", () => ({ log: ["join"] }))
-      .addNode("worker", (arg) => ({ out: [`did ${(arg as unknown as { item: string }).item}`] }))
+      .addNode("worker", (arg: { item: string }) => ({ out: [`did ${arg.item}`] }))
       .addEdge(START, "split")
       .addEdge("split", "left")
       .addEdge("split", "right")

@@ -203,6 +203,12 @@ describe("§3 dynamic interrupts", () => {
     const s = await getState(graph, store, { threadId: "t" });
     expect(s.next).toEqual(["y"]);
     expect(s.values.log).toEqual(["x:X", "z"]);
+    expect(s.interrupts.map((i) => i.id)).toEqual([byValue["y?"]]);
+    const stored = await getState(graph, store, {
+      threadId: "t",
+      checkpointId: s.checkpoint?.checkpointId as string,
+    });
+    expect(stored.interrupts.map((i) => i.value).sort()).toEqual(["x?", "y?"]);
     const r3 = await runGraph(graph, store, {
       threadId: "t",
       command: new Command({ resume: { [byValue["y?"] as string]: "Y" } }),
