@@ -4,7 +4,6 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { xxhash128 } from "hash-wasm";
-import { PULL } from "./constants.js";
 
 /** A task path: `["__pregel_pull", node]` or `["__pregel_push", index]` (engine-semantics §1.3). */
 export type TaskPath = readonly [string, string | number];
@@ -84,9 +83,4 @@ export function interruptId(node: string, id: string): Promise<string> {
  */
 export function taskPathString(path: TaskPath | readonly []): string {
   return path.map((p) => (typeof p === "number" ? p.toString().padStart(10, "0") : p)).join("~");
-}
-
-/** Path of the PULL task of `node`. */
-export function pullPath(node: string): TaskPath {
-  return [PULL, node];
 }

@@ -84,8 +84,3 @@ export function taskResult(
   for (const w of writes ?? []) if (keys.has(w.channel)) out[w.channel] = w.value;
   return out;
 }
-
-/** The raw value of the latest null-task `__resume__` write, if any. */
-export function nullResume(writes: readonly PendingWrite[]): JsonValue | undefined {
-  return writes.find((w) => w.taskId === NULL_TASK_ID && w.channel === RESUME)?.value;
-}
