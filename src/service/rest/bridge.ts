@@ -71,17 +71,30 @@ function sendJson(res: Res, status: number, body: unknown, headers: Record<strin
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: Req, limit: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw new BodyTooLargeError(limit);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) throw new BodyTooLargeError(limit);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * Reads the request body as UTF-8. Over `limit` bytes it rejects with BodyTooLargeError: at once for HTTP/1.1
+ * (the connection is closed after the answer), after reading and discarding the rest for HTTP/2 (so the stream
+ * ends cleanly and the client sees the 413 instead of a reset).
+ */
+function readBody(req: Req, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h2 = req.httpVersionMajor >= 2;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let tooLarge = Number(req.headers["content-length"] ?? "0") > limit;
+    const fail = () => reject(new BodyTooLargeError(limit));
+    if (tooLarge && !h2) return fail();
+    req.on("data", (chunk: Buffer) => {
+      if (tooLarge) return;
+      total += chunk.length;
+      if (total <= limit) return void chunks.push(chunk);
+      tooLarge = true;
+      chunks.length = 0;
+      if (!h2) fail();
+    });
+    req.on("end", () => (tooLarge ? fail() : resolve(Buffer.concat(chunks).toString("utf8"))));
+    req.on("error", reject);
+  });
 }
 
 function requestHeaders(req: Req): Headers {
@@ -234,12 +247,9 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         return;
       }
       if (error instanceof BodyTooLargeError) {
-        // HTTP/1.1: the connection is closed after this answer (the rest of the body is never read). HTTP/2: the
-        // rest of the body is read and discarded, so the client sees the answer instead of a stream reset.
-        if (req.httpVersionMajor === 1)
-          return sendJson(res, 413, { detail: error.message }, { connection: "close" });
-        req.resume();
-        return sendJson(res, 413, { detail: error.message });
+        // HTTP/1.1: the rest of the body is never read, so the connection cannot be reused.
+        const close: Record<string, string> = req.httpVersionMajor === 1 ? { connection: "close" } : {};
+        return sendJson(res, 413, { detail: error.message }, close);
       }
       if (error instanceof MalformedJsonError) return sendJson(res, 400, { detail: error.message });
       const { status, detail, code } = errorDetail(error);
