@@ -41,7 +41,10 @@ export interface App {
    * (port 0 picks one); resolves to the bound address.
    */
   listen(port: number, host: string): Promise<net.AddressInfo>;
-  /** Graceful stop: no new connections, open requests finish for up to `timeoutMs`, then the rest is cut. */
+  /**
+   * Graceful stop: no new connections, open requests finish for up to `timeoutMs`, then the rest is cut; runs
+   * still executing are then cancelled (they end `interrupted`) and awaited.
+   */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -89,6 +92,9 @@ export function createApp(deps: AppDeps): App {
     },
     async close(timeoutMs) {
       await server.close(timeoutMs);
+      // Runs still in flight (background runs, or waits whose client was cut) end `interrupted`, so their
+      // threads are not left busy.
+      services.executor.cancelAll();
       await services.executor.drain();
     },
   };

@@ -85,6 +85,8 @@ export interface RunExecutor {
   active(runId: string): RunHandle | undefined;
   /** Resolves once every in-flight run has ended (for shutdown and tests). */
   drain(): Promise<void>;
+  /** Cancels every in-flight run (shutdown): each ends `interrupted` with its completed steps kept. */
+  cancelAll(): void;
 }
 
 /** Creates the executor. */
@@ -115,6 +117,9 @@ export function createRunExecutor(deps: RunExecutorDeps): RunExecutor {
 
   return {
     active: (runId) => inFlight.get(runId),
+    cancelAll() {
+      for (const handle of inFlight.values()) handle.cancel();
+    },
     async drain() {
       await Promise.all([...inFlight.values()].map((h) => h.done.catch(() => undefined)));
     },
