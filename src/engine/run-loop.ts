@@ -31,6 +31,46 @@ function result(
   };
 }
 
+/**
+ * The state with the writes of the step's finished tasks applied, as the head snapshot shows it (§4.3): used as
+ * the result of a run that stopped mid-step (interrupt or failure). Falls back to the step's state when those
+ * writes cannot be applied together.
+ */
+function valuesWithDone(
+  ctx: RunContext,
+  working: CheckpointTuple["checkpoint"],
+  tasks: readonly PreparedTask[],
+  pending: ReadonlyMap<string, PendingWrite[]>,
+  outcomes: ReadonlyMap<string, TaskOutcome>,
+): Record<string, JsonValue> {
+  const done = tasks.flatMap((t) => {
+    const o = outcomes.get(t.id);
+    const writes = o
+      ? o.kind === "done"
+        ? o.writes
+        : undefined
+      : isDone(pending.get(t.id))
+        ? pending.get(t.id)
+        : undefined;
+    return writes
+      ? [
+          {
+            name: t.name,
+            path: t.path,
+            triggers: t.triggers,
+            writes: writes.map((w) => [w.channel, w.value] as const),
+          },
+        ]
+      : [];
+  });
+  if (done.length === 0) return stateValues(working, ctx.graph);
+  try {
+    return stateValues(applyWrites(working, ctx.graph, done).checkpoint, ctx.graph);
+  } catch {
+    return stateValues(working, ctx.graph);
+  }
+}
+
 interface StepOutcome {
   outcomes: Map<string, TaskOutcome>;
   deferred: PendingWrite[] | undefined;
@@ -126,16 +166,23 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
     const failed = notDone.map((t) => outcomes.get(t.id)).find((o) => o?.kind === "error");
     const stillPending = notDone.filter((t) => outcomes.get(t.id)?.kind !== "done").map((t) => t.name);
     if (failed?.kind === "error") {
-      return result(ctx, tuple, working, { status: "error", error: failed.error, next: stillPending });
+      const values = valuesWithDone(ctx, working, tasks, pending, outcomes);
+      return result(ctx, tuple, working, {
+        status: "error",
+        error: failed.error,
+        next: stillPending,
+        values,
+      });
     }
     const interrupts = notDone.flatMap((t) => {
       const o = outcomes.get(t.id);
       return o?.kind === "interrupt" ? [toInterrupt(o.interrupt, t.name, t.id) as Interrupt] : [];
     });
     if (interrupts.length > 0) {
+      const values = valuesWithDone(ctx, working, tasks, pending, outcomes);
       emitter.emit("updates", { __interrupt__: interruptsJson(interrupts) });
-      emitter.emit("values", { ...state, __interrupt__: interruptsJson(interrupts) });
-      return result(ctx, tuple, working, { status: "interrupted", interrupts, next: stillPending });
+      emitter.emit("values", { ...values, __interrupt__: interruptsJson(interrupts) });
+      return result(ctx, tuple, working, { status: "interrupted", interrupts, next: stillPending, values });
     }
     if (ctx.signal.aborted) {
       if (deferred)

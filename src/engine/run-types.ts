@@ -42,7 +42,8 @@ export type RunStatus = "success" | "interrupted" | "error";
 
 /**
  * Result of `runGraph`.
- * - `values`: the state at the last checkpoint (plus pending Command updates).
+ * - `values`: the state at the head as `getState` shows it: the last checkpoint plus pending Command updates
+ *   and, when the run stopped mid-step (interrupt, failure), the writes of that step's finished tasks.
  * - `interrupts`: the dynamic interrupts that paused the run (`[]` for a static breakpoint).
  * - `next`: nodes still to run; non-empty ⇒ the thread is interrupted (or failed mid-step).
  * - `checkpoint`: the head after the run (`null` when the thread has none).

@@ -332,6 +332,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(r.status).toBe("error");
     expect(r.error?.message).toBe("boom");
     expect(r.next).toEqual(["flaky"]);
+    expect(r.values.log).toEqual(["ok"]);
     const h = await head(store, "t");
     expect(h.metadata.step).toBe(0);
     expect(h.pendingWrites.find((w) => w.channel === "__error__")?.value).toEqual({

@@ -77,6 +77,7 @@ describe("§3 dynamic interrupts", () => {
     const r = await runGraph(parallelGraph(calls), store, { threadId: "t", input: {} });
     expect(r.interrupts.map((i) => i.value).sort()).toEqual(["x?", "y?"]);
     expect(calls).toEqual({ x: 1, y: 1, z: 1 });
+    expect(r.values.log).toEqual(["z"]);
     expect(
       (await head(store, "t")).pendingWrites.some(
         (w) => w.channel === "log" && JSON.stringify(w.value) === '["z"]',
