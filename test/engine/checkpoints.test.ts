@@ -205,11 +205,11 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
         assistant_id: "as",
         nested: { no: 1 },
         __secret: "x",
-        thread_id: "t",
+        step: 99,
       },
       config: {
-        configurable: { user_id: "u1", checkpoint_ns: "x", langgraph_step: 1 },
-        metadata: { attempt: 1 },
+        configurable: { user_id: "u1", checkpoint_ns: "x", langgraph_step: 1, thread_id: "t", __pregel_x: 1 },
+        metadata: { attempt: 1, thread_id: "t" },
       },
     });
     for (const c of await allCheckpoints(store, "t")) {
@@ -222,7 +222,9 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
         assistant_id: "as",
         user_id: "u1",
         attempt: 1,
+        thread_id: "t",
       });
+      expect(c.metadata.step).not.toBe(99);
     }
   });
 
