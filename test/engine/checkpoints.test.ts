@@ -4,6 +4,7 @@ import {
   END,
   GraphRecursionError,
   getState,
+  InvalidUpdateError,
   lastValue,
   NULL_TASK_ID,
   runGraph,
@@ -36,6 +37,19 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(states.map((s) => s.next)).toEqual([["__start__"], ["a"], ["b"], ["c"], []]);
     expect(states[0]?.values).toEqual({ log: [] });
     expect(s0?.checkpoint.channelValues.log).toEqual(["in"]);
+  });
+
+  it("§1.9 the input must be an object: anything else is refused before a checkpoint is written; unknown keys are ignored", async () => {
+    const store = new MemoryStore();
+    await expect(runGraph(chain(), store, { threadId: "t", input: "text" })).rejects.toBeInstanceOf(
+      InvalidUpdateError,
+    );
+    await expect(runGraph(chain(), store, { threadId: "t", input: [1] })).rejects.toBeInstanceOf(
+      InvalidUpdateError,
+    );
+    expect(await store.list({ threadId: "t" })).toEqual([]);
+    const r = await runGraph(chain(), store, { threadId: "t", input: { log: ["in"], extra: 1 } });
+    expect(r.values).toEqual({ log: ["in", "a", "b", "c"] });
   });
 
   it("§1.6 one loop checkpoint per step; §1.12 each parent is the previous checkpoint", async () => {
