@@ -1,6 +1,8 @@
 /**
- * Public surface of the Loom graph engine. Symbols above the "internals" marker are for graph authors and the API
- * layer; the pure super-step functions below it are exported for tests and tools.
+ * Public surface of the Loom graph engine: the authoring API (`StateGraph`, reducers, `START`/`END`, `Send`,
+ * `Command`, `interrupt`), running and reading state (`runGraph`, `getState`, `getHistory`, `updateState`,
+ * `bulkUpdateState`), events, errors and the storage contract (`CheckpointStore` and the checkpoint types).
+ * Exports marked `@private` are the pure super-step functions and ids, exported for tests and tools only.
  *
  * Typical use by the API layer:
  * ```ts
@@ -11,11 +13,12 @@
  * ```
  */
 
-// Internals: pure super-step functions and ids (@private, for tests and tools; no stability promise).
+/** @private Internal (pure super-step function, for tests and tools): no stability promise. */
 export { applyWrites, type TaskWrites } from "./apply.js";
+/** @private Internal. */
 export { defaultAsNode } from "./as-node.js";
+/** @private Internal. */
 export { shouldInterrupt } from "./breakpoints.js";
-// Authoring
 export {
   append,
   type ChannelSpec,
@@ -27,11 +30,9 @@ export {
   type StateSchema,
   type UpdateOf,
 } from "./channels.js";
-// Storage contract
 export * from "./checkpoint.js";
 export { Command, type CommandInit, type Goto, isResumeMap, Send } from "./command.js";
 export { END, START } from "./constants.js";
-// Errors
 export {
   AmbiguousUpdateError,
   CheckpointNotFoundError,
@@ -53,11 +54,12 @@ export {
   type StreamMode,
 } from "./events.js";
 export type { CompiledGraph } from "./graph-types.js";
+/** @private Internal (ids; `newCheckpointId` is also handy for store tests). */
 export { interruptId, newCheckpointId, taskId, taskPathString } from "./ids.js";
 export { interrupt } from "./interrupt.js";
+/** @private Internal (pure super-step function). */
 export { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 export type { RunOptions, RunResult, RunStatus } from "./run-types.js";
-// Running and reading state
 export { runGraph } from "./runner.js";
 export type { SnapshotTask, StateSnapshot } from "./snapshot.js";
 export { getHistory, getState, type HistoryOptions } from "./state.js";
