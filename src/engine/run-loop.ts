@@ -108,7 +108,12 @@ async function executeStep(
       remaining -= 1;
       const allDone = [...outcomes.values()].every((o) => o.kind === "done");
       if (remaining === 0 && allDone && !ctx.signal.aborted) deferred = outcome.writes;
-      else saves.push(ctx.store.putWrites(ref, outcome.writes));
+      else {
+        const save = ctx.store.putWrites(ref, outcome.writes);
+        // Observed below by `Promise.all(saves)`; the no-op handler keeps an early failure from being "unhandled".
+        save.catch(() => undefined);
+        saves.push(save);
+      }
       ctx.emitter.emitWithDebug("tasks", step, "task_result", () =>
         taskResultPayload(
           task,

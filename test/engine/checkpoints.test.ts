@@ -296,6 +296,30 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(s0?.pendingWrites.map((w) => w.channel)).toEqual(["log", "branch:to:b"]);
   });
 
+  it("§1.13 a store failure while saving a task's writes fails the run (rejects) without an unhandled rejection", async () => {
+    const inner = new MemoryStore();
+    const failing = {
+      getTuple: inner.getTuple.bind(inner),
+      list: inner.list.bind(inner),
+      deleteThread: inner.deleteThread.bind(inner),
+      put: inner.put.bind(inner),
+      putWrites: async () => {
+        throw new Error("store down");
+      },
+    };
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("fast", () => ({ log: ["fast"] }))
+      .addNode("slow", async () => {
+        await sleep(30);
+        return { log: ["slow"] };
+      })
+      .addEdge(START, "fast")
+      .addEdge(START, "slow")
+      .compile();
+    await expect(runGraph(graph, failing, { threadId: "t", input: {} })).rejects.toThrow("store down");
+    expect((await head(inner, "t")).metadata.step).toBe(0);
+  });
+
   it("§1.13 Command writes use the null task id with fixed negative idx for __resume__", async () => {
     const { Command } = await import("../../src/engine/index.js");
     const store = new MemoryStore();
