@@ -357,6 +357,24 @@ describe("§3 dynamic interrupts", () => {
     expect(onlyResume).toMatchObject({ status: "success", values: {}, checkpoint: null });
   });
 
+  it("§3.3 a node that interrupts in a loop gets a new interrupt id on every iteration", async () => {
+    const store = new MemoryStore();
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("ask", (_s, ctx) => ({ log: [ctx.interrupt<string>("next?")] }))
+      .addEdge(START, "ask")
+      .addConditionalEdges("ask", (s) => ((s.log ?? []).length < 3 ? "ask" : "__end__"))
+      .compile();
+    const ids: string[] = [];
+    let r = await runGraph(graph, store, { threadId: "t", input: {} });
+    for (let i = 0; i < 5 && r.status === "interrupted"; i++) {
+      ids.push(r.interrupts[0]?.id as string);
+      r = await runGraph(graph, store, { threadId: "t", command: new Command({ resume: `a${i}` }) });
+    }
+    expect(r.status).toBe("success");
+    expect(r.values.log).toEqual(["a0", "a1", "a2"]);
+    expect(new Set(ids).size).toBe(3);
+  });
+
   it("a node that catches the interrupt signal still interrupts", async () => {
     const graph = new StateGraph({ log: append<string>() })
       .addNode("ask", (_s, ctx) => {
