@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps): App {
       ...store,
       registry,
       onRunError: (error, runId) => deps.logger.debug({ err: error, runId }, "run ended with an error"),
+      onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
     },
     [{ service: HealthService, impl: health }],
   );
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps): App {
       bodyLimitBytes: deps.bodyLimitBytes,
       ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
       ...(deps.waitKeepAliveMs !== undefined ? { keepAliveMs: deps.waitKeepAliveMs } : {}),
-      onInternalError: (error, route) => deps.logger.error({ err: error, route }, "internal error"),
+      onInternalError: (error, route) => deps.logger.error({ err: error, route }, "REST bridge error"),
     }),
   });
   const server = createOnePortServer(handler);

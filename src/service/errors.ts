@@ -89,33 +89,39 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === "object" && Symbol.asyncIterator in value;
 }
 
-async function* mapStreamErrors<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } catch (error) {
-    throw toConnectError(error);
-  }
-}
+/** Called with every error that maps to Internal (a bug or an infrastructure failure), e.g. to log it. */
+export type InternalErrorListener = (error: unknown, method: string) => void;
 
 /**
  * Wraps every method of a service implementation so that unary results and streamed parts surface errors
  * through {@link toConnectError}. Applied once where services are registered, so Connect, gRPC and the REST
- * bridge (which calls implementations directly) see the same codes.
+ * bridge (which calls implementations directly) see the same codes. `onInternal` hears about Internal ones.
  */
-export function withErrorMapping<T extends object>(impl: T): T {
+export function withErrorMapping<T extends object>(impl: T, onInternal?: InternalErrorListener): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(impl)) {
     if (typeof fn !== "function") continue;
+    const map = (error: unknown) => {
+      const ce = toConnectError(error);
+      if (ce.code === Code.Internal && onInternal) onInternal(error, name);
+      return ce;
+    };
+    const mapStream = async function* (source: AsyncIterable<unknown>) {
+      try {
+        yield* source;
+      } catch (error) {
+        throw map(error);
+      }
+    };
     wrapped[name] = (...args: unknown[]) => {
       let result: unknown;
       try {
         result = fn.apply(impl, args);
       } catch (error) {
-        throw toConnectError(error);
+        throw map(error);
       }
-      if (isAsyncIterable(result)) return mapStreamErrors(result);
-      if (result instanceof Promise)
-        return result.catch((error: unknown) => Promise.reject(toConnectError(error)));
+      if (isAsyncIterable(result)) return mapStream(result);
+      if (result instanceof Promise) return result.catch((error: unknown) => Promise.reject(map(error)));
       return result;
     };
   }

@@ -12,7 +12,7 @@ import type { CheckpointStore } from "../engine/index.js";
 import type { GraphRegistry } from "../registry/registry.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
-import { withErrorMapping } from "./errors.js";
+import { type InternalErrorListener, withErrorMapping } from "./errors.js";
 import type { BoundService } from "./rest/bridge.js";
 import { createRunExecutor, type RunExecutor } from "./runs/executor.js";
 import { createRunsService } from "./runs/service.js";
@@ -27,6 +27,8 @@ export interface LoomServiceDeps {
   registry: GraphRegistry;
   /** Errors of runs that end abnormally in the background (for logging). */
   onRunError?: (error: unknown, runId: string) => void;
+  /** Errors that become Internal (500 / INTERNAL) in any RPC (for logging). */
+  onInternalError?: InternalErrorListener;
 }
 
 /** The built services. */
@@ -53,10 +55,19 @@ export function createLoomServices(
     ...(deps.onRunError ? { onBackgroundError: deps.onRunError } : {}),
   });
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: withErrorMapping(createThreadsService(deps)) },
-    { service: RunsService, impl: withErrorMapping(createRunsService({ ...deps, executor })) },
-    { service: AssistantsService, impl: withErrorMapping(createAssistantsService(deps)) },
-    ...extra.map((e) => ({ service: e.service, impl: withErrorMapping(e.impl) as BoundService["impl"] })),
+    { service: ThreadsService, impl: withErrorMapping(createThreadsService(deps), deps.onInternalError) },
+    {
+      service: RunsService,
+      impl: withErrorMapping(createRunsService({ ...deps, executor }), deps.onInternalError),
+    },
+    {
+      service: AssistantsService,
+      impl: withErrorMapping(createAssistantsService(deps), deps.onInternalError),
+    },
+    ...extra.map((e) => ({
+      service: e.service,
+      impl: withErrorMapping(e.impl, deps.onInternalError) as BoundService["impl"],
+    })),
   ];
   return {
     bound,

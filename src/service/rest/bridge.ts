@@ -40,7 +40,7 @@ export interface RestBridgeOptions {
    * point is sent as `{"__error__": {"error": <code>, "message"}}`. 0 disables it. @default 5000
    */
   keepAliveMs?: number;
-  /** Called with unexpected (non-Connect) errors, which answer 500. */
+  /** Called with errors that are not ConnectErrors (the bridge's own failures), which answer 500. */
   onInternalError?: (error: unknown, route: string) => void;
 }
 
@@ -252,8 +252,9 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         return sendJson(res, 413, { detail: error.message }, close);
       }
       if (error instanceof MalformedJsonError) return sendJson(res, 400, { detail: error.message });
-      const { status, detail, code } = errorDetail(error);
-      if (code === Code.Internal || code === Code.Unknown) {
+      const { status, detail } = errorDetail(error);
+      // Service errors arrive as ConnectErrors (logged where they are mapped); anything else is the bridge's own.
+      if (!(error instanceof ConnectError)) {
         options.onInternalError?.(error, `${route.verb} ${route.template.source}`);
       }
       sendJson(res, status, { detail });
