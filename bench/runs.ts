@@ -1,0 +1,733 @@
+/**
+ * `npm run bench:runs`: run throughput under concurrent clients (issue 6, "Performance").
+ *
+ * Three contenders, one after the other on this machine, each for a fixed duration per cell:
+ * - **loom**: `node --import tsx src/main.ts` as a child process (`LOG_LEVEL=silent`, 127.0.0.1, a free port) on a
+ *   `mongod` started by the project's launcher in a temporary directory and handed over as `MONGODB_URI` (the same
+ *   embedded `mongod` `npm start` would launch; the bench keeps hold of it to count writes and run the floor).
+ * - **peer**: the LangGraph.js dev server, `@langchain/langgraph-api` 2.0.0 with in-memory storage, serving the
+ *   same three graphs written in LangGraph.js (`bench/peer`, a package of its own installed with
+ *   `npm ci --prefix bench/peer`; done here on first use). Started as `langgraphjs dev` starts it: tsx plus the
+ *   API's preload, `startServer` with 10 workers (the CLI's `--n-jobs-per-worker` default), `LOG_LEVEL=error`.
+ * - **floor**: the raw MongoDB driver on the same `mongod` doing, per run, the same number of document writes
+ *   (inserts, updates, deletes) that Loom was seen to perform per run, one after the other, at the same concurrency.
+ *
+ * Both servers are driven through their public REST API by the official JS SDK (`@langchain/langgraph-sdk`), one
+ * `Client` per simulated client. A client loops `threads.create` + `runs.wait(thread, "breakpoints", {input})`
+ * (three nodes); the `agent` cell loops `threads.create` + the wait that stops at `interrupt()` + the wait that
+ * resumes it. Every result is checked. Only the wait calls are timed; runs/s counts whole iterations.
+ * Loom's writes per run are the `serverStatus` opcounters (insert documents, update and delete statements) of
+ * the `mongod` diffed around each Loom cell, divided by the iterations; `metrics.document` and committed
+ * transactions are shown alongside. RSS is read from `/proc/<pid>/status` (`mongod`'s from `serverStatus`).
+ *
+ * Usage: `npm run bench:runs [-- --duration=15 --warmup=2 --no-peer --no-agent]`. Output: a table, ratios, and as
+ * the last line one JSON object (`runs_per_s_c32`, `peer_runs_per_s_c32`, `floor_runs_per_s_c32`, `p50_ms`,
+ * `p99_ms`, `rss_after_mb`, ...). Targets are reported, not asserted. Every process started is stopped by its pid.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Client } from "@langchain/langgraph-sdk";
+import { type Db, MongoClient } from "mongodb";
+import { type LaunchedMongo, launchMongo } from "../src/mongod/launcher.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const peerDir = path.join(root, "bench", "peer");
+const argNum = (name: string, fallback: number): number => {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split("=")[1]) : fallback;
+};
+const DURATION_S = argNum("duration", 15);
+const WARMUP_S = argNum("warmup", 2);
+const CLIENTS = [8, 32] as const;
+const WITH_PEER = !process.argv.includes("--no-peer");
+const WITH_AGENT = !process.argv.includes("--no-agent");
+const PEER_WORKERS = 10;
+
+type Scenario = "breakpoints" | "agent";
+interface Cell {
+  contender: "loom" | "peer" | "floor";
+  scenario: Scenario;
+  clients: number;
+  iterations: number;
+  errors: number;
+  firstError: string | null;
+  seconds: number;
+  runsPerS: number;
+  p50: number;
+  p99: number;
+  peakRssMb: number | null;
+  /** CPU time per iteration (ms): the server process, mongod, this bench process (the clients). */
+  cpuMsPerRun: { server: number | null; mongod: number | null; client: number };
+}
+
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function quantile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+}
+
+/** Resident set size of a process in MB, from `/proc/<pid>/status`; null when it is gone or unreadable. */
+function rssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) of a process in ms, from `/proc/<pid>/stat`; null when unreadable. */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] is field 3 (state): utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A child process this bench started; `stop()` ends it by pid (SIGTERM, then SIGKILL after a grace period). */
+class Child {
+  readonly proc: ChildProcess;
+  private output = "";
+  private exited: Promise<void>;
+  exitInfo: string | null = null;
+
+  constructor(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
+    this.proc = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    live.add(this);
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString("utf8")).slice(-8000);
+    };
+    this.proc.stdout?.on("data", keep);
+    this.proc.stderr?.on("data", keep);
+    this.exited = new Promise((resolve) => {
+      this.proc.once("exit", (code, signal) => {
+        this.exitInfo = signal ? `signal ${signal}` : `exit code ${code}`;
+        live.delete(this);
+        resolve();
+      });
+      this.proc.once("error", (error) => {
+        this.exitInfo = `spawn failed: ${error.message}`;
+        live.delete(this);
+        resolve();
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  /** The last lines it printed. */
+  tail(lines = 12): string {
+    return this.output.trim().split("\n").slice(-lines).join("\n");
+  }
+
+  /** Resolves with the first match of `pattern` in its output, or rejects when it exits or the time is up. */
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.output);
+      if (match) return match;
+      if (this.exitInfo) throw new Error(`exited (${this.exitInfo}) before it was ready:\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms:\n${this.tail()}`);
+      await sleep(100);
+    }
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.exitInfo || this.pid === undefined) return;
+    this.proc.kill("SIGTERM");
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+const live = new Set<Child>();
+
+/** Polls `url` until it answers 2xx. */
+async function waitHttp(url: string, child: Child, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitInfo) throw new Error(`exited (${child.exitInfo}) before it was ready:\n${child.tail()}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms:\n${child.tail()}`);
+    await sleep(100);
+  }
+}
+
+/** One iteration of a client: returns the wait latencies (ms); throws on a wrong result. */
+type Iteration = () => Promise<number[]>;
+
+function sdkIteration(sdk: Client, scenario: Scenario): Iteration {
+  const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+    const t0 = performance.now();
+    const value = await fn();
+    return [value, performance.now() - t0];
+  };
+  if (scenario === "breakpoints") {
+    return async () => {
+      const thread = await sdk.threads.create();
+      const [values, ms] = await timed(() =>
+        sdk.runs.wait(thread.thread_id, "breakpoints", { input: { messages: ["bench"] } }),
+      );
+      const messages = (values as { messages?: unknown }).messages;
+      if (!Array.isArray(messages) || messages.join() !== "bench,node_a,node_b,node_c") {
+        throw new Error(`breakpoints: unexpected result ${JSON.stringify(values).slice(0, 200)}`);
+      }
+      return [ms];
+    };
+  }
+  return async () => {
+    const thread = await sdk.threads.create();
+    const [first, ms1] = await timed(() =>
+      sdk.runs.wait(thread.thread_id, "agent", { input: { some_text: "original text" } }),
+    );
+    const interrupts = (first as { __interrupt__?: unknown }).__interrupt__;
+    if (!Array.isArray(interrupts) || interrupts.length !== 1) {
+      throw new Error(`agent: expected one interrupt, got ${JSON.stringify(first).slice(0, 200)}`);
+    }
+    const [second, ms2] = await timed(() =>
+      sdk.runs.wait(thread.thread_id, "agent", { command: { resume: "Edited text" } }),
+    );
+    if ((second as { some_text?: unknown }).some_text !== "Edited text") {
+      throw new Error(`agent resume: unexpected result ${JSON.stringify(second).slice(0, 200)}`);
+    }
+    return [ms1, ms2];
+  };
+}
+
+/**
+ * Runs `clients` loops of `make(i)()` for `seconds`. Iterations started before the deadline finish and count;
+ * the rate divides by the time until the last one finished. Samples the RSS of `pid` every 250 ms.
+ */
+async function drive(
+  clients: number,
+  seconds: number,
+  make: (clientIndex: number) => Iteration,
+  pid?: number,
+  mongodPid?: number,
+): Promise<Omit<Cell, "contender" | "scenario" | "clients">> {
+  const latencies: number[] = [];
+  let iterations = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  let peak = rssMb(pid);
+  const sampler = setInterval(() => {
+    const now = rssMb(pid);
+    if (now !== null && (peak === null || now > peak)) peak = now;
+  }, 250);
+  const cpu0 = { server: cpuMs(pid), mongod: cpuMs(mongodPid), client: process.cpuUsage() };
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      const iteration = make(i);
+      while (performance.now() < deadline) {
+        try {
+          latencies.push(...(await iteration()));
+          iterations++;
+        } catch (error) {
+          errors++;
+          firstError ??= (error as Error).message ?? String(error);
+          if (errors > 50 && iterations === 0) return; // the server is down: stop hammering it
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  const perRun = (a: number | null, b: number | null) =>
+    a === null || b === null || iterations === 0 ? null : round((b - a) / iterations, 2);
+  const clientCpu = process.cpuUsage(cpu0.client);
+  const now = rssMb(pid);
+  if (now !== null && (peak === null || now > peak)) peak = now;
+  latencies.sort((a, b) => a - b);
+  return {
+    iterations,
+    errors,
+    firstError,
+    seconds: round(elapsed, 2),
+    runsPerS: round(iterations / elapsed),
+    p50: round(quantile(latencies, 0.5), 2),
+    p99: round(quantile(latencies, 0.99), 2),
+    peakRssMb: peak,
+    cpuMsPerRun: {
+      server: perRun(cpu0.server, cpuMs(pid)),
+      mongod: perRun(cpu0.mongod, cpuMs(mongodPid)),
+      client: round((clientCpu.user + clientCpu.system) / 1000 / Math.max(1, iterations), 2),
+    },
+  };
+}
+
+interface Counters {
+  insert: number;
+  update: number;
+  delete: number;
+  docInserted: number;
+  docUpdated: number;
+  docDeleted: number;
+  commits: number;
+}
+
+async function counters(admin: Db): Promise<Counters> {
+  const s = await admin.command({ serverStatus: 1 });
+  return {
+    insert: Number(s.opcounters.insert),
+    update: Number(s.opcounters.update),
+    delete: Number(s.opcounters.delete),
+    docInserted: Number(s.metrics.document.inserted),
+    docUpdated: Number(s.metrics.document.updated),
+    docDeleted: Number(s.metrics.document.deleted),
+    commits: Number(s.transactions?.totalCommitted ?? 0),
+  };
+}
+
+const diffPer = (a: Counters, b: Counters, n: number): Counters =>
+  Object.fromEntries(
+    Object.keys(a).map((k) => [
+      k,
+      round((b[k as keyof Counters] - a[k as keyof Counters]) / Math.max(1, n), 2),
+    ]),
+  ) as unknown as Counters;
+
+async function mongodRssMb(admin: Db): Promise<number | null> {
+  const s = await admin.command({ serverStatus: 1 });
+  return typeof s.mem?.resident === "number" ? s.mem.resident : null;
+}
+
+/** The floor: per iteration, `inserts` insertOne, then `updates` updateOne and `deletes` deleteOne, in sequence. */
+function floorIteration(
+  db: Db,
+  clientIndex: number,
+  mix: { inserts: number; updates: number; deletes: number },
+) {
+  const coll = db.collection<{ _id: string; [key: string]: unknown }>("floor");
+  const prefix = `${clientIndex}-${randomUUID()}`;
+  let n = 0;
+  const payload = { values: { messages: ["bench", "node_a", "node_b", "node_c"] }, note: "x".repeat(300) };
+  return async (): Promise<number[]> => {
+    const t0 = performance.now();
+    const ids: string[] = [];
+    for (let i = 0; i < mix.inserts; i++) {
+      const _id = `${prefix}-${n++}`;
+      ids.push(_id);
+      await coll.insertOne({ _id, step: i, created_at: new Date(), ...payload });
+    }
+    for (let i = 0; i < mix.updates; i++) {
+      await coll.updateOne(
+        { _id: ids[i % Math.max(1, ids.length)] ?? `${prefix}-none` },
+        { $set: { status: `s${i}`, updated_at: new Date() } },
+        { upsert: ids.length === 0 },
+      );
+    }
+    for (let i = 0; i < mix.deletes; i++) {
+      await coll.deleteOne({ _id: ids[i] ?? `${prefix}-none` });
+    }
+    return [performance.now() - t0];
+  };
+}
+
+async function ensurePeerInstalled(): Promise<void> {
+  const apiPkg = path.join(peerDir, "node_modules", "@langchain", "langgraph-api", "package.json");
+  if (existsSync(apiPkg)) return;
+  console.log("bench/peer is not installed: running `npm ci --prefix bench/peer` ...");
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const result = spawnSync(npm, ["ci", "--prefix", peerDir, "--no-audit", "--no-fund"], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  if (result.status !== 0 || !existsSync(apiPkg)) {
+    const tail = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.trim().split("\n").slice(-6).join(" | ");
+    throw new Error(
+      `npm ci --prefix bench/peer failed (${result.error?.message ?? `exit ${result.status}`}): ${tail}`,
+    );
+  }
+}
+
+function peerVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [
+    "@langchain/langgraph-api",
+    "@langchain/langgraph",
+    "@langchain/core",
+    "@langchain/langgraph-sdk",
+  ]) {
+    try {
+      const file = path.join(peerDir, "node_modules", ...name.split("/"), "package.json");
+      out[name] = (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+    } catch {
+      out[name] = "?";
+    }
+  }
+  return out;
+}
+
+function fmtCell(c: Cell): string {
+  const n = (x: number | null, w: number, d = 1) =>
+    (x === null || Number.isNaN(x) ? "-" : x.toFixed(d)).padStart(w);
+  const unit = c.scenario === "agent" ? "pairs" : "runs";
+  return [
+    c.contender.padEnd(6),
+    c.scenario.padEnd(12),
+    String(c.clients).padStart(7),
+    `${n(c.runsPerS, 9)} ${unit}/s`.padEnd(17),
+    n(c.p50, 9, 2),
+    n(c.p99, 9, 2),
+    String(c.iterations).padStart(7),
+    String(c.errors).padStart(6),
+    n(c.peakRssMb, 9),
+    `${n(c.cpuMsPerRun.server, 6, 2)} ${n(c.cpuMsPerRun.mongod, 6, 2)} ${n(c.cpuMsPerRun.client, 6, 2)}`,
+  ].join("  ");
+}
+
+async function main(): Promise<void> {
+  const cells: Cell[] = [];
+  const rss: Record<string, number | null> = {};
+  let writes: Counters | null = null;
+  let writesC8: Counters | null = null;
+  let peerError: string | null = null;
+  let peerInfo = "";
+  let mongo: LaunchedMongo | null = null;
+  let mongoClient: MongoClient | null = null;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "loom-bench-runs-"));
+  const started = performance.now();
+  const add = (
+    contender: Cell["contender"],
+    scenario: Scenario,
+    clients: number,
+    r: Awaited<ReturnType<typeof drive>>,
+  ) => {
+    const cell = { contender, scenario, clients, ...r };
+    cells.push(cell);
+    console.log(fmtCell(cell) + (r.firstError ? `   first error: ${r.firstError.slice(0, 160)}` : ""));
+    return cell;
+  };
+  const header =
+    "server  scenario      clients  throughput        wait p50  wait p99    iters  errors  peak RSS MB" +
+    "  CPU ms/run: server mongod client";
+  try {
+    // ---- MongoDB (the embedded mongod, launched the way `npm start` does, in a temporary directory)
+    mongo = await launchMongo({
+      toolsRoot: root,
+      ...(process.env.MONGOD_PATH ? { mongodPath: process.env.MONGOD_PATH } : {}),
+      ...(process.env.PATH ? { searchPath: process.env.PATH } : {}),
+    });
+    mongoClient = await MongoClient.connect(mongo.uri);
+    const admin = mongoClient.db("admin");
+    const mongodPid = Number((await admin.command({ serverStatus: 1 })).pid);
+    console.log(
+      `bench:runs — ${DURATION_S} s per cell, warmup ${WARMUP_S} s; mongod ${mongo.version ?? "?"} (${mongo.source}); ` +
+        `node ${process.version}; ${os.cpus().length} CPUs; load average ${os
+          .loadavg()
+          .map((x) => x.toFixed(2))
+          .join(" ")}`,
+    );
+
+    // ---- Loom
+    const loomPort = await freePort();
+    const loom = new Child(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: root,
+      env: {
+        ...process.env,
+        HOST: "127.0.0.1",
+        PORT: String(loomPort),
+        MONGODB_URI: mongo.uri,
+        LOOM_DB: "bench_runs",
+        LOOM_DATA_DIR: path.join(tmp, "loom-data"),
+        LOG_LEVEL: "silent",
+      },
+    });
+    const loomUrl = `http://127.0.0.1:${loomPort}`;
+    await waitHttp(`${loomUrl}/ok`, loom, 60_000);
+    rss.loom_before = rssMb(loom.pid);
+    rss.mongod_before = await mongodRssMb(admin);
+    const loomSdks = Array.from(
+      { length: 32 },
+      () => new Client({ apiUrl: loomUrl, callerOptions: { maxRetries: 0 } }),
+    );
+    console.log(`\nloom: pid ${loom.pid}, ${loomUrl}, RSS ${rss.loom_before} MB at start\n${header}`);
+    await drive(32, WARMUP_S, (i) => sdkIteration(loomSdks[i] as Client, "breakpoints"));
+    for (const clients of CLIENTS) {
+      const before = await counters(admin);
+      const r = add(
+        "loom",
+        "breakpoints",
+        clients,
+        await drive(
+          clients,
+          DURATION_S,
+          (i) => sdkIteration(loomSdks[i] as Client, "breakpoints"),
+          loom.pid,
+          mongodPid,
+        ),
+      );
+      const per = diffPer(before, await counters(admin), r.iterations + r.errors);
+      if (clients === 32) writes = per;
+      else writesC8 = per;
+    }
+    if (WITH_AGENT) {
+      add(
+        "loom",
+        "agent",
+        32,
+        await drive(32, DURATION_S, (i) => sdkIteration(loomSdks[i] as Client, "agent"), loom.pid, mongodPid),
+      );
+    }
+    await sleep(1000);
+    rss.loom_after = rssMb(loom.pid);
+    rss.loom_peak = Math.max(...cells.filter((c) => c.contender === "loom").map((c) => c.peakRssMb ?? 0));
+    rss.mongod_after = await mongodRssMb(admin);
+    await loom.stop();
+
+    // ---- the floor: Loom's write count per run, by the raw driver
+    const w = writes ?? writesC8;
+    const mix = {
+      inserts: Math.round(w?.insert ?? 0),
+      updates: Math.round(w?.update ?? 0),
+      deletes: Math.round(w?.delete ?? 0),
+    };
+    const floorDb = mongoClient.db("bench_runs_floor");
+    console.log(
+      `\nfloor: per run ${mix.inserts} insertOne + ${mix.updates} updateOne + ${mix.deletes} deleteOne in sequence ` +
+        `(Loom's opcounters per run at 32 clients), default write concern\n${header}`,
+    );
+    await drive(32, Math.min(1, WARMUP_S), (i) => floorIteration(floorDb, i, mix));
+    for (const clients of CLIENTS) {
+      add(
+        "floor",
+        "breakpoints",
+        clients,
+        await drive(clients, DURATION_S, (i) => floorIteration(floorDb, i, mix), undefined, mongodPid),
+      );
+    }
+    await mongoClient.close();
+    mongoClient = null;
+    await mongo.stop();
+    mongo = null;
+
+    // ---- the peer: LangGraph.js dev server, in-memory
+    if (WITH_PEER) {
+      let peer: Child | null = null;
+      try {
+        await ensurePeerInstalled();
+        const versions = peerVersions();
+        const graphs = (
+          JSON.parse(readFileSync(path.join(peerDir, "langgraph.json"), "utf8")) as {
+            graphs: Record<string, string>;
+          }
+        ).graphs;
+        await rm(path.join(peerDir, ".langgraph_api"), { recursive: true, force: true });
+        const options = {
+          port: await freePort(),
+          nWorkers: PEER_WORKERS,
+          host: "127.0.0.1",
+          cwd: peerDir,
+          graphs,
+        };
+        const preload = pathToFileURL(
+          path.join(peerDir, "node_modules", "@langchain", "langgraph-api", "dist", "preload.mjs"),
+        ).href;
+        peer = new Child(
+          process.execPath,
+          ["--import", "tsx", "--import", preload, "server.mjs", JSON.stringify(options)],
+          { cwd: peerDir, env: { ...process.env, LOG_LEVEL: "error", NODE_ENV: "development" } },
+        );
+        const ready = await peer.waitFor(/peer listening on (\S+)/, 120_000);
+        const peerUrl = `http://${ready[1]}`;
+        await waitHttp(`${peerUrl}/ok`, peer, 30_000);
+        rss.peer_before = rssMb(peer.pid);
+        peerInfo = Object.entries(versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ");
+        console.log(
+          `\npeer: pid ${peer.pid}, ${peerUrl}, ${peerInfo}, ${PEER_WORKERS} workers, in-memory; ` +
+            `RSS ${rss.peer_before} MB at start\n${header}`,
+        );
+        const peerSdks = Array.from(
+          { length: 32 },
+          () => new Client({ apiUrl: peerUrl, callerOptions: { maxRetries: 0 } }),
+        );
+        await drive(32, WARMUP_S, (i) => sdkIteration(peerSdks[i] as Client, "breakpoints"));
+        for (const clients of CLIENTS) {
+          add(
+            "peer",
+            "breakpoints",
+            clients,
+            await drive(
+              clients,
+              DURATION_S,
+              (i) => sdkIteration(peerSdks[i] as Client, "breakpoints"),
+              peer.pid,
+            ),
+          );
+        }
+        if (WITH_AGENT) {
+          add(
+            "peer",
+            "agent",
+            32,
+            await drive(32, DURATION_S, (i) => sdkIteration(peerSdks[i] as Client, "agent"), peer.pid),
+          );
+        }
+        await sleep(1000);
+        rss.peer_after = rssMb(peer.pid);
+        rss.peer_peak = Math.max(...cells.filter((c) => c.contender === "peer").map((c) => c.peakRssMb ?? 0));
+      } catch (error) {
+        peerError = (error as Error).message;
+        console.log(`\npeer: could not be measured: ${peerError}`);
+      } finally {
+        await peer?.stop(5000);
+        await rm(path.join(peerDir, ".langgraph_api"), { recursive: true, force: true });
+      }
+    } else {
+      peerError = "skipped (--no-peer)";
+    }
+  } finally {
+    await mongoClient?.close().catch(() => {});
+    for (const child of live) await child.stop(5000);
+    await mongo?.stop().catch(() => {});
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+
+  // ---- summary
+  const find = (contender: Cell["contender"], clients: number, scenario: Scenario = "breakpoints") =>
+    cells.find((c) => c.contender === contender && c.clients === clients && c.scenario === scenario) ?? null;
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
+  console.log(
+    `\nsummary (${round((performance.now() - started) / 1000)} s in all; load average now ` +
+      `${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")})\n${header}`,
+  );
+  for (const c of cells) console.log(fmtCell(c));
+  const w = writes;
+  if (w) {
+    console.log(
+      `\nLoom's MongoDB writes per run (threads.create + runs.wait, 32 clients): opcounters ${w.insert} insert + ` +
+        `${w.update} update + ${w.delete} delete = ${round(w.insert + w.update + w.delete, 2)}; documents ` +
+        `${w.docInserted} inserted, ${w.docUpdated} updated, ${w.docDeleted} deleted; ${w.commits} transactions committed` +
+        (writesC8
+          ? ` (8 clients: ${round(writesC8.insert + writesC8.update + writesC8.delete, 2)} writes)`
+          : ""),
+    );
+  }
+  console.log(
+    `RSS MB: loom ${rss.loom_before} at start → ${rss.loom_after} after load (peak ${rss.loom_peak}); ` +
+      `mongod ${rss.mongod_before} → ${rss.mongod_after}` +
+      (rss.peer_before !== undefined
+        ? `; peer ${rss.peer_before} at start → ${rss.peer_after} after load (peak ${rss.peer_peak})`
+        : ""),
+  );
+  const loom32 = find("loom", 32);
+  const peer32 = find("peer", 32);
+  const floor32 = find("floor", 32);
+  const ratios: Record<string, number | null> = {};
+  for (const clients of CLIENTS) {
+    ratios[`loom_vs_peer_c${clients}`] = ratio(
+      find("loom", clients)?.runsPerS,
+      find("peer", clients)?.runsPerS,
+    );
+    ratios[`loom_vs_floor_c${clients}`] = ratio(
+      find("loom", clients)?.runsPerS,
+      find("floor", clients)?.runsPerS,
+    );
+  }
+  ratios.loom_vs_peer_agent_c32 = ratio(
+    find("loom", 32, "agent")?.runsPerS,
+    find("peer", 32, "agent")?.runsPerS,
+  );
+  console.log(
+    `ratios: Loom/peer runs/s ${ratios.loom_vs_peer_c8 ?? "-"}× at 8 clients, ${ratios.loom_vs_peer_c32 ?? "-"}× at 32` +
+      ` (agent pairs ${ratios.loom_vs_peer_agent_c32 ?? "-"}×); Loom/floor ${ratios.loom_vs_floor_c8 ?? "-"}× at 8,` +
+      ` ${ratios.loom_vs_floor_c32 ?? "-"}× at 32`,
+  );
+  if (peerError) console.log(`peer: not measured — ${peerError}`);
+  const verdict = (ok: boolean | null) => (ok === null ? "n/a" : ok ? "met" : "NOT met");
+  const lp = ratios.loom_vs_peer_c32 ?? null;
+  const lf = ratios.loom_vs_floor_c32 ?? null;
+  console.log(
+    `targets (reported, not asserted): Loom ≥ 20× peer at 32 clients: ${verdict(lp === null ? null : lp >= 20)}; ` +
+      `≥ 0.5× floor: ${verdict(lf === null ? null : lf >= 0.5)}; p99 < 100 ms: ` +
+      `${verdict(loom32 ? loom32.p99 < 100 : null)}; RSS < 200 MB after load: ` +
+      `${verdict(rss.loom_after == null ? null : rss.loom_after < 200)}`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: "runs",
+      duration_s: DURATION_S,
+      runs_per_s_c32: loom32?.runsPerS ?? null,
+      peer_runs_per_s_c32: peer32?.runsPerS ?? null,
+      floor_runs_per_s_c32: floor32?.runsPerS ?? null,
+      p50_ms: loom32?.p50 ?? null,
+      p99_ms: loom32?.p99 ?? null,
+      rss_after_mb: rss.loom_after ?? null,
+      runs_per_s_c8: find("loom", 8)?.runsPerS ?? null,
+      peer_runs_per_s_c8: find("peer", 8)?.runsPerS ?? null,
+      floor_runs_per_s_c8: find("floor", 8)?.runsPerS ?? null,
+      p50_ms_c8: find("loom", 8)?.p50 ?? null,
+      p99_ms_c8: find("loom", 8)?.p99 ?? null,
+      peer_p50_ms_c32: peer32?.p50 ?? null,
+      peer_p99_ms_c32: peer32?.p99 ?? null,
+      floor_p50_ms_c32: floor32?.p50 ?? null,
+      agent_pairs_per_s_c32: find("loom", 32, "agent")?.runsPerS ?? null,
+      peer_agent_pairs_per_s_c32: find("peer", 32, "agent")?.runsPerS ?? null,
+      rss_before_mb: rss.loom_before ?? null,
+      rss_peak_mb: rss.loom_peak ?? null,
+      mongod_rss_after_mb: rss.mongod_after ?? null,
+      peer_rss_before_mb: rss.peer_before ?? null,
+      peer_rss_after_mb: rss.peer_after ?? null,
+      writes_per_run: w ? round(w.insert + w.update + w.delete, 2) : null,
+      errors: cells.reduce((a, c) => a + c.errors, 0),
+      ...ratios,
+      peer_error: peerError,
+    }),
+  );
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    for (const child of live) child.proc.kill("SIGKILL");
+    process.exit(130);
+  });
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  for (const child of live) await child.stop(5000);
+  process.exit(1);
+});
