@@ -109,7 +109,7 @@ async function executeStep(
       const allDone = [...outcomes.values()].every((o) => o.kind === "done");
       if (remaining === 0 && allDone && !ctx.signal.aborted) deferred = outcome.writes;
       else {
-        const save = ctx.store.putWrites(ref, outcome.writes);
+        const save = ctx.writes.run(() => ctx.store.putWrites(ref, outcome.writes));
         // Observed below by `Promise.all(saves)`; the no-op handler keeps an early failure from being "unhandled".
         save.catch(() => undefined);
         saves.push(save);
@@ -142,6 +142,8 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
   let stepsRun = 0;
   const { graph, emitter } = ctx;
   for (;;) {
+    const failure = ctx.writes.failure();
+    if (failure) throw failure.error;
     const step = tuple.metadata.step + 1;
     const tasks = prepareTasks(working, graph, { step, checkpointNs: ctx.checkpointNs });
     const names = tasks.map((t) => t.name);
@@ -191,9 +193,11 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
     }
     if (ctx.signal.aborted) {
       if (deferred)
-        await ctx.store.putWrites(
-          { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
-          deferred,
+        await ctx.writes.run(() =>
+          ctx.store.putWrites(
+            { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
+            deferred,
+          ),
         );
       return result(ctx, tuple, working, { status: "error", error: new GraphAbortedError(), next: [] });
     }
@@ -212,9 +216,11 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
       next = applyWrites(working, graph, taskWrites).checkpoint;
     } catch (e) {
       if (deferred)
-        await ctx.store.putWrites(
-          { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
-          deferred,
+        await ctx.writes.run(() =>
+          ctx.store.putWrites(
+            { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
+            deferred,
+          ),
         );
       return result(ctx, tuple, working, { status: "error", error: e as Error, next: names });
     }

@@ -136,10 +136,8 @@ export async function startWithCommand(
   const existing = tuple.pendingWrites.filter((w) => !(w.taskId === NULL_TASK_ID && w.channel === RESUME));
   const writes = commandWrites(ctx, command, existing);
   if (writes.length > 0) {
-    await ctx.store.putWrites(
-      { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
-      writes,
-    );
+    const ref = { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id };
+    await ctx.writes.run(() => ctx.store.putWrites(ref, writes));
   }
   const pendingWrites = [...existing, ...writes];
   const working = markBreakpointsSeen(applyNullWrites(tuple.checkpoint, ctx.graph, pendingWrites));

@@ -6,6 +6,7 @@ import type { Command } from "./command.js";
 import type { Emitter, EventSink, StreamMode } from "./events.js";
 import type { CompiledGraph } from "./graph-types.js";
 import type { ResumeSource } from "./interrupt.js";
+import type { Durability, WriteQueue } from "./run-io.js";
 import type { CheckpointStore } from "./store.js";
 import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
 
@@ -21,6 +22,8 @@ import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
  * - `signal`: aborts the run; the step in progress is not checkpointed (status `error`, `GraphAbortedError`).
  * - `onEvent` / `streamMode`: event sink and the modes to produce. @default every mode when `onEvent` is set.
  * - `recursionLimit`: most super-steps this run may execute. @default config.recursionLimit ?? 25 (§1.6)
+ * - `durability`: `"sync"` saves each checkpoint before the next step; `"async"` saves in the background, in
+ *   order, and waits for the saves before returning (§1.16). @default "sync"
  */
 export interface RunOptions {
   threadId: string;
@@ -35,6 +38,7 @@ export interface RunOptions {
   onEvent?: EventSink;
   streamMode?: readonly StreamMode[];
   recursionLimit?: number;
+  durability?: Durability;
 }
 
 /** How a run ended: finished, paused at a breakpoint/interrupt, or failed (node error, recursion limit, abort). */
@@ -73,6 +77,8 @@ export interface RunContext {
   readonly recursionLimit: number;
   /** Ids a new checkpoint id must sort after (thread head at start, last written). */
   readonly floorIds: string[];
+  /** Orders the run's store writes (durability). */
+  readonly writes: WriteQueue;
 }
 
 /**

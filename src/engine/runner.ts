@@ -9,6 +9,7 @@ import type { CompiledGraph } from "./graph-types.js";
 import { runMetadata } from "./metadata.js";
 import { applyNullWrites } from "./pending.js";
 import { stateValues } from "./prepare.js";
+import { createWriteQueue } from "./run-io.js";
 import { runLoop } from "./run-loop.js";
 import { startContinue, startWithCommand, startWithInput } from "./run-start.js";
 import type { LoopStart, RunContext, RunOptions, RunResult } from "./run-types.js";
@@ -65,6 +66,7 @@ export async function runGraph(
     interruptAfter: effectiveBreakpoints(graph.interruptAfter, options.interruptAfter),
     recursionLimit: options.recursionLimit ?? config.recursionLimit ?? DEFAULT_RECURSION_LIMIT,
     floorIds: head ? [head.checkpoint.id] : [],
+    writes: createWriteQueue(options.durability ?? "sync"),
   };
   let start: LoopStart | undefined;
   if (options.command) start = await startWithCommand(ctx, base, options.command);
@@ -72,6 +74,7 @@ export async function runGraph(
     start = await startWithInput(ctx, base, options.input);
   else start = await startContinue(ctx, base, isHead);
   if (!start) {
+    await ctx.writes.flush();
     const values = base
       ? stateValues(applyNullWrites(base.checkpoint, graph, base.pendingWrites), graph)
       : {};
@@ -84,5 +87,7 @@ export async function runGraph(
       checkpoint: base ? { threadId, checkpointNs, checkpointId: base.checkpoint.id } : null,
     };
   }
-  return runLoop(ctx, start);
+  const result = await runLoop(ctx, start);
+  await ctx.writes.flush();
+  return result;
 }

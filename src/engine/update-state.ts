@@ -14,7 +14,7 @@ import type { CompiledGraph } from "./graph-types.js";
 import { runMetadata } from "./metadata.js";
 import { applyNullWrites, isDone, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
-import { type SaveContext, saveCheckpoint } from "./run-io.js";
+import { createWriteQueue, type SaveContext, saveCheckpoint } from "./run-io.js";
 import type { CheckpointStore } from "./store.js";
 import type { RunConfig } from "./types.js";
 import { collectWrites, normalizeOutput } from "./writers.js";
@@ -95,6 +95,7 @@ export async function bulkUpdateState(
     metadata: runMetadata(config, options.metadata),
     emitter: createEmitter(undefined),
     floorIds: head ? [head.checkpoint.id] : [],
+    writes: createWriteQueue("sync"),
   };
   let applyDone = checkpointId === undefined;
   for (const [index, superstep] of options.supersteps.entries()) {
