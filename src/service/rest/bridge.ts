@@ -181,6 +181,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     const longPoll = keepAliveMs > 0 && field?.fieldKind === "message" && field.message.typeName === STRUCT;
     if (!longPoll) return call();
     const timer = setInterval(() => {
+      if (res.destroyed || res.writableEnded) return;
       if (!res.headersSent)
         res.writeHead(200, { "content-type": "application/json", ...headerRecord(ctx.responseHeader) });
       res.write("\n");
