@@ -22,7 +22,7 @@ export type Durability = "sync" | "async";
 /** Orders a run's store writes. Internal. */
 export interface WriteQueue {
   /** Runs `op`: at once, resolving when it is done (`sync`); or after every earlier op, resolving at once (`async`). */
-  run(op: () => Promise<unknown>): Promise<void>;
+  run(op: () => Promise<unknown>): Promise<unknown>;
   /** Resolves when every queued op is done; rejects with the first failure. */
   flush(): Promise<void>;
   /** The first failure of a background op, if any. */
@@ -32,7 +32,7 @@ export interface WriteQueue {
 /** A write queue for `durability`. */
 export function createWriteQueue(durability: Durability): WriteQueue {
   if (durability === "sync") {
-    return { run: async (op) => void (await op()), flush: async () => undefined, failure: () => undefined };
+    return { run: (op) => op(), flush: async () => undefined, failure: () => undefined };
   }
   let tail: Promise<void> = Promise.resolve();
   let failed: { error: unknown } | undefined;

@@ -87,7 +87,7 @@ async function executeStep(
   const step = tuple.metadata.step + 1;
   const ref = { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id };
   const outcomes = new Map<string, TaskOutcome>();
-  const saves: Promise<void>[] = [];
+  const saves: Promise<unknown>[] = [];
   let remaining = tasks.length;
   let deferred: PendingWrite[] | undefined;
   await Promise.all(
