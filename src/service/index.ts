@@ -25,6 +25,8 @@ export interface LoomServiceDeps {
   runs: RunStore;
   assistants: AssistantStore;
   registry: GraphRegistry;
+  /** Server-side copy of a thread's checkpoints (MongoDB store); default: copy them one by one. */
+  copyThreadCheckpoints?: (sourceThreadId: string, targetThreadId: string) => Promise<void>;
   /** Errors of runs that end abnormally in the background (for logging). */
   onRunError?: (error: unknown, runId: string) => void;
   /** Errors that become Internal (500 / INTERNAL) in any RPC (for logging). */

@@ -37,6 +37,11 @@ export interface ThreadCrudDeps {
   threads: ThreadStore;
   checkpoints: CheckpointStore;
   registry: GraphRegistry;
+  /**
+   * Copies every checkpoint of a thread into another in one server-side step (the MongoDB store's
+   * `copyThreadCheckpoints`). Default: read and re-put them one by one through `checkpoints`.
+   */
+  copyThreadCheckpoints?: (sourceThreadId: string, targetThreadId: string) => Promise<void>;
 }
 
 type CrudMethods = Pick<
@@ -68,6 +73,20 @@ function parseStatus(status: string): ThreadStatus | undefined {
  */
 export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
   const { threads, checkpoints, registry } = deps;
+
+  async function copyOneByOne(sourceThreadId: string, threadId: string) {
+    const tuples = (await checkpoints.list({ threadId: sourceThreadId })).reverse();
+    for (const t of tuples) {
+      const ref = await checkpoints.put({
+        threadId,
+        checkpointNs: t.checkpointNs,
+        checkpoint: t.checkpoint,
+        metadata: { ...t.metadata, thread_id: threadId },
+        parentCheckpointId: t.parentCheckpointId,
+      });
+      if (t.pendingWrites.length > 0) await checkpoints.putWrites(ref, t.pendingWrites);
+    }
+  }
 
   /** Validates `supersteps` of a create request against the graph named in `metadata.graph_id`. */
   function superstepsOf(req: CreateThreadRequest, metadata: JsonObject) {
@@ -169,22 +188,13 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
     async copy(req) {
       const source = await threads.get(requireUuid(req.threadId, "thread_id"));
       const threadId = uuidv4();
-      const copy = await threads.create({
+      await threads.create({
         threadId,
         metadata: { ...source.metadata, thread_id: threadId },
         config: source.config,
       });
-      const tuples = (await checkpoints.list({ threadId: source.threadId })).reverse();
-      for (const t of tuples) {
-        const ref = await checkpoints.put({
-          threadId,
-          checkpointNs: t.checkpointNs,
-          checkpoint: t.checkpoint,
-          metadata: { ...t.metadata, thread_id: threadId },
-          parentCheckpointId: t.parentCheckpointId,
-        });
-        if (t.pendingWrites.length > 0) await checkpoints.putWrites(ref, t.pendingWrites);
-      }
+      if (deps.copyThreadCheckpoints) await deps.copyThreadCheckpoints(source.threadId, threadId);
+      else await copyOneByOne(source.threadId, threadId);
       const status = source.status === "busy" ? "idle" : source.status;
       const updated = await threads.updateState(threadId, {
         status,
@@ -192,7 +202,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         interrupts: source.interrupts,
         error: source.error,
       });
-      return threadToProto(tuples.length > 0 ? updated : copy);
+      return threadToProto(updated);
     },
   };
 }

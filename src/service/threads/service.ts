@@ -14,6 +14,8 @@ export interface ThreadsServiceDeps {
   threads: ThreadStore;
   checkpoints: CheckpointStore;
   registry: GraphRegistry;
+  /** See `ThreadCrudDeps.copyThreadCheckpoints`. */
+  copyThreadCheckpoints?: (sourceThreadId: string, targetThreadId: string) => Promise<void>;
 }
 
 /** Creates the ThreadsService implementation. Errors are domain errors, mapped by `withErrorMapping`. */
