@@ -18,7 +18,8 @@
  * resumes it. Every result is checked. Only the wait calls are timed; runs/s counts whole iterations.
  * Loom's writes per run are the `serverStatus` opcounters (insert documents, update and delete statements) of
  * the `mongod` diffed around each Loom cell, divided by the iterations; `metrics.document` and committed
- * transactions are shown alongside. RSS is read from `/proc/<pid>/status` (`mongod`'s from `serverStatus`).
+ * transactions are shown alongside. RSS is read from `/proc/<pid>/status` (`mongod`'s from `serverStatus`), sampled every 250 ms during a cell
+ * (peak) and 3 s after a server's last cell ("after load"); CPU time per run from `/proc/<pid>/stat`.
  *
  * Usage: `npm run bench:runs [-- --duration=15 --warmup=2 --no-peer --no-agent]`. Output: a table, ratios, and as
  * the last line one JSON object (`runs_per_s_c32`, `peer_runs_per_s_c32`, `floor_runs_per_s_c32`, `p50_ms`,
@@ -49,6 +50,8 @@ const CLIENTS = [8, 32] as const;
 const WITH_PEER = !process.argv.includes("--no-peer");
 const WITH_AGENT = !process.argv.includes("--no-agent");
 const PEER_WORKERS = 10;
+/** Idle time after a server's last cell before its "after load" RSS is read. */
+const SETTLE_MS = 3000;
 
 type Scenario = "breakpoints" | "agent";
 interface Cell {
@@ -418,6 +421,7 @@ async function main(): Promise<void> {
   const rss: Record<string, number | null> = {};
   let writes: Counters | null = null;
   let writesC8: Counters | null = null;
+  let writesAgent: Counters | null = null;
   let peerError: string | null = null;
   let peerInfo = "";
   let mongo: LaunchedMongo | null = null;
@@ -499,14 +503,16 @@ async function main(): Promise<void> {
       else writesC8 = per;
     }
     if (WITH_AGENT) {
-      add(
+      const before = await counters(admin);
+      const r = add(
         "loom",
         "agent",
         32,
         await drive(32, DURATION_S, (i) => sdkIteration(loomSdks[i] as Client, "agent"), loom.pid, mongodPid),
       );
+      writesAgent = diffPer(before, await counters(admin), r.iterations + r.errors);
     }
-    await sleep(1000);
+    await sleep(SETTLE_MS);
     rss.loom_after = rssMb(loom.pid);
     rss.loom_peak = Math.max(...cells.filter((c) => c.contender === "loom").map((c) => c.peakRssMb ?? 0));
     rss.mongod_after = await mongodRssMb(admin);
@@ -602,7 +608,7 @@ async function main(): Promise<void> {
             await drive(32, DURATION_S, (i) => sdkIteration(peerSdks[i] as Client, "agent"), peer.pid),
           );
         }
-        await sleep(1000);
+        await sleep(SETTLE_MS);
         rss.peer_after = rssMb(peer.pid);
         rss.peer_peak = Math.max(...cells.filter((c) => c.contender === "peer").map((c) => c.peakRssMb ?? 0));
       } catch (error) {
@@ -644,6 +650,14 @@ async function main(): Promise<void> {
         (writesC8
           ? ` (8 clients: ${round(writesC8.insert + writesC8.update + writesC8.delete, 2)} writes)`
           : ""),
+    );
+  }
+  if (writesAgent) {
+    const a = writesAgent;
+    console.log(
+      `Loom's MongoDB writes per agent pair (threads.create + interrupt wait + resume wait): ` +
+        `${round(a.insert + a.update + a.delete, 2)} (${a.insert} insert + ${a.update} update + ${a.delete} delete), ` +
+        `${a.commits} transactions committed`,
     );
   }
   console.log(
@@ -712,6 +726,9 @@ async function main(): Promise<void> {
       peer_rss_before_mb: rss.peer_before ?? null,
       peer_rss_after_mb: rss.peer_after ?? null,
       writes_per_run: w ? round(w.insert + w.update + w.delete, 2) : null,
+      writes_per_agent_pair: writesAgent
+        ? round(writesAgent.insert + writesAgent.update + writesAgent.delete, 2)
+        : null,
       errors: cells.reduce((a, c) => a + c.errors, 0),
       ...ratios,
       peer_error: peerError,
