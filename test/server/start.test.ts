@@ -55,7 +55,9 @@ describe("the start command (node --import tsx src/main.ts)", () => {
       const exitCode = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGINT");
       expect(await exitCode).toBe(0);
-      await new Promise((r) => setTimeout(r, 500));
+      // Children end as their pipes close (tsx's esbuild service a moment after node): poll, don't sleep a guess.
+      const deadline = Date.now() + 10_000;
+      while (descendants.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(descendants.filter(alive)).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
