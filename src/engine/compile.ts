@@ -12,7 +12,7 @@ import type { BreakpointList } from "./types.js";
 /** The raw definition collected by `StateGraph`. */
 export interface GraphDefinition {
   schema: Record<string, ChannelSpec<JsonValue, unknown>>;
-  nodes: Map<string, { fn: ErasedNodeFn; ends: readonly string[] }>;
+  nodes: Map<string, { fn: ErasedNodeFn | null; subgraph?: CompiledGraph; ends: readonly string[] }>;
   edges: Array<[string, string]>;
   joins: Array<{ sources: string[]; target: string }>;
   branches: Array<{ source: string; router: CompiledBranch["router"]; pathMap?: Record<string, string> }>;
@@ -132,9 +132,10 @@ export function compileGraph(
   for (const j of def.joins)
     channels.set(joinChannel(j.sources, j.target), { kind: "barrier", names: j.sources });
 
-  const build = (name: string, fn: ErasedNodeFn | null): CompiledNode => ({
+  const build = (name: string, fn: ErasedNodeFn | null, subgraph?: CompiledGraph): CompiledNode => ({
     name,
     fn,
+    ...(subgraph ? { subgraph } : {}),
     triggers:
       name === START
         ? [START]
@@ -150,7 +151,7 @@ export function compileGraph(
     hidden: name === START,
   });
   const nodes = new Map<string, CompiledNode>([[START, build(START, null)]]);
-  for (const [n, node] of def.nodes) nodes.set(n, build(n, node.fn));
+  for (const [n, node] of def.nodes) nodes.set(n, build(n, node.fn, node.subgraph));
 
   return {
     name: options.name ?? "LangGraph",

@@ -91,7 +91,9 @@ export function checkpointPayload(snapshot: StateSnapshot): JsonValue {
       path: t.path,
       error: t.error,
       interrupts: interruptsJson(t.interrupts),
-      checkpoint: null,
+      checkpoint: t.checkpoint
+        ? { thread_id: t.checkpoint.threadId, checkpoint_ns: t.checkpoint.checkpointNs }
+        : null,
       result: t.result,
     })),
     checkpoint: checkpointRefJson(snapshot.checkpoint),

@@ -6,7 +6,7 @@ import { type JsonValue, type PendingWrite, SPECIAL_WRITE_IDX } from "./checkpoi
 import { ERROR, INTERRUPT, NO_WRITES, RESUME, START } from "./constants.js";
 import { GraphAbortedError } from "./errors.js";
 import type { CompiledGraph } from "./graph-types.js";
-import { interruptId, taskPathString } from "./ids.js";
+import { childNamespace, interruptId, taskPathString } from "./ids.js";
 import {
   GraphInterrupt,
   interruptCall,
@@ -18,20 +18,50 @@ import type { PreparedTask } from "./prepare.js";
 import type { NodeContext, RunConfig } from "./types.js";
 import { collectWrites, normalizeOutput } from "./writers.js";
 
-/** What a task execution produced; `writes` are ready for `CheckpointStore.putWrites`. */
+/** An interrupt as stored in an `__interrupt__` write: `{id, value}`, plus `ns` when raised inside a subgraph. */
+export type StoredInterrupt = { id: string; value: JsonValue; ns?: string[] };
+
+/**
+ * What a task execution produced; `writes` are ready for `CheckpointStore.putWrites`. An `interrupt` outcome may
+ * carry no interrupt at all: a subgraph that stopped at a static breakpoint.
+ */
 export type TaskOutcome =
   | { kind: "done"; writes: PendingWrite[]; update: Record<string, JsonValue> | null }
-  | { kind: "interrupt"; writes: PendingWrite[]; interrupt: { id: string; value: JsonValue } }
+  | { kind: "interrupt"; writes: PendingWrite[]; interrupts: StoredInterrupt[] }
   | { kind: "error"; writes: PendingWrite[]; error: Error };
+
+/** What a subgraph task asks of the runner (see `ExecuteOptions.runSubgraph`). */
+export interface SubgraphRequest {
+  /** The subgraph's namespace: `"<node>:<task_id>"`, prefixed by the parent namespace and `|` when nested. */
+  checkpointNs: string;
+  /** The parent's state at the start of the step (its shared keys are the subgraph's input). */
+  state: Record<string, JsonValue>;
+  /** The parent checkpoint the task belongs to (recorded in the subgraph's `metadata.parents`). */
+  parentCheckpointId: string;
+  /** The run's resume value, passed on when the subgraph is paused. */
+  resume?: ResumeSource;
+}
+
+/** The result of a subgraph run, as `executeTask` needs it. */
+export interface SubgraphResult {
+  status: "success" | "interrupted" | "error";
+  values: Record<string, JsonValue>;
+  interrupts: ReadonlyArray<{ id: string; value: JsonValue; ns: string[] }>;
+  error?: Error;
+}
 
 /**
  * Inputs of `executeTask`.
  * - `state`: the state at the start of the step (routers read it plus the node's own update).
  * - `savedResume`: the task's stored `__resume__` list; `resume`: the run's resume value (first step only).
+ * - `checkpointNs` / `checkpointId`: where the task runs (interrupt ids and subgraph namespaces derive from them).
+ * - `runSubgraph`: runs a subgraph node (provided by the runner).
  */
 export interface ExecuteOptions {
   graph: CompiledGraph;
   threadId: string;
+  checkpointNs: string;
+  checkpointId: string;
   step: number;
   state: Record<string, JsonValue>;
   config: RunConfig;
@@ -39,6 +69,7 @@ export interface ExecuteOptions {
   savedResume: readonly JsonValue[];
   resume?: ResumeSource;
   onCustom?: (chunk: JsonValue) => void;
+  runSubgraph?: (subgraph: CompiledGraph, request: SubgraphRequest) => Promise<SubgraphResult>;
 }
 
 /** Pending writes of a task: special channels get their fixed idx, the others their position (§1.13). */
@@ -75,28 +106,45 @@ export async function executeTask(task: PreparedTask, options: ExecuteOptions): 
   const { graph } = options;
   const node = graph.nodes.get(task.name);
   const resumeState: TaskResumeState = {
-    interruptId: options.resume?.map ? await interruptId(task.name, task.id) : undefined,
+    interruptId: options.resume?.map
+      ? await interruptId(task.name, task.id, options.checkpointNs)
+      : undefined,
     used: [...options.savedResume],
     counter: 0,
     mapConsumed: false,
   };
   const resumeWrite = (): Array<[string, JsonValue]> =>
     resumeState.used.length > 0 ? [[RESUME, [...resumeState.used]]] : [];
-  const interrupted = async (signal: GraphInterrupt): Promise<TaskOutcome> => {
-    const interrupt = {
-      id: resumeState.interruptId ?? (await interruptId(task.name, task.id)),
-      value: signal.value,
-    };
-    return {
-      kind: "interrupt",
-      interrupt,
-      writes: toPendingWrites(task, [[INTERRUPT, [interrupt]], ...resumeWrite()]),
-    };
-  };
+  const interruptedWith = (interrupts: StoredInterrupt[]): TaskOutcome => ({
+    kind: "interrupt",
+    interrupts,
+    writes: toPendingWrites(task, [[INTERRUPT, interrupts], ...resumeWrite()]),
+  });
+  const interrupted = async (signal: GraphInterrupt): Promise<TaskOutcome> =>
+    interruptedWith([
+      {
+        id: resumeState.interruptId ?? (await interruptId(task.name, task.id, options.checkpointNs)),
+        value: signal.value,
+      },
+    ]);
   try {
     if (!node) throw new Error(`Node ${task.name} does not exist`);
     let result: unknown = task.input;
-    if (node.fn) {
+    if (node.subgraph) {
+      if (!options.runSubgraph) throw new Error(`Subgraph node ${task.name} needs a runner`);
+      const sub = await options.runSubgraph(node.subgraph, {
+        checkpointNs: childNamespace(options.checkpointNs, task.name, task.id),
+        state: task.input as Record<string, JsonValue>,
+        parentCheckpointId: options.checkpointId,
+        ...(options.resume ? { resume: options.resume } : {}),
+      });
+      if (sub.status === "error") throw sub.error ?? new Error(`Subgraph ${task.name} failed`);
+      if (sub.status === "interrupted") {
+        return interruptedWith(sub.interrupts.map((i) => ({ id: i.id, value: i.value, ns: [...i.ns] })));
+      }
+      const keys = new Set(graph.stateKeys);
+      result = Object.fromEntries(Object.entries(sub.values).filter(([k]) => keys.has(k)));
+    } else if (node.fn) {
       const ctx: NodeContext = {
         signal: options.signal,
         config: options.config,

@@ -36,13 +36,16 @@ export interface CompiledBranch {
 export type ErasedNodeFn = (state: Record<string, JsonValue>, ctx: NodeContext) => unknown;
 
 /**
- * A node after the compile step. `START` is a node too (hidden, `fn` null: it maps the input to state keys).
+ * A node after the compile step. `START` is a node too (hidden, `fn` null, no subgraph: it maps the input to
+ * state keys).
  * - `triggers`: channels whose new versions schedule the node (`branch:to:<name>`, join channels).
  * - `edges`: single-target successors (never `END`). `joins`: join channels this node feeds.
  */
 export interface CompiledNode {
   readonly name: string;
   readonly fn: ErasedNodeFn | null;
+  /** Set when the node is a subgraph (then `fn` is `null`). */
+  readonly subgraph?: CompiledGraph;
   readonly triggers: readonly string[];
   readonly edges: readonly string[];
   readonly joins: readonly string[];

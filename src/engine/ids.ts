@@ -71,10 +71,16 @@ function uuid5(name: string, namespace: string): string {
 }
 
 /**
- * Interrupt id (engine-semantics §3.3): 32-hex xxh3-128 of the task namespace `"<node>:<task_id>"`.
+ * Interrupt id (engine-semantics §3.3): 32-hex xxh3-128 of the task namespace `"<node>:<task_id>"`, prefixed by
+ * the parent namespace and `|` inside a subgraph (`checkpointNs`, `""` at the root).
  */
-export function interruptId(node: string, id: string): Promise<string> {
-  return xxhash128(`${node}:${id}`);
+export function interruptId(node: string, id: string, checkpointNs = ""): Promise<string> {
+  return xxhash128(checkpointNs ? `${checkpointNs}|${node}:${id}` : `${node}:${id}`);
+}
+
+/** The checkpoint namespace of subgraph task `node`/`taskId` run from namespace `checkpointNs` (§ Terms). */
+export function childNamespace(checkpointNs: string, node: string, taskId: string): string {
+  return checkpointNs ? `${checkpointNs}|${node}:${taskId}` : `${node}:${taskId}`;
 }
 
 /**

@@ -69,8 +69,16 @@ export function interruptCall(
   throw state.raised;
 }
 
-/** The domain `Interrupt` for a stored `{id, value}` of task `node`/`taskId`. */
-export function toInterrupt(stored: JsonValue, node: string, taskId: string): Interrupt | undefined {
+/**
+ * The domain `Interrupt` for a stored `{id, value, ns?}` of task `node`/`taskId` in namespace `checkpointNs`.
+ * A stored `ns` (an interrupt raised inside a subgraph) is kept; otherwise `ns` is the task's namespace path.
+ */
+export function toInterrupt(
+  stored: JsonValue,
+  node: string,
+  taskId: string,
+  checkpointNs = "",
+): Interrupt | undefined {
   if (
     typeof stored !== "object" ||
     stored === null ||
@@ -79,13 +87,10 @@ export function toInterrupt(stored: JsonValue, node: string, taskId: string): In
   ) {
     return undefined;
   }
-  return {
-    id: stored.id,
-    value: stored.value ?? null,
-    ns: [`${node}:${taskId}`],
-    when: "during",
-    resumable: true,
-  };
+  const ns = Array.isArray(stored.ns)
+    ? stored.ns.map(String)
+    : [...(checkpointNs ? checkpointNs.split("|") : []), `${node}:${taskId}`];
+  return { id: stored.id, value: stored.value ?? null, ns, when: "during", resumable: true };
 }
 
 const currentNode = new AsyncLocalStorage<NodeContext>();

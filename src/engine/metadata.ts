@@ -36,11 +36,12 @@ export function runMetadata(
   return out;
 }
 
-/** Metadata of a new root-graph checkpoint: `{...extra, source, step, parents: {}}`. */
+/** Metadata of a new checkpoint: `{...extra, source, step, parents}` (`parents` is `{}` at the root, §1.11). */
 export function checkpointMetadata(
   source: CheckpointSource,
   step: number,
   extra: Record<string, JsonValue>,
+  parents: Record<string, string> = {},
 ): CheckpointMetadata {
-  return { ...extra, source, step, parents: {} };
+  return { ...extra, source, step, parents: { ...parents } };
 }

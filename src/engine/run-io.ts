@@ -52,7 +52,7 @@ export function createWriteQueue(durability: Durability): WriteQueue {
 /** What `saveCheckpoint` needs from a run (or an update). */
 export type SaveContext = Pick<
   RunContext,
-  "graph" | "store" | "threadId" | "checkpointNs" | "metadata" | "emitter" | "floorIds" | "writes"
+  "graph" | "store" | "threadId" | "checkpointNs" | "metadata" | "emitter" | "floorIds" | "writes" | "parents"
 >;
 
 /**
@@ -72,7 +72,7 @@ export async function saveCheckpoint(
   const id = newCheckpointId(step, [parentId, ...ctx.floorIds]);
   ctx.floorIds.push(id);
   const cp: Checkpoint = { ...checkpoint, id, ts: new Date().toISOString() };
-  const metadata = checkpointMetadata(source, step, ctx.metadata);
+  const metadata = checkpointMetadata(source, step, ctx.metadata, ctx.parents);
   await ctx.writes.run(() =>
     ctx.store.put({
       threadId: ctx.threadId,

@@ -14,7 +14,6 @@ import { isDone, taskResume, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 import { saveCheckpoint } from "./run-io.js";
 import type { LoopStart, RunContext, RunResult } from "./run-types.js";
-import type { Interrupt } from "./types.js";
 
 function result(
   ctx: RunContext,
@@ -96,6 +95,9 @@ async function executeStep(
       const outcome = await executeTask(task, {
         graph: ctx.graph,
         threadId: ctx.threadId,
+        checkpointNs: ctx.checkpointNs,
+        checkpointId: tuple.checkpoint.id,
+        ...(ctx.runSubgraph ? { runSubgraph: ctx.runSubgraph } : {}),
         step,
         state,
         config: ctx.config,
@@ -120,7 +122,7 @@ async function executeStep(
           outcome.kind === "done" ? (outcome.update ?? {}) : null,
           outcome.kind === "error" ? `${outcome.error.name}: ${outcome.error.message}` : null,
           outcome.kind === "interrupt"
-            ? [toInterrupt(outcome.interrupt, task.name, task.id) as Interrupt]
+            ? outcome.interrupts.flatMap((i) => toInterrupt(i, task.name, task.id, ctx.checkpointNs) ?? [])
             : [],
         ),
       );
@@ -181,11 +183,14 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
         values,
       });
     }
-    const interrupts = notDone.flatMap((t) => {
+    const interruptedTasks = notDone.filter((t) => outcomes.get(t.id)?.kind === "interrupt");
+    const interrupts = interruptedTasks.flatMap((t) => {
       const o = outcomes.get(t.id);
-      return o?.kind === "interrupt" ? [toInterrupt(o.interrupt, t.name, t.id) as Interrupt] : [];
+      return o?.kind === "interrupt"
+        ? o.interrupts.flatMap((i) => toInterrupt(i, t.name, t.id, ctx.checkpointNs) ?? [])
+        : [];
     });
-    if (interrupts.length > 0) {
+    if (interruptedTasks.length > 0) {
       const values = valuesWithDone(ctx, working, tasks, pending, outcomes);
       emitter.emit("updates", { __interrupt__: interruptsJson(interrupts) });
       emitter.emit("values", { ...values, __interrupt__: interruptsJson(interrupts) });

@@ -4,6 +4,7 @@
 import type { CheckpointRef, CheckpointTuple, JsonValue } from "./checkpoint.js";
 import type { Command } from "./command.js";
 import type { Emitter, EventSink, StreamMode } from "./events.js";
+import type { ExecuteOptions } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
 import type { ResumeSource } from "./interrupt.js";
 import type { Durability, WriteQueue } from "./run-io.js";
@@ -79,6 +80,10 @@ export interface RunContext {
   readonly floorIds: string[];
   /** Orders the run's store writes (durability). */
   readonly writes: WriteQueue;
+  /** `metadata.parents` of the checkpoints this run writes: `{}` at the root, parent namespace → id in a subgraph. */
+  readonly parents: Record<string, string>;
+  /** Runs a subgraph node's graph in its own namespace (set by the runner). */
+  readonly runSubgraph?: ExecuteOptions["runSubgraph"];
 }
 
 /**

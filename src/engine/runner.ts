@@ -2,13 +2,15 @@
  * `runGraph`: the thin I/O runner over a `CheckpointStore`.
  */
 import { effectiveBreakpoints } from "./breakpoints.js";
+import { Command } from "./command.js";
 import { DEFAULT_RECURSION_LIMIT } from "./constants.js";
 import { CheckpointNotFoundError } from "./errors.js";
 import { createEmitter } from "./events.js";
+import type { SubgraphRequest } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
 import { runMetadata } from "./metadata.js";
 import { applyNullWrites } from "./pending.js";
-import { stateValues } from "./prepare.js";
+import { prepareTasks, stateValues } from "./prepare.js";
 import { createWriteQueue } from "./run-io.js";
 import { runLoop } from "./run-loop.js";
 import { startContinue, startWithCommand, startWithInput } from "./run-start.js";
@@ -35,13 +37,71 @@ const NEVER_ABORTED = new AbortController().signal;
  * non-object input or a Command naming unknown keys/nodes; store errors propagate.
  * Emits events to `options.onEvent` as it goes (see `RunEvent`).
  */
-export async function runGraph(
+export function runGraph(
   graph: CompiledGraph,
   store: CheckpointStore,
   options: RunOptions,
 ): Promise<RunResult> {
+  return runGraphAt(graph, store, options, { checkpointNs: "", parents: {} });
+}
+
+/** Where a run writes: its namespace and the `metadata.parents` of its checkpoints. */
+interface Placement {
+  checkpointNs: string;
+  parents: Record<string, string>;
+}
+
+/**
+ * Runs subgraph `subgraph` for a task of run `parent` in namespace `request.checkpointNs`: a paused subgraph (its
+ * head has tasks) is resumed, passing the run's resume value on (a plain value is consumed here); otherwise the
+ * subgraph starts with the parent state's keys it shares as input.
+ */
+async function runSubgraph(
+  parent: RunContext,
+  subgraph: CompiledGraph,
+  request: SubgraphRequest,
+): Promise<RunResult> {
+  const { checkpointNs } = request;
+  const head = await parent.store.getTuple({ threadId: parent.threadId, checkpointNs });
+  const paused =
+    head !== undefined &&
+    prepareTasks(applyNullWrites(head.checkpoint, subgraph, head.pendingWrites), subgraph, {
+      step: head.metadata.step + 1,
+      checkpointNs,
+    }).length > 0;
+  let start: Pick<RunOptions, "input" | "command">;
+  if (paused) {
+    const plain = request.resume?.plain;
+    const resume = request.resume?.map ?? (plain && !plain.consumed ? plain.value : undefined);
+    if (plain && resume !== undefined) plain.consumed = true;
+    start = resume !== undefined ? { command: new Command({ resume }) } : { input: null };
+  } else {
+    const keys = new Set(subgraph.stateKeys);
+    start = { input: Object.fromEntries(Object.entries(request.state).filter(([k]) => keys.has(k))) };
+  }
+  return runGraphAt(
+    subgraph,
+    parent.store,
+    {
+      threadId: parent.threadId,
+      ...start,
+      config: parent.config,
+      metadata: parent.metadata,
+      signal: parent.signal,
+      recursionLimit: parent.recursionLimit,
+    },
+    { checkpointNs, parents: { ...parent.parents, [parent.checkpointNs]: request.parentCheckpointId } },
+  );
+}
+
+async function runGraphAt(
+  graph: CompiledGraph,
+  store: CheckpointStore,
+  options: RunOptions,
+  placement: Placement,
+): Promise<RunResult> {
   const { threadId } = options;
-  const checkpointNs = "";
+  const { checkpointNs } = placement;
   const head = await store.getTuple({ threadId, checkpointNs });
   let base = head;
   if (options.checkpointId !== undefined && options.checkpointId !== head?.checkpoint.id) {
@@ -67,6 +127,8 @@ export async function runGraph(
     recursionLimit: options.recursionLimit ?? config.recursionLimit ?? DEFAULT_RECURSION_LIMIT,
     floorIds: head ? [head.checkpoint.id] : [],
     writes: createWriteQueue(options.durability ?? "sync"),
+    parents: placement.parents,
+    runSubgraph: (subgraph, request) => runSubgraph(ctx, subgraph, request),
   };
   let start: LoopStart | undefined;
   if (options.command) start = await startWithCommand(ctx, base, options.command);

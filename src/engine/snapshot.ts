@@ -6,6 +6,7 @@
 import { applyWrites } from "./apply.js";
 import type { CheckpointMetadata, CheckpointRef, CheckpointTuple, JsonValue } from "./checkpoint.js";
 import type { CompiledGraph } from "./graph-types.js";
+import { childNamespace } from "./ids.js";
 import { toInterrupt } from "./interrupt.js";
 import { applyNullWrites, isDone, taskError, taskInterrupts, taskResult, writesByTask } from "./pending.js";
 import { prepareTasks, stateValues } from "./prepare.js";
@@ -13,7 +14,8 @@ import type { Interrupt } from "./types.js";
 
 /**
  * A task of a snapshot (`ThreadTask`, §4.1): `error` is `"<Name>: <message>"` or `null`; `result` the task's
- * writes to state keys once it finished, else `null`; `checkpoint` is always `null` (no subgraphs yet).
+ * writes to state keys once it finished, else `null`; `checkpoint` the subgraph's namespace when the task is a
+ * subgraph (read its state with `getState({threadId, checkpointNs})`), else `null`.
  */
 export interface SnapshotTask {
   id: string;
@@ -22,7 +24,7 @@ export interface SnapshotTask {
   error: string | null;
   interrupts: Interrupt[];
   result: Record<string, JsonValue> | null;
-  checkpoint: null;
+  checkpoint: { threadId: string; checkpointNs: string } | null;
 }
 
 /**
@@ -98,9 +100,11 @@ export function buildSnapshot(
       interrupts:
         options.applyPendingWrites && isDone(writes)
           ? []
-          : taskInterrupts(writes).flatMap((i) => toInterrupt(i, t.name, t.id) ?? []),
+          : taskInterrupts(writes).flatMap((i) => toInterrupt(i, t.name, t.id, tuple.checkpointNs) ?? []),
       result: isDone(writes) ? taskResult(graph, writes) : null,
-      checkpoint: null,
+      checkpoint: graph.nodes.get(t.name)?.subgraph
+        ? { threadId: tuple.threadId, checkpointNs: childNamespace(tuple.checkpointNs, t.name, t.id) }
+        : null,
     };
   });
   const ref = (checkpointId: string): CheckpointRef => ({

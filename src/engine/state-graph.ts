@@ -54,11 +54,21 @@ export class StateGraph<S extends StateSchema> {
 
   /**
    * Adds node `name` running `fn(state, ctx)`. `I` is what the node receives: the state by default, or the `Send`
-   * args for a map-reduce worker (annotate the parameter). Throws `GraphValidationError` for a duplicate name.
+   * args for a map-reduce worker (annotate the parameter). `fn` may also be a compiled graph: a subgraph that runs
+   * in its own checkpoint namespace `"<name>:<task_id>"`, receives the parent state's keys it shares and returns
+   * its final values. Throws `GraphValidationError` for a duplicate name.
    */
-  addNode<I = StateOf<S>>(name: string, fn: NodeFn<I, UpdateOf<S>>, options: AddNodeOptions = {}): this {
+  addNode<I = StateOf<S>>(
+    name: string,
+    fn: NodeFn<I, UpdateOf<S>> | CompiledGraph,
+    options: AddNodeOptions = {},
+  ): this {
     if (this.def.nodes.has(name)) throw new GraphValidationError(`Node \`${name}\` already present`);
-    this.def.nodes.set(name, { fn: fn as unknown as ErasedNodeFn, ends: options.ends ?? [] });
+    if (typeof fn === "function") {
+      this.def.nodes.set(name, { fn: fn as unknown as ErasedNodeFn, ends: options.ends ?? [] });
+    } else {
+      this.def.nodes.set(name, { fn: null, subgraph: fn, ends: options.ends ?? [] });
+    }
     return this;
   }
 

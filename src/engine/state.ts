@@ -4,6 +4,7 @@
 import type { JsonValue } from "./checkpoint.js";
 import { CheckpointNotFoundError } from "./errors.js";
 import type { CompiledGraph } from "./graph-types.js";
+import { graphForNamespace } from "./namespace.js";
 import { buildSnapshot, emptySnapshot, type StateSnapshot } from "./snapshot.js";
 import type { CheckpointStore } from "./store.js";
 
@@ -11,24 +12,24 @@ import type { CheckpointStore } from "./store.js";
  * The state of a thread (§4). Without `checkpointId`: the head (greatest id), with the writes of tasks that
  * already finished applied to `values` and removed from `next` (§4.3). With `checkpointId`: that checkpoint's
  * stored values (plus Command writes) and every prepared task in `next`. An empty thread gives the empty
- * snapshot (§4.2). Throws `CheckpointNotFoundError` for an unknown `checkpointId`.
+ * snapshot (§4.2). `checkpointNs` reads a subgraph's state (from `tasks[].checkpoint`); @default "" (root).
+ * Throws `CheckpointNotFoundError` for an unknown `checkpointId`, `NodeNotFoundError` for a namespace that names
+ * no subgraph node.
  */
 export async function getState(
   graph: CompiledGraph,
   store: CheckpointStore,
-  options: { threadId: string; checkpointId?: string },
+  options: { threadId: string; checkpointId?: string; checkpointNs?: string },
 ): Promise<StateSnapshot> {
   const { threadId, checkpointId } = options;
-  const tuple = await store.getTuple({
-    threadId,
-    checkpointNs: "",
-    ...(checkpointId ? { checkpointId } : {}),
-  });
+  const checkpointNs = options.checkpointNs ?? "";
+  const target = graphForNamespace(graph, checkpointNs);
+  const tuple = await store.getTuple({ threadId, checkpointNs, ...(checkpointId ? { checkpointId } : {}) });
   if (!tuple) {
     if (checkpointId) throw new CheckpointNotFoundError(threadId, checkpointId);
     return emptySnapshot();
   }
-  return buildSnapshot(graph, tuple, { applyPendingWrites: checkpointId === undefined });
+  return buildSnapshot(target, tuple, { applyPendingWrites: checkpointId === undefined });
 }
 
 /**
@@ -36,6 +37,7 @@ export async function getState(
  * - `limit`: most snapshots returned; absent means all. The server's default of 10 is the API layer's.
  * - `before`: only checkpoints whose id is strictly less than this id.
  * - `metadata`: exact equality on each given top-level metadata key, AND-ed (`{source: "update"}`, `{step: 1}`).
+ * - `checkpointNs`: a subgraph's history. @default "" (root)
  * A `checkpoint_id` in the request does not narrow the list (the Mongo savers' rule, §6.2): pass `before` instead.
  */
 export interface HistoryOptions {
@@ -43,6 +45,7 @@ export interface HistoryOptions {
   limit?: number;
   before?: string;
   metadata?: Record<string, JsonValue>;
+  checkpointNs?: string;
 }
 
 /**
@@ -54,12 +57,14 @@ export async function getHistory(
   store: CheckpointStore,
   options: HistoryOptions,
 ): Promise<StateSnapshot[]> {
+  const checkpointNs = options.checkpointNs ?? "";
+  const target = graphForNamespace(graph, checkpointNs);
   const tuples = await store.list({
     threadId: options.threadId,
-    checkpointNs: "",
+    checkpointNs,
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.before !== undefined ? { before: options.before } : {}),
     ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
   });
-  return tuples.map((t) => buildSnapshot(graph, t, { applyPendingWrites: false }));
+  return tuples.map((t) => buildSnapshot(target, t, { applyPendingWrites: false }));
 }

@@ -96,6 +96,7 @@ export async function bulkUpdateState(
     emitter: createEmitter(undefined),
     floorIds: head ? [head.checkpoint.id] : [],
     writes: createWriteQueue("sync"),
+    parents: {},
   };
   let applyDone = checkpointId === undefined;
   for (const [index, superstep] of options.supersteps.entries()) {

@@ -1,0 +1,22 @@
+/**
+ * Checkpoint namespaces of subgraphs (engine-semantics "Terms"): `""` is the root graph, `"<node>:<task_id>"` a
+ * subgraph task, nested ones joined with `|`.
+ */
+import { NodeNotFoundError } from "./errors.js";
+import type { CompiledGraph } from "./graph-types.js";
+
+/**
+ * The graph that runs in `checkpointNs` under `graph`: `""` → `graph`; `"a:<id>|b:<id>"` → the subgraph of node
+ * `b` inside the subgraph of node `a`. Throws `NodeNotFoundError` when a part names no subgraph node.
+ */
+export function graphForNamespace(graph: CompiledGraph, checkpointNs: string): CompiledGraph {
+  if (checkpointNs === "") return graph;
+  let current = graph;
+  for (const part of checkpointNs.split("|")) {
+    const name = part.slice(0, part.lastIndexOf(":"));
+    const sub = current.nodes.get(name)?.subgraph;
+    if (!sub) throw new NodeNotFoundError(name);
+    current = sub;
+  }
+  return current;
+}
