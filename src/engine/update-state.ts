@@ -12,6 +12,7 @@ import { createEmitter } from "./events.js";
 import { toPendingWrites } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
 import { runMetadata } from "./metadata.js";
+import { graphForNamespace } from "./namespace.js";
 import { applyNullWrites, isDone, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 import { createWriteQueue, type SaveContext, saveCheckpoint } from "./run-io.js";
@@ -32,6 +33,8 @@ export interface StateUpdate {
  */
 export interface BulkUpdateOptions {
   threadId: string;
+  /** A subgraph's namespace (from `tasks[].checkpoint`). @default "" (root) */
+  checkpointNs?: string;
   supersteps: readonly (readonly StateUpdate[])[];
   checkpointId?: string;
   metadata?: Record<string, JsonValue>;
@@ -41,6 +44,8 @@ export interface BulkUpdateOptions {
 /** Options of `updateState`: one update (see `BulkUpdateOptions`). */
 export interface UpdateStateOptions extends StateUpdate {
   threadId: string;
+  /** A subgraph's namespace (from `tasks[].checkpoint`). @default "" (root) */
+  checkpointNs?: string;
   checkpointId?: string;
   metadata?: Record<string, JsonValue>;
   config?: RunConfig;
@@ -73,12 +78,13 @@ function discard(tasks: readonly PreparedTask[]): TaskWrites[] {
 
 /** Applies `supersteps` (§5.7); see `updateState` for the rules of each. */
 export async function bulkUpdateState(
-  graph: CompiledGraph,
+  rootGraph: CompiledGraph,
   store: CheckpointStore,
   options: BulkUpdateOptions,
 ): Promise<CheckpointRef> {
   const { threadId, checkpointId } = options;
-  const checkpointNs = "";
+  const checkpointNs = options.checkpointNs ?? "";
+  const graph = graphForNamespace(rootGraph, checkpointNs);
   const head = await store.getTuple({ threadId, checkpointNs });
   let saved: CheckpointTuple | undefined = head;
   if (checkpointId !== undefined && checkpointId !== head?.checkpoint.id) {

@@ -10,6 +10,7 @@ import {
   runGraph,
   START,
   StateGraph,
+  updateState,
 } from "../../src/engine/index.js";
 import { allCheckpoints, type Calls, MemoryStore } from "./helpers.js";
 
@@ -146,6 +147,18 @@ describe("subgraphs (checkpoint namespaces)", () => {
       history.flatMap((h) => h.tasks.map((t) => t.checkpoint?.checkpointNs).filter(Boolean)),
     );
     expect(namespaces.size).toBe(2);
+  });
+
+  it("updateState in a paused subgraph's namespace changes what the subgraph resumes with", async () => {
+    const store = new MemoryStore();
+    const graph = parent({}, false, { interruptBefore: ["write"] });
+    await runGraph(graph, store, { threadId: "t", input: {} });
+    const subNs = (await getState(graph, store, { threadId: "t" })).tasks[0]?.checkpoint
+      ?.checkpointNs as string;
+    await updateState(graph, store, { threadId: "t", checkpointNs: subNs, values: { topic: "dogs" } });
+    expect((await getState(graph, store, { threadId: "t", checkpointNs: subNs })).next).toEqual(["write"]);
+    const r = await runGraph(graph, store, { threadId: "t", input: null });
+    expect(r.values).toMatchObject({ topic: "dogs", joke: "yes: a joke about dogs" });
   });
 
   it("an unknown subgraph namespace is a NodeNotFoundError", async () => {
