@@ -514,7 +514,10 @@ async function main(): Promise<void> {
     }
     await sleep(SETTLE_MS);
     rss.loom_after = rssMb(loom.pid);
-    rss.loom_peak = Math.max(...cells.filter((c) => c.contender === "loom").map((c) => c.peakRssMb ?? 0));
+    rss.loom_peak = Math.max(
+      rss.loom_after ?? 0,
+      ...cells.filter((c) => c.contender === "loom").map((c) => c.peakRssMb ?? 0),
+    );
     rss.mongod_after = await mongodRssMb(admin);
     await loom.stop();
 
@@ -610,7 +613,10 @@ async function main(): Promise<void> {
         }
         await sleep(SETTLE_MS);
         rss.peer_after = rssMb(peer.pid);
-        rss.peer_peak = Math.max(...cells.filter((c) => c.contender === "peer").map((c) => c.peakRssMb ?? 0));
+        rss.peer_peak = Math.max(
+          rss.peer_after ?? 0,
+          ...cells.filter((c) => c.contender === "peer").map((c) => c.peakRssMb ?? 0),
+        );
       } catch (error) {
         peerError = (error as Error).message;
         console.log(`\npeer: could not be measured: ${peerError}`);
