@@ -34,6 +34,11 @@ export const STREAM_MODES: readonly StreamMode[] = [
 export interface RunEvent {
   mode: StreamMode;
   data: JsonValue;
+  /**
+   * Set on events of a subgraph (runs with `subgraphs: true`): its namespace, `"<node>:<task_id>"` (nested levels
+   * joined with `|`); the server names such events `<mode>|<ns>`.
+   */
+  ns?: string;
 }
 
 /** Receives events synchronously, in order. It must not throw. */

@@ -23,6 +23,7 @@ import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
  * - `signal`: aborts the run; the step in progress is not checkpointed (status `error`, `GraphAbortedError`).
  * - `onEvent` / `streamMode`: event sink and the modes to produce. @default every mode when `onEvent` is set.
  * - `recursionLimit`: most super-steps this run may execute. @default config.recursionLimit ?? 25 (§1.6)
+ * - `subgraphs`: also emit the events of subgraphs, tagged with their namespace (`RunEvent.ns`). @default false
  * - `durability`: `"sync"` saves each checkpoint before the next step; `"async"` saves in the background, in
  *   order, and waits for the saves before returning (§1.16). @default "sync"
  */
@@ -40,6 +41,7 @@ export interface RunOptions {
   streamMode?: readonly StreamMode[];
   recursionLimit?: number;
   durability?: Durability;
+  subgraphs?: boolean;
 }
 
 /** How a run ended: finished, paused at a breakpoint/interrupt, or failed (node error, recursion limit, abort). */
@@ -82,6 +84,8 @@ export interface RunContext {
   readonly writes: WriteQueue;
   /** `metadata.parents` of the checkpoints this run writes: `{}` at the root, parent namespace → id in a subgraph. */
   readonly parents: Record<string, string>;
+  /** Where subgraph runs send their events (set when the run streams subgraphs), and in which modes. */
+  readonly subgraphEvents?: { sink: EventSink; modes?: readonly StreamMode[] };
   /** Runs a subgraph node's graph in its own namespace (set by the runner). */
   readonly runSubgraph?: ExecuteOptions["runSubgraph"];
 }

@@ -89,6 +89,13 @@ async function runSubgraph(
       metadata: parent.metadata,
       signal: parent.signal,
       recursionLimit: parent.recursionLimit,
+      ...(parent.subgraphEvents
+        ? {
+            subgraphs: true,
+            onEvent: (e) => parent.subgraphEvents?.sink({ ...e, ns: e.ns ?? checkpointNs }),
+            ...(parent.subgraphEvents.modes ? { streamMode: parent.subgraphEvents.modes } : {}),
+          }
+        : {}),
     },
     { checkpointNs, parents: { ...parent.parents, [parent.checkpointNs]: request.parentCheckpointId } },
   );
@@ -128,6 +135,14 @@ async function runGraphAt(
     floorIds: head ? [head.checkpoint.id] : [],
     writes: createWriteQueue(options.durability ?? "sync"),
     parents: placement.parents,
+    ...(options.subgraphs && options.onEvent
+      ? {
+          subgraphEvents: {
+            sink: options.onEvent,
+            ...(options.streamMode ? { modes: options.streamMode } : {}),
+          },
+        }
+      : {}),
     runSubgraph: (subgraph, request) => runSubgraph(ctx, subgraph, request),
   };
   let start: LoopStart | undefined;

@@ -7,6 +7,7 @@ import {
   getHistory,
   getState,
   lastValue,
+  type RunEvent,
   runGraph,
   START,
   StateGraph,
@@ -159,6 +160,37 @@ describe("subgraphs (checkpoint namespaces)", () => {
     expect((await getState(graph, store, { threadId: "t", checkpointNs: subNs })).next).toEqual(["write"]);
     const r = await runGraph(graph, store, { threadId: "t", input: null });
     expect(r.values).toMatchObject({ topic: "dogs", joke: "yes: a joke about dogs" });
+  });
+
+  it("with subgraphs: true the subgraph's events are emitted too, tagged with its namespace", async () => {
+    const store = new MemoryStore();
+    const events: RunEvent[] = [];
+    await runGraph(parent({}), store, {
+      threadId: "t",
+      input: {},
+      onEvent: (e) => events.push(e),
+      streamMode: ["updates"],
+      subgraphs: true,
+    });
+    const subNs = (await getHistory(parent({}), store, { threadId: "t" }))
+      .flatMap((h) => h.tasks)
+      .find((t) => t.checkpoint)?.checkpoint?.checkpointNs;
+    expect(events).toEqual([
+      { mode: "updates", data: { pick: { topic: "cats", log: ["pick"] } } },
+      { mode: "updates", data: { prep: { steps: ["prep"] } }, ns: subNs },
+      { mode: "updates", data: { write: { joke: "yes: a joke about cats" } }, ns: subNs },
+      { mode: "updates", data: { sub: { topic: "cats", joke: "yes: a joke about cats" } } },
+      { mode: "updates", data: { done: { log: ["done"] } } },
+    ]);
+    const quiet: RunEvent[] = [];
+    await runGraph(parent({}), store, {
+      threadId: "t2",
+      input: {},
+      onEvent: (e) => quiet.push(e),
+      streamMode: ["updates"],
+    });
+    expect(quiet.every((e) => e.ns === undefined)).toBe(true);
+    expect(quiet.length).toBe(3);
   });
 
   it("an unknown subgraph namespace is a NodeNotFoundError", async () => {
