@@ -193,6 +193,30 @@ describe("subgraphs (checkpoint namespaces)", () => {
     expect(quiet.length).toBe(3);
   });
 
+  it("two levels of subgraphs: interrupt ids and ns cover every level, resume reaches the innermost node", async () => {
+    const store = new MemoryStore();
+    const calls: Calls = {};
+    const top = new StateGraph({
+      topic: lastValue<string>(),
+      joke: lastValue<string>(),
+      log: append<string>(),
+    })
+      .addNode("outer", parent(calls, true))
+      .addEdge(START, "outer")
+      .compile();
+    const r1 = await runGraph(top, store, { threadId: "t", input: {} });
+    expect(r1.status).toBe("interrupted");
+    const ns = r1.interrupts[0]?.ns ?? [];
+    expect(ns.map((p) => p.split(":")[0])).toEqual(["outer", "sub", "write"]);
+    expect(r1.interrupts[0]?.id).toBe(await xxhash128(ns.join("|")));
+    const innerNs = ns.slice(0, 2).join("|");
+    expect((await getState(top, store, { threadId: "t", checkpointNs: innerNs })).next).toEqual(["write"]);
+    const r2 = await runGraph(top, store, { threadId: "t", command: new Command({ resume: "deep" }) });
+    expect(r2.status).toBe("success");
+    expect(r2.values).toEqual({ topic: "cats", joke: "deep: a joke about cats", log: ["pick", "done"] });
+    expect(calls).toEqual({ prep: 1, write: 2 });
+  });
+
   it("an unknown subgraph namespace is a NodeNotFoundError", async () => {
     await expect(
       getState(parent({}), new MemoryStore(), { threadId: "t", checkpointNs: "nope:1" }),
