@@ -15,7 +15,7 @@ import type { Interrupt } from "./types.js";
 /**
  * A task of a snapshot (`ThreadTask`, §4.1): `error` is `"<Name>: <message>"` or `null`; `result` the task's
  * writes to state keys once it finished, else `null`; `checkpoint` the subgraph's namespace when the task is a
- * subgraph (read its state with `getState({threadId, checkpointNs})`), else `null`.
+ * subgraph (read its state with `getState({threadId, checkpointNs})`, or ask for `subgraphs`), else `null`.
  */
 export interface SnapshotTask {
   id: string;
@@ -25,6 +25,8 @@ export interface SnapshotTask {
   interrupts: Interrupt[];
   result: Record<string, JsonValue> | null;
   checkpoint: { threadId: string; checkpointNs: string } | null;
+  /** The subgraph's snapshot, filled by `getState({subgraphs: true})`; absent otherwise. */
+  state?: StateSnapshot | null;
 }
 
 /**

@@ -13,13 +13,15 @@ import type { CheckpointStore } from "./store.js";
  * already finished applied to `values` and removed from `next` (§4.3). With `checkpointId`: that checkpoint's
  * stored values (plus Command writes) and every prepared task in `next`. An empty thread gives the empty
  * snapshot (§4.2). `checkpointNs` reads a subgraph's state (from `tasks[].checkpoint`); @default "" (root).
+ * With `subgraphs`, each subgraph task's `state` is the subgraph's head snapshot (recursively; `null` before the
+ * subgraph wrote anything).
  * Throws `CheckpointNotFoundError` for an unknown `checkpointId`, `NodeNotFoundError` for a namespace that names
  * no subgraph node.
  */
 export async function getState(
   graph: CompiledGraph,
   store: CheckpointStore,
-  options: { threadId: string; checkpointId?: string; checkpointNs?: string },
+  options: { threadId: string; checkpointId?: string; checkpointNs?: string; subgraphs?: boolean },
 ): Promise<StateSnapshot> {
   const { threadId, checkpointId } = options;
   const checkpointNs = options.checkpointNs ?? "";
@@ -29,7 +31,16 @@ export async function getState(
     if (checkpointId) throw new CheckpointNotFoundError(threadId, checkpointId);
     return emptySnapshot();
   }
-  return buildSnapshot(target, tuple, { applyPendingWrites: checkpointId === undefined });
+  const snapshot = buildSnapshot(target, tuple, { applyPendingWrites: checkpointId === undefined });
+  if (options.subgraphs) {
+    for (const task of snapshot.tasks) {
+      if (!task.checkpoint) continue;
+      const nested = { threadId, checkpointNs: task.checkpoint.checkpointNs, subgraphs: true };
+      const state = await getState(graph, store, nested);
+      task.state = state.checkpoint ? state : null;
+    }
+  }
+  return snapshot;
 }
 
 /**

@@ -98,6 +98,10 @@ describe("subgraphs (checkpoint namespaces)", () => {
       },
     ]);
     expect(state.interrupts).toEqual(r1.interrupts);
+    const withSub = await getState(graph, store, { threadId: "t", subgraphs: true });
+    expect(withSub.tasks[0]?.state?.next).toEqual(["write"]);
+    expect(withSub.tasks[0]?.state?.checkpoint?.checkpointNs).toBe(subNs);
+    expect(state.tasks[0]?.state).toBeUndefined();
     const r2 = await runGraph(graph, store, { threadId: "t", command: new Command({ resume: "ha" }) });
     expect(r2.status).toBe("success");
     expect(r2.values.joke).toBe("ha: a joke about cats");
