@@ -123,18 +123,17 @@ export async function startWithCommand(
   command: Command,
 ): Promise<LoopStart | undefined> {
   const hasWrites = command.update !== undefined || command.goto.length > 0;
-  let tuple = base;
-  if (!tuple) {
-    if (!hasWrites) return undefined;
-    tuple = await saveCheckpoint(ctx, emptyCheckpoint(), "input", -1, null);
-  }
+  if (!base && !hasWrites) return undefined;
   const resume = command.resume;
-  if (resume !== undefined && !isResumeMap(resume)) {
-    const ids = pendingInterruptIds(ctx, tuple);
+  if (base && resume !== undefined && !isResumeMap(resume)) {
+    const ids = pendingInterruptIds(ctx, base);
     if (ids.length > 1) throw new MultipleInterruptsError(ids);
   }
-  const existing = tuple.pendingWrites.filter((w) => !(w.taskId === NULL_TASK_ID && w.channel === RESUME));
+  const existing = (base?.pendingWrites ?? []).filter(
+    (w) => !(w.taskId === NULL_TASK_ID && w.channel === RESUME),
+  );
   const writes = commandWrites(ctx, command, existing);
+  const tuple = base ?? (await saveCheckpoint(ctx, emptyCheckpoint(), "input", -1, null));
   if (writes.length > 0) {
     const ref = { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id };
     await ctx.writes.run(() => ctx.store.putWrites(ref, writes));

@@ -350,6 +350,10 @@ describe("§3 dynamic interrupts", () => {
     expect(r.values.log).toEqual(["u", "b"]);
     const cps = await allCheckpoints(store, "t");
     expect(cps[0]?.metadata).toMatchObject({ source: "input", step: -1 });
+    await expect(
+      runGraph(chainLike(), store, { threadId: "bad", command: new Command({ update: { nope: 1 } }) }),
+    ).rejects.toThrow(/unknown state key/);
+    expect(await store.list({ threadId: "bad" })).toEqual([]);
     const onlyResume = await runGraph(chainLike(), store, {
       threadId: "fresh",
       command: new Command({ resume: 1 }),
