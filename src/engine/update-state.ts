@@ -15,7 +15,7 @@ import { runMetadata } from "./metadata.js";
 import { graphForNamespace } from "./namespace.js";
 import { applyNullWrites, isDone, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
-import { createWriteQueue, type SaveContext, saveCheckpoint } from "./run-io.js";
+import { type SaveContext, saveCheckpoint, type WriteQueue } from "./run-io.js";
 import type { CheckpointStore } from "./store.js";
 import type { RunConfig } from "./types.js";
 import { collectWrites, normalizeOutput } from "./writers.js";
@@ -72,6 +72,20 @@ export function updateState(
   });
 }
 
+/** Holds every store write until `flush`, so an update refused halfway writes nothing (§5.7). */
+function createDeferredQueue(): WriteQueue {
+  const ops: Array<() => Promise<unknown>> = [];
+  return {
+    run: async (op) => {
+      ops.push(op);
+    },
+    flush: async () => {
+      for (const op of ops.splice(0)) await op();
+    },
+    failure: () => undefined,
+  };
+}
+
 function discard(tasks: readonly PreparedTask[]): TaskWrites[] {
   return tasks.map((t) => ({ name: t.name, path: t.path, triggers: t.triggers, writes: [] }));
 }
@@ -101,7 +115,7 @@ export async function bulkUpdateState(
     metadata: runMetadata(config, options.metadata),
     emitter: createEmitter(undefined),
     floorIds: head ? [head.checkpoint.id] : [],
-    writes: createWriteQueue("sync"),
+    writes: createDeferredQueue(),
     parents: {},
   };
   let applyDone = checkpointId === undefined;
@@ -191,13 +205,13 @@ export async function bulkUpdateState(
       taskWrites.push({ name: asNode, path: [], triggers: [], writes });
       const prepared = pendingTasks.find((t) => t.name === asNode);
       if (saved && prepared) {
-        await store.putWrites(
-          { threadId, checkpointNs, checkpointId: saved.checkpoint.id },
-          toPendingWrites(prepared, writes.length > 0 ? writes : [[NO_WRITES, null]]),
-        );
+        const writesOfTask = toPendingWrites(prepared, writes.length > 0 ? writes : [[NO_WRITES, null]]);
+        const ref = { threadId, checkpointNs, checkpointId: saved.checkpoint.id };
+        await ctx.writes.run(() => store.putWrites(ref, writesOfTask));
       }
     }
     saved = await saveCheckpoint(ctx, applyWrites(cp, graph, taskWrites).checkpoint, "update", step, parent);
   }
+  await ctx.writes.flush();
   return { threadId, checkpointNs, checkpointId: (saved as CheckpointTuple).checkpoint.id };
 }

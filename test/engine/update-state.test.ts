@@ -240,6 +240,18 @@ describe("§5 updateState", () => {
     expect(await store.list({ threadId: "t" })).toEqual([]);
   });
 
+  it("§5.7 a bulk update refused in a later superstep writes nothing at all", async () => {
+    const { store, graph } = await pausedBeforeB();
+    const before = await allCheckpoints(store, "t");
+    await expect(
+      bulkUpdateState(graph, store, {
+        threadId: "t",
+        supersteps: [[{ values: { log: ["ok"] }, asNode: "b" }], [{ values: { nope: 1 }, asNode: "c" }]],
+      }),
+    ).rejects.toBeInstanceOf(InvalidUpdateError);
+    expect(await allCheckpoints(store, "t")).toEqual(before);
+  });
+
   it("§5 a Command-free update with a last-value conflict or unknown key is an InvalidUpdateError", async () => {
     const { store, graph } = await pausedBeforeB();
     await expect(
