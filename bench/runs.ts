@@ -373,7 +373,9 @@ async function ensurePeerInstalled(): Promise<void> {
     timeout: 300_000,
   });
   if (result.status !== 0 || !existsSync(apiPkg)) {
-    const tail = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.trim().split("\n").slice(-6).join(" | ");
+    const lines = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.split("\n").filter((l) => l.trim() !== "");
+    const errors = lines.filter((l) => l.startsWith("npm error"));
+    const tail = (errors.length > 0 ? errors.slice(0, 4) : lines.slice(-4)).join(" | ");
     throw new Error(
       `npm ci --prefix bench/peer failed (${result.error?.message ?? `exit ${result.status}`}): ${tail}`,
     );
