@@ -3,16 +3,21 @@
  * `process.env` or starts MongoDB: `src/main.ts` (or a test) does that and passes the pieces in.
  */
 import type net from "node:net";
+import { hostname } from "node:os";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Db } from "mongodb";
+import { v4 as uuidv4 } from "uuid";
 import { HealthService } from "../gen/ts/loom/v1/health_pb.js";
 import type { Logger } from "./logger.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
+import { createRunSignals } from "./runtime/signals.js";
+import type { RuntimeSettings } from "./runtime/types.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
 import { createRestBridge } from "./service/rest/bridge.js";
+import { createMongoChangeWatcher } from "./store/mongo/change-watcher.js";
 import { createMongoStore } from "./store/mongo/index.js";
 
 /** Everything the app needs, built by the caller. */
@@ -30,7 +35,17 @@ export interface AppDeps {
   sseHeartbeatMs?: number;
   /** Interval of `\n` keep-alives on a REST `runs/wait` or `join` that takes longer than it. @default 5000 */
   waitKeepAliveMs?: number;
+  /** Run queue tuning (README "Configuration"); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
+  runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
+
+/** Defaults of {@link AppDeps.runtime}. */
+export const RUNTIME_DEFAULTS: Readonly<Omit<RuntimeSettings, "owner">> = {
+  workers: 8,
+  leaseMs: 30_000,
+  maxAttempts: 3,
+  pollMs: 1000,
+};
 
 /** A built app: a handler for both HTTP versions and a server around it. */
 export interface App {
@@ -43,7 +58,7 @@ export interface App {
   listen(port: number, host: string): Promise<net.AddressInfo>;
   /**
    * Graceful stop: no new connections, open requests finish for up to `timeoutMs`, then the rest is cut; runs
-   * still executing are then cancelled (they end `interrupted`) and awaited.
+   * still executing here get up to `timeoutMs` more to end, then are stopped and given back to the queue.
    */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -59,9 +74,20 @@ export function createApp(deps: AppDeps): App {
   const health = createHealthService(healthDeps);
   const registry = deps.registry ?? createGraphRegistry(new Map());
   const store = createMongoStore({ client: deps.db.client, dbName: deps.db.databaseName });
+  const signals = createRunSignals(
+    createMongoChangeWatcher(deps.db, {
+      onError: (error) => deps.logger.warn({ err: error }, "change stream failed; reopening"),
+    }),
+  );
   const services = createLoomServices(
     {
       ...store,
+      signals,
+      runtimeSettings: {
+        ...RUNTIME_DEFAULTS,
+        ...deps.runtime,
+        owner: `${hostname()}:${process.pid}:${uuidv4()}`,
+      },
       registry,
       onRunError: (error, runId) => deps.logger.debug({ err: error, runId }, "run ended with an error"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
@@ -89,14 +115,15 @@ export function createApp(deps: AppDeps): App {
     handler,
     async listen(port, host) {
       await prepare();
-      return server.listen(port, host);
+      const address = await server.listen(port, host);
+      services.runtime.start();
+      return address;
     },
     async close(timeoutMs) {
       await server.close(timeoutMs);
-      // Runs still in flight (background runs, or waits whose client was cut) end `interrupted`, so their
-      // threads are not left busy.
-      services.executor.cancelAll();
-      await services.executor.drain();
+      // Runs still executing here get until the deadline to end; the rest go back to the queue, where another
+      // replica (or this one after a restart) resumes them from their last checkpoint.
+      await services.runtime.close(timeoutMs ?? 10_000);
     },
   };
 }

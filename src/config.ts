@@ -28,8 +28,16 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** `LOOM_BODY_LIMIT_BYTES`: largest request body accepted; larger gets 413. Default 10 MiB. */
   bodyLimitBytes: number;
-  /** `LOOM_SHUTDOWN_TIMEOUT_MS`: how long a graceful shutdown waits for open requests. Default 10000. */
+  /** `LOOM_SHUTDOWN_TIMEOUT_MS`: how long a graceful shutdown waits for open requests, then for runs. Default 10000. */
   shutdownTimeoutMs: number;
+  /** `LOOM_WORKERS`: queued runs this process executes at once. Default 8. */
+  workers: number;
+  /** `LOOM_LEASE_MS`: a run's lease; renewed every third of it, reclaimed by any worker once expired. Default 30000. */
+  leaseMs: number;
+  /** `LOOM_MAX_ATTEMPTS`: executions of a run whose worker keeps dying before it fails for good. Default 3. */
+  maxAttempts: number;
+  /** `LOOM_POLL_MS`: longest a worker, waiter or stream goes without checking MongoDB (change streams wake them sooner). Default 1000. */
+  pollMs: number;
 }
 
 /** Thrown by {@link parseConfig}; the message names each bad variable and why. */
@@ -71,6 +79,10 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       .default("info"),
     LOOM_BODY_LIMIT_BYTES: intVar("LOOM_BODY_LIMIT_BYTES", 1024, 1024 ** 3).default(10 * 1024 * 1024),
     LOOM_SHUTDOWN_TIMEOUT_MS: intVar("LOOM_SHUTDOWN_TIMEOUT_MS", 0, 3_600_000).default(10_000),
+    LOOM_WORKERS: intVar("LOOM_WORKERS", 0, 10_000).default(8),
+    LOOM_LEASE_MS: intVar("LOOM_LEASE_MS", 300, 3_600_000).default(30_000),
+    LOOM_MAX_ATTEMPTS: intVar("LOOM_MAX_ATTEMPTS", 1, 1000).default(3),
+    LOOM_POLL_MS: intVar("LOOM_POLL_MS", 10, 60_000).default(1000),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -91,5 +103,9 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     logLevel: v.LOG_LEVEL,
     bodyLimitBytes: v.LOOM_BODY_LIMIT_BYTES,
     shutdownTimeoutMs: v.LOOM_SHUTDOWN_TIMEOUT_MS,
+    workers: v.LOOM_WORKERS,
+    leaseMs: v.LOOM_LEASE_MS,
+    maxAttempts: v.LOOM_MAX_ATTEMPTS,
+    pollMs: v.LOOM_POLL_MS,
   };
 }

@@ -46,6 +46,12 @@ async function main(): Promise<void> {
     db: client.db(config.dbName),
     bodyLimitBytes: config.bodyLimitBytes,
     registry,
+    runtime: {
+      workers: config.workers,
+      leaseMs: config.leaseMs,
+      maxAttempts: config.maxAttempts,
+      pollMs: config.pollMs,
+    },
   });
   const address = await app.listen(config.port, config.host);
   logger.info({ url: `http://${address.address}:${address.port}` }, "Loom listening");

@@ -2,9 +2,13 @@
  * What a finished run means for its thread, its run record and its `wait` body (DESIGN.md "runs/wait body",
  * "Thread status"; agent-api.md §4, §6).
  */
-import { GraphAbortedError, type Interrupt, type JsonObject, type RunResult } from "../../engine/index.js";
-import type { RunStatus, ThreadRecord, ThreadStateUpdate } from "../../store/records.js";
-import { interruptToJson } from "../convert.js";
+import { GraphAbortedError, type Interrupt, type JsonObject, type RunResult } from "../engine/index.js";
+import type { RunStatus, ThreadRecord, ThreadStateUpdate } from "../store/records.js";
+
+/** An Interrupt as JSON: `{id, value, ns, when, resumable}` (DESIGN.md "Interrupt object"). */
+export function interruptToJson(i: Interrupt): JsonObject {
+  return { id: i.id, value: i.value, ns: i.ns, when: i.when, resumable: i.resumable };
+}
 
 /** `{error: <ErrorName>, message}` of a failed run. */
 export function errorJson(error: Error | undefined): JsonObject {

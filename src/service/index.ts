@@ -10,11 +10,15 @@ import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
 import type { CheckpointStore } from "../engine/index.js";
 import type { GraphRegistry } from "../registry/registry.js";
+import type { RunEventStore, RunQueueStore } from "../runtime/queue-store.js";
+import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
+import type { RunSignals } from "../runtime/signals.js";
+import type { RuntimeSettings } from "../runtime/types.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
 import { type InternalErrorListener, withErrorMapping } from "./errors.js";
 import type { BoundService } from "./rest/bridge.js";
-import { createRunExecutor, type RunExecutor } from "./runs/executor.js";
+import { createRunResolver } from "./runs/plan.js";
 import { createRunsService } from "./runs/service.js";
 import { createThreadsService } from "./threads/service.js";
 
@@ -24,6 +28,13 @@ export interface LoomServiceDeps {
   threads: ThreadStore;
   runs: RunStore;
   assistants: AssistantStore;
+  /** The run queue and event log (shared by every replica). */
+  queue: RunQueueStore;
+  events: RunEventStore;
+  /** Wake-ups for the runtime (local, plus the change stream). */
+  signals: RunSignals;
+  /** Workers, leases, attempts, polling. */
+  runtimeSettings: RuntimeSettings;
   registry: GraphRegistry;
   /** Server-side copy of a thread's checkpoints (MongoDB store); default: copy them one by one. */
   copyThreadCheckpoints?: (sourceThreadId: string, targetThreadId: string) => Promise<void>;
@@ -39,8 +50,8 @@ export interface LoomServices {
   bound: BoundService[];
   /** Registers every service on a Connect router. */
   routes(router: ConnectRouter): void;
-  /** The run executor (in-flight runs; `drain()` on shutdown). */
-  executor: RunExecutor;
+  /** The run runtime (`start()` once serving, `close()` on shutdown). */
+  runtime: RunRuntime;
 }
 
 /**
@@ -50,17 +61,24 @@ export function createLoomServices(
   deps: LoomServiceDeps,
   extra: ReadonlyArray<{ service: DescService; impl: object }> = [],
 ): LoomServices {
-  const executor = createRunExecutor({
-    threads: deps.threads,
+  const runtime = createRunRuntime({
+    queue: deps.queue,
+    events: deps.events,
     runs: deps.runs,
+    threads: deps.threads,
     checkpoints: deps.checkpoints,
-    ...(deps.onRunError ? { onBackgroundError: deps.onRunError } : {}),
+    signals: deps.signals,
+    resolve: createRunResolver(deps),
+    settings: deps.runtimeSettings,
+    ...(deps.onRunError
+      ? { onError: (error: unknown, runId?: string) => deps.onRunError?.(error, runId ?? "") }
+      : {}),
   });
   const bound: BoundService[] = [
     { service: ThreadsService, impl: withErrorMapping(createThreadsService(deps), deps.onInternalError) },
     {
       service: RunsService,
-      impl: withErrorMapping(createRunsService({ ...deps, executor }), deps.onInternalError),
+      impl: withErrorMapping(createRunsService({ ...deps, runtime }), deps.onInternalError),
     },
     {
       service: AssistantsService,
@@ -73,7 +91,7 @@ export function createLoomServices(
   ];
   return {
     bound,
-    executor,
+    runtime,
     routes(router) {
       for (const b of bound) {
         // biome-ignore lint/suspicious/noExplicitAny: each impl was built for its own descriptor above.

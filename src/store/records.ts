@@ -128,7 +128,14 @@ export interface RunRecord {
   leaseOwner: string | null;
   /** When the worker's lease lapses, or `null`. */
   leaseExpiresAt: Date | null;
+  /** A cancel asked for while the run was running (any replica); the owning worker stops it. `null` when none. */
+  cancelRequested: CancelAction | null;
+  /** The run's stream events go to the event log (background and streamed runs; a plain wait skips them). */
+  logEvents: boolean;
 }
+
+/** How a cancel ends a run (agent-api §3 `cancel?action=`): `interrupt` keeps its steps, `rollback` deletes them. */
+export type CancelAction = "interrupt" | "rollback";
 
 /** Fields accepted when creating a run; the run starts `pending` with `attempt` 1 and no lease. */
 export interface NewRun {
@@ -141,6 +148,8 @@ export interface NewRun {
   multitaskStrategy?: MultitaskStrategy;
   /** @default now */
   availableAt?: Date;
+  /** @default false */
+  logEvents?: boolean;
 }
 
 /** Run fields that `RunStore.update` may set. Absent fields are left unchanged. */

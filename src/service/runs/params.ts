@@ -16,6 +16,7 @@ import {
   STREAM_MODES,
   type StreamMode,
 } from "../../engine/index.js";
+import type { MultitaskStrategy } from "../../store/records.js";
 import { jsonFromValue, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { requireUuid } from "../validate.js";
@@ -42,9 +43,15 @@ export interface RunParams {
   keepThread: boolean;
   /** `on_disconnect: "cancel"`: cancel the run when the streaming/waiting client goes away. */
   cancelOnDisconnect: boolean;
-  /** The request as received, minus ids, for `Run.kwargs`. */
+  /** The request as received, minus ids, for `Run.kwargs` (`temporary: true` for a stateless run). */
   kwargs: JsonObject;
+  /** What to do when the thread already has an active run (agent-api §5). @default "reject" */
+  multitaskStrategy: MultitaskStrategy;
+  /** Delay before the run may start, in ms (`after_seconds` × 1000). @default 0 */
+  delayMs: number;
 }
+
+const STRATEGIES: readonly MultitaskStrategy[] = ["reject", "enqueue", "interrupt", "rollback"];
 
 const KNOWN_STREAM_MODES = new Set<string>([...STREAM_MODES, "messages", "messages-tuple", "events"]);
 
@@ -133,11 +140,14 @@ export function runParamsFromProto(
   stateless: boolean,
 ): RunParams {
   const threadId = stateless ? null : requireUuid(req.threadId, "thread_id");
-  if (req.multitaskStrategy !== "" && req.multitaskStrategy !== "reject") {
+  if (req.multitaskStrategy !== "" && !STRATEGIES.includes(req.multitaskStrategy as MultitaskStrategy)) {
     throw new InvalidInputError(
-      `multitask_strategy "${req.multitaskStrategy}" is not supported yet; use "reject"`,
+      `multitask_strategy must be one of ${STRATEGIES.join(", ")}`,
       "multitask_strategy",
     );
+  }
+  if (!Number.isFinite(req.afterSeconds) || req.afterSeconds < 0) {
+    throw new InvalidInputError("after_seconds must be a number >= 0", "after_seconds");
   }
   if (!["", "reject", "create"].includes(req.ifNotExists)) {
     throw new InvalidInputError('if_not_exists must be "reject" or "create"', "if_not_exists");
@@ -161,6 +171,7 @@ export function runParamsFromProto(
   const kwargs = toJson(CreateRunRequestSchema, req, { useProtoFieldName: true }) as JsonObject;
   delete kwargs.thread_id;
   delete kwargs.assistant_id;
+  if (stateless) kwargs.temporary = true;
   return {
     threadId,
     input: inputFromValue(req.input),
@@ -177,5 +188,7 @@ export function runParamsFromProto(
     keepThread: req.onCompletion === "keep",
     cancelOnDisconnect: req.onDisconnect === "cancel",
     kwargs,
+    multitaskStrategy: (req.multitaskStrategy || "reject") as MultitaskStrategy,
+    delayMs: Math.round(req.afterSeconds * 1000),
   };
 }

@@ -14,15 +14,23 @@ import {
 } from "../../../gen/ts/loom/v1/runs_pb.js";
 import type { CheckpointStore } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
-import type { AssistantStore, RunStatus, RunStore, ThreadStore } from "../../store/records.js";
+import type { LoggedEvent } from "../../runtime/queue-store.js";
+import type { RunRuntime } from "../../runtime/runtime.js";
+import {
+  ACTIVE_RUN_STATUSES,
+  type AssistantStore,
+  type CancelAction,
+  type RunStatus,
+  type RunStore,
+  type ThreadStore,
+} from "../../store/records.js";
 import { resolveAssistant } from "../assistants/resolve.js";
 import { runToProto, valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { parseLimit, parseOffset, requireUuid } from "../validate.js";
-import type { RunPart } from "./channel.js";
-import type { RunExecutor, RunHandle } from "./executor.js";
-import { waitBodyFromThread } from "./outcome.js";
 import { runParamsFromProto } from "./params.js";
+import { planFromParams } from "./plan.js";
+import { submitRun } from "./submit.js";
 
 /** What the runs service needs. */
 export interface RunsServiceDeps {
@@ -31,7 +39,7 @@ export interface RunsServiceDeps {
   assistants: AssistantStore;
   checkpoints: CheckpointStore;
   registry: GraphRegistry;
-  executor: RunExecutor;
+  runtime: RunRuntime;
 }
 
 const RUN_STATUSES: readonly RunStatus[] = [
@@ -54,65 +62,84 @@ function headerConfigurable(headers: Headers): Record<string, string> {
   return out;
 }
 
-function toPart(p: RunPart) {
-  return create(StreamPartSchema, { event: p.event, data: valueFromJson(p.data), id: p.id });
+function toPart(e: LoggedEvent) {
+  return create(StreamPartSchema, { event: e.event, data: valueFromJson(e.data), id: String(e.seq) });
+}
+
+/** `Last-Event-ID` as a seq: events after it are replayed (`-1`: all); `undefined` when absent or malformed. */
+function lastEventId(headers: Headers): number | undefined {
+  const raw = headers.get("last-event-id");
+  if (raw === null || raw.trim() === "" || !/^-?\d+$/.test(raw.trim())) return undefined;
+  return Math.max(-1, Number(raw.trim()));
 }
 
 /** Creates the RunsService implementation. Errors are domain errors, mapped by `withErrorMapping`. */
 export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof RunsService> {
-  const { threads, runs, assistants, registry, executor } = deps;
+  const { threads, runs, assistants, registry, runtime } = deps;
 
-  /** `mode`: "wait" (no events), "stream" (subscribed before start), "background" (events for join-stream). */
+  /** `mode`: "wait"/"stream" execute here at once when the thread is free; "background" goes to the queue. */
   async function start(req: CreateRunRequest, ctx: HandlerContext, mode: "wait" | "stream" | "background") {
     const stateless = req.threadId === "";
     if (!stateless) requireUuid(req.threadId, "thread_id");
     if (!req.assistantId) throw new InvalidInputError("assistant_id is required", "assistant_id");
-    // Read the thread while the assistant is looked up; the executor awaits it (and handles a missing one).
+    // Read the thread while the assistant is looked up.
     const thread = stateless ? undefined : threads.get(req.threadId);
     thread?.catch(() => undefined);
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
     const params = runParamsFromProto(req, graph, assistant.config, stateless);
-    params.config.configurable = { ...headerConfigurable(ctx.requestHeader), ...params.config.configurable };
-    const handle: RunHandle = await executor.start(params, assistant, graph, {
-      subscribe: mode === "stream",
-      emitEvents: mode !== "wait",
+    const fromHeaders = headerConfigurable(ctx.requestHeader);
+    params.config.configurable = { ...fromHeaders, ...params.config.configurable };
+    // A run claimed by another replica rebuilds its config from kwargs: keep the header-derived keys there.
+    const kwargsConfig = (params.kwargs.config ?? {}) as Record<string, unknown>;
+    params.kwargs.config = {
+      ...kwargsConfig,
+      configurable: { ...fromHeaders, ...((kwargsConfig.configurable ?? {}) as Record<string, string>) },
+    };
+    const submitted = await submitRun(deps, {
+      params,
+      assistant,
+      plan: planFromParams(params, assistant, graph),
+      mode,
       ...(thread ? { thread } : {}),
     });
-    ctx.responseHeader.set("content-location", handle.location);
-    if (params.cancelOnDisconnect)
-      ctx.signal.addEventListener("abort", () => handle.cancel(), { once: true });
-    return handle;
+    ctx.responseHeader.set("content-location", submitted.location);
+    if (params.cancelOnDisconnect) {
+      const { runId, threadId } = submitted.run;
+      ctx.signal.addEventListener(
+        "abort",
+        () => void runtime.cancel(runId, threadId, "interrupt", false).catch(() => undefined),
+        { once: true },
+      );
+    }
+    return submitted;
   }
 
   return {
     async create(req, ctx) {
-      const handle = await start(req, ctx, "background");
-      return runToProto(handle.run);
+      const submitted = await start(req, ctx, "background");
+      return runToProto(submitted.run);
     },
 
     async wait(req, ctx) {
-      const handle = await start(req, ctx, "wait");
-      const finished = await handle.done;
+      const submitted = await start(req, ctx, "wait");
+      const finished = (await submitted.local) ?? (await runtime.waitFor(submitted.run.runId));
       return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
     },
 
     async *stream(req, ctx) {
-      const handle = await start(req, ctx, "stream");
-      const sub = handle.subscription;
-      if (!sub) return;
-      const it = sub[Symbol.asyncIterator]();
+      const submitted = await start(req, ctx, "stream");
+      const it = runtime.events(submitted.run.runId, -1);
       try {
         const metadata = await it.next();
-        const first = await it.next();
-        // A refused run (nothing written) closes the channel without an engine event: surface its error as the
-        // RPC's error, before anything is sent (REST: a plain 4xx instead of an SSE stream).
-        if (first.done) await handle.done;
+        const first = metadata.done ? metadata : await it.next();
+        // A refused run (deleted, nothing written) logs no engine event: surface its error as the RPC's error,
+        // before anything is sent (REST: a plain 4xx instead of an SSE stream).
+        if (first.done) await submitted.local;
         if (!metadata.done) yield toPart(metadata.value);
         for (let n = first; !n.done; n = await it.next()) yield toPart(n.value);
-        await handle.done;
       } finally {
-        sub.close();
+        await it.return(undefined);
       }
     },
 
@@ -140,62 +167,60 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       requireUuid(req.threadId, "thread_id");
       requireUuid(req.runId, "run_id");
       const run = await runs.get(req.runId, req.threadId);
-      if (run.status === "pending" || run.status === "running") {
-        throw new InvalidInputError("Cannot delete a pending or running run; cancel it first", "run_id");
+      // An active run is stopped first (its completed steps are kept), then its record removed.
+      if (ACTIVE_RUN_STATUSES.includes(run.status)) {
+        await runtime.cancel(req.runId, req.threadId, "interrupt", true);
       }
-      await runs.delete(req.runId, req.threadId);
+      await runs.delete(req.runId, req.threadId).catch(() => undefined);
       return {};
     },
 
     async join(req) {
       requireUuid(req.threadId, "thread_id");
       requireUuid(req.runId, "run_id");
-      const run = await runs.get(req.runId, req.threadId);
-      const active = executor.active(run.runId);
-      if (active) {
-        const finished = await active.done;
-        return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
-      }
-      const thread = await threads.get(req.threadId);
-      return create(WaitRunResponseSchema, { values: waitBodyFromThread(thread), run: runToProto(run) });
+      await runs.get(req.runId, req.threadId);
+      const finished = await runtime.waitFor(req.runId);
+      return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
     },
 
     async *joinStream(req, ctx) {
       requireUuid(req.threadId, "thread_id");
       requireUuid(req.runId, "run_id");
       const run = await runs.get(req.runId, req.threadId);
-      const active = executor.active(run.runId);
-      yield toPart({ event: "metadata", data: { run_id: run.runId, attempt: run.attempt }, id: "" });
-      if (!active) return;
-      const sub = active.channel.subscribe();
-      if (req.cancelOnDisconnect) ctx.signal.addEventListener("abort", () => active.cancel(), { once: true });
+      // Last-Event-ID: replay what followed it (the log keeps a run's events); else live from now on.
+      let after = lastEventId(ctx.requestHeader);
+      if (after === undefined) {
+        after = await runtime.lastSeq(run.runId);
+        yield create(StreamPartSchema, {
+          event: "metadata",
+          data: valueFromJson({ run_id: run.runId, attempt: run.attempt }),
+          id: "",
+        });
+      }
+      if (req.cancelOnDisconnect) {
+        ctx.signal.addEventListener(
+          "abort",
+          () => void runtime.cancel(run.runId, run.threadId, "interrupt", false).catch(() => undefined),
+          { once: true },
+        );
+      }
       const modes = new Set(req.streamMode);
-      try {
-        for await (const part of sub) {
-          if (modes.size === 0 || modes.has(part.event.split("|")[0] as string) || part.event === "error") {
-            yield toPart(part);
-          }
+      for await (const e of runtime.events(run.runId, after)) {
+        const mode = e.event.split("|")[0] as string;
+        if (modes.size === 0 || modes.has(mode) || e.event === "error" || e.event === "metadata") {
+          yield toPart(e);
         }
-      } finally {
-        sub.close();
       }
     },
 
     async cancel(req) {
       requireUuid(req.threadId, "thread_id");
       requireUuid(req.runId, "run_id");
-      if (req.action !== "" && req.action !== "interrupt") {
-        throw new InvalidInputError('action must be "interrupt" (rollback is not supported yet)', "action");
+      const action = (req.action || "interrupt") as CancelAction;
+      if (action !== "interrupt" && action !== "rollback") {
+        throw new InvalidInputError('action must be "interrupt" or "rollback"', "action");
       }
-      const run = await runs.get(req.runId, req.threadId);
-      const active = executor.active(run.runId);
-      if (active) {
-        active.cancel();
-        if (req.wait) await active.done.catch(() => undefined);
-      } else if (run.status === "pending" || run.status === "running") {
-        // Owned by no live executor here (e.g. left over from a crash): end it now.
-        await runs.finish(run.runId, "interrupted", { status: "idle" });
-      }
+      await runtime.cancel(req.runId, req.threadId, action, req.wait);
       return {};
     },
   };

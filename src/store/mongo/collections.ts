@@ -6,6 +6,8 @@ export interface CollectionNames {
   threads: string;
   runs: string;
   assistants: string;
+  /** Run stream events (`run-events.ts`). */
+  run_events: string;
 }
 
 /** Default names. Pending writes live inside `checkpoints` (see `checkpoint-docs.ts`). */
@@ -14,4 +16,5 @@ export const COLLECTIONS: Readonly<CollectionNames> = {
   threads: "threads",
   runs: "runs",
   assistants: "assistants",
+  run_events: "run_events",
 };

@@ -32,6 +32,21 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
     // Active runs of a thread (busy check) and, for the run queue, pending runs by availability.
     { name: "thread_status", key: { thread_id: 1, status: 1, created_at: 1 } },
     { name: "status_available_at", key: { status: 1, available_at: 1 } },
+    // The queue's claim order (oldest pending first) and lease expiry scans.
+    { name: "status_created_at", key: { status: 1, created_at: 1 } },
+    { name: "status_lease_expires_at", key: { status: 1, lease_expires_at: 1 } },
+    // At most one running run per thread, whatever the number of workers and processes.
+    {
+      name: "one_running_per_thread",
+      key: { thread_id: 1 },
+      unique: true,
+      partialFilterExpression: { status: "running" },
+    },
+  ],
+  run_events: [
+    { name: "run_seq", key: { run_id: 1, seq: 1 }, unique: true },
+    // Each event carries its own expiry time.
+    { name: "expire_at", key: { expire_at: 1 }, expireAfterSeconds: 0 },
   ],
   assistants: [
     { name: "created_at", key: { created_at: -1 } },

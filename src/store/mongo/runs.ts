@@ -2,7 +2,12 @@
  * `RunStore` on MongoDB: one document per run in `runs`, `_id` = run id.
  * ```
  * { _id, thread_id, assistant_id, created_at, updated_at, status, metadata, kwargs, multitask_strategy,
- *   attempt: int, available_at: Date, lease_owner: string|null, lease_expires_at: Date|null }
+ *   attempt: int, available_at: Date, lease_owner: string|null, lease_expires_at: Date|null,
+ *   cancel_requested: "interrupt"|"rollback"|null, log_events: bool, output: <wait body>|absent }
+ * ```
+ * A unique partial index on `thread_id` where `status: "running"` makes "at most one running run per thread" a
+ * property of the database (the queue in `run-queue.ts` relies on it).
+ * ```
  * ```
  * Creating, finishing and deleting a run also update its thread; each of those is one multi-document transaction
  * (the mongod is a replica set). Every run creation increments the thread's `run_seq` first, so two concurrent
@@ -33,6 +38,12 @@ export interface RunDoc {
   available_at: Date;
   lease_owner: string | null;
   lease_expires_at: Date | null;
+  /** Set by a cancel while running; the owning worker stops the run (`run-queue.ts`). */
+  cancel_requested?: "interrupt" | "rollback" | null;
+  /** Stream events of the run go to `run_events`. */
+  log_events?: boolean;
+  /** The wait body, stored when the run finishes (escaped JSON). */
+  output?: unknown;
 }
 
 const ACTIVE = { $in: [...ACTIVE_RUN_STATUSES] };
@@ -53,6 +64,8 @@ export function fromRunDoc(doc: RunDoc): RunRecord {
     availableAt: doc.available_at,
     leaseOwner: doc.lease_owner ?? null,
     leaseExpiresAt: doc.lease_expires_at ?? null,
+    cancelRequested: doc.cancel_requested ?? null,
+    logEvents: doc.log_events ?? false,
   };
 }
 
@@ -103,6 +116,8 @@ export function createMongoRunStore(options: {
         available_at: input.availableAt ?? now,
         lease_owner: null,
         lease_expires_at: null,
+        cancel_requested: null,
+        log_events: input.logEvents ?? false,
       };
       try {
         await inTransaction(async (session) => {

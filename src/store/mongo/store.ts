@@ -5,12 +5,15 @@
  */
 import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
 import type { CheckpointStore } from "../../engine/store.js";
+import type { RunEventStore, RunQueueStore } from "../../runtime/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
 import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
 import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
 import { ensureIndexes } from "./indexes.js";
+import { createMongoRunEventStore, type RunEventDoc } from "./run-events.js";
+import { createMongoRunQueueStore } from "./run-queue.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
 import { requireReplicaSet } from "./server-check.js";
 import { createMongoThreadStore, type ThreadDoc } from "./threads.js";
@@ -37,6 +40,10 @@ export interface MongoStore {
   threads: ThreadStore;
   runs: RunStore;
   assistants: AssistantStore;
+  /** The run queue (claims, leases, cancellation) over `runs` and `threads`. */
+  queue: RunQueueStore;
+  /** The run event log (`run_events`). */
+  events: RunEventStore;
   /** The database in use. */
   db: Db;
   /** Creates every index; idempotent, call at start-up (`indexes.ts`). */
@@ -85,6 +92,15 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
     }),
     runs: createMongoRunStore({ client, runs, threads }),
     assistants: createMongoAssistantStore({ assistants }),
+    queue: createMongoRunQueueStore({
+      client,
+      runs,
+      threads,
+      checkpoints: db.collection(names.checkpoints, COLLECTION_OPTIONS),
+    }),
+    events: createMongoRunEventStore({
+      events: db.collection<RunEventDoc>(names.run_events, COLLECTION_OPTIONS),
+    }),
     db,
     ensureIndexes: () => ensureIndexes(db, names),
     async copyThreadCheckpoints(sourceThreadId, targetThreadId) {

@@ -1,0 +1,129 @@
+/**
+ * The run event log (agent-api.md §7): the executing worker appends a run's stream events to the shared store
+ * in order (one batch in flight at a time); readers on any replica page through it. A reader pulls a page only
+ * when its consumer asks for more, so a slow client costs at most one page of memory (pull, never push).
+ */
+import type { JsonValue } from "../engine/index.js";
+import { RunNotFoundError } from "../store/errors.js";
+import type { RunStore } from "../store/records.js";
+import { FINAL_RUN_STATUSES, type LoggedEvent, type RunEventStore } from "./queue-store.js";
+import type { RunSignals } from "./signals.js";
+
+/** Appends one run's events; `seq` continues from `firstSeq`. */
+export interface EventWriter {
+  publish(event: string, data: JsonValue): void;
+  /** Resolves once every published event is stored (or dropped after retries). */
+  flush(): Promise<void>;
+}
+
+const APPEND_RETRIES = 5;
+const RETRY_DELAY_MS = 200;
+
+/**
+ * Creates a writer for `runId`. A failed append is retried ({@link APPEND_RETRIES} times, 200 ms apart), then the
+ * batch is dropped and `onError` called: the run itself goes on.
+ */
+export function createEventWriter(options: {
+  events: RunEventStore;
+  signals: RunSignals;
+  runId: string;
+  firstSeq: number;
+  onError?: (error: unknown) => void;
+}): EventWriter {
+  const { events, signals, runId } = options;
+  let seq = options.firstSeq;
+  const buffer: LoggedEvent[] = [];
+  let inFlight: Promise<void> | undefined;
+
+  async function appendWithRetry(batch: LoggedEvent[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await events.append(runId, batch);
+        return;
+      } catch (error) {
+        if (attempt >= APPEND_RETRIES) {
+          options.onError?.(error);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  function kick(): void {
+    if (inFlight) return;
+    inFlight = (async () => {
+      while (buffer.length > 0) {
+        await appendWithRetry(buffer.splice(0));
+        signals.notify({ runId, runDocument: false });
+      }
+    })().finally(() => {
+      inFlight = undefined;
+    });
+  }
+
+  return {
+    publish(event, data) {
+      buffer.push({ seq: seq++, event, data });
+      kick();
+    },
+    async flush() {
+      while (inFlight) await inFlight;
+    },
+  };
+}
+
+/** Options of {@link readEvents}. */
+export interface ReadEventsOptions {
+  events: RunEventStore;
+  runs: RunStore;
+  signals: RunSignals;
+  runId: string;
+  /** Events with a greater seq are returned; −1 = from the start. */
+  afterSeq: number;
+  /** Longest wait between checks when no signal comes. @default 500 */
+  pollMs?: number;
+  /** @default 100 */
+  pageSize?: number;
+}
+
+/**
+ * The run's events after `afterSeq`, live: ends once the run has ended (or was deleted) and every event it
+ * logged was returned. The worker stores all of a run's events before it ends the run, so "run ended, then an
+ * empty page" means the end.
+ */
+export async function* readEvents(options: ReadEventsOptions): AsyncGenerator<LoggedEvent> {
+  const { events, runs, signals, runId } = options;
+  const pollMs = options.pollMs ?? 500;
+  const pageSize = options.pageSize ?? 100;
+  let last = options.afterSeq;
+  let ended = false;
+  for (;;) {
+    const wake = signals.waitRun(runId, pollMs);
+    try {
+      const page = await events.read(runId, last, pageSize);
+      for (const e of page) {
+        last = e.seq;
+        yield e;
+      }
+      if (page.length === pageSize) continue;
+      if (page.length === 0) {
+        if (ended) return;
+        ended = await hasEnded(runs, runId);
+        if (ended) continue; // one more read: events logged before the end was seen
+      }
+      await wake.promise;
+    } finally {
+      wake.cancel();
+    }
+  }
+}
+
+async function hasEnded(runs: RunStore, runId: string): Promise<boolean> {
+  try {
+    return FINAL_RUN_STATUSES.includes((await runs.get(runId)).status);
+  } catch (error) {
+    if (error instanceof RunNotFoundError) return true;
+    throw error;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Executes one run this process holds the lease of, to its single outcome:
+ * - renews the lease every third of `leaseMs`; a renewal that finds the run gone or owned by another worker
+ *   stops the run without writing anything more (the new owner finishes it); one that finds `cancel_requested`
+ *   stops it as cancelled;
+ * - a run that already wrote checkpoints (a reclaimed or released run) resumes from the thread's head with
+ *   `input: null`, so finished tasks of an interrupted step keep their pending writes and are not re-run
+ *   (engine-semantics §1.14); otherwise it starts from its request;
+ * - logs stream events (when the run asks for them) and stores them all before ending the run;
+ * - ends the run once (fenced on the lease): `success`/`error`/`interrupted`, or for a `rollback` cancel deletes
+ *   the run and its checkpoints; on shutdown gives it back to the queue.
+ */
+import {
+  CheckpointNotFoundError,
+  GraphAbortedError,
+  getState,
+  InvalidUpdateError,
+  type JsonObject,
+  MultipleInterruptsError,
+  NodeNotFoundError,
+  type RunResult,
+  runGraph,
+} from "../engine/index.js";
+import type { RunRecord, ThreadStatus } from "../store/records.js";
+import { createEventWriter, type EventWriter } from "./event-log.js";
+import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
+import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
+
+/** Why a run was stopped before its end. */
+export type StopReason = "interrupt" | "rollback" | "lost" | "shutdown";
+
+/** A run executing here. */
+export interface Execution {
+  /** Resolves with the outcome, or `undefined` when this process gave the run up (lost lease, shutdown). */
+  done: Promise<RunFinished | undefined>;
+  stop(reason: StopReason): void;
+}
+
+/** Options of {@link executeRun}. */
+export interface ExecuteOptions {
+  /** The plan, when the caller has it (the run was just created here); else resolved from the run. */
+  plan?: RunPlan;
+  /** Set when the run was just created for a waiting caller: an engine refusal then deletes the run, restores
+   * this thread status and rejects `done` (the request gets a 4xx, nothing written). Else a refusal fails the run. */
+  refusalRestores?: ThreadStatus;
+}
+
+/** Starts executing `run` (held by `deps.settings.owner`). */
+export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOptions = {}): Execution {
+  const abort = new AbortController();
+  let reason: StopReason | undefined;
+  const stop = (r: StopReason) => {
+    reason ??= r;
+    abort.abort();
+  };
+  if (run.cancelRequested) stop(run.cancelRequested);
+  const { leaseMs, owner } = deps.settings;
+  const heartbeat = setInterval(
+    () => {
+      deps.queue.renew(run.runId, owner, leaseMs).then(
+        (r) => {
+          if (r === null) stop("lost");
+          else if (r.cancelRequested) stop(r.cancelRequested);
+        },
+        (error: unknown) => deps.onError?.(error, run.runId),
+      );
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
+  const done = execute(deps, run, options, abort.signal, () => reason).finally(() => {
+    clearInterval(heartbeat);
+    deps.signals.notify({ runId: run.runId, runDocument: true });
+  });
+  return { done, stop };
+}
+
+function isRefusal(error: unknown): boolean {
+  return (
+    error instanceof CheckpointNotFoundError ||
+    error instanceof MultipleInterruptsError ||
+    error instanceof InvalidUpdateError ||
+    error instanceof NodeNotFoundError
+  );
+}
+
+async function execute(
+  deps: RuntimeDeps,
+  run: RunRecord,
+  options: ExecuteOptions,
+  signal: AbortSignal,
+  reason: () => StopReason | undefined,
+): Promise<RunFinished | undefined> {
+  const { queue, settings } = deps;
+  const fresh = options.plan !== undefined;
+  let log: EventWriter | undefined;
+  const fail = async (error: Error): Promise<RunFinished | undefined> => {
+    log?.publish("error", errorJson(error));
+    await log?.flush();
+    const body = { __error__: errorJson(error) };
+    const ended = await queue.finish(
+      run.runId,
+      settings.owner,
+      "error",
+      { status: "error", error: errorJson(error) },
+      body,
+    );
+    return ended ? { run: ended, waitBody: body } : undefined;
+  };
+  if (run.attempt > settings.maxAttempts) {
+    const error = new Error(
+      `Run ${run.runId} was abandoned by its worker ${run.attempt - 1} times (LOOM_MAX_ATTEMPTS=${settings.maxAttempts}); giving up.`,
+    );
+    error.name = "RunAttemptsExceeded";
+    return fail(error);
+  }
+  let plan: RunPlan;
+  let resume = false;
+  try {
+    plan = options.plan ?? (await deps.resolve(run));
+    if (run.logEvents) {
+      const firstSeq = fresh ? 0 : (await deps.events.lastSeq(run.runId)) + 1;
+      log = createEventWriter({
+        events: deps.events,
+        signals: deps.signals,
+        runId: run.runId,
+        firstSeq,
+        onError: (e) => deps.onError?.(e, run.runId),
+      });
+      log.publish("metadata", { run_id: run.runId, attempt: run.attempt });
+    }
+    resume = !fresh && (await queue.hasCheckpoint(run.threadId, run.runId));
+  } catch (error) {
+    return fail(error instanceof Error ? error : new Error(String(error)));
+  }
+  const engineOptions = resume
+    ? { ...plan.options, input: undefined, command: undefined, checkpointId: undefined }
+    : plan.options;
+  let result: RunResult;
+  try {
+    const writer = log;
+    result = await runGraph(plan.graph, deps.checkpoints, {
+      ...engineOptions,
+      threadId: run.threadId,
+      metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
+      signal,
+      ...(writer ? { onEvent: (e) => writer.publish(e.mode, e.data) } : {}),
+    });
+  } catch (error) {
+    if (options.refusalRestores !== undefined && isRefusal(error) && reason() === undefined) {
+      await deps.runs.delete(run.runId, run.threadId).catch(() => undefined);
+      await deps.threads
+        .updateState(run.threadId, { status: options.refusalRestores })
+        .catch(() => undefined);
+      await log?.flush();
+      throw error;
+    }
+    return fail(error instanceof Error ? error : new Error(String(error)));
+  }
+  const why = reason();
+  if (why === "lost") return undefined;
+  if (why === "shutdown" && result.error instanceof GraphAbortedError) {
+    await log?.flush();
+    await queue.release(run.runId, settings.owner);
+    return undefined;
+  }
+  if (why === "rollback" && result.error instanceof GraphAbortedError) return rollBack(deps, run, plan, log);
+  if (result.status === "error" && !(result.error instanceof GraphAbortedError)) {
+    log?.publish("error", errorJson(result.error));
+  }
+  // A static breakpoint names no interrupt; the thread still lists the paused tasks (one read, only then).
+  const paused =
+    result.status === "interrupted" && result.interrupts.length === 0
+      ? (await getState(plan.graph, deps.checkpoints, { threadId: run.threadId })).tasks.map((t) => t.id)
+      : [];
+  await log?.flush();
+  const body = waitBodyFor(result);
+  const ended = await queue.finish(
+    run.runId,
+    settings.owner,
+    runStatusFor(result),
+    threadUpdateFor(result, paused),
+    body,
+  );
+  if (!ended) return undefined;
+  if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
+  return { run: ended, waitBody: body };
+}
+
+/** `rollback`: the run's checkpoints and the run go; the thread shows its head again. */
+async function rollBack(
+  deps: RuntimeDeps,
+  run: RunRecord,
+  plan: RunPlan,
+  log: EventWriter | undefined,
+): Promise<RunFinished | undefined> {
+  await log?.flush();
+  await deps.queue.deleteRunCheckpoints(run.threadId, run.runId);
+  const state = await getState(plan.graph, deps.checkpoints, { threadId: run.threadId });
+  const ended = await deps.queue.finish(
+    run.runId,
+    deps.settings.owner,
+    "interrupted",
+    {
+      status: state.next.length > 0 ? "interrupted" : "idle",
+      values: state.checkpoint ? (state.values as JsonObject) : null,
+      interrupts: {},
+      error: null,
+    },
+    {},
+  );
+  if (!ended) return undefined;
+  await deps.runs.delete(run.runId, run.threadId).catch(() => undefined);
+  if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
+  return { run: ended, waitBody: {} };
+}
+
+async function deleteThread(deps: RuntimeDeps, threadId: string): Promise<void> {
+  await Promise.all([
+    deps.threads.delete(threadId).catch(() => undefined),
+    deps.checkpoints.deleteThread(threadId),
+  ]);
+}

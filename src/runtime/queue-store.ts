@@ -1,0 +1,103 @@
+/**
+ * Storage interfaces the run runtime needs (owned here, implemented by `src/store/mongo/run-queue.ts` and
+ * `run-events.ts`), in the way the engine owns `CheckpointStore`. Every method is one atomic step on the shared
+ * database, so any number of Loom processes can share one queue (agent-api.md §5 multitask, §7 resumable streams).
+ */
+import type { JsonObject, JsonValue } from "../engine/index.js";
+import type {
+  CancelAction,
+  MultitaskStrategy,
+  NewRun,
+  RunRecord,
+  RunStatus,
+  ThreadStateUpdate,
+  ThreadStatus,
+} from "../store/records.js";
+
+/** What `enqueue` creates: a run, with the multitask strategy to apply on a busy thread. */
+export interface EnqueueInput extends NewRun {
+  multitaskStrategy: MultitaskStrategy;
+  /** Metadata keys set on the thread in the same write (`graph_id`, `assistant_id`, agent-api §4). */
+  threadMetadata?: JsonObject;
+  /**
+   * Claim the run for this worker at once (status `running`, leased for `leaseMs`) when the thread has no other
+   * active run; otherwise it is stored `pending` for the queue. Ignored for a delayed run.
+   */
+  claimFor?: { owner: string; leaseMs: number };
+}
+
+/** Result of `enqueue`. */
+export interface Enqueued {
+  run: RunRecord;
+  /** The thread's status before this run made it busy (to restore it when the engine refuses the run). */
+  threadStatusBefore: ThreadStatus;
+  /** Running runs of the thread asked to stop (multitask `interrupt`/`rollback`). */
+  cancelRequested: string[];
+}
+
+/** The run queue on the shared database. */
+export interface RunQueueStore {
+  /**
+   * Creates a run atomically with the strategy: `reject` fails when the thread has a pending/running run
+   * (ThreadBusyError, 409); `enqueue` queues behind them; `interrupt` ends pending ones `interrupted` and asks
+   * running ones to stop; `rollback` deletes pending ones and asks running ones to stop and roll back.
+   * @throws ThreadNotFoundError, ThreadBusyError, RunExistsError
+   */
+  enqueue(input: EnqueueInput): Promise<Enqueued>;
+  /**
+   * Claims one run for `owner` with a lease of `leaseMs`: the oldest available `pending` run whose thread has no
+   * running run (at most one running run per thread, enforced by a unique index). `null` when none.
+   */
+  claimPending(owner: string, leaseMs: number): Promise<RunRecord | null>;
+  /**
+   * Claims one `running` run whose lease expired (its worker died), incrementing `attempt`. `null` when none.
+   */
+  claimExpired(owner: string, leaseMs: number): Promise<RunRecord | null>;
+  /** Extends `owner`'s lease; `null` when `owner` no longer holds the run (lost lease, run ended or deleted). */
+  renew(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null>;
+  /**
+   * Ends a run `owner` holds: final `status`, the wait body `output`, and `thread` applied to its thread (kept
+   * `busy` while another run of the thread is active). `null` (nothing written) when `owner` lost the run.
+   */
+  finish(
+    runId: string,
+    owner: string | null,
+    status: RunStatus,
+    thread: ThreadStateUpdate,
+    output: JsonObject | null,
+  ): Promise<RunRecord | null>;
+  /** Gives a running run back to the queue (`pending`, no lease, same attempt), e.g. on shutdown. */
+  release(runId: string, owner: string): Promise<void>;
+  /**
+   * Cancels a run: a pending one ends at once (`interrupted`; deleted for `rollback`); a running one gets
+   * `cancel_requested` for its worker. Returns the run as it was before.
+   * @throws RunNotFoundError
+   */
+  requestCancel(runId: string, threadId: string, action: CancelAction): Promise<RunRecord>;
+  /** Whether the run already wrote a checkpoint on its thread (a reclaimed run then resumes from the head). */
+  hasCheckpoint(threadId: string, runId: string): Promise<boolean>;
+  /** Deletes the checkpoints the run wrote (multitask/cancel `rollback`). */
+  deleteRunCheckpoints(threadId: string, runId: string): Promise<void>;
+  /** The wait body stored when the run finished, or `null`. @throws RunNotFoundError */
+  output(runId: string): Promise<{ run: RunRecord; output: JsonObject | null }>;
+}
+
+/** One event of a run's stream as logged: SSE `event`, `data`, and its sequence number (the SSE `id`). */
+export interface LoggedEvent {
+  seq: number;
+  event: string;
+  data: JsonValue;
+}
+
+/** The run event log (collection `run_events`, keyed `(run_id, seq)`, expired by TTL). */
+export interface RunEventStore {
+  /** Appends events (seqs chosen by the single writer: the run's worker). Duplicates of a seq are ignored. */
+  append(runId: string, events: readonly LoggedEvent[]): Promise<void>;
+  /** Up to `limit` events with `seq > afterSeq`, in order. */
+  read(runId: string, afterSeq: number, limit: number): Promise<LoggedEvent[]>;
+  /** The highest seq logged for the run, or −1. */
+  lastSeq(runId: string): Promise<number>;
+}
+
+/** Statuses after which a run never changes again. */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ["success", "error", "timeout", "interrupted"];

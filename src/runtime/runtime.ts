@@ -1,0 +1,161 @@
+/**
+ * The run runtime of one process (DESIGN.md "src/runtime"): creates runs in the shared queue with their
+ * multitask strategy, executes the runs it holds (a worker pool for queued runs, plus runs a waiting or
+ * streaming caller created here and that could start at once), answers waits/joins for runs executing anywhere,
+ * cancels from any replica and shuts down gracefully (agent-api.md §5–§7, issue 6).
+ */
+
+import { RunNotFoundError } from "../store/errors.js";
+import type { CancelAction, RunRecord, ThreadStatus } from "../store/records.js";
+import { readEvents } from "./event-log.js";
+import { type Execution, executeRun } from "./execute.js";
+import { waitBodyFromThread } from "./outcome.js";
+import type { LoggedEvent } from "./queue-store.js";
+import { type EnqueueInput, FINAL_RUN_STATUSES } from "./queue-store.js";
+import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
+import { createWorkerPool } from "./workers.js";
+
+/** What `submit` creates. */
+export interface SubmitInput {
+  run: Omit<EnqueueInput, "claimFor">;
+  /** Execute here at once when the thread is free (a waiting or streaming caller); else the queue runs it. */
+  plan?: RunPlan;
+}
+
+/** A created run. */
+export interface Submitted {
+  run: RunRecord;
+  /**
+   * Set when the run executes in this process: resolves when it ends (`undefined` if this process gave it up);
+   * rejects with the engine's refusal (the run was deleted, nothing written).
+   */
+  local: Promise<RunFinished | undefined> | undefined;
+}
+
+/** The runtime. */
+export interface RunRuntime {
+  /** Creates a run (see `RunQueueStore.enqueue` for the errors). */
+  submit(input: SubmitInput): Promise<Submitted>;
+  /** Resolves when the run has ended, wherever it executes. @throws RunNotFoundError (also when rolled back) */
+  waitFor(runId: string): Promise<RunFinished>;
+  /** The run's logged events after `afterSeq` (−1: all), live until the run ends. */
+  events(runId: string, afterSeq: number): AsyncGenerator<LoggedEvent>;
+  /** The last logged seq of the run (−1 when none): a live join starts after it. */
+  lastSeq(runId: string): Promise<number>;
+  /**
+   * Cancels a run (any replica): pending → ends now; running → its worker stops it (`interrupt` keeps its
+   * steps, `rollback` deletes them and the run). With `wait`, resolves once it stopped.
+   * @throws RunNotFoundError
+   */
+  cancel(runId: string, threadId: string, action: CancelAction, wait: boolean): Promise<void>;
+  /** Starts the worker pool. */
+  start(): void;
+  /**
+   * Stops claiming, lets the runs executing here end for up to `deadlineMs`, then stops the rest and gives
+   * them back to the queue (another replica, or this one after a restart, resumes them).
+   */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** Creates the runtime. */
+export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
+  const { queue, settings, signals } = deps;
+  const local = new Map<string, Execution>();
+
+  function run(record: RunRecord, plan?: RunPlan, refusalRestores?: ThreadStatus): Execution {
+    const execution = executeRun(deps, record, {
+      ...(plan ? { plan } : {}),
+      ...(refusalRestores !== undefined ? { refusalRestores } : {}),
+    });
+    local.set(record.runId, execution);
+    execution.done.then(
+      () => local.delete(record.runId),
+      (error: unknown) => {
+        local.delete(record.runId);
+        if (!plan) deps.onError?.(error, record.runId);
+      },
+    );
+    return execution;
+  }
+
+  const pool = createWorkerPool(deps, async (record) => {
+    await run(record).done.catch(() => undefined);
+  });
+  const unsubscribe = signals.onRunDocument((change) => {
+    if (change.cancel) local.get(change.runId)?.stop(change.cancel);
+    pool.nudge();
+  });
+
+  async function waitFor(runId: string): Promise<RunFinished> {
+    const execution = local.get(runId);
+    if (execution) {
+      const finished = await execution.done;
+      if (finished) return finished;
+    }
+    for (;;) {
+      const wake = signals.waitRun(runId, settings.pollMs);
+      try {
+        const { run: record, output } = await queue.output(runId);
+        if (FINAL_RUN_STATUSES.includes(record.status)) {
+          const waitBody = output ?? waitBodyFromThread(await deps.threads.get(record.threadId));
+          return { run: record, waitBody };
+        }
+        await wake.promise;
+      } finally {
+        wake.cancel();
+      }
+    }
+  }
+
+  return {
+    async submit(input) {
+      const enqueued = await queue.enqueue({
+        ...input.run,
+        ...(input.plan ? { claimFor: { owner: settings.owner, leaseMs: settings.leaseMs } } : {}),
+      });
+      const strategy = input.run.multitaskStrategy;
+      if (strategy === "interrupt" || strategy === "rollback") {
+        for (const id of enqueued.cancelRequested) local.get(id)?.stop(strategy);
+      }
+      if (enqueued.run.status === "running" && input.plan) {
+        const execution = run(enqueued.run, input.plan, enqueued.threadStatusBefore);
+        return { run: enqueued.run, local: execution.done };
+      }
+      pool.nudge();
+      return { run: enqueued.run, local: undefined };
+    },
+
+    waitFor,
+
+    events: (runId, afterSeq) =>
+      readEvents({ events: deps.events, runs: deps.runs, signals, runId, afterSeq, pollMs: settings.pollMs }),
+
+    lastSeq: (runId) => deps.events.lastSeq(runId),
+
+    async cancel(runId, threadId, action, wait) {
+      const before = await queue.requestCancel(runId, threadId, action);
+      local.get(runId)?.stop(action);
+      if (!wait || FINAL_RUN_STATUSES.includes(before.status)) return;
+      await waitFor(runId).catch((error: unknown) => {
+        if (!(error instanceof RunNotFoundError)) throw error;
+      });
+    },
+
+    start: () => pool.start(),
+
+    async close(deadlineMs) {
+      pool.stop();
+      unsubscribe();
+      const all = () => Promise.all([...local.values()].map((e) => e.done.catch(() => undefined)));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      });
+      await Promise.race([all(), deadline]);
+      clearTimeout(timer);
+      for (const execution of local.values()) execution.stop("shutdown");
+      await all();
+      await signals.close();
+    },
+  };
+}

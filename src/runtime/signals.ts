@@ -1,0 +1,77 @@
+/**
+ * Wake-ups for the runtime: "run R changed" (events appended, status changed, cancel requested) and "work may be
+ * available" (a run was created or ended). Local notifications come from this process; a MongoDB change stream
+ * (when `watch` is given) brings the other replicas' changes. Nothing depends on a signal arriving: every waiter
+ * also polls, so a signal only cuts latency.
+ */
+
+/** A pending wake-up: resolves on the next signal for its run or after its timeout. */
+export interface WakeUp {
+  promise: Promise<void>;
+  /** Stops waiting (resolves now, frees the listener). */
+  cancel(): void;
+}
+
+/** A change seen on the database (from a change stream) or made locally. */
+export interface RunChange {
+  runId: string;
+  /** `true` when the run's status or `cancel_requested` changed, or it was created or deleted. */
+  runDocument: boolean;
+  /** Set when the change was a cancel request for the run. */
+  cancel?: "interrupt" | "rollback";
+}
+
+/** The signal bus. */
+export interface RunSignals {
+  /** Wakes when `runId` changes, or after `timeoutMs`. */
+  waitRun(runId: string, timeoutMs: number): WakeUp;
+  /** Calls `fn` on every change of a run document (all runs). Returns the unsubscribe function. */
+  onRunDocument(fn: (change: RunChange) => void): () => void;
+  /** Reports a change (local writers, and the change stream). */
+  notify(change: RunChange): void;
+  /** Stops the change stream. */
+  close(): Promise<void>;
+}
+
+/** A source of remote changes: a function that starts watching and returns its stop function. */
+export type ChangeWatcher = (emit: (change: RunChange) => void) => () => Promise<void>;
+
+/** Creates the bus; `watch` (optional) feeds it the other processes' changes. */
+export function createRunSignals(watch?: ChangeWatcher): RunSignals {
+  const perRun = new Map<string, Set<() => void>>();
+  const documentListeners = new Set<(change: RunChange) => void>();
+
+  const bus: RunSignals = {
+    waitRun(runId, timeoutMs) {
+      let done: () => void = () => undefined;
+      const promise = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => done(), timeoutMs);
+        done = () => {
+          clearTimeout(timer);
+          const set = perRun.get(runId);
+          set?.delete(done);
+          if (set?.size === 0) perRun.delete(runId);
+          resolve();
+        };
+      });
+      const set = perRun.get(runId) ?? new Set();
+      set.add(done);
+      perRun.set(runId, set);
+      return { promise, cancel: () => done() };
+    },
+    onRunDocument(fn) {
+      documentListeners.add(fn);
+      return () => documentListeners.delete(fn);
+    },
+    notify(change) {
+      for (const fn of [...(perRun.get(change.runId) ?? [])]) fn();
+      if (change.runDocument) for (const fn of documentListeners) fn(change);
+    },
+    close: async () => undefined,
+  };
+  if (watch) {
+    const stop = watch((change) => bus.notify(change));
+    bus.close = stop;
+  }
+  return bus;
+}

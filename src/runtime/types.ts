@@ -1,0 +1,56 @@
+/**
+ * Shared types of the run runtime: what it needs (stores, a resolver that turns a stored run back into a graph
+ * and engine options, tuning) and what a finished run yields.
+ */
+import type { CheckpointStore, CompiledGraph, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
+import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
+import type { RunEventStore, RunQueueStore } from "./queue-store.js";
+import type { RunSignals } from "./signals.js";
+
+/** How to execute a run: its graph and engine options (without thread, signal, sink and run-id metadata). */
+export interface RunPlan {
+  graph: CompiledGraph;
+  options: Omit<RunOptions, "threadId" | "signal" | "onEvent" | "metadata">;
+  /** Metadata for every checkpoint (`graph_id`, `assistant_id`, the run's primitive metadata). */
+  metadata: Record<string, JsonValue>;
+  /** A stateless run whose temporary thread is deleted when it ends (agent-api §5 `on_completion`). */
+  deleteThreadAfter: boolean;
+}
+
+/** Rebuilds the plan of a stored run (from its kwargs and assistant), e.g. for a run claimed from the queue. */
+export type RunResolver = (run: RunRecord) => Promise<RunPlan>;
+
+/** How a run ended. */
+export interface RunFinished {
+  run: RunRecord;
+  /** The wait body (DESIGN.md "runs/wait body"). */
+  waitBody: JsonObject;
+}
+
+/** Tuning of the runtime (README "Configuration"). */
+export interface RuntimeSettings {
+  /** This process's worker id (lease owner). */
+  owner: string;
+  /** Runs claimed from the queue at once by this process (`LOOM_WORKERS`). */
+  workers: number;
+  /** Lease length; renewed every third of it (`LOOM_LEASE_MS`). */
+  leaseMs: number;
+  /** Executions of a run before it fails for good after lost leases (`LOOM_MAX_ATTEMPTS`). */
+  maxAttempts: number;
+  /** Longest a worker, waiter or stream reader goes without checking the database (`LOOM_POLL_MS`). */
+  pollMs: number;
+}
+
+/** Everything the runtime runs on. */
+export interface RuntimeDeps {
+  queue: RunQueueStore;
+  events: RunEventStore;
+  runs: RunStore;
+  threads: ThreadStore;
+  checkpoints: CheckpointStore;
+  signals: RunSignals;
+  resolve: RunResolver;
+  settings: RuntimeSettings;
+  /** Hears errors of runs executed in the background and of the worker loop (for logging). */
+  onError?: (error: unknown, runId?: string) => void;
+}

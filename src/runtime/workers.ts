@@ -1,0 +1,88 @@
+/**
+ * The worker pool of one process: keeps up to `workers` queued runs executing. It claims when woken (a run
+ * created or ended, here or — through the change stream — on another replica) and at least every `pollMs`; it
+ * looks for expired leases (crashed workers) at most every `leaseMs / 2`.
+ */
+import type { RunRecord } from "../store/records.js";
+import type { RuntimeDeps } from "./types.js";
+
+/** The pool. */
+export interface WorkerPool {
+  /** Starts the claim loop. */
+  start(): void;
+  /** Asks for a claim pass soon. */
+  nudge(): void;
+  /** Stops claiming (runs already executing go on). */
+  stop(): void;
+}
+
+/** Creates the pool; `execute` runs a claimed run to its end (it must not reject). */
+export function createWorkerPool(
+  deps: Pick<RuntimeDeps, "queue" | "settings" | "onError">,
+  execute: (run: RunRecord) => Promise<void>,
+): WorkerPool {
+  const { queue, settings } = deps;
+  let active = 0;
+  let stopped = true;
+  let pumping = false;
+  let again = false;
+  let lastExpiredScan = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function claimOne(): Promise<RunRecord | null> {
+    const pending = await queue.claimPending(settings.owner, settings.leaseMs);
+    if (pending) return pending;
+    const now = Date.now();
+    if (now - lastExpiredScan < settings.leaseMs / 2) return null;
+    lastExpiredScan = now;
+    return queue.claimExpired(settings.owner, settings.leaseMs);
+  }
+
+  async function pump(): Promise<void> {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        while (!stopped && active < settings.workers) {
+          const run = await claimOne();
+          if (!run) break;
+          active++;
+          void execute(run).finally(() => {
+            active--;
+            pool.nudge();
+          });
+        }
+      } while (again && !stopped);
+    } catch (error) {
+      deps.onError?.(error);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  function tick(): void {
+    if (stopped) return;
+    void pump();
+    timer = setTimeout(tick, settings.pollMs);
+  }
+
+  const pool: WorkerPool = {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      tick();
+    },
+    nudge() {
+      if (!stopped) void pump();
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+  return pool;
+}

@@ -1,0 +1,9 @@
+/** What a finished run means for its thread and its wait body: see `src/runtime/outcome.ts`. */
+export {
+  errorJson,
+  interruptsByTask,
+  runStatusFor,
+  threadUpdateFor,
+  waitBodyFor,
+  waitBodyFromThread,
+} from "../../runtime/outcome.js";

@@ -1,0 +1,86 @@
+/**
+ * A MongoDB change stream feeding the runtime's signal bus (`src/runtime/signals.ts`): inserts/deletes of runs,
+ * updates of a run's `status` or `cancel_requested`, and inserts into `run_events`. Lease renewals are filtered
+ * out on the server. When the stream fails (e.g. `mongod` restarts) it is reopened after `retryMs`; waiters poll
+ * meanwhile, so a gap costs latency, never correctness.
+ */
+import type { ChangeStream, Db, Document } from "mongodb";
+import type { ChangeWatcher, RunChange } from "../../runtime/signals.js";
+import { COLLECTIONS, type CollectionNames } from "./collections.js";
+
+/** Creates the watcher over `db`. `onError` hears each stream failure (for logging). */
+export function createMongoChangeWatcher(
+  db: Db,
+  options: { names?: CollectionNames; retryMs?: number; onError?: (error: unknown) => void } = {},
+): ChangeWatcher {
+  const names = options.names ?? COLLECTIONS;
+  const retryMs = options.retryMs ?? 1000;
+  const pipeline: Document[] = [
+    {
+      $match: {
+        $or: [
+          { "ns.coll": names.runs, operationType: { $in: ["insert", "delete"] } },
+          {
+            "ns.coll": names.runs,
+            operationType: "update",
+            $or: [
+              { "updateDescription.updatedFields.status": { $exists: true } },
+              { "updateDescription.updatedFields.cancel_requested": { $exists: true } },
+            ],
+          },
+          { "ns.coll": names.run_events, operationType: "insert" },
+        ],
+      },
+    },
+    {
+      $project: {
+        ns: 1,
+        operationType: 1,
+        documentKey: 1,
+        "fullDocument.run_id": 1,
+        "updateDescription.updatedFields.cancel_requested": 1,
+      },
+    },
+  ];
+  return (emit: (change: RunChange) => void) => {
+    let stream: ChangeStream | undefined;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const open = () => {
+      if (stopped) return;
+      try {
+        stream = db.watch(pipeline);
+      } catch (error) {
+        options.onError?.(error);
+        timer = setTimeout(open, retryMs);
+        return;
+      }
+      stream.on("change", (c: Document) => {
+        if (c.ns?.coll === names.run_events) {
+          const runId = c.fullDocument?.run_id;
+          if (typeof runId === "string") emit({ runId, runDocument: false });
+        } else if (typeof c.documentKey?._id === "string") {
+          const cancel = c.updateDescription?.updatedFields?.cancel_requested;
+          emit({
+            runId: c.documentKey._id,
+            runDocument: true,
+            ...(cancel === "interrupt" || cancel === "rollback" ? { cancel } : {}),
+          });
+        }
+      });
+      stream.on("error", (error) => {
+        options.onError?.(error);
+        const s = stream;
+        stream = undefined;
+        void s?.close().catch(() => undefined);
+        if (!stopped) timer = setTimeout(open, retryMs);
+      });
+    };
+    open();
+    return async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await stream?.close().catch(() => undefined);
+    };
+  };
+}

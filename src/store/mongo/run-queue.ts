@@ -1,0 +1,285 @@
+/**
+ * `RunQueueStore` on MongoDB (documents of `runs.ts` and `threads.ts`).
+ *
+ * - enqueue: one transaction that bumps the thread's `run_seq` (so concurrent creations on one thread conflict and
+ *   retry), reads the thread's active runs, applies the multitask strategy and inserts the run — `running` with
+ *   a lease when the caller can execute it at once and the thread is free, else `pending`.
+ * - claim: one `findOneAndUpdate` pending → running (oldest first). The unique partial index
+ *   `one_running_per_thread` refuses a second running run on a thread (E11000): that thread is skipped and the
+ *   next candidate tried. An expired lease is reclaimed the same way with `attempt + 1`.
+ * - renew / finish / release are fenced on `lease_owner`, so a worker that lost its lease writes nothing.
+ */
+import type { ClientSession, Collection, Document, MongoClient } from "mongodb";
+import { MongoServerError } from "mongodb";
+import type { JsonObject } from "../../engine/checkpoint.js";
+import type { Enqueued, EnqueueInput, RunQueueStore } from "../../runtime/queue-store.js";
+import { RunExistsError, RunNotFoundError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
+import { ACTIVE_RUN_STATUSES, type RunRecord } from "../records.js";
+import { decodeJson, escapeKey } from "./encoding.js";
+import { toStored } from "./filters.js";
+import { fromRunDoc, type RunDoc } from "./runs.js";
+import { type ThreadDoc, threadStateSet } from "./threads.js";
+
+const ACTIVE = { $in: [...ACTIVE_RUN_STATUSES] };
+const MAX_SKIPPED_THREADS = 200;
+
+function isDuplicateKey(error: unknown): error is MongoServerError {
+  return error instanceof MongoServerError && error.code === 11000;
+}
+
+/** How many of `active` the strategy removed at once (pending runs under `interrupt`/`rollback`). */
+function cancelledPending(active: ReadonlyArray<{ status: string }>, strategy: string): number {
+  if (strategy !== "interrupt" && strategy !== "rollback") return 0;
+  return active.filter((r) => r.status === "pending").length;
+}
+
+/** Creates the queue store. `client` starts the transactions. */
+export function createMongoRunQueueStore(options: {
+  client: MongoClient;
+  runs: Collection<RunDoc>;
+  threads: Collection<ThreadDoc>;
+  checkpoints: Collection<Document>;
+}): RunQueueStore {
+  const { client, runs, threads, checkpoints } = options;
+
+  async function inTransaction<T>(fn: (session: ClientSession) => Promise<T>): Promise<T> {
+    const session = client.startSession();
+    try {
+      return await session.withTransaction(fn);
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async function enqueueOnce(input: EnqueueInput, claim: boolean): Promise<Enqueued> {
+    const now = new Date();
+    const availableAt = input.availableAt ?? now;
+    const delayed = availableAt.getTime() > now.getTime();
+    return inTransaction(async (session) => {
+      const set: Document = { status: "busy", updated_at: now };
+      for (const [k, v] of Object.entries(input.threadMetadata ?? {}))
+        set[`metadata.${escapeKey(k)}`] = toStored(v);
+      const before = await threads.findOneAndUpdate(
+        { _id: input.threadId },
+        { $inc: { run_seq: 1 }, $set: set },
+        { session, projection: { status: 1 }, returnDocument: "before" },
+      );
+      if (!before) throw new ThreadNotFoundError(input.threadId);
+      const active = await runs
+        .find(
+          { thread_id: input.threadId, status: ACTIVE },
+          { session, projection: { _id: 1, status: 1 }, sort: { created_at: 1, _id: 1 } },
+        )
+        .toArray();
+      const strategy = input.multitaskStrategy;
+      if (strategy === "reject" && active.length > 0) {
+        throw new ThreadBusyError(
+          input.threadId,
+          active.map((r) => r._id),
+        );
+      }
+      const cancelRequested: string[] = [];
+      if ((strategy === "interrupt" || strategy === "rollback") && active.length > 0) {
+        const pending = active.filter((r) => r.status === "pending").map((r) => r._id);
+        const running = active.filter((r) => r.status === "running").map((r) => r._id);
+        if (pending.length > 0 && strategy === "rollback") {
+          await runs.deleteMany({ _id: { $in: pending } }, { session });
+        } else if (pending.length > 0) {
+          await runs.updateMany(
+            { _id: { $in: pending } },
+            { $set: { status: "interrupted", updated_at: now } },
+            { session },
+          );
+        }
+        if (running.length > 0) {
+          await runs.updateMany(
+            { _id: { $in: running } },
+            { $set: { cancel_requested: strategy, updated_at: now } },
+            { session },
+          );
+          cancelRequested.push(...running);
+        }
+      }
+      // Queued behind another active run of its thread (running, or pending and so older): the queue runs it.
+      const runNow =
+        claim && !delayed && active.length - cancelledPending(active, strategy) === 0
+          ? input.claimFor
+          : undefined;
+      const doc: RunDoc = {
+        _id: input.runId,
+        thread_id: input.threadId,
+        assistant_id: input.assistantId,
+        created_at: now,
+        updated_at: now,
+        status: runNow ? "running" : "pending",
+        metadata: toStored(input.metadata ?? {}),
+        kwargs: toStored(input.kwargs ?? {}),
+        multitask_strategy: strategy,
+        attempt: 1,
+        available_at: availableAt,
+        lease_owner: runNow ? runNow.owner : null,
+        lease_expires_at: runNow ? new Date(now.getTime() + runNow.leaseMs) : null,
+        cancel_requested: null,
+        log_events: input.logEvents ?? false,
+      };
+      await runs.insertOne(doc, { session });
+      return { run: fromRunDoc(doc), threadStatusBefore: before.status ?? "idle", cancelRequested };
+    });
+  }
+
+  function leaseSet(owner: string, leaseMs: number): Document {
+    const now = new Date();
+    return { lease_owner: owner, lease_expires_at: new Date(now.getTime() + leaseMs), updated_at: now };
+  }
+
+  async function finishWhere(
+    filter: Document,
+    status: RunRecord["status"],
+    threadUpdate: Parameters<RunQueueStore["finish"]>[3],
+    output: JsonObject | null,
+  ): Promise<RunRecord | null> {
+    return inTransaction(async (session) => {
+      const now = new Date();
+      const set: Document = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
+      if (output !== null) set.output = toStored(output);
+      const doc = await runs.findOneAndUpdate(filter, { $set: set }, { session, returnDocument: "after" });
+      if (!doc) return null;
+      const others = await runs.countDocuments(
+        { thread_id: doc.thread_id, status: ACTIVE, _id: { $ne: doc._id } },
+        { session, limit: 1 },
+      );
+      const update =
+        others > 0 && threadUpdate.status !== undefined
+          ? { ...threadUpdate, status: "busy" as const }
+          : threadUpdate;
+      await threads.updateOne(
+        { _id: doc.thread_id },
+        { $set: threadStateSet(update, now, doc.thread_id) },
+        { session },
+      );
+      return fromRunDoc(doc);
+    });
+  }
+
+  return {
+    async enqueue(input) {
+      try {
+        return await enqueueOnce(input, input.claimFor !== undefined);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // The thread got a running run between our read and insert (a worker claimed a pending one): queue it.
+        if ((error.keyPattern as Document | undefined)?.thread_id !== undefined)
+          return enqueueOnce(input, false);
+        throw new RunExistsError(input.runId);
+      }
+    },
+
+    async claimPending(owner, leaseMs) {
+      const skipped: string[] = [];
+      for (;;) {
+        const filter: Document = { status: "pending", available_at: { $lte: new Date() } };
+        if (skipped.length > 0) filter.thread_id = { $nin: skipped };
+        try {
+          const doc = await runs.findOneAndUpdate(
+            filter,
+            { $set: { status: "running", ...leaseSet(owner, leaseMs) } },
+            { sort: { created_at: 1, _id: 1 }, returnDocument: "after" },
+          );
+          return doc ? fromRunDoc(doc) : null;
+        } catch (error) {
+          const thread = isDuplicateKey(error)
+            ? (error.keyValue as Document | undefined)?.thread_id
+            : undefined;
+          if (typeof thread !== "string" || skipped.length >= MAX_SKIPPED_THREADS) throw error;
+          skipped.push(thread);
+        }
+      }
+    },
+
+    async claimExpired(owner, leaseMs) {
+      const doc = await runs.findOneAndUpdate(
+        { status: "running", lease_expires_at: { $lt: new Date() } },
+        { $set: leaseSet(owner, leaseMs), $inc: { attempt: 1 } },
+        { sort: { lease_expires_at: 1 }, returnDocument: "after" },
+      );
+      return doc ? fromRunDoc(doc) : null;
+    },
+
+    async renew(runId, owner, leaseMs) {
+      const doc = await runs.findOneAndUpdate(
+        { _id: runId, lease_owner: owner, status: "running" },
+        { $set: leaseSet(owner, leaseMs) },
+        { returnDocument: "after", projection: { kwargs: 0, metadata: 0, output: 0 } },
+      );
+      return doc ? fromRunDoc({ ...doc, kwargs: {}, metadata: {} }) : null;
+    },
+
+    finish(runId, owner, status, thread, output) {
+      const filter: Document = { _id: runId, status: owner === null ? ACTIVE : "running" };
+      if (owner !== null) filter.lease_owner = owner;
+      return finishWhere(filter, status, thread, output);
+    },
+
+    async release(runId, owner) {
+      await runs.updateOne(
+        { _id: runId, lease_owner: owner, status: "running" },
+        { $set: { status: "pending", lease_owner: null, lease_expires_at: null, updated_at: new Date() } },
+      );
+    },
+
+    async requestCancel(runId, threadId, action) {
+      const doc = await runs.findOne({ _id: runId, thread_id: threadId });
+      if (!doc) throw new RunNotFoundError(runId, threadId);
+      if (doc.status === "pending") {
+        if (action === "rollback") {
+          const deleted = await inTransaction(async (session) => {
+            const gone = await runs.findOneAndDelete({ _id: runId, status: "pending" }, { session });
+            if (!gone) return false;
+            const others = await runs.countDocuments(
+              { thread_id: threadId, status: ACTIVE },
+              { session, limit: 1 },
+            );
+            if (others === 0) {
+              await threads.updateOne(
+                { _id: threadId, status: "busy" },
+                { $set: { status: "idle", updated_at: new Date() } },
+                { session },
+              );
+            }
+            return true;
+          });
+          if (deleted) return fromRunDoc(doc);
+        } else if (
+          await finishWhere({ _id: runId, status: "pending" }, "interrupted", { status: "idle" }, null)
+        ) {
+          return fromRunDoc(doc);
+        }
+      }
+      await runs.updateOne(
+        { _id: runId, status: "running" },
+        { $set: { cancel_requested: action, updated_at: new Date() } },
+      );
+      return fromRunDoc(doc);
+    },
+
+    async hasCheckpoint(threadId, runId) {
+      const found = await checkpoints.findOne(
+        { thread_id: threadId, "metadata.run_id": runId },
+        { projection: { _id: 1 } },
+      );
+      return found !== null;
+    },
+
+    async deleteRunCheckpoints(threadId, runId) {
+      await checkpoints.deleteMany({ thread_id: threadId, "metadata.run_id": runId });
+    },
+
+    async output(runId) {
+      const doc = await runs.findOne({ _id: runId });
+      if (!doc) throw new RunNotFoundError(runId);
+      const output =
+        doc.output === undefined || doc.output === null ? null : (decodeJson(doc.output) as JsonObject);
+      return { run: fromRunDoc(doc), output };
+    },
+  };
+}
