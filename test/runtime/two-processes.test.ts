@@ -3,8 +3,14 @@
  * `enqueue`), created concurrently through both processes. Every run ends exactly once (`success`), and no two
  * runs ever ran on one thread at once: each thread's checkpoints form a single chain (a concurrent run would fork
  * it or collide) holding exactly each run's own checkpoints, and its `ticks` hold each run's `n` once.
+ * Streams across processes (test d): a resumable stream started on one process, joined on the other from the start
+ * (`Last-Event-ID: -1`), dropped and resumed with the last id seen, yields exactly the original events.
  */
 import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@langchain/langgraph-sdk";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mongoUri } from "../support/mongo.js";
@@ -89,4 +95,57 @@ it("200 runs on 50 threads through two processes: each ends once, one at a time 
     const thread = await db.collection("threads").findOne({ _id: tid as never });
     expect(thread?.status).toBe("idle");
   }
+});
+
+type Part = { event: string; data: unknown; id?: string };
+
+async function collect(parts: AsyncIterable<Part>, limit = Number.POSITIVE_INFINITY): Promise<Part[]> {
+  const out: Part[] = [];
+  for await (const p of parts) {
+    out.push({ event: p.event, data: p.data, ...(p.id !== undefined ? { id: p.id } : {}) });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+it("a resumable stream joined from the other process, dropped and resumed with Last-Event-ID, is the same stream", async () => {
+  const [a, b] = loom as [LoomProcess, LoomProcess];
+  const sdkA = new Client({ apiUrl: a.url, callerOptions: { maxRetries: 0 } });
+  const sdkB = new Client({ apiUrl: b.url, callerOptions: { maxRetries: 0 } });
+  const thread = await sdkA.threads.create();
+  const log = path.join(os.tmpdir(), `loom-stream-${randomBytes(4).toString("hex")}.log`);
+  const stream = sdkA.runs.stream(thread.thread_id, "crash", {
+    input: { log, ms: 600 },
+    streamMode: ["values", "updates", "debug"],
+    streamResumable: true,
+  }) as AsyncIterable<Part>;
+  const it = stream[Symbol.asyncIterator]();
+  const metadata = (await it.next()).value as Part;
+  expect(metadata.event).toBe("metadata");
+  const runId = (metadata.data as { run_id: string }).run_id;
+  const restOfOriginal = collect({ [Symbol.asyncIterator]: () => it });
+
+  // On B while the run executes on A: the first three events from the start, then the client goes away...
+  const head = await collect(
+    sdkB.runs.joinStream(thread.thread_id, runId, { lastEventId: "-1" }) as AsyncIterable<Part>,
+    3,
+  );
+  expect(head[0]).toEqual(metadata);
+  // ...and comes back with the last id it saw.
+  const tail = await collect(
+    sdkB.runs.joinStream(thread.thread_id, runId, {
+      lastEventId: head.at(-1)?.id ?? "",
+    }) as AsyncIterable<Part>,
+  );
+  const original = [metadata, ...(await restOfOriginal)];
+  expect(original.length).toBeGreaterThan(6);
+  expect([...head, ...tail]).toEqual(original);
+  expect(original.map((p) => p.id)).toEqual(original.map((_, i) => String(i)));
+  // A replay after the end gives the whole stream again.
+  expect(
+    await collect(
+      sdkB.runs.joinStream(thread.thread_id, runId, { lastEventId: "-1" }) as AsyncIterable<Part>,
+    ),
+  ).toEqual(original);
+  await rm(log, { force: true });
 });
