@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): App {
         owner: `${hostname()}:${process.pid}:${uuidv4()}`,
       },
       registry,
-      onRunError: (error, runId) => deps.logger.debug({ err: error, runId }, "run ended with an error"),
+      onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
     },
     [{ service: HealthService, impl: health }],

@@ -74,6 +74,24 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   return { done, stop };
 }
 
+const FINISH_ATTEMPTS = 6;
+
+/**
+ * Retries a store call that ends a run (e.g. while `mongod` restarts): 6 attempts, 100 ms doubling. A run whose
+ * end still cannot be written stays `running`; its lease lapses and another worker ends it (it resumes from the
+ * head, where nothing is left to run).
+ */
+async function retry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= FINISH_ATTEMPTS) throw error;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+}
+
 function isRefusal(error: unknown): boolean {
   return (
     error instanceof CheckpointNotFoundError ||
@@ -97,12 +115,8 @@ async function execute(
     log?.publish("error", errorJson(error));
     await log?.flush();
     const body = { __error__: errorJson(error) };
-    const ended = await queue.finish(
-      run.runId,
-      settings.owner,
-      "error",
-      { status: "error", error: errorJson(error) },
-      body,
+    const ended = await retry(() =>
+      queue.finish(run.runId, settings.owner, "error", { status: "error", error: errorJson(error) }, body),
     );
     return ended ? { run: ended, waitBody: body } : undefined;
   };
@@ -174,12 +188,8 @@ async function execute(
       : [];
   await log?.flush();
   const body = waitBodyFor(result);
-  const ended = await queue.finish(
-    run.runId,
-    settings.owner,
-    runStatusFor(result),
-    threadUpdateFor(result, paused),
-    body,
+  const ended = await retry(() =>
+    queue.finish(run.runId, settings.owner, runStatusFor(result), threadUpdateFor(result, paused), body),
   );
   if (!ended) return undefined;
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);

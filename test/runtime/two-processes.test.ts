@@ -80,7 +80,16 @@ it("200 runs on 50 threads through two processes: each ends once, one at a time 
   const runs = await db.collection("runs").find({}).toArray();
   expect(runs).toHaveLength(200);
   const failed = runs.filter((r) => r.status !== "success");
-  expect(failed.map((r) => [r.status, JSON.stringify(r.output)])).toEqual([]);
+  const errors = loom.flatMap((p) =>
+    p
+      .output()
+      .split("\n")
+      .filter((l) => /"level":(50|60)/.test(l)),
+  );
+  expect({ failed: failed.map((r) => [r.status, JSON.stringify(r.output)]), errors }).toEqual({
+    failed: [],
+    errors: [],
+  });
   expect(runs.every((r) => r.attempt === 1 && r.lease_owner === null)).toBe(true);
   const checkpoints = await db.collection("checkpoints").find({}).toArray();
   for (const tid of threadIds) {
