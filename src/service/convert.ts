@@ -88,6 +88,8 @@ export function snapshotToProto(s: StateSnapshot): ThreadState {
     ...(s.metadata ? { metadata: s.metadata as PbJsonObject } : {}),
     ...(s.createdAt ? { createdAt: timestampFromDate(new Date(s.createdAt)) } : {}),
     interrupts: s.interrupts.map(interruptToProto),
+    ...(s.checkpoint ? { checkpointId: s.checkpoint.checkpointId } : {}),
+    ...(s.parentCheckpoint ? { parentCheckpointId: s.parentCheckpoint.checkpointId } : {}),
   });
 }
 

@@ -141,6 +141,9 @@ describe("time travel (joke)", () => {
     const forkState = (await call(B, "GET", `/threads/${tid}/state/${forkId}`)).body as Obj;
     expect(forkState.values).toMatchObject({ topic: "chickens" });
     expect((forkState.parent_checkpoint as Obj).checkpoint_id).toBe(cpId);
+    // The Python server's deprecated top-level ids, which its documentation reads.
+    expect(forkState.parent_checkpoint_id).toBe(cpId);
+    expect(forkState.checkpoint_id).toBe((forkState.checkpoint as Obj).checkpoint_id);
     expect((forkState.metadata as Obj).source).toBe("update");
 
     const r2 = await call(B, "POST", `/threads/${tid}/runs/wait`, {

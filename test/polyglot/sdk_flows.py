@@ -65,8 +65,19 @@ def time_travel() -> None:
     selected_state = states[1]
     expect("selected state runs write_joke next", selected_state["next"], ["write_joke"])
 
+    # The documented form reads the top-level (deprecated) `checkpoint_id`; it equals `checkpoint.checkpoint_id`.
+    expect(
+        "top-level checkpoint_id",
+        selected_state["checkpoint_id"],
+        selected_state["checkpoint"]["checkpoint_id"],
+    )
+    expect(
+        "top-level parent_checkpoint_id",
+        selected_state["parent_checkpoint_id"],
+        selected_state["parent_checkpoint"]["checkpoint_id"],
+    )
     new_config = client.threads.update_state(
-        thread_id, {"topic": "chickens"}, checkpoint_id=selected_state["checkpoint"]["checkpoint_id"]
+        thread_id, {"topic": "chickens"}, checkpoint_id=selected_state["checkpoint_id"]
     )
     new_id = new_config["checkpoint"]["checkpoint_id"]
     forked = client.threads.get_state(thread_id)

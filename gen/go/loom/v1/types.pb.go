@@ -376,9 +376,14 @@ type ThreadState struct {
 	// When the checkpoint was written; absent for a thread without checkpoints.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Flat list of the pending interrupts of all tasks.
-	Interrupts    []*Interrupt `protobuf:"bytes,8,rep,name=interrupts,proto3" json:"interrupts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Interrupts []*Interrupt `protobuf:"bytes,8,rep,name=interrupts,proto3" json:"interrupts,omitempty"`
+	// Same as `checkpoint.checkpoint_id`; kept because the LangGraph Python server and its documentation read it
+	// (deprecated there in favour of `checkpoint`). Absent for a thread without checkpoints.
+	CheckpointId *string `protobuf:"bytes,9,opt,name=checkpoint_id,json=checkpointId,proto3,oneof" json:"checkpoint_id,omitempty"`
+	// Same as `parent_checkpoint.checkpoint_id` (deprecated, as `checkpoint_id`). Absent when there is no parent.
+	ParentCheckpointId *string `protobuf:"bytes,10,opt,name=parent_checkpoint_id,json=parentCheckpointId,proto3,oneof" json:"parent_checkpoint_id,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ThreadState) Reset() {
@@ -467,6 +472,20 @@ func (x *ThreadState) GetInterrupts() []*Interrupt {
 	return nil
 }
 
+func (x *ThreadState) GetCheckpointId() string {
+	if x != nil && x.CheckpointId != nil {
+		return *x.CheckpointId
+	}
+	return ""
+}
+
+func (x *ThreadState) GetParentCheckpointId() string {
+	if x != nil && x.ParentCheckpointId != nil {
+		return *x.ParentCheckpointId
+	}
+	return ""
+}
+
 var File_loom_v1_types_proto protoreflect.FileDescriptor
 
 const file_loom_v1_types_proto_rawDesc = "" +
@@ -502,7 +521,7 @@ const file_loom_v1_types_proto_rawDesc = "" +
 	"checkpoint\x12*\n" +
 	"\x05state\x18\a \x01(\v2\x14.loom.v1.ThreadStateR\x05state\x12.\n" +
 	"\x06result\x18\b \x01(\v2\x16.google.protobuf.ValueR\x06resultB\b\n" +
-	"\x06_error\"\x98\x03\n" +
+	"\x06_error\"\xa4\x04\n" +
 	"\vThreadState\x12/\n" +
 	"\x06values\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06values\x12\x12\n" +
 	"\x04next\x18\x02 \x03(\tR\x04next\x12)\n" +
@@ -516,7 +535,12 @@ const file_loom_v1_types_proto_rawDesc = "" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x122\n" +
 	"\n" +
 	"interrupts\x18\b \x03(\v2\x12.loom.v1.InterruptR\n" +
-	"interruptsB\x86\x01\n" +
+	"interrupts\x12(\n" +
+	"\rcheckpoint_id\x18\t \x01(\tH\x00R\fcheckpointId\x88\x01\x01\x125\n" +
+	"\x14parent_checkpoint_id\x18\n" +
+	" \x01(\tH\x01R\x12parentCheckpointId\x88\x01\x01B\x10\n" +
+	"\x0e_checkpoint_idB\x17\n" +
+	"\x15_parent_checkpoint_idB\x86\x01\n" +
 	"\vcom.loom.v1B\n" +
 	"TypesProtoP\x01Z.github.com/loom-dev/loom/gen/go/loom/v1;loomv1\xa2\x02\x03LXX\xaa\x02\aLoom.V1\xca\x02\aLoom\\V1\xe2\x02\x13Loom\\V1\\GPBMetadata\xea\x02\bLoom::V1b\x06proto3"
 
@@ -575,6 +599,7 @@ func file_loom_v1_types_proto_init() {
 		return
 	}
 	file_loom_v1_types_proto_msgTypes[3].OneofWrappers = []any{}
+	file_loom_v1_types_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -67,7 +67,7 @@ class ThreadTask(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., path: _Optional[_Union[_struct_pb2.ListValue, _Mapping]] = ..., error: _Optional[str] = ..., interrupts: _Optional[_Iterable[_Union[Interrupt, _Mapping]]] = ..., checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ..., state: _Optional[_Union[ThreadState, _Mapping]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class ThreadState(_message.Message):
-    __slots__ = ("values", "next", "tasks", "checkpoint", "parent_checkpoint", "metadata", "created_at", "interrupts")
+    __slots__ = ("values", "next", "tasks", "checkpoint", "parent_checkpoint", "metadata", "created_at", "interrupts", "checkpoint_id", "parent_checkpoint_id")
     VALUES_FIELD_NUMBER: _ClassVar[int]
     NEXT_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +76,8 @@ class ThreadState(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     INTERRUPTS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     values: _struct_pb2.Struct
     next: _containers.RepeatedScalarFieldContainer[str]
     tasks: _containers.RepeatedCompositeFieldContainer[ThreadTask]
@@ -84,4 +86,6 @@ class ThreadState(_message.Message):
     metadata: _struct_pb2.Struct
     created_at: _timestamp_pb2.Timestamp
     interrupts: _containers.RepeatedCompositeFieldContainer[Interrupt]
-    def __init__(self, values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., next: _Optional[_Iterable[str]] = ..., tasks: _Optional[_Iterable[_Union[ThreadTask, _Mapping]]] = ..., checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ..., parent_checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., interrupts: _Optional[_Iterable[_Union[Interrupt, _Mapping]]] = ...) -> None: ...
+    checkpoint_id: str
+    parent_checkpoint_id: str
+    def __init__(self, values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., next: _Optional[_Iterable[str]] = ..., tasks: _Optional[_Iterable[_Union[ThreadTask, _Mapping]]] = ..., checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ..., parent_checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., interrupts: _Optional[_Iterable[_Union[Interrupt, _Mapping]]] = ..., checkpoint_id: _Optional[str] = ..., parent_checkpoint_id: _Optional[str] = ...) -> None: ...
