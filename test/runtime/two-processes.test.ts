@@ -102,7 +102,7 @@ it("200 runs on 50 threads through two processes: each ends once, one at a time 
     const head = mine.reduce((x, y) => (x.checkpoint_id > y.checkpoint_id ? x : y));
     expect([...(head.values.ticks as number[])].sort()).toEqual([0, 1, 2, 3]);
     const thread = await db.collection("threads").findOne({ _id: tid as never });
-    expect(thread?.status).toBe("idle");
+    expect(thread).toMatchObject({ status: "idle", active_runs: 0 });
   }
 });
 

@@ -18,7 +18,7 @@ import { ACTIVE_RUN_STATUSES, type RunRecord } from "../records.js";
 import { decodeJson, escapeKey } from "./encoding.js";
 import { toStored } from "./filters.js";
 import { fromRunDoc, type RunDoc } from "./runs.js";
-import { type ThreadDoc, threadStateSet } from "./threads.js";
+import { type ThreadDoc, threadFinishPipeline } from "./threads.js";
 
 const ACTIVE = { $in: [...ACTIVE_RUN_STATUSES] };
 const MAX_SKIPPED_THREADS = 200;
@@ -61,16 +61,20 @@ export function createMongoRunQueueStore(options: {
         set[`metadata.${escapeKey(k)}`] = toStored(v);
       const before = await threads.findOneAndUpdate(
         { _id: input.threadId },
-        { $inc: { run_seq: 1 }, $set: set },
-        { session, projection: { status: 1 }, returnDocument: "before" },
+        { $inc: { run_seq: 1, active_runs: 1 }, $set: set },
+        { session, projection: { status: 1, active_runs: 1 }, returnDocument: "before" },
       );
       if (!before) throw new ThreadNotFoundError(input.threadId);
-      const active = await runs
-        .find(
-          { thread_id: input.threadId, status: ACTIVE },
-          { session, projection: { _id: 1, status: 1 }, sort: { created_at: 1, _id: 1 } },
-        )
-        .toArray();
+      // The counter spares the runs query on a free thread (the common case).
+      const active =
+        (before.active_runs ?? 0) > 0
+          ? await runs
+              .find(
+                { thread_id: input.threadId, status: ACTIVE },
+                { session, projection: { _id: 1, status: 1 }, sort: { created_at: 1, _id: 1 } },
+              )
+              .toArray()
+          : [];
       const strategy = input.multitaskStrategy;
       if (strategy === "reject" && active.length > 0) {
         throw new ThreadBusyError(
@@ -88,6 +92,13 @@ export function createMongoRunQueueStore(options: {
           await runs.updateMany(
             { _id: { $in: pending } },
             { $set: { status: "interrupted", updated_at: now } },
+            { session },
+          );
+        }
+        if (pending.length > 0) {
+          await threads.updateOne(
+            { _id: input.threadId },
+            { $inc: { active_runs: -pending.length } },
             { session },
           );
         }
@@ -144,17 +155,9 @@ export function createMongoRunQueueStore(options: {
       if (output !== null) set.output = toStored(output);
       const doc = await runs.findOneAndUpdate(filter, { $set: set }, { session, returnDocument: "after" });
       if (!doc) return null;
-      const others = await runs.countDocuments(
-        { thread_id: doc.thread_id, status: ACTIVE, _id: { $ne: doc._id } },
-        { session, limit: 1 },
-      );
-      const update =
-        others > 0 && threadUpdate.status !== undefined
-          ? { ...threadUpdate, status: "busy" as const }
-          : threadUpdate;
       await threads.updateOne(
         { _id: doc.thread_id },
-        { $set: threadStateSet(update, now, doc.thread_id) },
+        threadFinishPipeline(threadUpdate, now, doc.thread_id),
         { session },
       );
       return fromRunDoc(doc);
@@ -235,17 +238,11 @@ export function createMongoRunQueueStore(options: {
           const deleted = await inTransaction(async (session) => {
             const gone = await runs.findOneAndDelete({ _id: runId, status: "pending" }, { session });
             if (!gone) return false;
-            const others = await runs.countDocuments(
-              { thread_id: threadId, status: ACTIVE },
-              { session, limit: 1 },
+            await threads.updateOne(
+              { _id: threadId },
+              threadFinishPipeline({ status: "idle" }, new Date(), threadId),
+              { session },
             );
-            if (others === 0) {
-              await threads.updateOne(
-                { _id: threadId, status: "busy" },
-                { $set: { status: "idle", updated_at: new Date() } },
-                { session },
-              );
-            }
             return true;
           });
           if (deleted) return fromRunDoc(doc);

@@ -123,7 +123,7 @@ export function createMongoRunStore(options: {
         await inTransaction(async (session) => {
           const thread = await threads.findOneAndUpdate(
             { _id: input.threadId },
-            { $inc: { run_seq: 1 }, $set: { status: "busy", updated_at: now } },
+            { $inc: { run_seq: 1, active_runs: 1 }, $set: { status: "busy", updated_at: now } },
             { session, projection: { _id: 1 } },
           );
           if (!thread) throw new ThreadNotFoundError(input.threadId);
@@ -180,12 +180,15 @@ export function createMongoRunStore(options: {
     async finish(runId, status, threadUpdate): Promise<RunRecord> {
       return inTransaction(async (session) => {
         const now = new Date();
-        const doc = await runs.findOneAndUpdate(
+        const set = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
+        const before = await runs.findOneAndUpdate(
           { _id: runId },
-          { $set: { status, updated_at: now, lease_owner: null, lease_expires_at: null } },
-          { session, returnDocument: "after" },
+          { $set: set },
+          { session, returnDocument: "before" },
         );
-        if (!doc) throw new RunNotFoundError(runId);
+        if (!before) throw new RunNotFoundError(runId);
+        const doc: RunDoc = { ...before, ...set };
+        const wasActive = ACTIVE_RUN_STATUSES.includes(before.status);
         const others = await activeIds(doc.thread_id, session, runId);
         const update =
           others.length > 0 && threadUpdate.status !== undefined
@@ -193,7 +196,10 @@ export function createMongoRunStore(options: {
             : threadUpdate;
         await threads.updateOne(
           { _id: doc.thread_id },
-          { $set: threadStateSet(update, now, doc.thread_id) },
+          {
+            $set: threadStateSet(update, now, doc.thread_id),
+            ...(wasActive ? { $inc: { active_runs: -1 } } : {}),
+          },
           { session },
         );
         return fromRunDoc(doc);
@@ -207,6 +213,7 @@ export function createMongoRunStore(options: {
         const doc = await runs.findOneAndDelete(filter, { session });
         if (!doc) throw new RunNotFoundError(runId, threadId);
         if (!ACTIVE_RUN_STATUSES.includes(doc.status)) return;
+        await threads.updateOne({ _id: doc.thread_id }, { $inc: { active_runs: -1 } }, { session });
         if ((await activeIds(doc.thread_id, session)).length > 0) return;
         await threads.updateOne(
           { _id: doc.thread_id, status: "busy" },

@@ -5,7 +5,8 @@
  *   interrupts: {task_id: Interrupt[]}, error, run_seq: int }
  * ```
  * JSON fields are escaped with `encoding.ts`. `run_seq` is bumped by every run start so concurrent run creations
- * on one thread always conflict (see `runs.ts`).
+ * on one thread always conflict (see `runs.ts`); `active_runs` counts its pending + running runs, so creating or
+ * ending a run needs no query of the runs collection.
  */
 import type { Collection, Document } from "mongodb";
 import { BSON, MongoServerError } from "mongodb";
@@ -34,6 +35,8 @@ export interface ThreadDoc {
   interrupts: unknown;
   error: unknown;
   run_seq: number;
+  /** Pending + running runs of the thread (kept by run creation and ending, `run-queue.ts`); absent = 0. */
+  active_runs?: number;
 }
 
 const SORT_FIELDS: Record<NonNullable<ThreadSearchQuery["sortBy"]>, string> = {
@@ -77,6 +80,25 @@ export function threadStateSet(update: ThreadStateUpdate, now: Date, threadId = 
   if (size > MAX_STATE_BYTES)
     throw new DocumentTooLargeError(`state of thread ${threadId}`, size, MAX_STATE_BYTES);
   return set;
+}
+
+/** `active_runs − 1`, never below 0; a thread stored before the counter existed counts as 1. */
+const ACTIVE_AFTER_FINISH: Document = { $max: [0, { $subtract: [{ $ifNull: ["$active_runs", 1] }, 1] }] };
+
+/**
+ * The update pipeline that ends one active run of a thread in one write: decrements `active_runs` and applies
+ * `update` (values wrapped in `$literal`, so user data is never read as an expression), except that the status
+ * stays `busy` while other runs of the thread are still active.
+ * @throws DocumentTooLargeError (see {@link threadStateSet})
+ */
+export function threadFinishPipeline(update: ThreadStateUpdate, now: Date, threadId = "?"): Document[] {
+  const set = threadStateSet(update, now, threadId);
+  const stage: Document = { active_runs: ACTIVE_AFTER_FINISH };
+  for (const [k, v] of Object.entries(set)) stage[k] = { $literal: v };
+  if (set.status !== undefined) {
+    stage.status = { $cond: [{ $gt: [ACTIVE_AFTER_FINISH, 0] }, "busy", { $literal: set.status }] };
+  }
+  return [{ $set: stage }];
 }
 
 /** Filter of a thread search or count. */
