@@ -21,7 +21,7 @@ import {
   type RunResult,
   runGraph,
 } from "../engine/index.js";
-import type { RunRecord, ThreadStatus } from "../store/records.js";
+import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { createEventWriter, type EventWriter } from "./event-log.js";
 import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
@@ -92,6 +92,19 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Ends the run (fenced, retried); when runs are queued behind it on its thread, wakes the local workers. */
+async function finishRun(
+  deps: RuntimeDeps,
+  runId: string,
+  status: RunStatus,
+  thread: ThreadStateUpdate,
+  output: JsonObject,
+): Promise<{ run: RunRecord } | null> {
+  const ended = await retry(() => deps.queue.finish(runId, deps.settings.owner, status, thread, output));
+  if (ended && ended.threadActiveRuns > 0) deps.signals.notify({ runId, runDocument: true, work: true });
+  return ended;
+}
+
 function isRefusal(error: unknown): boolean {
   return (
     error instanceof CheckpointNotFoundError ||
@@ -115,10 +128,14 @@ async function execute(
     log?.publish("error", errorJson(error));
     await log?.flush();
     const body = { __error__: errorJson(error) };
-    const ended = await retry(() =>
-      queue.finish(run.runId, settings.owner, "error", { status: "error", error: errorJson(error) }, body),
+    const ended = await finishRun(
+      deps,
+      run.runId,
+      "error",
+      { status: "error", error: errorJson(error) },
+      body,
     );
-    return ended ? { run: ended, waitBody: body } : undefined;
+    return ended ? { run: ended.run, waitBody: body } : undefined;
   };
   if (run.attempt > settings.maxAttempts) {
     const error = new Error(
@@ -188,12 +205,10 @@ async function execute(
       : [];
   await log?.flush();
   const body = waitBodyFor(result);
-  const ended = await retry(() =>
-    queue.finish(run.runId, settings.owner, runStatusFor(result), threadUpdateFor(result, paused), body),
-  );
+  const ended = await finishRun(deps, run.runId, runStatusFor(result), threadUpdateFor(result, paused), body);
   if (!ended) return undefined;
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
-  return { run: ended, waitBody: body };
+  return { run: ended.run, waitBody: body };
 }
 
 /** `rollback`: the run's checkpoints and the run go; the thread shows its head again. */
@@ -206,9 +221,9 @@ async function rollBack(
   await log?.flush();
   await deps.queue.deleteRunCheckpoints(run.threadId, run.runId);
   const state = await getState(plan.graph, deps.checkpoints, { threadId: run.threadId });
-  const ended = await deps.queue.finish(
+  const ended = await finishRun(
+    deps,
     run.runId,
-    deps.settings.owner,
     "interrupted",
     {
       status: state.next.length > 0 ? "interrupted" : "idle",
@@ -221,7 +236,7 @@ async function rollBack(
   if (!ended) return undefined;
   await deps.runs.delete(run.runId, run.threadId).catch(() => undefined);
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
-  return { run: ended, waitBody: {} };
+  return { run: ended.run, waitBody: {} };
 }
 
 async function deleteThread(deps: RuntimeDeps, threadId: string): Promise<void> {

@@ -57,7 +57,8 @@ export interface RunQueueStore {
   renew(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null>;
   /**
    * Ends a run `owner` holds: final `status`, the wait body `output`, and `thread` applied to its thread (kept
-   * `busy` while another run of the thread is active). `null` (nothing written) when `owner` lost the run.
+   * `busy` while another run of the thread is active). Returns the run and how many runs of the thread are still
+   * pending or running; `null` (nothing written) when `owner` lost the run.
    */
   finish(
     runId: string,
@@ -65,7 +66,7 @@ export interface RunQueueStore {
     status: RunStatus,
     thread: ThreadStateUpdate,
     output: JsonObject | null,
-  ): Promise<RunRecord | null>;
+  ): Promise<{ run: RunRecord; threadActiveRuns: number } | null>;
   /** Gives a running run back to the queue (`pending`, no lease, same attempt), e.g. on shutdown. */
   release(runId: string, owner: string): Promise<void>;
   /**

@@ -83,7 +83,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
   });
   const unsubscribe = signals.onRunDocument((change) => {
     if (change.cancel) local.get(change.runId)?.stop(change.cancel);
-    pool.nudge();
+    if (change.work) pool.nudge();
   });
 
   async function waitFor(runId: string): Promise<RunFinished> {

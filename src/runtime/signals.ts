@@ -19,6 +19,8 @@ export interface RunChange {
   runDocument: boolean;
   /** Set when the change was a cancel request for the run. */
   cancel?: "interrupt" | "rollback";
+  /** A run may be claimable now: one was queued (`pending`) or released, or a run ended with runs queued behind it. */
+  work?: boolean;
 }
 
 /** The signal bus. */

@@ -26,6 +26,8 @@ export function createWorkerPool(
   let stopped = true;
   let pumping = false;
   let again = false;
+  /** The last pass stopped because every worker was busy (not because the queue was empty). */
+  let saturated = false;
   let lastExpiredScan = 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -47,13 +49,15 @@ export function createWorkerPool(
     try {
       do {
         again = false;
+        saturated = false;
         while (!stopped && active < settings.workers) {
           const run = await claimOne();
           if (!run) break;
           active++;
+          saturated = active >= settings.workers;
           void execute(run).finally(() => {
             active--;
-            pool.nudge();
+            if (saturated) pool.nudge();
           });
         }
       } while (again && !stopped);

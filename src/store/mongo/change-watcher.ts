@@ -38,6 +38,8 @@ export function createMongoChangeWatcher(
         operationType: 1,
         documentKey: 1,
         "fullDocument.run_id": 1,
+        "fullDocument.status": 1,
+        "updateDescription.updatedFields.status": 1,
         "updateDescription.updatedFields.cancel_requested": 1,
       },
     },
@@ -61,10 +63,15 @@ export function createMongoChangeWatcher(
           if (typeof runId === "string") emit({ runId, runDocument: false });
         } else if (typeof c.documentKey?._id === "string") {
           const cancel = c.updateDescription?.updatedFields?.cancel_requested;
+          const status =
+            c.operationType === "insert"
+              ? c.fullDocument?.status
+              : c.updateDescription?.updatedFields?.status;
           emit({
             runId: c.documentKey._id,
             runDocument: true,
             ...(cancel === "interrupt" || cancel === "rollback" ? { cancel } : {}),
+            ...(status === "pending" ? { work: true } : {}),
           });
         }
       });

@@ -148,19 +148,19 @@ export function createMongoRunQueueStore(options: {
     status: RunRecord["status"],
     threadUpdate: Parameters<RunQueueStore["finish"]>[3],
     output: JsonObject | null,
-  ): Promise<RunRecord | null> {
+  ): Promise<{ run: RunRecord; threadActiveRuns: number } | null> {
     return inTransaction(async (session) => {
       const now = new Date();
       const set: Document = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
       if (output !== null) set.output = toStored(output);
       const doc = await runs.findOneAndUpdate(filter, { $set: set }, { session, returnDocument: "after" });
       if (!doc) return null;
-      await threads.updateOne(
+      const thread = await threads.findOneAndUpdate(
         { _id: doc.thread_id },
         threadFinishPipeline(threadUpdate, now, doc.thread_id),
-        { session },
+        { session, projection: { active_runs: 1 }, returnDocument: "after" },
       );
-      return fromRunDoc(doc);
+      return { run: fromRunDoc(doc), threadActiveRuns: thread?.active_runs ?? 0 };
     });
   }
 
