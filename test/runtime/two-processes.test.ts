@@ -5,6 +5,7 @@
  * it or collide) holding exactly each run's own checkpoints, and its `ticks` hold each run's `n` once.
  * Streams across processes (test d): a resumable stream started on one process, joined on the other from the start
  * (`Last-Event-ID: -1`), dropped and resumed with the last id seen, yields exactly the original events.
+ * Cancel from any replica: a run executing on one process is cancelled (`wait=1`) through the other.
  */
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
@@ -157,4 +158,28 @@ it("a resumable stream joined from the other process, dropped and resumed with L
     ),
   ).toEqual(original);
   await rm(log, { force: true });
+});
+
+it("a run executing on one process is cancelled from the other", async () => {
+  const [a, b] = loom as [LoomProcess, LoomProcess];
+  const sdkB = new Client({ apiUrl: b.url, callerOptions: { maxRetries: 0 } });
+  const thread = await sdkB.threads.create();
+  // A wait on A executes there (its thread is free).
+  const waiting = fetch(`${a.url}/threads/${thread.thread_id}/runs/wait`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ assistant_id: "slow", input: { ms: 30_000 } }),
+  });
+  let runId: string | undefined;
+  for (let i = 0; i < 200 && !runId; i++) {
+    const runs = await sdkB.runs.list(thread.thread_id);
+    runId = runs.find((r) => r.status === "running")?.run_id;
+    if (!runId) await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(runId).toBeDefined();
+  await sdkB.runs.cancel(thread.thread_id, runId as string, true, "interrupt");
+  expect((await sdkB.runs.get(thread.thread_id, runId as string)).status).toBe("interrupted");
+  const res = await waiting;
+  expect(res.status).toBe(200);
+  expect((await sdkB.threads.get(thread.thread_id)).status).not.toBe("busy");
 });
