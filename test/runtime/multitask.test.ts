@@ -2,7 +2,8 @@
  * Multitask strategies and cancellation through the JS SDK (issue 6 test c; agent-api.md §5 "Multitask", §3
  * cancel, §8e): reject (409), enqueue (runs one after the other), interrupt (the running run ends `interrupted`
  * with its completed steps kept), rollback (the running run and its checkpoints are removed), cancel with
- * `action=interrupt|rollback` and `wait`, cancelling a pending run, and DELETE of a running run.
+ * `action=interrupt|rollback` and `wait`, cancelling a pending run, and DELETE of a running run; `after_seconds`
+ * and `if_not_exists: "create"` (agent-api §5).
  */
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -147,5 +148,25 @@ describe("cancel", () => {
     await sdk.runs.delete(threadId, first.run_id);
     await expect(sdk.runs.get(threadId, first.run_id)).rejects.toThrow(/404/);
     expect((await sdk.threads.get(threadId)).status).not.toBe("busy");
+  });
+});
+
+describe("run options", () => {
+  it("after_seconds: the run stays pending until its time, then runs", async () => {
+    const thread = await sdk.threads.create();
+    const run = await sdk.runs.create(thread.thread_id, "slow", { input: { ms: 1 }, afterSeconds: 1 });
+    expect(run.status).toBe("pending");
+    expect((await sdk.threads.get(thread.thread_id)).status).toBe("busy");
+    expect(await sdk.runs.join(thread.thread_id, run.run_id)).toEqual({ ms: 1, done: true });
+    const [last] = await sdk.threads.getHistory(thread.thread_id, { limit: 1 });
+    const availableAt = new Date(run.created_at).getTime() + 1000;
+    expect(new Date(last?.created_at as string).getTime()).toBeGreaterThanOrEqual(availableAt - 5);
+  });
+
+  it('if_not_exists "create": a run on an unknown thread id creates the thread', async () => {
+    const threadId = crypto.randomUUID();
+    const out = await sdk.runs.wait(threadId, "slow", { input: { ms: 1 }, ifNotExists: "create" });
+    expect(out).toEqual({ ms: 1, done: true });
+    expect((await sdk.threads.get(threadId)).metadata).toMatchObject({ graph_id: "slow" });
   });
 });
