@@ -208,8 +208,19 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       const json = toJson(output, create(output, part as any), JSON_OPTS) as Record<string, JsonValue>;
       const event = typeof json.event === "string" ? json.event : "data";
       const id = typeof json.id === "string" ? json.id : "";
-      res.write(formatSseEvent({ event, data: "event" in json ? json.data : json, id }));
+      return res.write(formatSseEvent({ event, data: "event" in json ? json.data : json, id }));
     };
+    // Backpressure: a slow client stops the pulling (the run's events wait in the event log, not in memory).
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
     let gone = false;
     res.on("close", () => {
       gone = true;
@@ -221,7 +232,9 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     }, heartbeatMs);
     try {
       if (!first.done) write(first.value);
-      for (let next = await it.next(); !next.done && !gone; next = await it.next()) write(next.value);
+      for (let next = await it.next(); !next.done && !gone; next = await it.next()) {
+        if (!write(next.value) && !gone) await drained();
+      }
     } catch (error) {
       const ce = ConnectError.from(error);
       if (!gone)
