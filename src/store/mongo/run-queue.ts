@@ -201,7 +201,8 @@ export function createMongoRunQueueStore(options: {
 
     async claimExpired(owner, leaseMs) {
       const doc = await runs.findOneAndUpdate(
-        { status: "running", lease_expires_at: { $lt: new Date() } },
+        // A running run without a lease (left by an older Loom) counts as expired too.
+        { status: "running", $or: [{ lease_expires_at: { $lt: new Date() } }, { lease_expires_at: null }] },
         { $set: leaseSet(owner, leaseMs), $inc: { attempt: 1 } },
         { sort: { lease_expires_at: 1 }, returnDocument: "after" },
       );

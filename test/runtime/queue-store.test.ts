@@ -1,0 +1,111 @@
+/**
+ * The MongoDB run queue (`src/store/mongo/run-queue.ts`) on the shared test `mongod`: claims skip threads that
+ * already have a running run (the unique partial index), leases fence every write that ends a run, an expired
+ * lease is reclaimed with `attempt + 1`, a released run goes back to `pending`, and the thread's `active_runs`
+ * counter follows creation and ending.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ThreadBusyError } from "../../src/store/errors.js";
+import { createMongoStore, type MongoStore } from "../../src/store/mongo/index.js";
+import { openTestDb, type TestDb } from "../support/mongo.js";
+
+let t: TestDb;
+let store: MongoStore;
+
+beforeAll(async () => {
+  t = await openTestDb("runtime_queue_store");
+  store = createMongoStore({ client: t.client, dbName: t.dbName });
+  await store.ensureIndexes();
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+const lease = { owner: "w1", leaseMs: 60_000 };
+
+describe("run queue", () => {
+  it("one running run per thread; fenced finish; the queued run is claimed next", async () => {
+    await store.threads.create({ threadId: "q1" });
+    await store.threads.create({ threadId: "q2" });
+    const first = await store.queue.enqueue({
+      runId: "r1",
+      threadId: "q1",
+      assistantId: "a",
+      multitaskStrategy: "reject",
+      claimFor: lease,
+    });
+    expect(first.run).toMatchObject({ status: "running", leaseOwner: "w1" });
+    await expect(
+      store.queue.enqueue({ runId: "r0", threadId: "q1", assistantId: "a", multitaskStrategy: "reject" }),
+    ).rejects.toBeInstanceOf(ThreadBusyError);
+    const second = await store.queue.enqueue({
+      runId: "r2",
+      threadId: "q1",
+      assistantId: "a",
+      multitaskStrategy: "enqueue",
+      claimFor: lease,
+    });
+    expect(second.run.status).toBe("pending");
+    await store.queue.enqueue({ runId: "r3", threadId: "q2", assistantId: "a", multitaskStrategy: "reject" });
+    // r2 is older but its thread is busy: the claim skips it and takes r3.
+    expect((await store.queue.claimPending("w2", 60_000))?.runId).toBe("r3");
+    expect(await store.queue.claimPending("w2", 60_000)).toBeNull();
+
+    expect(await store.queue.finish("r1", "intruder", "success", { status: "idle" }, {})).toBeNull();
+    const ended = await store.queue.finish(
+      "r1",
+      "w1",
+      "success",
+      { status: "idle", values: { x: 1 } },
+      { x: 1 },
+    );
+    expect(ended?.threadActiveRuns).toBe(1);
+    expect(await store.threads.get("q1")).toMatchObject({ status: "busy", values: { x: 1 } });
+    expect((await store.queue.output("r1")).output).toEqual({ x: 1 });
+    const next = await store.queue.claimPending("w2", 60_000);
+    expect(next).toMatchObject({ runId: "r2", status: "running", leaseOwner: "w2", attempt: 1 });
+    await store.queue.finish("r2", "w2", "success", { status: "idle" }, {});
+    expect((await store.threads.get("q1")).status).toBe("idle");
+  });
+
+  it("an expired lease is reclaimed with attempt + 1; the old owner can neither renew nor finish", async () => {
+    await store.threads.create({ threadId: "e1" });
+    await store.queue.enqueue({
+      runId: "x1",
+      threadId: "e1",
+      assistantId: "a",
+      multitaskStrategy: "reject",
+      claimFor: { owner: "old", leaseMs: 1 },
+    });
+    let reclaimed = null;
+    while (!reclaimed) reclaimed = await store.queue.claimExpired("new", 60_000);
+    expect(reclaimed).toMatchObject({ runId: "x1", leaseOwner: "new", attempt: 2 });
+    expect(await store.queue.renew("x1", "old", 60_000)).toBeNull();
+    expect(await store.queue.finish("x1", "old", "success", { status: "idle" }, {})).toBeNull();
+    expect(await store.queue.renew("x1", "new", 60_000)).toMatchObject({ cancelRequested: null });
+    await store.queue.release("x1", "new");
+    expect(await store.runs.get("x1")).toMatchObject({ status: "pending", leaseOwner: null, attempt: 2 });
+  });
+
+  it("cancel: a pending run ends at once; a running one gets cancel_requested", async () => {
+    await store.threads.create({ threadId: "c1" });
+    await store.queue.enqueue({
+      runId: "c-run",
+      threadId: "c1",
+      assistantId: "a",
+      multitaskStrategy: "reject",
+      claimFor: lease,
+    });
+    await store.queue.enqueue({
+      runId: "c-pend",
+      threadId: "c1",
+      assistantId: "a",
+      multitaskStrategy: "enqueue",
+    });
+    await store.queue.requestCancel("c-pend", "c1", "interrupt");
+    expect((await store.runs.get("c-pend")).status).toBe("interrupted");
+    await store.queue.requestCancel("c-run", "c1", "rollback");
+    expect(await store.queue.renew("c-run", "w1", 60_000)).toMatchObject({ cancelRequested: "rollback" });
+    expect((await store.threads.get("c1")).status).toBe("busy");
+  });
+});
