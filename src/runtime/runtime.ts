@@ -93,7 +93,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       if (finished) return finished;
     }
     for (;;) {
-      const wake = signals.waitRun(runId, settings.pollMs);
+      const wake = signals.waitRun(runId, settings.pollMs, true);
       try {
         const { run: record, output } = await queue.output(runId);
         if (FINAL_RUN_STATUSES.includes(record.status)) {

@@ -25,8 +25,11 @@ export interface RunChange {
 
 /** The signal bus. */
 export interface RunSignals {
-  /** Wakes when `runId` changes, or after `timeoutMs`. */
-  waitRun(runId: string, timeoutMs: number): WakeUp;
+  /**
+   * Wakes when `runId` changes, or after `timeoutMs`. With `documentOnly`, appended events do not wake it (only
+   * changes of the run document: status, cancel, creation, deletion).
+   */
+  waitRun(runId: string, timeoutMs: number, documentOnly?: boolean): WakeUp;
   /** Calls `fn` on every change of a run document (all runs). Returns the unsubscribe function. */
   onRunDocument(fn: (change: RunChange) => void): () => void;
   /** Reports a change (local writers, and the change stream). */
@@ -40,33 +43,37 @@ export type ChangeWatcher = (emit: (change: RunChange) => void) => () => Promise
 
 /** Creates the bus; `watch` (optional) feeds it the other processes' changes. */
 export function createRunSignals(watch?: ChangeWatcher): RunSignals {
-  const perRun = new Map<string, Set<() => void>>();
+  const perRun = new Map<string, Set<(change: RunChange) => void>>();
   const documentListeners = new Set<(change: RunChange) => void>();
 
   const bus: RunSignals = {
-    waitRun(runId, timeoutMs) {
-      let done: () => void = () => undefined;
-      const promise = new Promise<void>((resolve) => {
-        const timer = setTimeout(() => done(), timeoutMs);
-        done = () => {
-          clearTimeout(timer);
-          const set = perRun.get(runId);
-          set?.delete(done);
-          if (set?.size === 0) perRun.delete(runId);
-          resolve();
-        };
-      });
+    waitRun(runId, timeoutMs, documentOnly = false) {
       const set = perRun.get(runId) ?? new Set();
-      set.add(done);
       perRun.set(runId, set);
-      return { promise, cancel: () => done() };
+      let timer: NodeJS.Timeout | undefined;
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(listener);
+        if (set.size === 0 && perRun.get(runId) === set) perRun.delete(runId);
+        resolve();
+      };
+      const listener = (change: RunChange) => {
+        if (!documentOnly || change.runDocument) done();
+      };
+      set.add(listener);
+      timer = setTimeout(done, timeoutMs);
+      return { promise, cancel: done };
     },
     onRunDocument(fn) {
       documentListeners.add(fn);
       return () => documentListeners.delete(fn);
     },
     notify(change) {
-      for (const fn of [...(perRun.get(change.runId) ?? [])]) fn();
+      for (const fn of [...(perRun.get(change.runId) ?? [])]) fn(change);
       if (change.runDocument) for (const fn of documentListeners) fn(change);
     },
     close: async () => undefined,
