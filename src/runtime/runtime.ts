@@ -4,14 +4,12 @@
  * streaming caller created here and that could start at once), answers waits/joins for runs executing anywhere,
  * cancels from any replica and shuts down gracefully (agent-api.md §5–§7, issue 6).
  */
-
 import { RunNotFoundError } from "../store/errors.js";
 import type { CancelAction, RunRecord, ThreadStatus } from "../store/records.js";
 import { readEvents } from "./event-log.js";
 import { type Execution, executeRun } from "./execute.js";
 import { waitBodyFromThread } from "./outcome.js";
-import type { LoggedEvent } from "./queue-store.js";
-import { type EnqueueInput, FINAL_RUN_STATUSES } from "./queue-store.js";
+import { type EnqueueInput, FINAL_RUN_STATUSES, type LoggedEvent } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 import { createWorkerPool } from "./workers.js";
 
