@@ -104,6 +104,8 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       ...(thread ? { thread } : {}),
     });
     ctx.responseHeader.set("content-location", submitted.location);
+    // The SDK reconnects a dropped stream there with `Last-Event-ID` (agent-api §1); the event log replays it.
+    if (mode === "stream" && !stateless) ctx.responseHeader.set("location", `${submitted.location}/stream`);
     if (params.cancelOnDisconnect) {
       const { runId, threadId } = submitted.run;
       ctx.signal.addEventListener(
