@@ -120,6 +120,7 @@ export function createApp(deps: AppDeps): App {
       return address;
     },
     async close(timeoutMs) {
+      services.runtime.stopClaiming();
       await server.close(timeoutMs);
       // Runs still executing here get until the deadline to end; the rest go back to the queue, where another
       // replica (or this one after a restart) resumes them from their last checkpoint.

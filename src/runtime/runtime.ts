@@ -48,6 +48,8 @@ export interface RunRuntime {
   cancel(runId: string, threadId: string, action: CancelAction, wait: boolean): Promise<void>;
   /** Starts the worker pool. */
   start(): void;
+  /** Stops claiming queued runs (first step of a graceful shutdown); runs executing here go on. */
+  stopClaiming(): void;
   /**
    * Stops claiming, lets the runs executing here end for up to `deadlineMs`, then stops the rest and gives
    * them back to the queue (another replica, or this one after a restart, resumes them).
@@ -140,6 +142,8 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     },
 
     start: () => pool.start(),
+
+    stopClaiming: () => pool.stop(),
 
     async close(deadlineMs) {
       pool.stop();
