@@ -23,6 +23,7 @@ import {
 } from "../engine/index.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { createEventWriter, type EventWriter } from "./event-log.js";
+import { fencedCheckpoints, retry } from "./guards.js";
 import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 
@@ -72,24 +73,6 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
     deps.signals.notify({ runId: run.runId, runDocument: true });
   });
   return { done, stop };
-}
-
-const FINISH_ATTEMPTS = 6;
-
-/**
- * Retries a store call that ends a run (e.g. while `mongod` restarts): 6 attempts, 100 ms doubling. A run whose
- * end still cannot be written stays `running`; its lease lapses and another worker ends it (it resumes from the
- * head, where nothing is left to run).
- */
-async function retry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= FINISH_ATTEMPTS) throw error;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-    }
-  }
 }
 
 /** Ends the run (fenced, retried); when runs are queued behind it on its thread, wakes the local workers. */
@@ -169,14 +152,19 @@ async function execute(
   let result: RunResult;
   try {
     const writer = log;
-    result = await runGraph(plan.graph, deps.checkpoints, {
-      ...engineOptions,
-      threadId: run.threadId,
-      metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
-      signal,
-      ...(writer ? { onEvent: (e) => writer.publish(e.mode, e.data) } : {}),
-    });
+    result = await runGraph(
+      plan.graph,
+      fencedCheckpoints(deps.checkpoints, () => reason() === "lost"),
+      {
+        ...engineOptions,
+        threadId: run.threadId,
+        metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
+        signal,
+        ...(writer ? { onEvent: (e) => writer.publish(e.mode, e.data) } : {}),
+      },
+    );
   } catch (error) {
+    if (reason() === "lost") return undefined; // the new owner finishes the run
     if (options.refusalRestores !== undefined && isRefusal(error) && reason() === undefined) {
       await deps.runs.delete(run.runId, run.threadId).catch(() => undefined);
       await deps.threads
