@@ -3,7 +3,7 @@
  * cancel, §8e): reject (409), enqueue (runs one after the other), interrupt (the running run ends `interrupted`
  * with its completed steps kept), rollback (the running run and its checkpoints are removed), cancel with
  * `action=interrupt|rollback` and `wait`, cancelling a pending run, and DELETE of a running run; `after_seconds`
- * and `if_not_exists: "create"` (agent-api §5).
+ * and `if_not_exists: "create"` (agent-api §5); join-stream `cancel_on_disconnect`.
  */
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +141,20 @@ describe("cancel", () => {
     expect((await sdk.runs.get(threadId, queued.run_id)).status).toBe("interrupted");
     expect(await sdk.runs.join(threadId, first.run_id)).toEqual({ ms: 500, done: true });
     expect((await sdk.threads.get(threadId)).status).toBe("idle");
+  });
+
+  it("join-stream with cancel_on_disconnect: the run is cancelled when the client goes away", async () => {
+    const { threadId, first } = await busyThread();
+    const controller = new AbortController();
+    const parts = sdk.runs.joinStream(threadId, first.run_id, {
+      cancelOnDisconnect: true,
+      signal: controller.signal,
+    });
+    const it = parts[Symbol.asyncIterator]();
+    expect((await it.next()).value?.event).toBe("metadata");
+    controller.abort();
+    await it.return?.(undefined).catch(() => undefined);
+    await untilStatus(threadId, first.run_id, "interrupted");
   });
 
   it("DELETE of a running run stops it and removes its record", async () => {
