@@ -68,6 +68,21 @@ describe("multitask strategies", () => {
     expect((await sdk.threads.get(threadId)).status).toBe("idle");
   });
 
+  it("enqueue with a stream: answered at once, then the run's events once a worker starts it", async () => {
+    const { threadId, first } = await busyThread(300);
+    const events: Array<{ event: string; data: unknown }> = [];
+    for await (const part of sdk.runs.stream(threadId, "slow", {
+      input: { ms: 1 },
+      multitaskStrategy: "enqueue",
+    })) {
+      events.push(part);
+    }
+    expect(events[0]?.event).toBe("metadata");
+    expect(events.filter((e) => e.event === "metadata")).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ event: "values", data: { ms: 1, done: true } });
+    expect((await sdk.runs.get(threadId, first.run_id)).status).toBe("success");
+  });
+
   it("interrupt: the running run ends interrupted, its completed steps kept; the new one runs", async () => {
     const { threadId, first } = await busyThread();
     const second = await sdk.runs.create(threadId, "slow", {

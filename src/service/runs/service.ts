@@ -132,6 +132,17 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     async *stream(req, ctx) {
       const submitted = await start(req, ctx, "stream");
       const it = runtime.events(submitted.run.runId, -1);
+      if (!submitted.local) {
+        // Queued behind another run: answer at once (headers, then heartbeats) instead of when a worker starts it.
+        try {
+          const { run } = submitted;
+          yield toPart({ seq: 0, event: "metadata", data: { run_id: run.runId, attempt: run.attempt } });
+          for await (const e of it) if (e.seq > 0) yield toPart(e);
+        } finally {
+          await it.return(undefined);
+        }
+        return;
+      }
       try {
         const metadata = await it.next();
         const first = metadata.done ? metadata : await it.next();
