@@ -1,8 +1,8 @@
 /**
  * A MongoDB change stream feeding the runtime's signal bus (`src/runtime/signals.ts`): inserts/deletes of runs,
  * updates of a run's `status` or `cancel_requested`, and inserts into `run_events`. Lease renewals are filtered
- * out on the server. When the stream fails (e.g. `mongod` restarts) it is reopened after `retryMs`; waiters poll
- * meanwhile, so a gap costs latency, never correctness.
+ * out on the server. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened
+ * after `retryMs`; waiters poll meanwhile, so a gap costs latency, never correctness.
  */
 import type { ChangeStream, Db, Document } from "mongodb";
 import type { ChangeWatcher, RunChange } from "../../runtime/signals.js";
@@ -75,13 +75,18 @@ export function createMongoChangeWatcher(
           });
         }
       });
-      stream.on("error", (error) => {
-        options.onError?.(error);
-        const s = stream;
+      const current = stream;
+      // Reopen once when this stream fails or ends (e.g. invalidated by a dropped database).
+      const reopen = (error?: unknown) => {
+        if (stream !== current) return;
         stream = undefined;
-        void s?.close().catch(() => undefined);
-        if (!stopped) timer = setTimeout(open, retryMs);
-      });
+        void current.close().catch(() => undefined);
+        if (stopped) return;
+        if (error !== undefined) options.onError?.(error);
+        timer = setTimeout(open, retryMs);
+      };
+      current.on("error", (error) => reopen(error));
+      current.on("close", () => reopen());
     };
     open();
     return async () => {
