@@ -24,7 +24,8 @@ import {
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { createEventWriter, type EventWriter } from "./event-log.js";
 import { fencedCheckpoints, retry } from "./guards.js";
-import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
+import { errorJson, interruptToJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
+import type { WriteRef } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 
 /** Why a run was stopped before its end. */
@@ -149,12 +150,18 @@ async function execute(
   const engineOptions = resume
     ? { ...plan.options, input: undefined, command: undefined, checkpointId: undefined }
     : plan.options;
+  /** Pending writes this execution stored, for a `rollback` (a crashed attempt's writes are not known). */
+  const written: WriteRef[] = [];
   let result: RunResult;
   try {
     const writer = log;
     result = await runGraph(
       plan.graph,
-      fencedCheckpoints(deps.checkpoints, () => reason() === "lost"),
+      fencedCheckpoints(
+        deps.checkpoints,
+        () => reason() === "lost",
+        (refs) => written.push(...refs),
+      ),
       {
         ...engineOptions,
         threadId: run.threadId,
@@ -182,7 +189,8 @@ async function execute(
     await queue.release(run.runId, settings.owner);
     return undefined;
   }
-  if (why === "rollback" && result.error instanceof GraphAbortedError) return rollBack(deps, run, plan, log);
+  if (why === "rollback" && result.error instanceof GraphAbortedError)
+    return rollBack(deps, run, plan, log, written);
   if (result.status === "error" && !(result.error instanceof GraphAbortedError)) {
     log?.publish("error", errorJson(result.error));
   }
@@ -205,9 +213,10 @@ async function rollBack(
   run: RunRecord,
   plan: RunPlan,
   log: EventWriter | undefined,
+  written: readonly WriteRef[],
 ): Promise<RunFinished | undefined> {
   await log?.flush();
-  await deps.queue.deleteRunCheckpoints(run.threadId, run.runId);
+  await deps.queue.deleteRunCheckpoints(run.threadId, run.runId, written);
   const state = await getState(plan.graph, deps.checkpoints, { threadId: run.threadId });
   const ended = await finishRun(
     deps,
@@ -216,7 +225,10 @@ async function rollBack(
     {
       status: state.next.length > 0 ? "interrupted" : "idle",
       values: state.checkpoint ? (state.values as JsonObject) : null,
-      interrupts: {},
+      // The head's pending tasks with their interrupts (`[]` for a static breakpoint), as after any run.
+      interrupts: Object.fromEntries(
+        state.next.length > 0 ? state.tasks.map((t) => [t.id, t.interrupts.map(interruptToJson)]) : [],
+      ),
       error: null,
     },
     {},

@@ -2,7 +2,8 @@
  * Guards of a run's writes: checkpoint writes refused once the lease is lost, and retries of the write that
  * ends a run.
  */
-import type { CheckpointStore } from "../engine/index.js";
+import type { CheckpointStore, PendingWrite } from "../engine/index.js";
+import type { WriteRef } from "./queue-store.js";
 
 /** Thrown by a checkpoint write of a worker that lost its lease. */
 export class LeaseLostError extends Error {
@@ -13,20 +14,38 @@ export class LeaseLostError extends Error {
  * The checkpoint store as seen by one run: once the lease is known lost, writes are refused (the new owner
  * writes from then on), which narrows the window in which two workers could both write to the thread.
  */
-export function fencedCheckpoints(store: CheckpointStore, lost: () => boolean): CheckpointStore {
+export function fencedCheckpoints(
+  store: CheckpointStore,
+  lost: () => boolean,
+  /** Hears every pending write stored (for a later rollback). */
+  onWrites?: (refs: WriteRef[]) => void,
+): CheckpointStore {
   const guard = () => {
     if (lost()) throw new LeaseLostError("this worker lost the run's lease");
+  };
+  const record = (
+    checkpointNs: string,
+    checkpointId: string,
+    writes: readonly PendingWrite[] | undefined,
+  ) => {
+    if (onWrites && writes && writes.length > 0) {
+      onWrites(writes.map((w) => ({ checkpointNs, checkpointId, taskId: w.taskId, idx: w.idx })));
+    }
   };
   return {
     getTuple: (query) => store.getTuple(query),
     list: (query) => store.list(query),
     put: async (input) => {
       guard();
-      return store.put(input);
+      const ref = await store.put(input);
+      if (input.parentCheckpointId !== null)
+        record(input.checkpointNs, input.parentCheckpointId, input.parentWrites);
+      return ref;
     },
     putWrites: async (ref, writes) => {
       guard();
-      return store.putWrites(ref, writes);
+      await store.putWrites(ref, writes);
+      record(ref.checkpointNs, ref.checkpointId, writes);
     },
     deleteThread: (threadId) => store.deleteThread(threadId),
   };

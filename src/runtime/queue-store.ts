@@ -77,10 +77,21 @@ export interface RunQueueStore {
   requestCancel(runId: string, threadId: string, action: CancelAction): Promise<RunRecord>;
   /** Whether the run already wrote a checkpoint on its thread (a reclaimed run then resumes from the head). */
   hasCheckpoint(threadId: string, runId: string): Promise<boolean>;
-  /** Deletes the checkpoints the run wrote (multitask/cancel `rollback`). */
-  deleteRunCheckpoints(threadId: string, runId: string): Promise<void>;
+  /**
+   * Rolls a run's writes back (multitask/cancel `rollback`): deletes the checkpoints it wrote and removes `writes`,
+   * the pending writes it added to older checkpoints (e.g. a resume value on the thread's head).
+   */
+  deleteRunCheckpoints(threadId: string, runId: string, writes?: readonly WriteRef[]): Promise<void>;
   /** The wait body stored when the run finished, or `null`. @throws RunNotFoundError */
   output(runId: string): Promise<{ run: RunRecord; output: JsonObject | null }>;
+}
+
+/** A pending write a run stored: which checkpoint (namespace, id) and which `(taskId, idx)`. */
+export interface WriteRef {
+  checkpointNs: string;
+  checkpointId: string;
+  taskId: string;
+  idx: number;
 }
 
 /** One event of a run's stream as logged: SSE `event`, `data`, and its sequence number (the SSE `id`). */

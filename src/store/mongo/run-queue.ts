@@ -15,6 +15,7 @@ import type { JsonObject } from "../../engine/checkpoint.js";
 import type { Enqueued, EnqueueInput, RunQueueStore } from "../../runtime/queue-store.js";
 import { RunExistsError, RunNotFoundError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
 import { ACTIVE_RUN_STATUSES, type RunRecord } from "../records.js";
+import { writeKey } from "./checkpoint-docs.js";
 import { decodeJson, escapeKey } from "./encoding.js";
 import { toStored } from "./filters.js";
 import { fromRunDoc, type RunDoc } from "./runs.js";
@@ -268,8 +269,25 @@ export function createMongoRunQueueStore(options: {
       return found !== null;
     },
 
-    async deleteRunCheckpoints(threadId, runId) {
+    async deleteRunCheckpoints(threadId, runId, writes = []) {
       await checkpoints.deleteMany({ thread_id: threadId, "metadata.run_id": runId });
+      const byCheckpoint = new Map<string, { ns: string; id: string; unset: Document }>();
+      for (const w of writes) {
+        const key = `${w.checkpointNs}\u0000${w.checkpointId}`;
+        const entry = byCheckpoint.get(key) ?? { ns: w.checkpointNs, id: w.checkpointId, unset: {} };
+        entry.unset[`writes.${writeKey(w.taskId, w.idx)}`] = "";
+        byCheckpoint.set(key, entry);
+      }
+      if (byCheckpoint.size === 0) return;
+      await checkpoints.bulkWrite(
+        [...byCheckpoint.values()].map((e) => ({
+          updateOne: {
+            filter: { thread_id: threadId, checkpoint_ns: e.ns, checkpoint_id: e.id },
+            update: { $unset: e.unset },
+          },
+        })),
+        { ordered: false },
+      );
     },
 
     async output(runId) {
