@@ -82,9 +82,6 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     const stateless = req.threadId === "";
     if (!stateless) requireUuid(req.threadId, "thread_id");
     if (!req.assistantId) throw new InvalidInputError("assistant_id is required", "assistant_id");
-    // Read the thread while the assistant is looked up.
-    const thread = stateless ? undefined : threads.get(req.threadId);
-    thread?.catch(() => undefined);
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
     const params = runParamsFromProto(req, graph, assistant.config, stateless);
@@ -101,7 +98,6 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       assistant,
       plan: planFromParams(params, assistant, graph),
       mode,
-      ...(thread ? { thread } : {}),
     });
     ctx.responseHeader.set("content-location", submitted.location);
     // The SDK reconnects a dropped stream there with `Last-Event-ID` (agent-api §1); the event log replays it.

@@ -1,6 +1,7 @@
 /**
- * Creating a run for the runs service: open the thread (create it for a stateless run or `if_not_exists:
- * "create"`), check the start checkpoint, then hand the run to the runtime with its multitask strategy. A thread
+ * Creating a run for the runs service: create the thread for a stateless run (or, with `if_not_exists: "create"`,
+ * when the run creation finds none), check the start checkpoint, and hand the run to the runtime with its
+ * multitask strategy; the thread is not read first (the run creation's thread write finds it). A thread
  * created here is removed again when the run is refused (busy thread, unknown checkpoint, engine refusal), so a
  * refused request leaves no trace.
  */
@@ -9,7 +10,7 @@ import { CheckpointNotFoundError, type CheckpointStore } from "../../engine/inde
 import type { RunRuntime, Submitted } from "../../runtime/runtime.js";
 import type { RunPlan } from "../../runtime/types.js";
 import { ThreadNotFoundError } from "../../store/errors.js";
-import type { AssistantRecord, ThreadRecord, ThreadStore } from "../../store/records.js";
+import type { AssistantRecord, ThreadStore } from "../../store/records.js";
 import type { RunParams } from "./params.js";
 
 /** What `submitRun` needs. */
@@ -26,8 +27,6 @@ export interface SubmitRequest {
   plan: RunPlan;
   /** "wait"/"stream": execute here at once when the thread is free; "background": leave it to the queue. */
   mode: "wait" | "stream" | "background";
-  /** The thread, already being read. */
-  thread?: Promise<ThreadRecord>;
 }
 
 /** A created run and its `Content-Location`. */
@@ -44,20 +43,11 @@ export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promi
   const { params, assistant, mode } = request;
   const metadata = { graph_id: assistant.graphId, assistant_id: assistant.assistantId };
   let created = false;
-  let thread: ThreadRecord;
-  if (params.threadId === null) {
-    thread = await deps.threads.create({ threadId: uuidv4(), metadata });
+  const threadId = params.threadId ?? uuidv4();
+  const createThread = async () => {
+    await deps.threads.create({ threadId, metadata });
     created = true;
-  } else {
-    try {
-      thread = await (request.thread ?? deps.threads.get(params.threadId));
-    } catch (error) {
-      if (!(error instanceof ThreadNotFoundError) || !params.createThread) throw error;
-      thread = await deps.threads.create({ threadId: params.threadId, metadata });
-      created = true;
-    }
-  }
-  const threadId = thread.threadId;
+  };
   const remove = async () => {
     if (!created) return;
     await Promise.all([
@@ -65,16 +55,9 @@ export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promi
       deps.checkpoints.deleteThread(threadId),
     ]);
   };
-  let submitted: Submitted;
-  try {
-    if (params.checkpointId !== undefined) {
-      const tuple = await deps.checkpoints.getTuple({ threadId, checkpointId: params.checkpointId });
-      if (!tuple) throw new CheckpointNotFoundError(threadId, params.checkpointId);
-    }
-    const same =
-      thread.metadata.graph_id === assistant.graphId &&
-      thread.metadata.assistant_id === assistant.assistantId;
-    submitted = await deps.runtime.submit({
+  // The thread is not read first: the run creation finds it (or not) in the same write that marks it busy.
+  const enqueue = () =>
+    deps.runtime.submit({
       run: {
         runId: uuidv7(),
         threadId,
@@ -84,10 +67,26 @@ export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promi
         multitaskStrategy: params.multitaskStrategy,
         ...(params.delayMs > 0 ? { availableAt: new Date(Date.now() + params.delayMs) } : {}),
         logEvents: mode !== "wait",
-        ...(same ? {} : { threadMetadata: metadata }),
+        threadMetadata: metadata,
       },
       ...(mode !== "background" ? { plan: request.plan } : {}),
     });
+  let submitted: Submitted;
+  try {
+    if (params.threadId === null) await createThread();
+    if (params.checkpointId !== undefined) {
+      // A missing thread is reported as such before the checkpoint (404 either way).
+      if (!created) await openThread(deps, threadId, params.createThread ? createThread : undefined);
+      const tuple = await deps.checkpoints.getTuple({ threadId, checkpointId: params.checkpointId });
+      if (!tuple) throw new CheckpointNotFoundError(threadId, params.checkpointId);
+    }
+    try {
+      submitted = await enqueue();
+    } catch (error) {
+      if (!(error instanceof ThreadNotFoundError) || !params.createThread || created) throw error;
+      await createThread();
+      submitted = await enqueue();
+    }
   } catch (error) {
     await remove();
     throw error;
@@ -98,4 +97,14 @@ export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promi
     ...submitted,
     location: params.threadId === null ? `/runs/${runId}` : `/threads/${threadId}/runs/${runId}`,
   };
+}
+
+/** Reads the thread; a missing one is created by `create` when given. @throws ThreadNotFoundError */
+async function openThread(deps: SubmitDeps, threadId: string, create?: () => Promise<void>): Promise<void> {
+  try {
+    await deps.threads.get(threadId);
+  } catch (error) {
+    if (!(error instanceof ThreadNotFoundError) || !create) throw error;
+    await create();
+  }
 }
