@@ -61,7 +61,7 @@ export { interrupt } from "./interrupt.js";
 export { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 export type { RunOptions, RunResult, RunStatus } from "./run-types.js";
 export { runGraph } from "./runner.js";
-export type { SnapshotTask, StateSnapshot } from "./snapshot.js";
+export { emptySnapshot, type SnapshotTask, type StateSnapshot } from "./snapshot.js";
 export { getHistory, getState, type HistoryOptions } from "./state.js";
 export { type AddNodeOptions, type CompileOptions, StateGraph } from "./state-graph.js";
 export {

@@ -12,6 +12,7 @@ import {
 import {
   type CheckpointStore,
   type CompiledGraph,
+  emptySnapshot,
   getHistory,
   getState,
   type JsonObject,
@@ -34,17 +35,6 @@ export interface ThreadStateDeps {
 }
 
 type StateMethods = Pick<ServiceImpl<typeof ThreadsService>, "getState" | "updateState" | "getHistory">;
-
-const EMPTY: StateSnapshot = {
-  values: {},
-  next: [],
-  tasks: [],
-  checkpoint: null,
-  parentCheckpoint: null,
-  metadata: null,
-  createdAt: null,
-  interrupts: [],
-};
 
 function graphOf(registry: GraphRegistry, thread: ThreadRecord): CompiledGraph | undefined {
   const graphId = thread.metadata.graph_id;
@@ -83,7 +73,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       const id = req.checkpointId || req.checkpoint?.checkpointId || undefined;
       if (id !== undefined) requireUuid(id, "checkpoint_id");
       const graph = graphOf(registry, thread);
-      if (!graph) return snapshotToProto(EMPTY);
+      if (!graph) return snapshotToProto(emptySnapshot());
       const snapshot = await getState(graph, checkpoints, {
         threadId: thread.threadId,
         ...(id !== undefined ? { checkpointId: id } : {}),

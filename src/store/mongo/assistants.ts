@@ -10,7 +10,7 @@ import type { JsonObject } from "../../engine/checkpoint.js";
 import { AssistantExistsError, AssistantNotFoundError } from "../errors.js";
 import type { AssistantRecord, AssistantSearchQuery, AssistantStore, NewAssistant } from "../records.js";
 import { decodeJson, escapeKey } from "./encoding.js";
-import { containmentFilter, paging, toStored } from "./filters.js";
+import { containmentFilter, searchPage, toStored } from "./filters.js";
 
 /** A stored assistant (see module doc). */
 export interface AssistantDoc {
@@ -123,17 +123,8 @@ export function createMongoAssistantStore(options: { assistants: Collection<Assi
     },
 
     async search(query): Promise<{ items: AssistantRecord[]; total: number }> {
-      const { limit, offset } = paging(query.limit, query.offset);
-      const filter = searchFilter(query);
-      const direction = query.sortOrder === "asc" ? 1 : -1;
-      const sortField = SORT_FIELDS[query.sortBy ?? "createdAt"] ?? "created_at";
-      const sort: Record<string, 1 | -1> = { [sortField]: direction };
-      if (sortField !== "_id") sort._id = direction;
-      const [docs, total] = await Promise.all([
-        limit === 0 ? [] : assistants.find(filter, { sort, skip: offset, limit }).toArray(),
-        assistants.countDocuments(filter),
-      ]);
-      return { items: docs.map(fromAssistantDoc), total };
+      const sortField = SORT_FIELDS[query.sortBy ?? "createdAt"];
+      return searchPage(assistants, searchFilter(query), { ...query, sortField }, fromAssistantDoc);
     },
 
     async count(query): Promise<number> {

@@ -2,7 +2,7 @@
  * Query helpers shared by the thread, run and assistant collections: containment filters that treat every key
  * and value as data, and paging validation.
  */
-import type { Document } from "mongodb";
+import type { Collection, Document, Filter, WithId } from "mongodb";
 import type { JsonObject, JsonValue } from "../../engine/checkpoint.js";
 import { InvalidQueryError } from "../errors.js";
 import { encodeAlways, escapeKey } from "./encoding.js";
@@ -57,4 +57,46 @@ export function paging(
 /** Escapes every key of a record for storage (`encoding.ts`); a no-copy pass when nothing needs escaping. */
 export function toStored(value: JsonValue | Record<string, unknown>): unknown {
   return encodeAlways(value);
+}
+
+/** A page of search results and the total number of matches. */
+export interface SearchPage<T> {
+  items: T[];
+  total: number;
+}
+
+/** How {@link searchPage} pages and sorts. */
+export interface SearchPaging {
+  /** @default 10 */
+  limit?: number | undefined;
+  /** @default 0 */
+  offset?: number | undefined;
+  /** Stored field to sort by (a value of the collection's sort-field table). @default "created_at" */
+  sortField?: string | undefined;
+  /** @default "desc" */
+  sortOrder?: "asc" | "desc" | undefined;
+}
+
+/**
+ * One page of `filter`'s matches plus their count, in parallel: sorted by `sortField` then `_id` (so equal
+ * sort keys page stably), `offset` skipped, at most `limit` (0 counts only).
+ *
+ * @throws InvalidQueryError for a negative or fractional `limit`/`offset`
+ */
+export async function searchPage<D extends Document, T>(
+  collection: Collection<D>,
+  filter: Filter<D>,
+  query: SearchPaging,
+  fromDoc: (doc: WithId<D>) => T,
+): Promise<SearchPage<T>> {
+  const { limit, offset } = paging(query.limit, query.offset);
+  const direction = query.sortOrder === "asc" ? 1 : -1;
+  const sortField = query.sortField ?? "created_at";
+  const sort: Record<string, 1 | -1> = { [sortField]: direction };
+  if (sortField !== "_id") sort._id = direction;
+  const [docs, total] = await Promise.all([
+    limit === 0 ? [] : collection.find(filter, { sort, skip: offset, limit }).toArray(),
+    collection.countDocuments(filter),
+  ]);
+  return { items: docs.map(fromDoc), total };
 }

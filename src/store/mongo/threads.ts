@@ -20,7 +20,7 @@ import type {
   ThreadStore,
 } from "../records.js";
 import { decodeJson, escapeKey } from "./encoding.js";
-import { containmentFilter, paging, toStored } from "./filters.js";
+import { containmentFilter, searchPage, toStored } from "./filters.js";
 
 /** A stored thread (see module doc). */
 export interface ThreadDoc {
@@ -191,17 +191,8 @@ export function createMongoThreadStore(options: {
     },
 
     async search(query): Promise<{ items: ThreadRecord[]; total: number }> {
-      const { limit, offset } = paging(query.limit, query.offset);
-      const filter = searchFilter(query);
-      const direction = query.sortOrder === "asc" ? 1 : -1;
-      const sortField = SORT_FIELDS[query.sortBy ?? "createdAt"] ?? "created_at";
-      const sort: Record<string, 1 | -1> = { [sortField]: direction };
-      if (sortField !== "_id") sort._id = direction;
-      const [docs, total] = await Promise.all([
-        limit === 0 ? [] : threads.find(filter, { sort, skip: offset, limit }).toArray(),
-        threads.countDocuments(filter),
-      ]);
-      return { items: docs.map(fromThreadDoc), total };
+      const sortField = SORT_FIELDS[query.sortBy ?? "createdAt"];
+      return searchPage(threads, searchFilter(query), { ...query, sortField }, fromThreadDoc);
     },
 
     async count(query): Promise<number> {
