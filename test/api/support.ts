@@ -4,49 +4,25 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApp } from "../../src/app.js";
-import { silentLogger } from "../../src/logger.js";
-import { loadGraphRegistry } from "../../src/registry/load.js";
-import { LOOM_VERSION } from "../../src/version.js";
-import { openTestDb, type TestDb } from "../support/mongo.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 
 /** Repository root. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** A running API server. */
-export interface ApiServer {
-  baseUrl: string;
-  port: number;
-  testDb: TestDb;
-  close(): Promise<void>;
-}
+export type ApiServer = TestServer;
 
-/** Starts the app; `bodyLimitBytes` defaults to 256 KiB so the 413 case is cheap to provoke. */
-export async function startApiServer(
-  label: string,
-  options: { bodyLimitBytes?: number } = {},
-): Promise<ApiServer> {
-  const testDb = await openTestDb(label);
-  const registry = await loadGraphRegistry(path.join(projectRoot, "test/api/loom.test.json"));
-  const app = createApp({
-    logger: silentLogger(),
-    version: LOOM_VERSION,
-    db: testDb.db,
+/**
+ * Starts the app with the graphs of `loom.test.json`; `bodyLimitBytes` defaults to 256 KiB so the 413 case is
+ * cheap to provoke, heartbeats and keep-alives are short so tests see them.
+ */
+export function startApiServer(label: string, options: { bodyLimitBytes?: number } = {}): Promise<ApiServer> {
+  return startTestServer(label, {
+    configPath: path.join(projectRoot, "test/api/loom.test.json"),
     bodyLimitBytes: options.bodyLimitBytes ?? 256 * 1024,
-    registry,
     sseHeartbeatMs: 200,
     waitKeepAliveMs: 150,
   });
-  const address = await app.listen(0, "127.0.0.1");
-  return {
-    baseUrl: `http://127.0.0.1:${address.port}`,
-    port: address.port,
-    testDb,
-    async close() {
-      await app.close(2_000);
-      await testDb.drop();
-    },
-  };
 }
 
 /** JSON request helper: `{status, body, headers}`; the body is parsed when it is JSON, else the raw text. */

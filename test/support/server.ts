@@ -2,8 +2,9 @@
  * Starts the real Loom app in-process on 127.0.0.1 port 0, on the shared test `mongod` with a database of its
  * own. `close()` drains the server, drops the database and closes the client.
  */
-import { createApp } from "../../src/app.js";
+import { type AppDeps, createApp } from "../../src/app.js";
 import { silentLogger } from "../../src/logger.js";
+import { loadGraphRegistry } from "../../src/registry/load.js";
 import { LOOM_VERSION } from "../../src/version.js";
 import { openTestDb, type TestDb } from "./mongo.js";
 
@@ -16,20 +17,25 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Options for {@link startTestServer}. */
-export interface TestServerOptions {
+/** Options for {@link startTestServer}; absent ones take `createApp`'s defaults. */
+export interface TestServerOptions extends Partial<Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs">> {
   /** Body limit in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** Graph config file (`loom.json` format) to serve; absent: no graphs. */
+  configPath?: string;
 }
 
 /** Starts the app for one test file; `label` names its database. */
 export async function startTestServer(label: string, options: TestServerOptions = {}): Promise<TestServer> {
   const testDb = await openTestDb(label);
+  const { configPath, bodyLimitBytes, ...rest } = options;
   const app = createApp({
     logger: silentLogger(),
     version: LOOM_VERSION,
     db: testDb.db,
-    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimitBytes: bodyLimitBytes ?? 1024 * 1024,
+    ...(configPath ? { registry: await loadGraphRegistry(configPath) } : {}),
+    ...rest,
   });
   const address = await app.listen(0, "127.0.0.1");
   return {
