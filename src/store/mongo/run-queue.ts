@@ -9,7 +9,7 @@
  *   next candidate tried. An expired lease is reclaimed the same way with `attempt + 1`.
  * - renew / finish / release are fenced on `lease_owner`, so a worker that lost its lease writes nothing.
  */
-import type { ClientSession, Collection, Document, MongoClient } from "mongodb";
+import type { Collection, Document, MongoClient } from "mongodb";
 import { MongoServerError } from "mongodb";
 import type { JsonObject } from "../../engine/checkpoint.js";
 import type { Enqueued, EnqueueInput, RunQueueStore } from "../../runtime/queue-store.js";
@@ -20,6 +20,7 @@ import { decodeJson, escapeKey } from "./encoding.js";
 import { toStored } from "./filters.js";
 import { fromRunDoc, type RunDoc } from "./runs.js";
 import { type ThreadDoc, threadFinishPipeline } from "./threads.js";
+import { inTransaction } from "./transaction.js";
 
 const ACTIVE = { $in: [...ACTIVE_RUN_STATUSES] };
 const MAX_SKIPPED_THREADS = 200;
@@ -43,20 +44,11 @@ export function createMongoRunQueueStore(options: {
 }): RunQueueStore {
   const { client, runs, threads, checkpoints } = options;
 
-  async function inTransaction<T>(fn: (session: ClientSession) => Promise<T>): Promise<T> {
-    const session = client.startSession();
-    try {
-      return await session.withTransaction(fn);
-    } finally {
-      await session.endSession();
-    }
-  }
-
   async function enqueueOnce(input: EnqueueInput, claim: boolean): Promise<Enqueued> {
     const now = new Date();
     const availableAt = input.availableAt ?? now;
     const delayed = availableAt.getTime() > now.getTime();
-    return inTransaction(async (session) => {
+    return inTransaction(client, async (session) => {
       const set: Document = { status: "busy", updated_at: now };
       for (const [k, v] of Object.entries(input.threadMetadata ?? {}))
         set[`metadata.${escapeKey(k)}`] = toStored(v);
@@ -150,7 +142,7 @@ export function createMongoRunQueueStore(options: {
     threadUpdate: Parameters<RunQueueStore["finish"]>[3],
     output: JsonObject | null,
   ): Promise<{ run: RunRecord; threadActiveRuns: number } | null> {
-    return inTransaction(async (session) => {
+    return inTransaction(client, async (session) => {
       const now = new Date();
       const set: Document = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
       if (output !== null) set.output = toStored(output);
@@ -237,7 +229,7 @@ export function createMongoRunQueueStore(options: {
       if (!doc) throw new RunNotFoundError(runId, threadId);
       if (doc.status === "pending") {
         if (action === "rollback") {
-          const deleted = await inTransaction(async (session) => {
+          const deleted = await inTransaction(client, async (session) => {
             const gone = await runs.findOneAndDelete({ _id: runId, status: "pending" }, { session });
             if (!gone) return false;
             await threads.updateOne(

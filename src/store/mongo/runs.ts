@@ -22,6 +22,7 @@ import { ACTIVE_RUN_STATUSES, type NewRun, type RunRecord, type RunStore } from 
 import { decodeJson } from "./encoding.js";
 import { paging, toStored } from "./filters.js";
 import { type ThreadDoc, threadStateSet } from "./threads.js";
+import { inTransaction } from "./transaction.js";
 
 /** A stored run (see module doc). */
 export interface RunDoc {
@@ -77,15 +78,6 @@ export function createMongoRunStore(options: {
 }): RunStore {
   const { client, runs, threads } = options;
 
-  async function inTransaction<T>(fn: (session: ClientSession) => Promise<T>): Promise<T> {
-    const session = client.startSession();
-    try {
-      return await session.withTransaction(fn);
-    } finally {
-      await session.endSession();
-    }
-  }
-
   async function activeIds(
     threadId: string,
     session: ClientSession,
@@ -120,7 +112,7 @@ export function createMongoRunStore(options: {
         log_events: input.logEvents ?? false,
       };
       try {
-        await inTransaction(async (session) => {
+        await inTransaction(client, async (session) => {
           const thread = await threads.findOneAndUpdate(
             { _id: input.threadId },
             { $inc: { run_seq: 1, active_runs: 1 }, $set: { status: "busy", updated_at: now } },
@@ -178,7 +170,7 @@ export function createMongoRunStore(options: {
     },
 
     async finish(runId, status, threadUpdate): Promise<RunRecord> {
-      return inTransaction(async (session) => {
+      return inTransaction(client, async (session) => {
         const now = new Date();
         const set = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
         const before = await runs.findOneAndUpdate(
@@ -207,7 +199,7 @@ export function createMongoRunStore(options: {
     },
 
     async delete(runId, threadId): Promise<void> {
-      await inTransaction(async (session) => {
+      await inTransaction(client, async (session) => {
         const filter: Document = { _id: runId };
         if (threadId !== undefined) filter.thread_id = threadId;
         const doc = await runs.findOneAndDelete(filter, { session });
