@@ -7,6 +7,8 @@
  *   `input: null`, so finished tasks of an interrupted step keep their pending writes and are not re-run
  *   (engine-semantics §1.14); otherwise it starts from its request;
  * - logs stream events (when the run asks for them) and stores them all before ending the run;
+ * - a checkpoint `put` refused by the run fence (another attempt of the run wrote that step first, README "Runs")
+ *   stops an execution that lost its lease without writing anything more; the owner continues from the new head;
  * - ends the run once (fenced on the lease): `success`/`error`/`interrupted`, or for a `rollback` cancel deletes
  *   the run and its checkpoints; on shutdown gives it back to the queue.
  */
@@ -61,7 +63,8 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
     () => {
       deps.queue.renew(run.runId, owner, leaseMs).then(
         (r) => {
-          if (r === null) stop("lost");
+          // Same owner, other attempt: this process reclaimed its own run after a long pause.
+          if (r === null || r.attempt !== run.attempt) stop("lost");
           else if (r.cancelRequested) stop(r.cancelRequested);
         },
         (error: unknown) => deps.onError?.(error, run.runId),
@@ -74,6 +77,16 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
     deps.signals.notify({ runId: run.runId, runDocument: true });
   });
   return { done, stop };
+}
+
+/** Times an execution continues from the head after losing a checkpoint race before it fails the run. */
+const MAX_RACES = 3;
+
+/** Whether this execution still holds the run: same owner and same attempt (renews the lease). */
+async function holdsLease(deps: RuntimeDeps, run: RunRecord): Promise<boolean> {
+  const { owner, leaseMs } = deps.settings;
+  const held = await deps.queue.renew(run.runId, owner, leaseMs).catch(() => null);
+  return held !== null && held.attempt === run.attempt;
 }
 
 /** Ends the run (fenced, retried); when runs are queued behind it on its thread, wakes the local workers. */
@@ -147,41 +160,55 @@ async function execute(
   } catch (error) {
     return fail(error instanceof Error ? error : new Error(String(error)));
   }
-  const engineOptions = resume
-    ? { ...plan.options, input: undefined, command: undefined, checkpointId: undefined }
-    : plan.options;
+  const continueOptions = { ...plan.options, input: undefined, command: undefined, checkpointId: undefined };
+  let engineOptions = resume ? continueOptions : plan.options;
   /** Pending writes this execution stored, for a `rollback` (a crashed attempt's writes are not known). */
   const written: WriteRef[] = [];
-  let result: RunResult;
-  try {
-    const writer = log;
-    result = await runGraph(
-      plan.graph,
-      fencedCheckpoints(
-        deps.checkpoints,
-        () => reason() === "lost",
-        (refs) => written.push(...refs),
-      ),
-      {
+  let result: RunResult | undefined;
+  for (let race = 1; ; race++) {
+    const store = fencedCheckpoints(
+      deps.checkpoints,
+      () => reason() === "lost",
+      (refs) => written.push(...refs),
+    );
+    let thrown: { error: unknown } | undefined;
+    try {
+      const writer = log;
+      result = await runGraph(plan.graph, store, {
         ...engineOptions,
         threadId: run.threadId,
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
         signal,
         ...(writer ? { onEvent: (e) => writer.publish(e.mode, e.data) } : {}),
-      },
-    );
-  } catch (error) {
-    if (reason() === "lost") return undefined; // the new owner finishes the run
-    if (options.refusalRestores !== undefined && isRefusal(error) && reason() === undefined) {
-      await deps.runs.delete(run.runId, run.threadId).catch(() => undefined);
-      await deps.threads
-        .updateState(run.threadId, { status: options.refusalRestores })
-        .catch(() => undefined);
-      await log?.flush();
-      throw error;
+      });
+    } catch (error) {
+      thrown = { error };
     }
-    return fail(error instanceof Error ? error : new Error(String(error)));
+    if (reason() === "lost") return undefined; // the new owner finishes the run
+    if (store.conflicted()) {
+      // Another attempt of this run wrote a child of our parent first (the run fence): a stale attempt stops
+      // here without writing anything more; the owner continues from the new head.
+      if (!(await holdsLease(deps, run))) return undefined;
+      if (race < MAX_RACES && reason() === undefined) {
+        engineOptions = continueOptions;
+        continue;
+      }
+    }
+    if (thrown) {
+      const { error } = thrown;
+      if (options.refusalRestores !== undefined && isRefusal(error) && reason() === undefined) {
+        await deps.runs.delete(run.runId, run.threadId).catch(() => undefined);
+        await deps.threads
+          .updateState(run.threadId, { status: options.refusalRestores })
+          .catch(() => undefined);
+        await log?.flush();
+        throw error;
+      }
+      return fail(error instanceof Error ? error : new Error(String(error)));
+    }
+    break;
   }
+  if (!result) return undefined;
   const why = reason();
   if (why === "lost") return undefined;
   if (why === "shutdown" && result.error instanceof GraphAbortedError) {

@@ -1,8 +1,13 @@
 /**
- * Guards of a run's writes: checkpoint writes refused once the lease is lost, and retries of the write that
- * ends a run.
+ * Guards of a run's writes: checkpoint writes refused once the lease is lost or another attempt of the run wrote
+ * first, and retries of the write that ends a run.
  */
-import type { CheckpointStore, PendingWrite } from "../engine/index.js";
+import {
+  CheckpointConflictError,
+  type CheckpointRef,
+  type CheckpointStore,
+  type PendingWrite,
+} from "../engine/index.js";
 import type { WriteRef } from "./queue-store.js";
 
 /** Thrown by a checkpoint write of a worker that lost its lease. */
@@ -10,18 +15,32 @@ export class LeaseLostError extends Error {
   override readonly name = "LeaseLostError";
 }
 
+/** The checkpoint store of one run execution, and whether one of its checkpoints lost a race. */
+export interface FencedCheckpointStore extends CheckpointStore {
+  /**
+   * A `put` failed with `CheckpointConflictError`: another attempt of the run (or another writer) wrote that
+   * child first — in MongoDB the run fence `one_child_per_run` refuses a second child of one parent per run. Every
+   * later write of this execution is refused; the caller re-checks its lease and, if it still holds the run,
+   * continues from the new head (README "Runs").
+   */
+  conflicted(): boolean;
+}
+
 /**
- * The checkpoint store as seen by one run: once the lease is known lost, writes are refused (the new owner
- * writes from then on), which narrows the window in which two workers could both write to the thread.
+ * The checkpoint store as seen by one run execution: once the lease is known lost, or once a `put` lost a race
+ * (`conflicted()`), writes are refused with `LeaseLostError` (the winner writes from then on). The database-side
+ * run fence makes the race itself harmless; this stops the loser right after.
  */
 export function fencedCheckpoints(
   store: CheckpointStore,
   lost: () => boolean,
   /** Hears every pending write stored (for a later rollback). */
   onWrites?: (refs: WriteRef[]) => void,
-): CheckpointStore {
+): FencedCheckpointStore {
+  let conflict = false;
   const guard = () => {
     if (lost()) throw new LeaseLostError("this worker lost the run's lease");
+    if (conflict) throw new LeaseLostError("another attempt of this run wrote the thread first");
   };
   const record = (
     checkpointNs: string,
@@ -35,9 +54,16 @@ export function fencedCheckpoints(
   return {
     getTuple: (query) => store.getTuple(query),
     list: (query) => store.list(query),
+    conflicted: () => conflict,
     put: async (input) => {
       guard();
-      const ref = await store.put(input);
+      let ref: CheckpointRef;
+      try {
+        ref = await store.put(input);
+      } catch (error) {
+        if (error instanceof CheckpointConflictError) conflict = true;
+        throw error;
+      }
       if (input.parentCheckpointId !== null)
         record(input.checkpointNs, input.parentCheckpointId, input.parentWrites);
       return ref;

@@ -55,7 +55,12 @@ export interface CheckpointDoc {
   metadata: Record<string, unknown>;
   writes: Record<string, WriteDoc>;
   escaped?: string[];
+  /** The run fence (see module doc): `metadata.run_id` of an `input`/`loop`/`fork` checkpoint. */
+  run_id?: string;
 }
+
+/** Sources of the checkpoints a run writes as it goes, fenced per run by `one_child_per_run` (see module doc). */
+export const RUN_FENCED_SOURCES: ReadonlySet<string> = new Set(["input", "loop", "fork"]);
 
 const ENCODED_FIELDS = ["values", "channel_versions", "versions_seen", "metadata"] as const;
 
@@ -126,6 +131,8 @@ export function toCheckpointDoc(input: PutCheckpointInput): CheckpointDoc {
   };
   const escaped = ENCODED_FIELDS.filter((field) => encoded[field].escaped);
   if (escaped.length > 0) doc.escaped = escaped;
+  const runId = metadata.run_id;
+  if (typeof runId === "string" && RUN_FENCED_SOURCES.has(metadata.source)) doc.run_id = runId;
   return doc;
 }
 

@@ -20,6 +20,14 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
       name: "thread_ns_source_checkpoint",
       key: { thread_id: 1, checkpoint_ns: 1, source: 1, checkpoint_id: -1 },
     },
+    // The run fence (issue 6): one run writes at most one input/loop/fork child of a checkpoint, so a stale
+    // attempt of a reclaimed run cannot fork the thread (`checkpoint-docs.ts`; only those documents have `run_id`).
+    {
+      name: "one_child_per_run",
+      key: { thread_id: 1, checkpoint_ns: 1, parent_checkpoint_id: 1, run_id: 1 },
+      unique: true,
+      partialFilterExpression: { run_id: { $type: "string" } },
+    },
   ],
   threads: [
     { name: "created_at", key: { created_at: -1 } },
