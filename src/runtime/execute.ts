@@ -5,7 +5,8 @@
  *   stops it as cancelled;
  * - a run that already wrote checkpoints (a reclaimed or released run) resumes from the thread's head with
  *   `input: null`, so finished tasks of an interrupted step keep their pending writes and are not re-run
- *   (engine-semantics §1.14); otherwise it starts from its request;
+ *   (engine-semantics §1.14); otherwise it starts from its request, except that a reclaimed Command run whose
+ *   writes are already on its base does not apply its `update`/`goto` again (`command-mark.ts`);
  * - logs stream events (when the run asks for them) and stores them all before ending the run;
  * - a checkpoint `put` refused by the run fence (another attempt of the run wrote that step first, README "Runs")
  *   stops an execution that lost its lease without writing anything more; the owner continues from the new head;
@@ -24,6 +25,7 @@ import {
   runGraph,
 } from "../engine/index.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
+import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
 import { createEventWriter, type EventWriter } from "./event-log.js";
 import { fencedCheckpoints, retry } from "./guards.js";
 import { errorJson, interruptToJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
@@ -162,6 +164,14 @@ async function execute(
   }
   const continueOptions = { ...plan.options, input: undefined, command: undefined, checkpointId: undefined };
   let engineOptions = resume ? continueOptions : plan.options;
+  if (!fresh && !resume) {
+    // A reclaimed Command run whose writes the crashed attempt saved: not applied twice (command-mark.ts).
+    try {
+      engineOptions = await reclaimedCommandOptions(deps.checkpoints, run.threadId, run.runId, plan.options);
+    } catch (error) {
+      return fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
   /** Pending writes this execution stored, for a `rollback` (a crashed attempt's writes are not known). */
   const written: WriteRef[] = [];
   let result: RunResult | undefined;
@@ -174,7 +184,7 @@ async function execute(
     let thrown: { error: unknown } | undefined;
     try {
       const writer = log;
-      result = await runGraph(plan.graph, store, {
+      result = await runGraph(plan.graph, markCommandWrites(store, run.runId), {
         ...engineOptions,
         threadId: run.threadId,
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },

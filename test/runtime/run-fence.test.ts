@@ -2,7 +2,8 @@
  * The run fence (issue 6, README "Runs"): checkpoint writes are fenced per run in the database — one run writes at
  * most one input/loop/fork child of a checkpoint (unique partial index `one_child_per_run`) — so a stale attempt
  * of a reclaimed run cannot fork the thread: its `put` fails with `CheckpointConflictError` and it stops without
- * writing anything more, while an owner that loses such a race continues from the new head.
+ * writing anything more, while an owner that loses such a race continues from the new head. A reclaimed Command
+ * run whose writes the crashed attempt already saved does not apply its update a second time.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckpointMetadata, CheckpointSource } from "../../src/engine/checkpoint.js";
@@ -10,6 +11,7 @@ import { newCheckpointId } from "../../src/engine/ids.js";
 import {
   append,
   CheckpointConflictError,
+  Command,
   END,
   lastValue,
   START,
@@ -82,7 +84,11 @@ const graph = new StateGraph({ n: lastValue<number>(), ticks: append<number>() }
 
 const plan: RunPlan = { graph, options: { input: { n: 7 } }, metadata: {}, deleteThreadAfter: false };
 
-function depsFor(owner: string, checkpoints: CheckpointStore = store.checkpoints): RuntimeDeps {
+function depsFor(
+  owner: string,
+  checkpoints: CheckpointStore = store.checkpoints,
+  runPlan: RunPlan = plan,
+): RuntimeDeps {
   return {
     queue: store.queue,
     events: store.events,
@@ -90,7 +96,7 @@ function depsFor(owner: string, checkpoints: CheckpointStore = store.checkpoints
     threads: store.threads,
     checkpoints,
     signals: createRunSignals(),
-    resolve: async () => plan,
+    resolve: async () => runPlan,
     settings: { owner, workers: 1, leaseMs: 60_000, maxAttempts: 3, pollMs: 1000 },
   };
 }
@@ -110,8 +116,8 @@ function beforeTickSaved(hook: (input: PutCheckpointInput) => Promise<void>): Ch
   };
 }
 
-async function newRun(threadId: string, runId: string): Promise<RunRecord> {
-  await store.threads.create({ threadId });
+async function newRun(threadId: string, runId: string, newThread = true): Promise<RunRecord> {
+  if (newThread) await store.threads.create({ threadId });
   const { run } = await store.queue.enqueue({
     runId,
     threadId,
@@ -188,5 +194,47 @@ describe("run fence in the runtime", () => {
     expect(await history("rt2")).toEqual(["input:-1", "loop:0", "loop:1"]);
     const thread = await store.threads.get("rt2");
     expect(thread).toMatchObject({ status: "idle", values: { n: 7, ticks: [7] } });
+  });
+});
+
+describe("reclaimed Command run", () => {
+  it("does not apply the Command's update twice when the crashed attempt saved it", async () => {
+    const setup = await newRun("ct1", "c0");
+    expect((await executeRun(depsFor("w1"), setup, { plan }).done)?.run.status).toBe("success");
+    const commandPlan: RunPlan = {
+      ...plan,
+      options: { command: new Command({ update: { ticks: [100] }, goto: "tick" }) },
+    };
+    const first = await newRun("ct1", "c1", false);
+    let entered!: () => void;
+    const saved = new Promise<void>((r) => {
+      entered = r;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const crashing: CheckpointStore = {
+      ...store.checkpoints,
+      putWrites: async (ref, writes) => {
+        await store.checkpoints.putWrites(ref, writes);
+        entered();
+        await gate; // the Command's writes are saved, no checkpoint yet: the worker stalls, its lease lapses
+      },
+    };
+    const stale = executeRun(depsFor("w1", crashing, commandPlan), first, { plan: commandPlan });
+    await saved;
+    await t.db
+      .collection("runs")
+      .updateOne({ _id: "c1" as never }, { $set: { lease_expires_at: new Date(0) } });
+    const second = (await store.queue.claimExpired("w2", 60_000)) as RunRecord;
+    expect(second).toMatchObject({ runId: "c1", attempt: 2 });
+    const done = await executeRun(depsFor("w2", store.checkpoints, commandPlan), second).done;
+    expect(done?.run.status).toBe("success");
+    expect(done?.waitBody).toEqual({ n: 7, ticks: [7, 100, 7] });
+    release();
+    expect(await stale.done).toBeUndefined();
+    expect(await history("ct1")).toEqual(["input:-1", "loop:0", "loop:1", "loop:2"]);
+    expect((await store.threads.get("ct1"))?.values).toEqual({ n: 7, ticks: [7, 100, 7] });
   });
 });
