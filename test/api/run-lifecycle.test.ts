@@ -169,7 +169,19 @@ describe("streaming clients that disconnect", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ assistant_id: "slow", input: { ms: 500 } }),
     });
-    expect(await res.text()).toContain(": heartbeat\n\n");
+    const text = await res.text();
+    expect(text).toContain(": heartbeat\n");
+    // No blank line after a heartbeat: it would end an empty event (see the SDK test below).
+    expect(text).not.toContain(": heartbeat\n\n");
+  });
+
+  it("the JS SDK sees only real events through heartbeats after events with ids", async () => {
+    const tid = await newThread();
+    const sdk = new Client({ apiUrl: B });
+    const parts: Array<{ event: string }> = [];
+    // 500 ms of sleep with 200 ms heartbeats, after `metadata` and the first `values` (both carry ids).
+    for await (const part of sdk.runs.stream(tid, "slow", { input: { ms: 500 } })) parts.push(part);
+    expect(parts.map((p) => p.event)).toEqual(["metadata", "values", "values"]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Server-sent events framing for streamed runs (agent-api.md §7, DESIGN.md "SSE"): `event:` first, one compact
- * `data:` line, `id:` when the part has one, a blank line; `: heartbeat` comments while idle; no `end` event.
+ * `data:` line, `id:` when the part has one, a blank line; `: heartbeat` comment lines while idle; no `end` event.
  */
 
 /** One SSE event. */
@@ -19,8 +19,12 @@ export function formatSseEvent(e: SseEvent): string {
   return `event: ${e.event}\ndata: ${data}\n${id}\n`;
 }
 
-/** The heartbeat comment, ignored by SSE parsers. */
-export const SSE_HEARTBEAT = ": heartbeat\n\n";
+/**
+ * The heartbeat: a comment line with no blank line after it. A blank line would end an (empty) event, and the
+ * JS SDK's decoder dispatches one whenever it has seen an `id:` before (it never forgets the last id), so every
+ * heartbeat after an event with an id would reach SDK users as `{event: "", data: null}`.
+ */
+export const SSE_HEARTBEAT = ": heartbeat\n";
 
 /** Response headers of an SSE stream. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
