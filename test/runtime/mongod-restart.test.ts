@@ -4,43 +4,20 @@
  * driver waits for the server; the change stream is reopened; waiters poll) and every run ends `success`, each
  * thread's checkpoints still one chain holding each run's `n` once.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { MongoClient } from "mongodb";
 import { afterAll, expect, it } from "vitest";
+import { startMongod, stopAllMongods, stopMongod } from "../support/restartable-mongod.js";
 import { type LoomProcess, startLoom } from "./processes.js";
 
-const CHILD = path.join(import.meta.dirname, "..", "store", "mongo-restart-child.ts");
-const children: ChildProcess[] = [];
 let dataDir: string | undefined;
 let loom: LoomProcess | undefined;
 
-async function startMongod(dbPath: string): Promise<{ uri: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, dbPath], {
-    cwd: process.cwd(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-  for await (const line of lines) {
-    if (line.startsWith("{")) return { uri: (JSON.parse(line) as { uri: string }).uri, child };
-  }
-  throw new Error("mongod child exited before printing its URI");
-}
-
-async function stopMongod(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-}
-
 afterAll(async () => {
   await loom?.stop("SIGKILL");
-  for (const child of children) await stopMongod(child);
+  await stopAllMongods();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -3,42 +3,19 @@
  * is stopped mid-test and started again on the same data; the same store object (same client) then serves the old
  * data and accepts new checkpoints, and an operation issued while the server was down completes once it is back.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { createMongoStore } from "../../src/store/mongo/index.js";
+import { startMongod, stopAllMongods, stopMongod } from "../support/restartable-mongod.js";
 import { checkpointInput, write } from "./mongo-fixtures.js";
 
-const CHILD = path.join(import.meta.dirname, "mongo-restart-child.ts");
-const children: ChildProcess[] = [];
 let dataDir: string | undefined;
 
-async function startMongod(dbPath: string): Promise<{ uri: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, dbPath], {
-    cwd: process.cwd(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-  for await (const line of lines) {
-    if (line.startsWith("{")) return { uri: (JSON.parse(line) as { uri: string }).uri, child };
-  }
-  throw new Error("mongod child exited before printing its URI");
-}
-
-async function stopMongod(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-}
-
 afterAll(async () => {
-  for (const child of children) await stopMongod(child);
+  await stopAllMongods();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
