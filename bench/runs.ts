@@ -464,7 +464,9 @@ async function main(): Promise<void> {
 
     // ---- Loom
     const loomPort = await freePort();
-    const loom = new Child(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    // BENCH_LOOM_NODE_ARGS: extra node flags for the Loom process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+    const extraNodeArgs = (process.env.BENCH_LOOM_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+    const loom = new Child(process.execPath, [...extraNodeArgs, "--import", "tsx", "src/main.ts"], {
       cwd: root,
       env: {
         ...process.env,

@@ -1,7 +1,7 @@
 /**
  * The change stream behind the runtime's wake-ups (`src/store/mongo/change-watcher.ts`): a queued run is
  * reported as work, a cancel request carries its action, an appended event names its run, lease renewals are not
- * reported at all, and the stream survives the database being dropped (it reopens).
+ * reported at all, nor claims and runs created running (their end is), and the stream survives the database being dropped (it reopens).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunChange } from "../../src/runtime/signals.js";
@@ -40,7 +40,10 @@ it("reports queued runs, cancels and events; not lease renewals; reopens after a
   );
   expect(queued).toMatchObject({ runDocument: true, work: true });
 
+  // Neither a lease renewal, a claim, nor a run created already running wakes anybody.
   await runs.updateOne({ _id: queued.runId }, { $set: { lease_expires_at: new Date() } });
+  await runs.updateOne({ _id: queued.runId }, { $set: { status: "running" } });
+  await runs.insertOne({ _id: "created-running", status: "running" });
   const cancel = await until(
     () => runs.updateOne({ _id: queued.runId }, { $set: { cancel_requested: "rollback" } }),
     (c) => c.cancel !== undefined,
@@ -51,8 +54,16 @@ it("reports queued runs, cancels and events; not lease renewals; reopens after a
     (c) => c.runId === "r-ev",
   );
   expect(event.runDocument).toBe(false);
-  // The lease renewal above produced no change of its own: only the insert and the cancel named that run.
+  // The renewal and the claim above produced no change of their own: only the insert and the cancel named that
+  // run; the run created running was not reported. Its end is.
   expect(seen.filter((c) => c.runId === queued.runId && !c.cancel && !c.work)).toEqual([]);
+  expect(seen.filter((c) => c.runId === "created-running")).toEqual([]);
+  const ended = await until(
+    () => runs.updateOne({ _id: "created-running" }, { $set: { status: "success" } }),
+    (c) => c.runId === "created-running",
+  );
+  expect(ended).toMatchObject({ runDocument: true });
+  expect(ended.work).toBeUndefined();
 
   await t.db.dropDatabase();
   const after = await until(

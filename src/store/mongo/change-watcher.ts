@@ -1,7 +1,9 @@
 /**
- * A MongoDB change stream feeding the runtime's signal bus (`src/runtime/signals.ts`): inserts/deletes of runs,
- * updates of a run's `status` or `cancel_requested`, and inserts into `run_events`. Lease renewals are filtered
- * out on the server. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened
+ * A MongoDB change stream feeding the runtime's signal bus (`src/runtime/signals.ts`): deletes of runs, inserts of
+ * runs not created `running`, updates of a run's `status` (except to `running`) or `cancel_requested`, and inserts
+ * into `run_events`. Lease renewals, claims and runs created already running are filtered out on the server: each
+ * event costs a `getMore` and its decoding in every replica, and a run a waiting caller executes at once then
+ * produces one event (its end) instead of two. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened
  * after `retryMs`; waiters poll meanwhile, so a gap costs latency, never correctness.
  */
 import type { ChangeStream, Db, Document } from "mongodb";
@@ -19,12 +21,16 @@ export function createMongoChangeWatcher(
     {
       $match: {
         $or: [
-          { "ns.coll": names.runs, operationType: { $in: ["insert", "delete"] } },
+          { "ns.coll": names.runs, operationType: "delete" },
+          // A run created already `running` (claimed by the process that created it) concerns no other
+          // process: nobody waits on a run before it exists and no worker can take it.
+          { "ns.coll": names.runs, operationType: "insert", "fullDocument.status": { $ne: "running" } },
           {
             "ns.coll": names.runs,
             operationType: "update",
             $or: [
-              { "updateDescription.updatedFields.status": { $exists: true } },
+              // A claim (→ running) wakes nobody: waiters wait for an end, workers for `pending`.
+              { "updateDescription.updatedFields.status": { $exists: true, $ne: "running" } },
               { "updateDescription.updatedFields.cancel_requested": { $exists: true } },
             ],
           },
