@@ -70,6 +70,7 @@ export {
   type CheckpointStore,
   type HistoryQuery,
   type PutCheckpointInput,
+  type StoreWrite,
 } from "./store.js";
 export type {
   BreakpointList,
@@ -88,3 +89,4 @@ export {
   type UpdateStateOptions,
   updateState,
 } from "./update-state.js";
+export type { Durability } from "./write-queue.js";

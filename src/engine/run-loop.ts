@@ -111,7 +111,7 @@ async function executeStep(
       const allDone = [...outcomes.values()].every((o) => o.kind === "done");
       if (remaining === 0 && allDone && !ctx.signal.aborted) deferred = outcome.writes;
       else {
-        const save = ctx.writes.run(() => ctx.store.putWrites(ref, outcome.writes));
+        const save = ctx.writes.write({ kind: "putWrites", ref, writes: outcome.writes });
         // Observed below by `Promise.all(saves)`; the no-op handler keeps an early failure from being "unhandled".
         save.catch(() => undefined);
         saves.push(save);
@@ -130,6 +130,12 @@ async function executeStep(
   );
   await Promise.all(saves);
   return { outcomes, deferred };
+}
+
+/** Saves the writes of the step's last task on their own (the step ends without a checkpoint). */
+function saveDeferred(ctx: RunContext, tuple: CheckpointTuple, writes: PendingWrite[]): Promise<unknown> {
+  const ref = { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id };
+  return ctx.writes.write({ kind: "putWrites", ref, writes });
 }
 
 /**
@@ -197,13 +203,7 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
       return result(ctx, tuple, working, { status: "interrupted", interrupts, next: stillPending, values });
     }
     if (ctx.signal.aborted) {
-      if (deferred)
-        await ctx.writes.run(() =>
-          ctx.store.putWrites(
-            { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
-            deferred,
-          ),
-        );
+      if (deferred) await saveDeferred(ctx, tuple, deferred);
       return result(ctx, tuple, working, { status: "error", error: new GraphAbortedError(), next: [] });
     }
     const taskWrites = tasks.map((t) => {
@@ -220,13 +220,7 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
     try {
       next = applyWrites(working, graph, taskWrites).checkpoint;
     } catch (e) {
-      if (deferred)
-        await ctx.writes.run(() =>
-          ctx.store.putWrites(
-            { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id },
-            deferred,
-          ),
-        );
+      if (deferred) await saveDeferred(ctx, tuple, deferred);
       return result(ctx, tuple, working, { status: "error", error: e as Error, next: names });
     }
     tuple = await saveCheckpoint(ctx, next, "loop", step, tuple.checkpoint.id, deferred);

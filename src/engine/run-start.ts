@@ -136,7 +136,7 @@ export async function startWithCommand(
   const tuple = base ?? (await saveCheckpoint(ctx, emptyCheckpoint(), "input", -1, null));
   if (writes.length > 0) {
     const ref = { threadId: ctx.threadId, checkpointNs: ctx.checkpointNs, checkpointId: tuple.checkpoint.id };
-    await ctx.writes.run(() => ctx.store.putWrites(ref, writes));
+    await ctx.writes.write({ kind: "putWrites", ref, writes });
   }
   const pendingWrites = [...existing, ...writes];
   const working = markBreakpointsSeen(applyNullWrites(tuple.checkpoint, ctx.graph, pendingWrites));

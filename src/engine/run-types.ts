@@ -7,9 +7,9 @@ import type { Emitter, EventSink, StreamMode } from "./events.js";
 import type { ExecuteOptions } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
 import type { ResumeSource } from "./interrupt.js";
-import type { Durability, WriteQueue } from "./run-io.js";
 import type { CheckpointStore } from "./store.js";
 import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
+import type { Durability, WriteQueue } from "./write-queue.js";
 
 /**
  * Options of `runGraph`.
@@ -25,7 +25,8 @@ import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
  * - `recursionLimit`: most super-steps this run may execute. @default config.recursionLimit ?? 25 (§1.6)
  * - `subgraphs`: also emit the events of subgraphs, tagged with their namespace (`RunEvent.ns`). @default false
  * - `durability`: `"sync"` saves each checkpoint before the next step; `"async"` saves in the background, in
- *   order, and waits for the saves before returning (§1.16). @default "sync"
+ *   order, in batches (one `CheckpointStore.writeBatch` per turn of the event loop), and waits for the saves
+ *   before returning (§1.16, `write-queue.ts`). Subgraphs share their parent run's queue. @default "sync"
  */
 export interface RunOptions {
   threadId: string;

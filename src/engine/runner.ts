@@ -11,11 +11,11 @@ import type { CompiledGraph } from "./graph-types.js";
 import { runMetadata } from "./metadata.js";
 import { applyNullWrites } from "./pending.js";
 import { prepareTasks, stateValues } from "./prepare.js";
-import { createWriteQueue } from "./run-io.js";
 import { runLoop } from "./run-loop.js";
 import { startContinue, startWithCommand, startWithInput } from "./run-start.js";
 import type { LoopStart, RunContext, RunOptions, RunResult } from "./run-types.js";
 import type { CheckpointStore } from "./store.js";
+import { createWriteQueue, type WriteQueue } from "./write-queue.js";
 
 /** The signal of runs started without one. */
 const NEVER_ABORTED = new AbortController().signal;
@@ -45,10 +45,15 @@ export function runGraph(
   return runGraphAt(graph, store, options, { checkpointNs: "", parents: {} });
 }
 
-/** Where a run writes: its namespace and the `metadata.parents` of its checkpoints. */
+/**
+ * Where a run writes: its namespace, the `metadata.parents` of its checkpoints and, for a subgraph, the write queue
+ * of its parent run (shared, so the whole run's writes stay in one order and batch together; the root run
+ * flushes it).
+ */
 interface Placement {
   checkpointNs: string;
   parents: Record<string, string>;
+  writes?: WriteQueue;
 }
 
 /**
@@ -97,7 +102,11 @@ async function runSubgraph(
           }
         : {}),
     },
-    { checkpointNs, parents: { ...parent.parents, [parent.checkpointNs]: request.parentCheckpointId } },
+    {
+      checkpointNs,
+      parents: { ...parent.parents, [parent.checkpointNs]: request.parentCheckpointId },
+      writes: parent.writes,
+    },
   );
 }
 
@@ -133,7 +142,7 @@ async function runGraphAt(
     interruptAfter: effectiveBreakpoints(graph.interruptAfter, options.interruptAfter),
     recursionLimit: options.recursionLimit ?? config.recursionLimit ?? DEFAULT_RECURSION_LIMIT,
     floorIds: head ? [head.checkpoint.id] : [],
-    writes: createWriteQueue(options.durability ?? "sync"),
+    writes: placement.writes ?? createWriteQueue(options.durability ?? "sync", store),
     parents: placement.parents,
     ...(options.subgraphs && options.onEvent
       ? {
@@ -150,8 +159,10 @@ async function runGraphAt(
   else if (options.input !== undefined && options.input !== null)
     start = await startWithInput(ctx, base, options.input);
   else start = await startContinue(ctx, base, isHead);
+  // A subgraph's writes are flushed by the root run, which owns the queue.
+  const flush = () => (placement.writes ? Promise.resolve() : ctx.writes.flush());
   if (!start) {
-    await ctx.writes.flush();
+    await flush();
     const values = base
       ? stateValues(applyNullWrites(base.checkpoint, graph, base.pendingWrites), graph)
       : {};
@@ -165,6 +176,6 @@ async function runGraphAt(
     };
   }
   const result = await runLoop(ctx, start);
-  await ctx.writes.flush();
+  await flush();
   return result;
 }

@@ -48,6 +48,15 @@ export interface PutCheckpointInput {
 }
 
 /**
+ * One store write, as a value (so a batch of them can travel in one round trip, `CheckpointStore.writeBatch`):
+ * - `{kind: "put", input}`: the same as `put(input)`;
+ * - `{kind: "putWrites", ref, writes}`: the same as `putWrites(ref, writes)`.
+ */
+export type StoreWrite =
+  | { readonly kind: "put"; readonly input: PutCheckpointInput }
+  | { readonly kind: "putWrites"; readonly ref: CheckpointRef; readonly writes: PendingWrite[] };
+
+/**
  * Checkpoints and their pending writes.
  *
  * Ordering contract: ids are compared as strings; the head is the greatest id in `(threadId, checkpointNs)`.
@@ -74,6 +83,21 @@ export interface CheckpointStore {
    * as first saved (idempotent on retry).
    */
   putWrites(ref: CheckpointRef, writes: PendingWrite[]): Promise<void>;
+
+  /**
+   * Optional: stores `writes` in order, in as few round trips as the store can (the MongoDB store: one `update`
+   * command). Used by the `async` write queue for a batch of more than one write (engine-semantics §1.16); without
+   * it the engine calls `put`/`putWrites` one by one.
+   *
+   * Same effect as `for (const w of writes) await (w.kind === "put" ? put(w.input) : putWrites(w.ref, w.writes))`:
+   * same order, same retry rules for pending writes, same errors (`CheckpointConflictError` naming the put whose id
+   * is taken, and each store's own errors, e.g. MongoDB's `CheckpointOrderError`, `DocumentTooLargeError`,
+   * `CheckpointNotFoundError` for `putWrites` to a missing checkpoint). It stops at the first failing write and
+   * rejects with that write's error: the writes before it stay written, the failing one writes what its own call
+   * would have written (nothing for a refused `put`), the ones after it are not attempted. An empty batch writes
+   * nothing. On a transport failure (no answer), a prefix of the batch may have been written, as with one call.
+   */
+  writeBatch?(writes: readonly StoreWrite[]): Promise<void>;
 
   /** Removes every checkpoint and write of the thread, in every namespace. */
   deleteThread(threadId: string): Promise<void>;

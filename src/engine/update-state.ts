@@ -15,9 +15,10 @@ import { runMetadata } from "./metadata.js";
 import { graphForNamespace } from "./namespace.js";
 import { applyNullWrites, isDone, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
-import { type SaveContext, saveCheckpoint, type WriteQueue } from "./run-io.js";
-import type { CheckpointStore } from "./store.js";
+import { type SaveContext, saveCheckpoint } from "./run-io.js";
+import type { CheckpointStore, StoreWrite } from "./store.js";
 import type { RunConfig } from "./types.js";
+import { type WriteQueue, writeAll } from "./write-queue.js";
 import { collectWrites, normalizeOutput } from "./writers.js";
 
 /** One update: `values` as if `asNode` returned them. `asNode` defaults per §5.3. */
@@ -72,16 +73,17 @@ export function updateState(
   });
 }
 
-/** Holds every store write until `flush`, so an update refused halfway writes nothing (§5.7). */
-function createDeferredQueue(): WriteQueue {
-  const ops: Array<() => Promise<unknown>> = [];
+/**
+ * Holds every store write until `flush`, so an update refused halfway writes nothing (§5.7); `flush` sends them in
+ * order as one batch (`CheckpointStore.writeBatch` when the store has it).
+ */
+function createDeferredQueue(store: CheckpointStore): WriteQueue {
+  const held: StoreWrite[] = [];
   return {
-    run: async (op) => {
-      ops.push(op);
+    write: async (write) => {
+      held.push(write);
     },
-    flush: async () => {
-      for (const op of ops.splice(0)) await op();
-    },
+    flush: () => writeAll(store, held.splice(0)),
     failure: () => undefined,
   };
 }
@@ -109,13 +111,12 @@ export async function bulkUpdateState(
   const config = options.config ?? {};
   const ctx: SaveContext = {
     graph,
-    store,
     threadId,
     checkpointNs,
     metadata: runMetadata(config, options.metadata),
     emitter: createEmitter(undefined),
     floorIds: head ? [head.checkpoint.id] : [],
-    writes: createDeferredQueue(),
+    writes: createDeferredQueue(store),
     parents: {},
   };
   let applyDone = checkpointId === undefined;
@@ -207,7 +208,7 @@ export async function bulkUpdateState(
       if (saved && prepared) {
         const writesOfTask = toPendingWrites(prepared, writes.length > 0 ? writes : [[NO_WRITES, null]]);
         const ref = { threadId, checkpointNs, checkpointId: saved.checkpoint.id };
-        await ctx.writes.run(() => store.putWrites(ref, writesOfTask));
+        await ctx.writes.write({ kind: "putWrites", ref, writes: writesOfTask });
       }
     }
     saved = await saveCheckpoint(ctx, applyWrites(cp, graph, taskWrites).checkpoint, "update", step, parent);

@@ -12,6 +12,7 @@ import {
   NULL_TASK_ID,
   type PendingWrite,
   type RunOptions,
+  type StoreWrite,
 } from "../engine/index.js";
 
 /** Task id of the marker write of run `runId`. */
@@ -19,7 +20,10 @@ export function commandMarkTaskId(runId: string): string {
   return `__loom_command__:${runId}`;
 }
 
-/** The store with the marker write added to every `putWrites` that saves Command (null-task) writes. */
+/**
+ * The store with the marker write added to every `putWrites` that saves Command (null-task) writes, alone or inside
+ * a `writeBatch` (which it has only when `store` has one).
+ */
 export function markCommandWrites(store: CheckpointStore, runId: string): CheckpointStore {
   const mark: PendingWrite = {
     taskId: commandMarkTaskId(runId),
@@ -28,10 +32,22 @@ export function markCommandWrites(store: CheckpointStore, runId: string): Checkp
     channel: "__run__",
     value: runId,
   };
+  const marked = (writes: PendingWrite[]) =>
+    writes.some((w) => w.taskId === NULL_TASK_ID) ? [...writes, mark] : writes;
+  // Not spread as is: the inner `writeBatch` would bypass the marker.
+  const { writeBatch, ...rest } = store;
   return {
-    ...store,
-    putWrites: (ref, writes) =>
-      store.putWrites(ref, writes.some((w) => w.taskId === NULL_TASK_ID) ? [...writes, mark] : writes),
+    ...rest,
+    putWrites: (ref, writes) => store.putWrites(ref, marked(writes)),
+    ...(writeBatch
+      ? {
+          writeBatch: (batch: readonly StoreWrite[]) =>
+            writeBatch.call(
+              store,
+              batch.map((w) => (w.kind === "putWrites" ? { ...w, writes: marked(w.writes) } : w)),
+            ),
+        }
+      : {}),
   };
 }
 

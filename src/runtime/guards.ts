@@ -4,9 +4,11 @@
  */
 import {
   CheckpointConflictError,
+  CheckpointNotFoundError,
   type CheckpointRef,
   type CheckpointStore,
   type PendingWrite,
+  type StoreWrite,
 } from "../engine/index.js";
 import type { WriteRef } from "./queue-store.js";
 
@@ -27,9 +29,34 @@ export interface FencedCheckpointStore extends CheckpointStore {
 }
 
 /**
+ * How many writes of `batch` were stored before `writeBatch` failed with `error`: the index of the write the error
+ * names (the put of a `CheckpointConflictError`, the putWrites of a `CheckpointNotFoundError`), else 0 (unknown:
+ * assume none).
+ */
+function storedBefore(batch: readonly StoreWrite[], error: unknown): number {
+  const index = batch.findIndex((w) =>
+    error instanceof CheckpointConflictError
+      ? w.kind === "put" &&
+        w.input.threadId === error.ref.threadId &&
+        w.input.checkpointNs === error.ref.checkpointNs &&
+        w.input.checkpoint.id === error.ref.checkpointId
+      : error instanceof CheckpointNotFoundError &&
+        w.kind === "putWrites" &&
+        w.ref.threadId === error.threadId &&
+        w.ref.checkpointId === error.checkpointId,
+  );
+  return Math.max(index, 0);
+}
+
+/**
  * The checkpoint store as seen by one run execution: once the lease is known lost, or once a `put` lost a race
  * (`conflicted()`), writes are refused with `LeaseLostError` (the winner writes from then on). The database-side
  * run fence makes the race itself harmless; this stops the loser right after.
+ *
+ * `writeBatch` (only when `store` has one; else the engine calls `put`/`putWrites` one by one) keeps the same
+ * rules: guarded once before the batch is sent; a `CheckpointConflictError` sets `conflicted()`; `onWrites` hears
+ * the pending writes of the whole batch, or after a failure those of the writes before the failing one when the
+ * error names it (a conflict, a missing checkpoint), none otherwise.
  */
 export function fencedCheckpoints(
   store: CheckpointStore,
@@ -51,7 +78,24 @@ export function fencedCheckpoints(
       onWrites(writes.map((w) => ({ checkpointNs, checkpointId, taskId: w.taskId, idx: w.idx })));
     }
   };
+  const recordWrite = (w: StoreWrite) => {
+    if (w.kind === "putWrites") record(w.ref.checkpointNs, w.ref.checkpointId, w.writes);
+    else if (w.input.parentCheckpointId !== null)
+      record(w.input.checkpointNs, w.input.parentCheckpointId, w.input.parentWrites);
+  };
+  const writeBatch = async (batch: readonly StoreWrite[]) => {
+    guard();
+    try {
+      await store.writeBatch?.(batch);
+    } catch (error) {
+      if (error instanceof CheckpointConflictError) conflict = true;
+      for (const w of batch.slice(0, storedBefore(batch, error))) recordWrite(w);
+      throw error;
+    }
+    for (const w of batch) recordWrite(w);
+  };
   return {
+    ...(store.writeBatch ? { writeBatch } : {}),
     getTuple: (query) => store.getTuple(query),
     list: (query) => store.list(query),
     conflicted: () => conflict,

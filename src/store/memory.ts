@@ -14,6 +14,7 @@ import {
   type JsonValue,
   type PendingWrite,
   type PutCheckpointInput,
+  type StoreWrite,
 } from "../engine/index.js";
 
 interface StoredCheckpoint {
@@ -181,6 +182,14 @@ export class MemoryStore implements CheckpointStore {
   /** See `CheckpointStore.putWrites`: a special write (idx < 0) overwrites, any other is kept as first saved. */
   async putWrites(ref: CheckpointRef, writes: PendingWrite[]): Promise<void> {
     this.storeWrites(this.ns(ref.threadId, ref.checkpointNs, true), ref.checkpointId, writes);
+  }
+
+  /** See `CheckpointStore.writeBatch`: each write in order, stopping at the first failure (earlier ones kept). */
+  async writeBatch(writes: readonly StoreWrite[]): Promise<void> {
+    for (const w of writes) {
+      if (w.kind === "put") await this.put(w.input);
+      else await this.putWrites(w.ref, w.writes);
+    }
   }
 
   /** See `CheckpointStore.deleteThread`. */

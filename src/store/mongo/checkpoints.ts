@@ -3,7 +3,8 @@
  *
  * Round trips: `getTuple` 1 (a `find` on the unique index), `list(n)` 1 (checkpoints and their writes come
  * together; no 1+n), `put` 1 (insert; with `parentWrites`, one `update` command with two statements: an upsert
- * of the child that can only insert, then the parent's writes), `putWrites` 1.
+ * of the child that can only insert, then the parent's writes), `putWrites` 1, `writeBatch` 1 whatever the number
+ * of writes (one ordered `update` command, checkpoint-batch.ts).
  *
  * Consistency (issue 4 §5): with `parentWrites`, the child is inserted first and the parent's writes are merged
  * right after, in the same ordered command. A taken id therefore writes nothing (`CheckpointConflictError`, like
@@ -12,7 +13,7 @@
  * The unique index on `(thread_id, checkpoint_ns, checkpoint_id)` makes a taken id a conflict whatever the number
  * of writers; a child id that does not sort after its parent id is refused before writing.
  */
-import { BSON, type Collection, type Document, MongoBulkWriteError, MongoServerError } from "mongodb";
+import type { Collection, Document } from "mongodb";
 import type { CheckpointRef, CheckpointTuple, PendingWrite } from "../../engine/checkpoint.js";
 import { CheckpointNotFoundError } from "../../engine/errors.js";
 import {
@@ -21,19 +22,23 @@ import {
   type CheckpointStore,
   type HistoryQuery,
   type PutCheckpointInput,
+  type StoreWrite,
 } from "../../engine/store.js";
-import { CheckpointOrderError, DocumentTooLargeError } from "../errors.js";
-import { type CheckpointDoc, fromCheckpointDoc, toCheckpointDoc } from "./checkpoint-docs.js";
+import { DocumentTooLargeError } from "../errors.js";
+import { writeCheckpointBatch } from "./checkpoint-batch.js";
+import { type CheckpointDoc, fromCheckpointDoc } from "./checkpoint-docs.js";
+import {
+  checkedWritesUpdate,
+  isDuplicate,
+  isTooLarge,
+  keyOf,
+  preparePut,
+  putStatements,
+} from "./checkpoint-statements.js";
 import { historyFilter } from "./history-filter.js";
-import { writesUpdate } from "./writes.js";
 
 /** MongoDB's document size limit in bytes (16 MiB). */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
-
-/** Duplicate key. */
-const DUPLICATE_KEY = 11000;
-/** Server codes for "document (after update) too large". */
-const TOO_LARGE_CODES = new Set([10334, 17419, 17420]);
 
 /** Options of {@link createMongoCheckpointStore}. */
 export interface MongoCheckpointStoreOptions {
@@ -43,24 +48,6 @@ export interface MongoCheckpointStoreOptions {
   runs?: Collection<Document>;
   /** Largest document accepted, in bytes. @default MAX_DOCUMENT_BYTES (16 MiB) */
   maxDocumentBytes?: number;
-}
-
-function serverCodes(error: unknown): number[] {
-  if (error instanceof MongoBulkWriteError) return [error.writeErrors].flat().map((e) => e.code);
-  if (error instanceof MongoServerError) return [Number(error.code)];
-  return [];
-}
-
-function isTooLarge(error: unknown): boolean {
-  return serverCodes(error).some((code) => TOO_LARGE_CODES.has(code));
-}
-
-function isDuplicate(error: unknown): boolean {
-  return serverCodes(error).includes(DUPLICATE_KEY);
-}
-
-function keyOf(ref: CheckpointRef): Document {
-  return { thread_id: ref.threadId, checkpoint_ns: ref.checkpointNs, checkpoint_id: ref.checkpointId };
 }
 
 /**
@@ -75,13 +62,6 @@ function keyOf(ref: CheckpointRef): Document {
 export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions): CheckpointStore {
   const { checkpoints } = options;
   const maxBytes = options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES;
-
-  /** The driver fails with a bare RangeError on an oversized command document: refuse before sending. */
-  function checkWritesSize(update: Document[], checkpointId: string): void {
-    const size = BSON.calculateObjectSize({ u: update });
-    if (size > maxBytes)
-      throw new DocumentTooLargeError(`pending writes for checkpoint ${checkpointId}`, size, maxBytes);
-  }
 
   async function getTuple(query: CheckpointQuery): Promise<CheckpointTuple | undefined> {
     const filter: Document = { thread_id: query.threadId, checkpoint_ns: query.checkpointNs ?? "" };
@@ -99,44 +79,15 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
   }
 
   async function put(input: PutCheckpointInput): Promise<CheckpointRef> {
-    const ref: CheckpointRef = {
-      threadId: input.threadId,
-      checkpointNs: input.checkpointNs,
-      checkpointId: input.checkpoint.id,
-    };
-    const parentId = input.parentCheckpointId;
-    if (parentId !== null && !(ref.checkpointId > parentId))
-      throw new CheckpointOrderError(ref.checkpointId, parentId);
-    const doc = toCheckpointDoc(input);
-    const size = BSON.calculateObjectSize(doc as Document);
-    if (size > maxBytes) throw new DocumentTooLargeError(`checkpoint ${ref.checkpointId}`, size, maxBytes);
-    const parentUpdate = parentId !== null ? writesUpdate(input.parentWrites ?? []) : undefined;
-    if (parentUpdate) checkWritesSize(parentUpdate, parentId as string);
+    const prepared = preparePut(input, maxBytes);
+    const { ref, parentId } = prepared;
     try {
-      if (!parentUpdate) {
-        await checkpoints.insertOne(doc);
+      if (!prepared.parentUpdate) {
+        await checkpoints.insertOne(prepared.doc);
       } else {
         // Both statements are updates, so the driver sends them as one `update` command: one round trip.
-        // The child's filter can never match (every stored checkpoint has `v`), so the upsert can only insert,
-        // and a taken id fails on the unique index; being first and ordered, that failure writes nothing.
-        await checkpoints.bulkWrite(
-          [
-            {
-              replaceOne: {
-                filter: { ...keyOf(ref), v: { $exists: false } },
-                replacement: doc,
-                upsert: true,
-              },
-            },
-            {
-              updateOne: {
-                filter: keyOf({ ...ref, checkpointId: parentId as string }),
-                update: parentUpdate,
-              },
-            },
-          ],
-          { ordered: true },
-        );
+        // Being first and ordered, a taken child id fails before the parent's writes: nothing written.
+        await checkpoints.bulkWrite(putStatements(prepared), { ordered: true });
       }
     } catch (error) {
       if (isDuplicate(error)) throw new CheckpointConflictError(ref);
@@ -154,9 +105,8 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
   }
 
   async function putWrites(ref: CheckpointRef, writes: PendingWrite[]): Promise<void> {
-    const update = writesUpdate(writes);
+    const update = checkedWritesUpdate(writes, ref.checkpointId, maxBytes);
     if (!update) return;
-    checkWritesSize(update, ref.checkpointId);
     let matched: number;
     try {
       matched = (await checkpoints.updateOne(keyOf(ref), update)).matchedCount;
@@ -173,6 +123,10 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
     if (matched === 0) throw new CheckpointNotFoundError(ref.threadId, ref.checkpointId);
   }
 
+  function writeBatch(writes: readonly StoreWrite[]): Promise<void> {
+    return writeCheckpointBatch(checkpoints, writes, maxBytes);
+  }
+
   async function deleteThread(threadId: string): Promise<void> {
     await Promise.all([
       checkpoints.deleteMany({ thread_id: threadId }),
@@ -180,5 +134,5 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
     ]);
   }
 
-  return { getTuple, list, put, putWrites, deleteThread };
+  return { getTuple, list, put, putWrites, writeBatch, deleteThread };
 }
