@@ -17,6 +17,7 @@ import { ensureSystemAssistants } from "./service/assistants/resolve.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
 import { createRestBridge } from "./service/rest/bridge.js";
+import { createAssistantCache } from "./store/assistant-cache.js";
 import { createMongoChangeWatcher } from "./store/mongo/change-watcher.js";
 import { createMongoStore } from "./store/mongo/index.js";
 
@@ -74,14 +75,18 @@ export function createApp(deps: AppDeps): App {
   const health = createHealthService(healthDeps);
   const registry = deps.registry ?? createGraphRegistry(new Map());
   const store = createMongoStore({ client: deps.db.client, dbName: deps.db.databaseName });
+  // Every run resolves its assistant: served from memory while the change stream keeps the cache in step.
+  const assistants = createAssistantCache(store.assistants);
   const signals = createRunSignals(
     createMongoChangeWatcher(deps.db, {
       onError: (error) => deps.logger.warn({ err: error }, "change stream failed; reopening"),
+      assistants,
     }),
   );
   const services = createLoomServices(
     {
       ...store,
+      assistants,
       signals,
       runtimeSettings: {
         ...RUNTIME_DEFAULTS,

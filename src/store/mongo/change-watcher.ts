@@ -1,20 +1,35 @@
 /**
  * A MongoDB change stream feeding the runtime's signal bus (`src/runtime/signals.ts`): deletes of runs, inserts of
- * runs not created `running`, updates of a run's `status` (except to `running`) or `cancel_requested`, and inserts
- * into `run_events`. Lease renewals, claims and runs created already running are filtered out on the server: each
- * event costs a `getMore` and its decoding in every replica, and a run a waiting caller executes at once then
- * produces one event (its end) instead of two. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened
- * after `retryMs`; waiters poll meanwhile, so a gap costs latency, never correctness.
+ * runs not created `running`, updates of a run's `status` (except to `running`) or `cancel_requested`, inserts into
+ * `run_events`, and (with `assistants`) every change of an assistant, for the assistant cache. Lease renewals,
+ * claims and runs created already running are filtered out on the server: each event costs a `getMore` and its
+ * decoding in every replica, and a run a waiting caller executes at once then produces one event (its end) instead
+ * of two. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened after
+ * `retryMs`; waiters poll meanwhile and the assistant cache reads through, so a gap costs latency, never
+ * correctness.
  */
 import type { ChangeStream, Db, Document } from "mongodb";
 import type { ChangeWatcher, RunChange } from "../../runtime/signals.js";
+import type { AssistantCache } from "../assistant-cache.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
 
-/** Creates the watcher over `db`. `onError` hears each stream failure (for logging). */
-export function createMongoChangeWatcher(
-  db: Db,
-  options: { names?: CollectionNames; retryMs?: number; onError?: (error: unknown) => void } = {},
-): ChangeWatcher {
+/** Options of {@link createMongoChangeWatcher}. */
+export interface MongoChangeWatcherOptions {
+  /** @default COLLECTIONS */
+  names?: CollectionNames;
+  /** Delay before a failed or ended stream is reopened, in ms. @default 1000 */
+  retryMs?: number;
+  /** Hears each stream failure (for logging). */
+  onError?: (error: unknown) => void;
+  /**
+   * An assistant cache this stream keeps consistent: attached once the stream's first response arrived, told of
+   * every change of the assistants collection, detached while the stream is down (`assistant-cache.ts`).
+   */
+  assistants?: Pick<AssistantCache, "attach" | "detach" | "invalidate">;
+}
+
+/** Creates the watcher over `db`. */
+export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOptions = {}): ChangeWatcher {
   const names = options.names ?? COLLECTIONS;
   const retryMs = options.retryMs ?? 1000;
   const pipeline: Document[] = [
@@ -35,6 +50,7 @@ export function createMongoChangeWatcher(
             ],
           },
           { "ns.coll": names.run_events, operationType: "insert" },
+          ...(options.assistants ? [{ "ns.coll": names.assistants }] : []),
         ],
       },
     },
@@ -63,8 +79,15 @@ export function createMongoChangeWatcher(
         timer = setTimeout(open, retryMs);
         return;
       }
+      // The first resume token comes with the server's answer to the opening `aggregate`: from then on no
+      // change is missed (the driver's own resumes continue from the token, losing nothing).
+      stream.once("resumeTokenChanged", () => options.assistants?.attach());
       stream.on("change", (c: Document) => {
-        if (c.ns?.coll === names.run_events) {
+        if (c.ns?.coll === names.assistants) {
+          const id = c.documentKey?._id;
+          // drop/rename/invalidate name no document: anything may have changed.
+          options.assistants?.invalidate(typeof id === "string" ? id : null);
+        } else if (c.ns?.coll === names.run_events) {
           const runId = c.fullDocument?.run_id;
           if (typeof runId === "string") emit({ runId, runDocument: false });
         } else if (typeof c.documentKey?._id === "string") {
@@ -86,6 +109,7 @@ export function createMongoChangeWatcher(
       const reopen = (error?: unknown) => {
         if (stream !== current) return;
         stream = undefined;
+        options.assistants?.detach();
         void current.close().catch(() => undefined);
         if (stopped) return;
         if (error !== undefined) options.onError?.(error);
@@ -97,6 +121,7 @@ export function createMongoChangeWatcher(
     open();
     return async () => {
       stopped = true;
+      options.assistants?.detach();
       if (timer) clearTimeout(timer);
       await stream?.close().catch(() => undefined);
     };
