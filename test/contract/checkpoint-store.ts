@@ -6,6 +6,7 @@
  * checkpointStoreContract("mongo", async () => { const s = await openMongoStore(uniqueDb()); return { store: s, cleanup: () => s.drop() }; });
  * ```
  * `makeStore` is called before each test and must return an empty store; `cleanup` runs after each test.
+ * Both stores implement the optional `writeBatch`; its tests (`writeBatch …`) require it.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -16,6 +17,8 @@ import {
   type JsonValue,
   newCheckpointId,
   type PendingWrite,
+  type PutCheckpointInput,
+  type StoreWrite,
 } from "../../src/engine/index.js";
 
 /** What a store factory returns to the contract suite. */
@@ -401,6 +404,127 @@ export function checkpointStoreContract(name: string, makeStore: () => Promise<S
       const again = await chain("t", 1);
       expect((await store.getTuple({ threadId: "t" }))?.checkpoint.id).toBe(again[0]);
       expect((await store.getTuple({ threadId: "t" }))?.pendingWrites).toEqual([]);
+    });
+
+    describe("writeBatch (engine-semantics §1.16)", () => {
+      function putOf(
+        threadId: string,
+        id: string,
+        parent: string | null,
+        extra: Partial<PutCheckpointInput> = {},
+      ) {
+        return {
+          kind: "put",
+          input: {
+            threadId,
+            checkpointNs: "",
+            checkpoint: checkpoint(id, { id }),
+            metadata: meta(parent === null ? "input" : "loop", 0),
+            parentCheckpointId: parent,
+            ...extra,
+          },
+        } as const satisfies StoreWrite;
+      }
+      function writesOf(threadId: string, checkpointId: string, writes: PendingWrite[]): StoreWrite {
+        return { kind: "putWrites", ref: { threadId, checkpointNs: "", checkpointId }, writes };
+      }
+      async function batch(writes: readonly StoreWrite[]): Promise<void> {
+        if (!store.writeBatch) throw new Error("this store has no writeBatch");
+        await store.writeBatch(writes);
+      }
+      const ids = (n: number): string[] => {
+        const out: string[] = [];
+        for (let i = 0; i < n; i++) out.push(newCheckpointId(i, out));
+        return out;
+      };
+
+      it("stores puts and putWrites in order, each as its own call would", async () => {
+        const [a, b, c] = ids(3) as [string, string, string];
+        await batch([]);
+        await batch([
+          putOf("t", a, null),
+          writesOf("t", a, [write("k", "p", 0, "x", "on a")]),
+          putOf("t", b, a, { parentWrites: [write("last", "q", 0, "y", "parent write")] }),
+          writesOf("t", b, [write("k", "p", 0, "x", "on b")]),
+          putOf("t", c, b),
+          { ...putOf("t", a, null), input: { ...putOf("t", a, null).input, checkpointNs: "child:1" } },
+        ]);
+        expect(
+          (await store.list({ threadId: "t" })).map((x) => [x.checkpoint.id, x.parentCheckpointId]),
+        ).toEqual([
+          [c, b],
+          [b, a],
+          [a, null],
+        ]);
+        expect((await store.getTuple({ threadId: "t", checkpointId: a }))?.pendingWrites).toEqual([
+          write("k", "p", 0, "x", "on a"),
+          write("last", "q", 0, "y", "parent write"),
+        ]);
+        expect((await store.getTuple({ threadId: "t", checkpointId: b }))?.pendingWrites).toEqual([
+          write("k", "p", 0, "x", "on b"),
+        ]);
+        expect((await store.getTuple({ threadId: "t", checkpointId: c }))?.checkpoint.channelValues).toEqual({
+          id: c,
+        });
+        expect((await store.getTuple({ threadId: "t", checkpointNs: "child:1" }))?.checkpoint.id).toBe(a);
+      });
+
+      it("applies the putWrites retry rules in batch order: the first regular write stays, the last special one wins", async () => {
+        const [a, b] = ids(2) as [string, string];
+        await store.put(putOf("t", a, null).input);
+        await batch([
+          writesOf("t", a, [
+            write("t1", "p", 0, "x", "first"),
+            write("t1", "p", -3, "__interrupt__", "first"),
+          ]),
+          writesOf("t", a, [
+            write("t1", "p", 0, "x", "second"),
+            write("t1", "p", -3, "__interrupt__", "second"),
+          ]),
+          putOf("t", b, a, {
+            parentWrites: [write("t1", "p", 0, "x", "third"), write("t1", "p", -3, "__interrupt__", "third")],
+          }),
+          writesOf("t", a, [write("t1", "p", 1, "y", "other idx")]),
+        ]);
+        const got = (await store.getTuple({ threadId: "t", checkpointId: a }))?.pendingWrites.map((w) => [
+          w.idx,
+          w.value,
+        ]);
+        expect(got).toEqual([
+          [-3, "third"],
+          [0, "first"],
+          [1, "other idx"],
+        ]);
+      });
+
+      it("stops at the first failure: earlier writes stay, later ones are not applied, the conflict names its checkpoint", async () => {
+        const [taken, a, b] = ids(3) as [string, string, string];
+        await store.put(putOf("t", taken, null, { checkpoint: checkpoint(taken, { original: true }) }).input);
+        const error = await batch([
+          putOf("t", a, null),
+          writesOf("t", a, [write("k", "p", 0, "x", "kept")]),
+          putOf("t", taken, null, { checkpoint: checkpoint(taken, { original: false }) }),
+          putOf("t", b, a, { parentWrites: [write("late", "p", 0, "x", "never")] }),
+          writesOf("t", a, [write("late2", "p", 0, "x", "never")]),
+        ]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CheckpointConflictError);
+        expect((error as CheckpointConflictError).ref).toEqual({
+          threadId: "t",
+          checkpointNs: "",
+          checkpointId: taken,
+        });
+        expect((await store.list({ threadId: "t" })).map((x) => x.checkpoint.id)).toEqual(
+          [a, taken].sort().reverse(),
+        );
+        expect(
+          (await store.getTuple({ threadId: "t", checkpointId: taken }))?.checkpoint.channelValues,
+        ).toEqual({
+          original: true,
+        });
+        expect((await store.getTuple({ threadId: "t", checkpointId: a }))?.pendingWrites).toEqual([
+          write("k", "p", 0, "x", "kept"),
+        ]);
+      });
     });
 
     it("returned tuples are copies: mutating them does not change the store", async () => {

@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   append,
   type CheckpointStore,
+  type CheckpointTuple,
   Command,
   runGraph,
   START,
   StateGraph,
+  type StoreWrite,
 } from "../../src/engine/index.js";
 import { allCheckpoints, chain, MemoryStore, sleep } from "./helpers.js";
 
@@ -31,6 +33,67 @@ function slowStore(
     },
   };
   return { store, inner };
+}
+
+/** `put:<step>` / `writes:<channels>` of a store write. */
+function label(w: StoreWrite): string {
+  return w.kind === "put"
+    ? `put:${w.input.metadata.step}`
+    : `writes:${w.writes.map((x) => x.channel).join("+")}`;
+}
+
+/**
+ * A MemoryStore that logs every store call: `one:<label>` for put/putWrites, `batch:<label>,<label>…` for
+ * writeBatch, and `stored:<n>` when call `n` finished; `failOn` (a label) fails the call containing that write
+ * (writing nothing of it).
+ */
+function batchLoggingStore(log: string[], failOn?: string): { store: CheckpointStore; inner: MemoryStore } {
+  const inner = new MemoryStore();
+  let calls = 0;
+  const call = async (writes: readonly StoreWrite[], entry: string, run: () => Promise<unknown>) => {
+    const n = ++calls;
+    log.push(entry);
+    await Promise.resolve();
+    if (failOn && writes.some((w) => label(w) === failOn)) throw new Error(`batch with ${failOn} failed`);
+    await run();
+    log.push(`stored:${n}`);
+  };
+  const store: CheckpointStore = {
+    getTuple: (q) => inner.getTuple(q),
+    list: (q) => inner.list(q),
+    deleteThread: (t) => inner.deleteThread(t),
+    put: async (input) => {
+      const w: StoreWrite = { kind: "put", input };
+      await call([w], `one:${label(w)}`, () => inner.put(input));
+      return {
+        threadId: input.threadId,
+        checkpointNs: input.checkpointNs,
+        checkpointId: input.checkpoint.id,
+      };
+    },
+    putWrites: async (ref, writes) => {
+      const w: StoreWrite = { kind: "putWrites", ref, writes };
+      await call([w], `one:${label(w)}`, () => inner.putWrites(ref, writes));
+    },
+    writeBatch: (writes) =>
+      call(writes, `batch:${writes.map(label).join(",")}`, () => inner.writeBatch(writes)),
+  };
+  return { store, inner };
+}
+
+/** A thread's history without ids and timestamps (parents as positions). */
+async function historyShape(store: CheckpointStore, threadId: string) {
+  const cps = await allCheckpoints(store, threadId);
+  const index = new Map(cps.map((c, i) => [c.checkpoint.id, i]));
+  return cps.map((c: CheckpointTuple) => ({
+    source: c.metadata.source,
+    step: c.metadata.step,
+    parent: c.parentCheckpointId ? index.get(c.parentCheckpointId) : null,
+    values: c.checkpoint.channelValues,
+    versions: c.checkpoint.channelVersions,
+    seen: c.checkpoint.versionsSeen,
+    writes: c.pendingWrites.map((w) => [w.taskPath, w.channel, w.value]),
+  }));
 }
 
 function loggingGraph(log: string[]) {
@@ -105,6 +168,70 @@ describe("§1.16 durability", () => {
     const sync = await shape("sync");
     expect(sync.map((c) => `${c.source}${c.step}`)).toEqual(["input-1", "loop0", "loop1", "loop2"]);
     expect(await shape("async")).toEqual(sync);
+  });
+
+  it('"async": a fast 3-node run reaches the store in ONE writeBatch, with the same history as "sync"', async () => {
+    const log: string[] = [];
+    const { store, inner } = batchLoggingStore(log);
+    const r = await runGraph(chain(), store, { threadId: "t", input: {}, durability: "async" });
+    expect(r.values.log).toEqual(["a", "b", "c"]);
+    expect(log).toEqual(["batch:put:-1,put:0,put:1,put:2,put:3", "stored:1"]);
+    const sync = new MemoryStore();
+    await runGraph(chain(), sync, { threadId: "t", input: {} });
+    expect(await historyShape(inner, "t")).toEqual(await historyShape(sync, "t"));
+  });
+
+  it('"async": a slow node splits the batches, so the checkpoints before it are saved before it ends', async () => {
+    const log: string[] = [];
+    const { store, inner } = batchLoggingStore(log);
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("a", () => ({ log: ["a"] }))
+      .addNode("slow", async () => {
+        log.push("slow:start");
+        await sleep(20);
+        log.push("slow:end");
+        return { log: ["slow"] };
+      })
+      .addNode("c", () => ({ log: ["c"] }))
+      .addEdge(START, "a")
+      .addEdge("a", "slow")
+      .addEdge("slow", "c")
+      .compile();
+    await runGraph(graph, store, { threadId: "t", input: {}, durability: "async" });
+    expect(log).toEqual([
+      "slow:start",
+      "batch:put:-1,put:0,put:1",
+      "stored:1",
+      "slow:end",
+      "batch:put:2,put:3",
+      "stored:2",
+    ]);
+    expect((await allCheckpoints(inner, "t")).map((c) => c.metadata.step)).toEqual([-1, 0, 1, 2, 3]);
+  });
+
+  it('"async": a failing batch stops every later write and the run rejects with its error', async () => {
+    const log: string[] = [];
+    const { store, inner } = batchLoggingStore(log, "put:2");
+    const slow = (name: string) => async () => {
+      await sleep(10);
+      return { log: [name] };
+    };
+    const graph = new StateGraph({ log: append<string>() })
+      .addNode("a", slow("a"))
+      .addNode("b", slow("b"))
+      .addNode("c", slow("c"))
+      .addNode("d", slow("d"))
+      .addEdge(START, "a")
+      .addEdge("a", "b")
+      .addEdge("b", "c")
+      .addEdge("c", "d")
+      .compile();
+    await expect(runGraph(graph, store, { threadId: "t", input: {}, durability: "async" })).rejects.toThrow(
+      "batch with put:2 failed",
+    );
+    await sleep(30); // a write sent late would show up here
+    expect(log).toEqual(["batch:put:-1,put:0", "stored:1", "one:put:1", "stored:2", "one:put:2"]);
+    expect((await allCheckpoints(inner, "t")).map((c) => c.metadata.step)).toEqual([-1, 0, 1]);
   });
 
   it('"async": a failed background save fails the run and no later checkpoint is written', async () => {

@@ -1,7 +1,7 @@
 /**
  * The engine on the MongoDB store: the same runs produce the same checkpoint sequence as on MemoryStore (values,
  * metadata, parent links, pending writes), interrupts resume, forks work, a failed step resumes, and each super-step
- * costs one write command.
+ * costs one write command ("sync"), or a whole fast run one command ("async").
  */
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,6 +82,22 @@ describe("engine on MongoDB", () => {
     expect(stored).toHaveLength(5);
     expect(writes).toHaveLength(stored.length);
     expect(await shape(mongo.checkpoints, "chain")).toEqual(await shape(memory, "chain"));
+  });
+
+  it('durability "async": the 5 checkpoints of a 3-node run go in ONE update command, same history as "sync"', async () => {
+    await runGraph(chain(), mongo.checkpoints, { threadId: "chain-sync", input: { log: [] } });
+    commands.length = 0;
+    const result = await runGraph(chain(), mongo.checkpoints, {
+      threadId: "chain-async",
+      input: { log: [] },
+      durability: "async",
+    });
+    expect(result.status).toBe("success");
+    expect(commands.filter((c) => c === "insert" || c === "update")).toEqual(["update"]);
+    expect(await mongo.checkpoints.list({ threadId: "chain-async" })).toHaveLength(5);
+    expect(await shape(mongo.checkpoints, "chain-async")).toEqual(
+      await shape(mongo.checkpoints, "chain-sync"),
+    );
   });
 
   it("an interrupt pauses and a Command resume finishes (agent graph)", async () => {
