@@ -2,7 +2,8 @@
  * `npm run bench:runs`: run throughput under concurrent clients (issue 6, "Performance").
  *
  * Three contenders, one after the other on this machine, each for a fixed duration per cell:
- * - **loom**: `node --import tsx src/main.ts` as a child process (`LOG_LEVEL=silent`, 127.0.0.1, a free port) on a
+ * - **loom**: started as `npm start` starts it, `npm run build` once then `node dist/src/main.js` (plus
+ *   `BENCH_LOOM_NODE_ARGS`, extra node flags), as a child process (`LOG_LEVEL=silent`, 127.0.0.1, a free port) on a
  *   `mongod` started by the project's launcher in a temporary directory and handed over as `MONGODB_URI` (the same
  *   embedded `mongod` `npm start` would launch; the bench keeps hold of it to count writes and run the floor).
  * - **peer**: the LangGraph.js dev server, `@langchain/langgraph-api` 2.0.0 with in-memory storage, serving the
@@ -382,6 +383,18 @@ async function ensurePeerInstalled(): Promise<void> {
   }
 }
 
+/** `npm run build`, as `npm start` runs it before `node dist/src/main.js`; throws with tsc's errors on failure. */
+function buildLoom(): void {
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const result = spawnSync(npm, ["run", "-s", "build"], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  if (result.status !== 0) {
+    const lines = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.split("\n").filter((l) => l.trim() !== "");
+    throw new Error(
+      `npm run build failed (${result.error?.message ?? `exit ${result.status}`}): ${lines.slice(0, 6).join(" | ")}`,
+    );
+  }
+}
+
 function peerVersions(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of [
@@ -462,11 +475,12 @@ async function main(): Promise<void> {
           .join(" ")}`,
     );
 
-    // ---- Loom
+    // ---- Loom, started as `npm start` starts it: build, then the compiled JavaScript under plain node.
+    buildLoom();
     const loomPort = await freePort();
     // BENCH_LOOM_NODE_ARGS: extra node flags for the Loom process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
     const extraNodeArgs = (process.env.BENCH_LOOM_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-    const loom = new Child(process.execPath, [...extraNodeArgs, "--import", "tsx", "src/main.ts"], {
+    const loom = new Child(process.execPath, [...extraNodeArgs, "dist/src/main.js"], {
       cwd: root,
       env: {
         ...process.env,

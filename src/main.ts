@@ -1,19 +1,17 @@
 /**
- * Entry point of `npm start`: reads the environment (the only place that does), starts or finds MongoDB,
- * builds the app and listens. SIGINT/SIGTERM shut down gracefully: stop accepting, drain open requests, close
- * the database client, stop the `mongod` this process started.
+ * Entry point of `npm start` (compiled: `node dist/src/main.js`) and `npm run dev` (`node --import tsx
+ * src/main.ts`): reads the environment (the only place that does), starts or finds MongoDB, builds the app and
+ * listens. SIGINT/SIGTERM shut down gracefully: stop accepting, drain open requests, close the database client,
+ * stop the `mongod` this process started.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 import { createApp } from "./app.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
+import { projectRoot } from "./paths.js";
 import { loadGraphRegistry } from "./registry/load.js";
 import { LOOM_VERSION } from "./version.js";
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
