@@ -188,4 +188,28 @@ describe("gRPC (grpc-js)", () => {
     expect(await codeOf(rpc(threads, "Get", { thread_id: "x" }))).toBe(grpc.status.INVALID_ARGUMENT);
     expect(await codeOf(rpc(threads, "Create", { thread_id: tid }))).toBe(grpc.status.ALREADY_EXISTS);
   });
+
+  it("durability: sync, async and exit run; anything else is INVALID_ARGUMENT naming the field", async () => {
+    for (const durability of ["sync", "async", "exit"]) {
+      const tid = await newThread();
+      const out = await rpc(runs, "Wait", {
+        thread_id: tid,
+        assistant_id: "breakpoints",
+        input: toValue({ messages: ["x"] }),
+        durability,
+      });
+      expect(fromStruct(out.values as RawValue)).toEqual({ messages: ["x", "node_a", "node_b", "node_c"] });
+    }
+    const tid = await newThread();
+    const error = await rpc(runs, "Wait", {
+      thread_id: tid,
+      assistant_id: "breakpoints",
+      durability: "later",
+    }).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
+    expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(error?.details).toMatch(/durability/);
+  });
 });

@@ -4,7 +4,7 @@
  * run is retried through transient failures.
  */
 import { describe, expect, it } from "vitest";
-import { CheckpointConflictError, type CheckpointStore, type StoreWrite } from "../../src/engine/index.js";
+import { CheckpointConflictError, type CheckpointStore } from "../../src/engine/index.js";
 import { fencedCheckpoints, LeaseLostError, retry } from "../../src/runtime/guards.js";
 import type { WriteRef } from "../../src/runtime/queue-store.js";
 import { MemoryStore } from "../../src/store/memory.js";

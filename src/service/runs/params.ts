@@ -9,6 +9,7 @@ import {
   type BreakpointList,
   Command,
   type CompiledGraph,
+  type Durability,
   type JsonObject,
   type JsonValue,
   type RunConfig,
@@ -49,9 +50,26 @@ export interface RunParams {
   multitaskStrategy: MultitaskStrategy;
   /** Delay before the run may start, in ms (`after_seconds` × 1000). @default 0 */
   delayMs: number;
+  /**
+   * When checkpoints are saved (`durability`, engine-semantics §1.16): `"sync"`, or `"async"` (batched in the
+   * background, all saved before the run ends). The request's `"exit"` runs as `"async"` (Loom has no
+   * final-checkpoint-only mode). @default "async" (the Python server's default)
+   */
+  durability: Durability;
 }
 
 const STRATEGIES: readonly MultitaskStrategy[] = ["reject", "enqueue", "interrupt", "rollback"];
+
+/** Accepted `durability` values and what each runs as (`"exit"` is not implemented: it saves every step). */
+const DURABILITIES: Readonly<Record<string, Durability>> = { sync: "sync", async: "async", exit: "async" };
+
+/** The run's durability: absent → `"async"`; unknown → InvalidInputError naming `durability`. */
+function durabilityOf(value: string | undefined): Durability {
+  if (value === undefined) return "async";
+  const durability = Object.hasOwn(DURABILITIES, value) ? DURABILITIES[value] : undefined;
+  if (!durability) throw new InvalidInputError('durability must be "sync", "async" or "exit"', "durability");
+  return durability;
+}
 
 const KNOWN_STREAM_MODES = new Set<string>([...STREAM_MODES, "messages", "messages-tuple", "events"]);
 
@@ -131,7 +149,7 @@ function inputFromValue(v: Value | undefined): JsonValue | undefined {
 /**
  * Validates `req` against the assistant's graph.
  * @throws InvalidInputError for a malformed thread id, an unknown breakpoint node, an unsupported multitask
- *   strategy, a bad `if_not_exists`/`on_completion`/`on_disconnect`, a non-object input, a bad command.
+ *   strategy, a bad `if_not_exists`/`on_completion`/`on_disconnect`/`durability`, a non-object input, a bad command.
  */
 export function runParamsFromProto(
   req: CreateRunRequest,
@@ -158,6 +176,7 @@ export function runParamsFromProto(
   if (!["", "cancel", "continue"].includes(req.onDisconnect)) {
     throw new InvalidInputError('on_disconnect must be "cancel" or "continue"', "on_disconnect");
   }
+  const durability = durabilityOf(req.durability);
   const unknownModes = req.streamMode.filter((m) => !KNOWN_STREAM_MODES.has(m));
   if (unknownModes.length > 0) {
     throw new InvalidInputError(`unknown stream_mode: ${unknownModes.join(", ")}`, "stream_mode");
@@ -190,5 +209,6 @@ export function runParamsFromProto(
     kwargs,
     multitaskStrategy: (req.multitaskStrategy || "reject") as MultitaskStrategy,
     delayMs: Math.round(req.afterSeconds * 1000),
+    durability,
   };
 }

@@ -28,6 +28,7 @@ export function planFromParams(params: RunParams, assistant: AssistantRecord, gr
       ...(params.interruptAfter ? { interruptAfter: params.interruptAfter } : {}),
       config: params.config,
       streamMode: params.streamModes,
+      durability: params.durability,
     },
     metadata: {
       ...primitives(params.metadata),

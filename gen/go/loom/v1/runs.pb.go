@@ -190,7 +190,12 @@ type CreateRunRequest struct {
 	// URL called when the run ends (not served yet; accepted and ignored).
 	Webhook string `protobuf:"bytes,20,opt,name=webhook,proto3" json:"webhook,omitempty"`
 	// Feedback keys (accepted and ignored).
-	FeedbackKeys  []string `protobuf:"bytes,21,rep,name=feedback_keys,json=feedbackKeys,proto3" json:"feedback_keys,omitempty"`
+	FeedbackKeys []string `protobuf:"bytes,21,rep,name=feedback_keys,json=feedbackKeys,proto3" json:"feedback_keys,omitempty"`
+	// When the run's checkpoints are saved (engine-semantics §1.16): "async" (default): in the background, in order,
+	// in batches (one MongoDB command per batch), all saved before the run ends; a crash may lose the last steps.
+	// "sync": each checkpoint before the next step starts. "exit" is accepted and runs as "async" (Loom still saves
+	// every step). Anything else is InvalidArgument (REST 422).
+	Durability    *string `protobuf:"bytes,22,opt,name=durability,proto3,oneof" json:"durability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -370,6 +375,13 @@ func (x *CreateRunRequest) GetFeedbackKeys() []string {
 		return x.FeedbackKeys
 	}
 	return nil
+}
+
+func (x *CreateRunRequest) GetDurability() string {
+	if x != nil && x.Durability != nil {
+		return *x.Durability
+	}
+	return ""
 }
 
 // WaitRunResponse is the outcome of a finished run.
@@ -883,7 +895,7 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\x06status\x18\x06 \x01(\tR\x06status\x123\n" +
 	"\bmetadata\x18\a \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12/\n" +
 	"\x06kwargs\x18\b \x01(\v2\x17.google.protobuf.StructR\x06kwargs\x12-\n" +
-	"\x12multitask_strategy\x18\t \x01(\tR\x11multitaskStrategy\"\xeb\x06\n" +
+	"\x12multitask_strategy\x18\t \x01(\tR\x11multitaskStrategy\"\x9f\a\n" +
 	"\x10CreateRunRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12!\n" +
 	"\fassistant_id\x18\x02 \x01(\tR\vassistantId\x12,\n" +
@@ -909,7 +921,11 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\ron_completion\x18\x12 \x01(\tR\fonCompletion\x12#\n" +
 	"\rafter_seconds\x18\x13 \x01(\x01R\fafterSeconds\x12\x18\n" +
 	"\awebhook\x18\x14 \x01(\tR\awebhook\x12#\n" +
-	"\rfeedback_keys\x18\x15 \x03(\tR\ffeedbackKeys\"b\n" +
+	"\rfeedback_keys\x18\x15 \x03(\tR\ffeedbackKeys\x12#\n" +
+	"\n" +
+	"durability\x18\x16 \x01(\tH\x00R\n" +
+	"durability\x88\x01\x01B\r\n" +
+	"\v_durability\"b\n" +
 	"\x0fWaitRunResponse\x12/\n" +
 	"\x06values\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06values\x12\x1e\n" +
 	"\x03run\x18\x02 \x01(\v2\f.loom.v1.RunR\x03run\"^\n" +
@@ -1034,6 +1050,7 @@ func file_loom_v1_runs_proto_init() {
 		return
 	}
 	file_loom_v1_types_proto_init()
+	file_loom_v1_runs_proto_msgTypes[1].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

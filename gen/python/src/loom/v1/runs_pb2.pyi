@@ -36,7 +36,7 @@ class Run(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., assistant_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., kwargs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., multitask_strategy: _Optional[str] = ...) -> None: ...
 
 class CreateRunRequest(_message.Message):
-    __slots__ = ("thread_id", "assistant_id", "input", "command", "config", "context", "metadata", "checkpoint_id", "checkpoint", "interrupt_before", "interrupt_after", "stream_mode", "stream_subgraphs", "stream_resumable", "multitask_strategy", "if_not_exists", "on_disconnect", "on_completion", "after_seconds", "webhook", "feedback_keys")
+    __slots__ = ("thread_id", "assistant_id", "input", "command", "config", "context", "metadata", "checkpoint_id", "checkpoint", "interrupt_before", "interrupt_after", "stream_mode", "stream_subgraphs", "stream_resumable", "multitask_strategy", "if_not_exists", "on_disconnect", "on_completion", "after_seconds", "webhook", "feedback_keys", "durability")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,7 @@ class CreateRunRequest(_message.Message):
     AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
     WEBHOOK_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_KEYS_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     assistant_id: str
     input: _struct_pb2.Value
@@ -79,7 +80,8 @@ class CreateRunRequest(_message.Message):
     after_seconds: float
     webhook: str
     feedback_keys: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, thread_id: _Optional[str] = ..., assistant_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., command: _Optional[_Union[_types_pb2.Command, _Mapping]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checkpoint_id: _Optional[str] = ..., checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., stream_mode: _Optional[_Iterable[str]] = ..., stream_subgraphs: _Optional[bool] = ..., stream_resumable: _Optional[bool] = ..., multitask_strategy: _Optional[str] = ..., if_not_exists: _Optional[str] = ..., on_disconnect: _Optional[str] = ..., on_completion: _Optional[str] = ..., after_seconds: _Optional[float] = ..., webhook: _Optional[str] = ..., feedback_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+    durability: str
+    def __init__(self, thread_id: _Optional[str] = ..., assistant_id: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., command: _Optional[_Union[_types_pb2.Command, _Mapping]] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checkpoint_id: _Optional[str] = ..., checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., stream_mode: _Optional[_Iterable[str]] = ..., stream_subgraphs: _Optional[bool] = ..., stream_resumable: _Optional[bool] = ..., multitask_strategy: _Optional[str] = ..., if_not_exists: _Optional[str] = ..., on_disconnect: _Optional[str] = ..., on_completion: _Optional[str] = ..., after_seconds: _Optional[float] = ..., webhook: _Optional[str] = ..., feedback_keys: _Optional[_Iterable[str]] = ..., durability: _Optional[str] = ...) -> None: ...
 
 class WaitRunResponse(_message.Message):
     __slots__ = ("values", "run")
