@@ -3,6 +3,7 @@
  * invalidated by writes through it and by change events, never storing a read that overlapped an invalidation;
  * and, on the real `mongod`, kept in step with another replica's PATCH by the runtime's change stream.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAssistantCache } from "../../src/store/assistant-cache.js";
 import { createMongoChangeWatcher } from "../../src/store/mongo/change-watcher.js";
@@ -159,6 +160,7 @@ describe("assistant cache on MongoDB with the runtime's change stream", () => {
     const stop = createMongoChangeWatcher(t.db, { retryMs: 50, assistants: cache })(() => {});
     try {
       const created = await replicaA.assistants.create({
+        assistantId: randomUUID(),
         graphId: "agent",
         config: { configurable: { model: "one" } },
         metadata: {},
