@@ -63,10 +63,10 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   const { leaseMs, owner } = deps.settings;
   const heartbeat = setInterval(
     () => {
-      deps.queue.renew(run.runId, owner, leaseMs).then(
+      deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).then(
         (r) => {
-          // Same owner, other attempt: this process reclaimed its own run after a long pause.
-          if (r === null || r.attempt !== run.attempt) stop("lost");
+          // Gone, reclaimed by another worker, or by this one after a long pause (attempt + 1).
+          if (r === null) stop("lost");
           else if (r.cancelRequested) stop(r.cancelRequested);
         },
         (error: unknown) => deps.onError?.(error, run.runId),
@@ -87,20 +87,22 @@ const MAX_RACES = 3;
 /** Whether this execution still holds the run: same owner and same attempt (renews the lease). */
 async function holdsLease(deps: RuntimeDeps, run: RunRecord): Promise<boolean> {
   const { owner, leaseMs } = deps.settings;
-  const held = await deps.queue.renew(run.runId, owner, leaseMs).catch(() => null);
-  return held !== null && held.attempt === run.attempt;
+  const held = await deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).catch(() => null);
+  return held !== null;
 }
 
 /** Ends the run (fenced, retried); when runs are queued behind it on its thread, wakes the local workers. */
 async function finishRun(
   deps: RuntimeDeps,
-  runId: string,
+  run: RunRecord,
   status: RunStatus,
   thread: ThreadStateUpdate,
   output: JsonObject,
 ): Promise<{ run: RunRecord } | null> {
-  const ended = await retry(() => deps.queue.finish(runId, deps.settings.owner, status, thread, output));
-  if (ended && ended.threadActiveRuns > 0) deps.signals.notify({ runId, runDocument: true, work: true });
+  const holder = { owner: deps.settings.owner, attempt: run.attempt };
+  const ended = await retry(() => deps.queue.finish(run.runId, holder, status, thread, output));
+  if (ended && ended.threadActiveRuns > 0)
+    deps.signals.notify({ runId: run.runId, runDocument: true, work: true });
   return ended;
 }
 
@@ -127,13 +129,7 @@ async function execute(
     log?.publish("error", errorJson(error));
     await log?.flush();
     const body = { __error__: errorJson(error) };
-    const ended = await finishRun(
-      deps,
-      run.runId,
-      "error",
-      { status: "error", error: errorJson(error) },
-      body,
-    );
+    const ended = await finishRun(deps, run, "error", { status: "error", error: errorJson(error) }, body);
     return ended ? { run: ended.run, waitBody: body } : undefined;
   };
   if (run.attempt > settings.maxAttempts) {
@@ -223,7 +219,7 @@ async function execute(
   if (why === "lost") return undefined;
   if (why === "shutdown" && result.error instanceof GraphAbortedError) {
     await log?.flush();
-    await queue.release(run.runId, settings.owner);
+    await queue.release(run.runId, { owner: settings.owner, attempt: run.attempt });
     return undefined;
   }
   if (why === "rollback" && result.error instanceof GraphAbortedError)
@@ -238,7 +234,7 @@ async function execute(
       : [];
   await log?.flush();
   const body = waitBodyFor(result);
-  const ended = await finishRun(deps, run.runId, runStatusFor(result), threadUpdateFor(result, paused), body);
+  const ended = await finishRun(deps, run, runStatusFor(result), threadUpdateFor(result, paused), body);
   if (!ended) return undefined;
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
   return { run: ended.run, waitBody: body };
@@ -257,7 +253,7 @@ async function rollBack(
   const state = await getState(plan.graph, deps.checkpoints, { threadId: run.threadId });
   const ended = await finishRun(
     deps,
-    run.runId,
+    run,
     "interrupted",
     {
       status: state.next.length > 0 ? "interrupted" : "idle",

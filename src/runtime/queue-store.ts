@@ -35,6 +35,16 @@ export interface Enqueued {
   cancelRequested: string[];
 }
 
+/**
+ * Who holds a running run: the worker (`lease_owner`) and the attempt it executes. Writes that renew, end or give
+ * back a run are fenced on both, so an execution that lost its run — to another worker, or to this same worker
+ * reclaiming it after a pause longer than the lease (`attempt + 1`) — writes nothing.
+ */
+export interface RunHolder {
+  owner: string;
+  attempt: number;
+}
+
 /** The run queue on the shared database. */
 export interface RunQueueStore {
   /**
@@ -53,22 +63,23 @@ export interface RunQueueStore {
    * Claims one `running` run whose lease expired (its worker died), incrementing `attempt`. `null` when none.
    */
   claimExpired(owner: string, leaseMs: number): Promise<RunRecord | null>;
-  /** Extends `owner`'s lease; `null` when `owner` no longer holds the run (lost lease, run ended or deleted). */
-  renew(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null>;
+  /** Extends the lease; `null` when `holder` no longer holds the run (lost lease, reclaimed, ended or deleted). */
+  renew(runId: string, holder: RunHolder, leaseMs: number): Promise<RunRecord | null>;
   /**
-   * Ends a run `owner` holds: final `status`, the wait body `output`, and `thread` applied to its thread (kept
-   * `busy` while another run of the thread is active). Returns the run and how many runs of the thread are still
-   * pending or running; `null` (nothing written) when `owner` lost the run.
+   * Ends a run `holder` holds (`null`: any active run, e.g. a pending one cancelled): final `status`, the wait body
+   * `output`, and `thread` applied to its thread (kept `busy` while another run of the thread is active). Returns
+   * the run and how many runs of the thread are still pending or running; `null` (nothing written) when `holder`
+   * lost the run.
    */
   finish(
     runId: string,
-    owner: string | null,
+    holder: RunHolder | null,
     status: RunStatus,
     thread: ThreadStateUpdate,
     output: JsonObject | null,
   ): Promise<{ run: RunRecord; threadActiveRuns: number } | null>;
-  /** Gives a running run back to the queue (`pending`, no lease, same attempt), e.g. on shutdown. */
-  release(runId: string, owner: string): Promise<void>;
+  /** Gives a running run `holder` holds back to the queue (`pending`, no lease, same attempt), e.g. on shutdown. */
+  release(runId: string, holder: RunHolder): Promise<void>;
   /**
    * Cancels a run: a pending one ends at once (`interrupted`; deleted for `rollback`); a running one gets
    * `cancel_requested` for its worker. Returns the run as it was before.

@@ -51,10 +51,12 @@ describe("run queue", () => {
     expect((await store.queue.claimPending("w2", 60_000))?.runId).toBe("r3");
     expect(await store.queue.claimPending("w2", 60_000)).toBeNull();
 
-    expect(await store.queue.finish("r1", "intruder", "success", { status: "idle" }, {})).toBeNull();
+    expect(
+      await store.queue.finish("r1", { owner: "intruder", attempt: 1 }, "success", { status: "idle" }, {}),
+    ).toBeNull();
     const ended = await store.queue.finish(
       "r1",
-      "w1",
+      { owner: "w1", attempt: 1 },
       "success",
       { status: "idle", values: { x: 1 } },
       { x: 1 },
@@ -64,7 +66,7 @@ describe("run queue", () => {
     expect((await store.queue.output("r1")).output).toEqual({ x: 1 });
     const next = await store.queue.claimPending("w2", 60_000);
     expect(next).toMatchObject({ runId: "r2", status: "running", leaseOwner: "w2", attempt: 1 });
-    await store.queue.finish("r2", "w2", "success", { status: "idle" }, {});
+    await store.queue.finish("r2", { owner: "w2", attempt: 1 }, "success", { status: "idle" }, {});
     expect((await store.threads.get("q1")).status).toBe("idle");
   });
 
@@ -80,11 +82,37 @@ describe("run queue", () => {
     let reclaimed = null;
     while (!reclaimed) reclaimed = await store.queue.claimExpired("new", 60_000);
     expect(reclaimed).toMatchObject({ runId: "x1", leaseOwner: "new", attempt: 2 });
-    expect(await store.queue.renew("x1", "old", 60_000)).toBeNull();
-    expect(await store.queue.finish("x1", "old", "success", { status: "idle" }, {})).toBeNull();
-    expect(await store.queue.renew("x1", "new", 60_000)).toMatchObject({ cancelRequested: null });
-    await store.queue.release("x1", "new");
+    const old = { owner: "old", attempt: 1 };
+    expect(await store.queue.renew("x1", old, 60_000)).toBeNull();
+    expect(await store.queue.finish("x1", old, "success", { status: "idle" }, {})).toBeNull();
+    expect(await store.queue.renew("x1", { owner: "new", attempt: 2 }, 60_000)).toMatchObject({
+      cancelRequested: null,
+    });
+    await store.queue.release("x1", { owner: "new", attempt: 2 });
     expect(await store.runs.get("x1")).toMatchObject({ status: "pending", leaseOwner: null, attempt: 2 });
+  });
+
+  it("a worker that reclaimed its own run: the stale attempt can neither renew, release nor finish it", async () => {
+    await store.threads.create({ threadId: "s1" });
+    await store.queue.enqueue({
+      runId: "s-run",
+      threadId: "s1",
+      assistantId: "a",
+      multitaskStrategy: "reject",
+      claimFor: { owner: "same", leaseMs: 1 },
+    });
+    let reclaimed = null;
+    while (!reclaimed) reclaimed = await store.queue.claimExpired("same", 60_000);
+    expect(reclaimed).toMatchObject({ leaseOwner: "same", attempt: 2 });
+    const stale = { owner: "same", attempt: 1 };
+    expect(await store.queue.renew("s-run", stale, 60_000)).toBeNull();
+    await store.queue.release("s-run", stale);
+    expect(await store.queue.finish("s-run", stale, "error", { status: "error" }, {})).toBeNull();
+    expect(await store.runs.get("s-run")).toMatchObject({ status: "running", attempt: 2 });
+    const current = { owner: "same", attempt: 2 };
+    expect(await store.queue.finish("s-run", current, "success", { status: "idle" }, {})).toMatchObject({
+      run: { status: "success" },
+    });
   });
 
   it("cancel: a pending run ends at once; a running one gets cancel_requested", async () => {
@@ -105,7 +133,9 @@ describe("run queue", () => {
     await store.queue.requestCancel("c-pend", "c1", "interrupt");
     expect((await store.runs.get("c-pend")).status).toBe("interrupted");
     await store.queue.requestCancel("c-run", "c1", "rollback");
-    expect(await store.queue.renew("c-run", "w1", 60_000)).toMatchObject({ cancelRequested: "rollback" });
+    expect(await store.queue.renew("c-run", { owner: "w1", attempt: 1 }, 60_000)).toMatchObject({
+      cancelRequested: "rollback",
+    });
     expect((await store.threads.get("c1")).status).toBe("busy");
   });
 });

@@ -7,12 +7,13 @@
  * - claim: one `findOneAndUpdate` pending → running (oldest first). The unique partial index
  *   `one_running_per_thread` refuses a second running run on a thread (E11000): that thread is skipped and the
  *   next candidate tried. An expired lease is reclaimed the same way with `attempt + 1`.
- * - renew / finish / release are fenced on `lease_owner`, so a worker that lost its lease writes nothing.
+ * - renew / finish / release are fenced on `lease_owner` and `attempt`, so an execution that lost its lease (even to
+ *   its own process reclaiming the run) writes nothing.
  */
 import type { Collection, Document, MongoClient } from "mongodb";
 import { MongoServerError } from "mongodb";
 import type { JsonObject } from "../../engine/checkpoint.js";
-import type { Enqueued, EnqueueInput, RunQueueStore } from "../../runtime/queue-store.js";
+import type { Enqueued, EnqueueInput, RunHolder, RunQueueStore } from "../../runtime/queue-store.js";
 import { RunExistsError, RunNotFoundError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
 import { ACTIVE_RUN_STATUSES, type RunRecord } from "../records.js";
 import { writeKey } from "./checkpoint-docs.js";
@@ -131,6 +132,14 @@ export function createMongoRunQueueStore(options: {
     });
   }
 
+  /** The filter of a running run still held by `holder`. */
+  const held = (runId: string, holder: RunHolder): Document => ({
+    _id: runId,
+    lease_owner: holder.owner,
+    attempt: holder.attempt,
+    status: "running",
+  });
+
   function leaseSet(owner: string, leaseMs: number): Document {
     const now = new Date();
     return { lease_owner: owner, lease_expires_at: new Date(now.getTime() + leaseMs), updated_at: now };
@@ -202,26 +211,24 @@ export function createMongoRunQueueStore(options: {
       return doc ? fromRunDoc(doc) : null;
     },
 
-    async renew(runId, owner, leaseMs) {
+    async renew(runId, holder, leaseMs) {
       const doc = await runs.findOneAndUpdate(
-        { _id: runId, lease_owner: owner, status: "running" },
-        { $set: leaseSet(owner, leaseMs) },
+        held(runId, holder),
+        { $set: leaseSet(holder.owner, leaseMs) },
         { returnDocument: "after", projection: { kwargs: 0, metadata: 0, output: 0 } },
       );
       return doc ? fromRunDoc({ ...doc, kwargs: {}, metadata: {} }) : null;
     },
 
-    finish(runId, owner, status, thread, output) {
-      const filter: Document = { _id: runId, status: owner === null ? ACTIVE : "running" };
-      if (owner !== null) filter.lease_owner = owner;
+    finish(runId, holder, status, thread, output) {
+      const filter: Document = holder === null ? { _id: runId, status: ACTIVE } : held(runId, holder);
       return finishWhere(filter, status, thread, output);
     },
 
-    async release(runId, owner) {
-      await runs.updateOne(
-        { _id: runId, lease_owner: owner, status: "running" },
-        { $set: { status: "pending", lease_owner: null, lease_expires_at: null, updated_at: new Date() } },
-      );
+    async release(runId, holder) {
+      await runs.updateOne(held(runId, holder), {
+        $set: { status: "pending", lease_owner: null, lease_expires_at: null, updated_at: new Date() },
+      });
     },
 
     async requestCancel(runId, threadId, action) {
