@@ -16,6 +16,20 @@ export interface EventWriter {
   flush(): Promise<void>;
 }
 
+/** Seqs each attempt of a run may use before the next attempt's range begins (2^32). */
+export const ATTEMPT_SEQ_SPAN = 2 ** 32;
+
+/**
+ * The first seq an execution of a run logs: 0 for a new run; else after the last logged one, and never below
+ * `(attempt − 1) × ATTEMPT_SEQ_SPAN`. A reclaimed attempt thus numbers its events in a range of its own: events a
+ * stale earlier attempt (a worker paused past its lease) still appends cannot take the seqs the new attempt uses,
+ * so none of the new attempt's events is dropped as a duplicate (issue 6 §5, `Last-Event-ID`).
+ */
+export function firstEventSeq(lastSeq: number, attempt: number, fresh: boolean): number {
+  if (fresh) return 0;
+  return Math.max(lastSeq + 1, (attempt - 1) * ATTEMPT_SEQ_SPAN);
+}
+
 const APPEND_RETRIES = 5;
 const RETRY_DELAY_MS = 200;
 

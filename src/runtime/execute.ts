@@ -26,7 +26,7 @@ import {
 } from "../engine/index.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
-import { createEventWriter, type EventWriter } from "./event-log.js";
+import { createEventWriter, type EventWriter, firstEventSeq } from "./event-log.js";
 import { fencedCheckpoints, retry } from "./guards.js";
 import { errorJson, interruptToJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
 import type { WriteRef } from "./queue-store.js";
@@ -144,7 +144,7 @@ async function execute(
   try {
     plan = options.plan ?? (await deps.resolve(run));
     if (run.logEvents) {
-      const firstSeq = fresh ? 0 : (await deps.events.lastSeq(run.runId)) + 1;
+      const firstSeq = fresh ? 0 : firstEventSeq(await deps.events.lastSeq(run.runId), run.attempt, false);
       log = createEventWriter({
         events: deps.events,
         signals: deps.signals,

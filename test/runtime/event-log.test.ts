@@ -5,7 +5,12 @@
  * stores them in order.
  */
 import { describe, expect, it } from "vitest";
-import { createEventWriter, readEvents } from "../../src/runtime/event-log.js";
+import {
+  ATTEMPT_SEQ_SPAN,
+  createEventWriter,
+  firstEventSeq,
+  readEvents,
+} from "../../src/runtime/event-log.js";
 import type { LoggedEvent, RunEventStore } from "../../src/runtime/queue-store.js";
 import { createRunSignals } from "../../src/runtime/signals.js";
 import type { RunRecord, RunStatus, RunStore } from "../../src/store/records.js";
@@ -75,5 +80,35 @@ describe("createEventWriter", () => {
     expect(events.log.map((e) => (e.data as { i: number }).i)).toEqual(
       Array.from({ length: 20 }, (_, i) => i),
     );
+  });
+});
+
+describe("first seq of an execution", () => {
+  it("0 for a new run; after the last one for a released run; an attempt's own range once reclaimed", () => {
+    expect(firstEventSeq(-1, 1, true)).toBe(0);
+    expect(firstEventSeq(6, 1, false)).toBe(7);
+    expect(firstEventSeq(6, 2, false)).toBe(ATTEMPT_SEQ_SPAN);
+    expect(firstEventSeq(ATTEMPT_SEQ_SPAN + 3, 2, false)).toBe(ATTEMPT_SEQ_SPAN + 4);
+    expect(firstEventSeq(ATTEMPT_SEQ_SPAN + 3, 3, false)).toBe(2 * ATTEMPT_SEQ_SPAN);
+  });
+
+  it("a stale attempt's late events cannot take a reclaimed attempt's seqs", async () => {
+    const { log, store } = memoryEvents();
+    const signals = createRunSignals();
+    const stale = createEventWriter({ events: store, signals, runId: "r", firstSeq: 0 });
+    stale.publish("values", { n: 0 });
+    await stale.flush();
+    const reclaimed = createEventWriter({
+      events: store,
+      signals,
+      runId: "r",
+      firstSeq: firstEventSeq(await store.lastSeq("r"), 2, false),
+    });
+    stale.publish("values", { n: 1 }); // the paused worker wakes up and logs once more
+    reclaimed.publish("metadata", { attempt: 2 });
+    await Promise.all([stale.flush(), reclaimed.flush()]);
+    const seqs = log.map((e) => e.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(log.find((e) => e.event === "metadata")?.seq).toBe(ATTEMPT_SEQ_SPAN);
   });
 });
