@@ -96,6 +96,7 @@ export interface CheckpointStore {
    * rejects with that write's error: the writes before it stay written, the failing one writes what its own call
    * would have written (nothing for a refused `put`), the ones after it are not attempted. An empty batch writes
    * nothing. On a transport failure (no answer), a prefix of the batch may have been written, as with one call.
+   * A wrapper that changes `put`/`putWrites` must wrap this too (or leave it out), or batches bypass it.
    */
   writeBatch?(writes: readonly StoreWrite[]): Promise<void>;
 
