@@ -4,6 +4,8 @@ import {
   type CheckpointStore,
   type CheckpointTuple,
   Command,
+  getState,
+  lastValue,
   runGraph,
   START,
   StateGraph,
@@ -81,9 +83,9 @@ function batchLoggingStore(log: string[], failOn?: string): { store: CheckpointS
   return { store, inner };
 }
 
-/** A thread's history without ids and timestamps (parents as positions). */
-async function historyShape(store: CheckpointStore, threadId: string) {
-  const cps = await allCheckpoints(store, threadId);
+/** A thread's history in `checkpointNs` without ids and timestamps (parents as positions). */
+async function historyShape(store: CheckpointStore, threadId: string, checkpointNs = "") {
+  const cps = (await store.list({ threadId, checkpointNs })).reverse();
   const index = new Map(cps.map((c, i) => [c.checkpoint.id, i]));
   return cps.map((c: CheckpointTuple) => ({
     source: c.metadata.source,
@@ -179,6 +181,47 @@ describe("§1.16 durability", () => {
     const sync = new MemoryStore();
     await runGraph(chain(), sync, { threadId: "t", input: {} });
     expect(await historyShape(inner, "t")).toEqual(await historyShape(sync, "t"));
+  });
+
+  it('"async": a subgraph writes through its parent run\'s queue: one batch per run, same histories as "sync"', async () => {
+    const sub = new StateGraph({ topic: lastValue<string>(), steps: append<string>() })
+      .addNode("prep", () => ({ steps: ["prep"] }))
+      .addNode("ask", (s, ctx) => ({ steps: [`${ctx.interrupt<string>({ topic: s.topic ?? null })}`] }))
+      .addEdge(START, "prep")
+      .addEdge("prep", "ask")
+      .compile();
+    const graph = new StateGraph({ topic: lastValue<string>(), steps: append<string>() })
+      .addNode("pick", () => ({ topic: "cats", steps: ["pick"] }))
+      .addNode("sub", sub)
+      .addEdge(START, "pick")
+      .addEdge("pick", "sub")
+      .compile();
+    const runBoth = async (store: CheckpointStore, durability: "sync" | "async") => {
+      await runGraph(graph, store, { threadId: "t", input: {}, durability });
+      const ns = (await getState(graph, store, { threadId: "t" })).tasks[0]?.checkpoint?.checkpointNs ?? "?";
+      const r = await runGraph(graph, store, {
+        threadId: "t",
+        command: new Command({ resume: "ok" }),
+        durability,
+      });
+      expect(r.status).toBe("success");
+      const shape = {
+        values: r.values,
+        root: await historyShape(store, "t"),
+        sub: await historyShape(store, "t", ns),
+      };
+      // Interrupt ids and namespaces hash checkpoint ids: they differ between the two stores.
+      return JSON.parse(JSON.stringify(shape).replace(/[0-9a-f]{32}|[0-9a-f-]{36}/g, "ID"));
+    };
+    const log: string[] = [];
+    const { store } = batchLoggingStore(log);
+    const async = await runBoth(store, "async");
+    expect(log.filter((e) => !e.startsWith("stored")).map((e) => e.split(":")[0])).toEqual([
+      "batch",
+      "batch",
+    ]);
+    expect(async.sub.length).toBeGreaterThan(1);
+    expect(async).toEqual(await runBoth(new MemoryStore(), "sync"));
   });
 
   it('"async": a slow node splits the batches, so the checkpoints before it are saved before it ends', async () => {
