@@ -23,6 +23,21 @@ afterAll(async () => {
 
 const lease = { owner: "w1", leaseMs: 60_000 };
 
+/** A run created running for `first` with a 1 ms lease, then reclaimed by `second` once that lease expired. */
+async function expiredAndReclaimed(threadId: string, runId: string, first: string, second: string) {
+  await store.threads.create({ threadId });
+  await store.queue.enqueue({
+    runId,
+    threadId,
+    assistantId: "a",
+    multitaskStrategy: "reject",
+    claimFor: { owner: first, leaseMs: 1 },
+  });
+  let reclaimed = null;
+  while (!reclaimed) reclaimed = await store.queue.claimExpired(second, 60_000);
+  return reclaimed;
+}
+
 describe("run queue", () => {
   it("one running run per thread; fenced finish; the queued run is claimed next", async () => {
     await store.threads.create({ threadId: "q1" });
@@ -71,16 +86,7 @@ describe("run queue", () => {
   });
 
   it("an expired lease is reclaimed with attempt + 1; the old owner can neither renew nor finish", async () => {
-    await store.threads.create({ threadId: "e1" });
-    await store.queue.enqueue({
-      runId: "x1",
-      threadId: "e1",
-      assistantId: "a",
-      multitaskStrategy: "reject",
-      claimFor: { owner: "old", leaseMs: 1 },
-    });
-    let reclaimed = null;
-    while (!reclaimed) reclaimed = await store.queue.claimExpired("new", 60_000);
+    const reclaimed = await expiredAndReclaimed("e1", "x1", "old", "new");
     expect(reclaimed).toMatchObject({ runId: "x1", leaseOwner: "new", attempt: 2 });
     const old = { owner: "old", attempt: 1 };
     expect(await store.queue.renew("x1", old, 60_000)).toBeNull();
@@ -93,16 +99,7 @@ describe("run queue", () => {
   });
 
   it("a worker that reclaimed its own run: the stale attempt can neither renew, release nor finish it", async () => {
-    await store.threads.create({ threadId: "s1" });
-    await store.queue.enqueue({
-      runId: "s-run",
-      threadId: "s1",
-      assistantId: "a",
-      multitaskStrategy: "reject",
-      claimFor: { owner: "same", leaseMs: 1 },
-    });
-    let reclaimed = null;
-    while (!reclaimed) reclaimed = await store.queue.claimExpired("same", 60_000);
+    const reclaimed = await expiredAndReclaimed("s1", "s-run", "same", "same");
     expect(reclaimed).toMatchObject({ leaseOwner: "same", attempt: 2 });
     const stale = { owner: "same", attempt: 1 };
     expect(await store.queue.renew("s-run", stale, 60_000)).toBeNull();
