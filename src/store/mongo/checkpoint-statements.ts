@@ -3,8 +3,9 @@
  * `writeBatch` (checkpoint-batch.ts): the checks made before sending (order, 16 MiB), the statements themselves and
  * the server error codes they fail with.
  *
- * Every statement is an `update` statement (`replaceOne`/`updateOne`), so any ordered list of them goes out as ONE
- * `update` command (an `insertOne` among them would split the bulk into several commands).
+ * Every statement here is an `update` statement (`replaceOne`/`updateOne`), so any ordered list of them goes out as
+ * ONE `update` command (an `insertOne` among them would split the bulk into several commands). A batch that
+ * targets only the checkpoints it inserts goes out as one `insert` command instead (checkpoint-batch.ts).
  */
 import {
   type AnyBulkWriteOperation,
@@ -66,21 +67,27 @@ export function checkedWritesUpdate(
   return update;
 }
 
-/** A `put` checked and encoded, ready to send. */
-export interface PreparedPut {
+/** A checkpoint of a `put`, checked and encoded, ready to send. */
+export interface PreparedCheckpoint {
   ref: CheckpointRef;
   parentId: string | null;
+  /** The document to insert; `writes` is empty. */
   doc: CheckpointDoc;
+  /** Encoded size of `doc` in bytes. */
+  bytes: number;
+}
+
+/** A `put` checked and encoded, ready to send. */
+export interface PreparedPut extends PreparedCheckpoint {
   /** The parent's pending-writes update (`parentWrites`), when there is a parent and writes. */
   parentUpdate: Document[] | undefined;
 }
 
 /**
- * Checks and encodes `input` before anything is sent.
- * @throws CheckpointOrderError (child id ≤ parent id), DocumentTooLargeError (checkpoint or parent writes over
- *   `maxBytes`)
+ * Checks and encodes the checkpoint of `input` (not its `parentWrites`) before anything is sent.
+ * @throws CheckpointOrderError (child id ≤ parent id), DocumentTooLargeError (checkpoint over `maxBytes`)
  */
-export function preparePut(input: PutCheckpointInput, maxBytes: number): PreparedPut {
+export function prepareCheckpoint(input: PutCheckpointInput, maxBytes: number): PreparedCheckpoint {
   const ref: CheckpointRef = {
     threadId: input.threadId,
     checkpointNs: input.checkpointNs,
@@ -90,25 +97,52 @@ export function preparePut(input: PutCheckpointInput, maxBytes: number): Prepare
   if (parentId !== null && !(ref.checkpointId > parentId))
     throw new CheckpointOrderError(ref.checkpointId, parentId);
   const doc = toCheckpointDoc(input);
-  const size = BSON.calculateObjectSize(doc as Document);
-  if (size > maxBytes) throw new DocumentTooLargeError(`checkpoint ${ref.checkpointId}`, size, maxBytes);
-  const parentUpdate =
-    parentId !== null ? checkedWritesUpdate(input.parentWrites ?? [], parentId, maxBytes) : undefined;
-  return { ref, parentId, doc, parentUpdate };
+  const bytes = BSON.calculateObjectSize(doc as Document);
+  if (bytes > maxBytes) throw new DocumentTooLargeError(`checkpoint ${ref.checkpointId}`, bytes, maxBytes);
+  return { ref, parentId, doc, bytes };
 }
 
 /**
- * The statements of a put: the child as an upsert that can only insert (its filter requires a missing `v`, which
- * every stored checkpoint has, so a taken id fails on the unique index and writes nothing), then the parent's
- * writes (a missing parent matches nothing: its writes are dropped).
+ * Checks and encodes `input` before anything is sent: {@link prepareCheckpoint}, then the parent's writes update.
+ * @throws CheckpointOrderError (child id ≤ parent id), DocumentTooLargeError (checkpoint or parent writes over
+ *   `maxBytes`)
+ */
+export function preparePut(input: PutCheckpointInput, maxBytes: number): PreparedPut {
+  const prepared = prepareCheckpoint(input, maxBytes);
+  const { parentId } = prepared;
+  const parentUpdate =
+    parentId !== null ? checkedWritesUpdate(input.parentWrites ?? [], parentId, maxBytes) : undefined;
+  return { ...prepared, parentUpdate };
+}
+
+/**
+ * The upsert of a new checkpoint `doc` that can only insert: its filter requires a missing `v`, which every stored
+ * checkpoint has, so a taken id (or the run fence) fails on a unique index and writes nothing.
+ */
+export function insertStatement(
+  ref: CheckpointRef,
+  doc: CheckpointDoc,
+): AnyBulkWriteOperation<CheckpointDoc> {
+  return { replaceOne: { filter: { ...keyOf(ref), v: { $exists: false } }, replacement: doc, upsert: true } };
+}
+
+/**
+ * The statements of a put: the child as an upsert that can only insert ({@link insertStatement}), then the
+ * parent's writes ({@link parentWritesStatement}).
  */
 export function putStatements(put: PreparedPut): AnyBulkWriteOperation<CheckpointDoc>[] {
-  const child: AnyBulkWriteOperation<CheckpointDoc> = {
-    replaceOne: { filter: { ...keyOf(put.ref), v: { $exists: false } }, replacement: put.doc, upsert: true },
-  };
+  const child = insertStatement(put.ref, put.doc);
   if (!put.parentUpdate) return [child];
   const parentRef = { ...put.ref, checkpointId: put.parentId as string };
-  return [child, { updateOne: { filter: keyOf(parentRef), update: put.parentUpdate } }];
+  return [child, parentWritesStatement(parentRef, put.parentUpdate)];
+}
+
+/** The update of a put's parent writes: a missing parent matches nothing, so its writes are dropped. */
+export function parentWritesStatement(
+  parent: CheckpointRef,
+  update: Document[],
+): AnyBulkWriteOperation<CheckpointDoc> {
+  return { updateOne: { filter: keyOf(parent), update } };
 }
 
 /**
