@@ -85,8 +85,8 @@ export interface CheckpointStore {
   putWrites(ref: CheckpointRef, writes: PendingWrite[]): Promise<void>;
 
   /**
-   * Optional: stores `writes` in order, in as few round trips as the store can (the MongoDB store: one `update`
-   * command). Used by the `async` write queue for a batch of more than one write (engine-semantics §1.16); without
+   * Optional: stores `writes` in order, in as few round trips as the store can (the MongoDB store: one command, an
+   * `insert` when every write targets a checkpoint of the batch). Used by the `async` write queue for a batch of more than one write (engine-semantics §1.16); without
    * it the engine calls `put`/`putWrites` one by one.
    *
    * Same effect as `for (const w of writes) await (w.kind === "put" ? put(w.input) : putWrites(w.ref, w.writes))`:

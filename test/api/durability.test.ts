@@ -1,6 +1,6 @@
 /**
  * The run-create `durability` field (agent-api §5, engine-semantics §1.16) on the real app: `"async"` is the
- * default and sends a fast run's checkpoints in one MongoDB command, `"sync"` one command per checkpoint, `"exit"`
+ * default and sends a fast run's checkpoints in one MongoDB command (an `insert`), `"sync"` one per checkpoint, `"exit"`
  * runs as `"async"`; anything else is 422 / InvalidArgument naming the field, with nothing written.
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -77,7 +77,7 @@ describe("run durability", () => {
     const sync = await runWith("sync");
     expect(byDefault.status).toBe(200);
     expect(byDefault.values).toEqual({ messages: ["x", "node_a", "node_b", "node_c"] });
-    expect(byDefault.writes).toEqual(["update"]);
+    expect(byDefault.writes).toEqual(["insert"]);
     expect(sync.writes).toHaveLength(5);
     expect(sync.history).toHaveLength(5);
     expect(byDefault.history).toEqual(sync.history);
@@ -89,7 +89,7 @@ describe("run durability", () => {
       const r = await runWith(durability);
       expect(r.status).toBe(200);
       expect(r.values).toEqual({ messages: ["x", "node_a", "node_b", "node_c"] });
-      expect(r.writes).toEqual(["update"]);
+      expect(r.writes).toEqual(["insert"]);
       expect(r.history).toHaveLength(5);
     }
   });

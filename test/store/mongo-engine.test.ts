@@ -1,7 +1,7 @@
 /**
  * The engine on the MongoDB store: the same runs produce the same checkpoint sequence as on MemoryStore (values,
  * metadata, parent links, pending writes), interrupts resume, forks work, a failed step resumes, and each super-step
- * costs one write command ("sync"), or a whole fast run one command ("async").
+ * costs one write command ("sync"), or a whole fast run one command ("async": one `insert`).
  */
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,7 +84,7 @@ describe("engine on MongoDB", () => {
     expect(await shape(mongo.checkpoints, "chain")).toEqual(await shape(memory, "chain"));
   });
 
-  it('durability "async": the 5 checkpoints of a 3-node run go in ONE update command, same history as "sync"', async () => {
+  it('durability "async": the 5 checkpoints of a 3-node run go in ONE insert command, same history as "sync"', async () => {
     await runGraph(chain(), mongo.checkpoints, { threadId: "chain-sync", input: { log: [] } });
     commands.length = 0;
     const result = await runGraph(chain(), mongo.checkpoints, {
@@ -93,7 +93,7 @@ describe("engine on MongoDB", () => {
       durability: "async",
     });
     expect(result.status).toBe("success");
-    expect(commands.filter((c) => c === "insert" || c === "update")).toEqual(["update"]);
+    expect(commands.filter((c) => c === "insert" || c === "update")).toEqual(["insert"]);
     expect(await mongo.checkpoints.list({ threadId: "chain-async" })).toHaveLength(5);
     expect(await shape(mongo.checkpoints, "chain-async")).toEqual(
       await shape(mongo.checkpoints, "chain-sync"),

@@ -4,7 +4,9 @@
  * Round trips: `getTuple` 1 (a `find` on the unique index), `list(n)` 1 (checkpoints and their writes come
  * together; no 1+n), `put` 1 (insert; with `parentWrites`, one `update` command with two statements: an upsert
  * of the child that can only insert, then the parent's writes), `putWrites` 1, `writeBatch` 1 whatever the number
- * of writes (one ordered `update` command, checkpoint-batch.ts).
+ * of writes (one ordered `insert` command when every write targets a checkpoint of the batch, with the writes
+ * merged into their documents, else one ordered `update` command; a second one only to undo merged writes after a
+ * failure: checkpoint-batch.ts).
  *
  * Consistency (issue 4 §5): with `parentWrites`, the child is inserted first and the parent's writes are merged
  * right after, in the same ordered command. A taken id therefore writes nothing (`CheckpointConflictError`, like
