@@ -17,9 +17,10 @@
  * `Client` per simulated client. A client loops `threads.create` + `runs.wait(thread, "breakpoints", {input})`
  * (three nodes); the `agent` cell loops `threads.create` + the wait that stops at `interrupt()` + the wait that
  * resumes it. Every result is checked. Only the wait calls are timed; runs/s counts whole iterations.
- * Loom's writes per run are the `serverStatus` opcounters (insert documents, update and delete statements) of
- * the `mongod` diffed around each Loom cell, divided by the iterations; `metrics.document` and committed
- * transactions are shown alongside. RSS is read from `/proc/<pid>/status` (`mongod`'s from `serverStatus`), sampled every 250 ms during a cell
+ * Loom's writes per run are the documents written, `serverStatus` `metrics.document` (inserted, updated, deleted)
+ * of the `mongod` diffed around each Loom cell, divided by the iterations: they count every document a command
+ * wrote, whether by `insert`, `update`, `findAndModify` (which `opcounters` files under "command", not "update")
+ * or in a transaction. The opcounters and committed transactions are shown alongside. RSS is read from `/proc/<pid>/status` (`mongod`'s from `serverStatus`), sampled every 250 ms during a cell
  * (peak) and 3 s after a server's last cell ("after load"); CPU time per run from `/proc/<pid>/stat`.
  *
  * Usage: `npm run bench:runs [-- --duration=15 --warmup=2 --no-peer --no-agent]`. Output: a table, ratios, and as
@@ -327,6 +328,9 @@ const diffPer = (a: Counters, b: Counters, n: number): Counters =>
     ]),
   ) as unknown as Counters;
 
+/** Documents written (inserted + updated + deleted) in a per-run diff. */
+const docWrites = (c: Counters): number => round(c.docInserted + c.docUpdated + c.docDeleted, 2);
+
 async function mongodRssMb(admin: Db): Promise<number | null> {
   const s = await admin.command({ serverStatus: 1 });
   return typeof s.mem?.resident === "number" ? s.mem.resident : null;
@@ -542,14 +546,14 @@ async function main(): Promise<void> {
     // ---- the floor: Loom's write count per run, by the raw driver
     const w = writes ?? writesC8;
     const mix = {
-      inserts: Math.round(w?.insert ?? 0),
-      updates: Math.round(w?.update ?? 0),
-      deletes: Math.round(w?.delete ?? 0),
+      inserts: Math.round(w?.docInserted ?? 0),
+      updates: Math.round(w?.docUpdated ?? 0),
+      deletes: Math.round(w?.docDeleted ?? 0),
     };
     const floorDb = mongoClient.db("bench_runs_floor");
     console.log(
       `\nfloor: per run ${mix.inserts} insertOne + ${mix.updates} updateOne + ${mix.deletes} deleteOne in sequence ` +
-        `(Loom's opcounters per run at 32 clients), default write concern\n${header}`,
+        `(Loom's documents written per run at 32 clients), default write concern\n${header}`,
     );
     await drive(32, Math.min(1, WARMUP_S), (i) => floorIteration(floorDb, i, mix));
     for (const clients of CLIENTS) {
@@ -668,19 +672,17 @@ async function main(): Promise<void> {
   const w = writes;
   if (w) {
     console.log(
-      `\nLoom's MongoDB writes per run (threads.create + runs.wait, 32 clients): opcounters ${w.insert} insert + ` +
-        `${w.update} update + ${w.delete} delete = ${round(w.insert + w.update + w.delete, 2)}; documents ` +
-        `${w.docInserted} inserted, ${w.docUpdated} updated, ${w.docDeleted} deleted; ${w.commits} transactions committed` +
-        (writesC8
-          ? ` (8 clients: ${round(writesC8.insert + writesC8.update + writesC8.delete, 2)} writes)`
-          : ""),
+      `\nLoom's MongoDB writes per run (threads.create + runs.wait, 32 clients): documents ${w.docInserted} ` +
+        `inserted + ${w.docUpdated} updated + ${w.docDeleted} deleted = ${docWrites(w)}; opcounters ${w.insert} ` +
+        `insert + ${w.update} update + ${w.delete} delete; ${w.commits} transactions committed` +
+        (writesC8 ? ` (8 clients: ${docWrites(writesC8)} documents)` : ""),
     );
   }
   if (writesAgent) {
     const a = writesAgent;
     console.log(
-      `Loom's MongoDB writes per agent pair (threads.create + interrupt wait + resume wait): ` +
-        `${round(a.insert + a.update + a.delete, 2)} (${a.insert} insert + ${a.update} update + ${a.delete} delete), ` +
+      `Loom's MongoDB writes per agent pair (threads.create + interrupt wait + resume wait): documents ` +
+        `${docWrites(a)} (${a.docInserted} inserted + ${a.docUpdated} updated + ${a.docDeleted} deleted), ` +
         `${a.commits} transactions committed`,
     );
   }
@@ -749,10 +751,8 @@ async function main(): Promise<void> {
       mongod_rss_after_mb: rss.mongod_after ?? null,
       peer_rss_before_mb: rss.peer_before ?? null,
       peer_rss_after_mb: rss.peer_after ?? null,
-      writes_per_run: w ? round(w.insert + w.update + w.delete, 2) : null,
-      writes_per_agent_pair: writesAgent
-        ? round(writesAgent.insert + writesAgent.update + writesAgent.delete, 2)
-        : null,
+      writes_per_run: w ? docWrites(w) : null,
+      writes_per_agent_pair: writesAgent ? docWrites(writesAgent) : null,
       errors: cells.reduce((a, c) => a + c.errors, 0),
       ...ratios,
       peer_error: peerError,
