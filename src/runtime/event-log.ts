@@ -99,6 +99,8 @@ export interface ReadEventsOptions {
   pollMs?: number;
   /** @default 100 */
   pageSize?: number;
+  /** Called once before the first read when the run executes in another process (`RunQueueStore.watch`). */
+  watch?: () => Promise<void>;
 }
 
 /**
@@ -112,6 +114,7 @@ export async function* readEvents(options: ReadEventsOptions): AsyncGenerator<Lo
   const pageSize = options.pageSize ?? 100;
   let last = options.afterSeq;
   let ended = false;
+  await options.watch?.().catch(() => undefined); // without it the end is found by polling
   for (;;) {
     const wake = signals.waitRun(runId, pollMs);
     try {

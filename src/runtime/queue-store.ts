@@ -78,6 +78,13 @@ export interface RunQueueStore {
     thread: ThreadStateUpdate,
     output: JsonObject | null,
   ): Promise<{ run: RunRecord; threadActiveRuns: number } | null>;
+  /**
+   * Announces that a process other than the one executing the run waits for its end (a join, a queued wait, a
+   * stream read on another replica): the end of a watched run is written with `end_watched: true`, which the change
+   * stream passes on; an unwatched run's end (a wait answered by the process that ran it) is not broadcast.
+   * Call it before re-reading the run's status, so no end is missed. A missing run is ignored.
+   */
+  watch(runId: string): Promise<void>;
   /** Gives a running run `holder` holds back to the queue (`pending`, no lease, same attempt), e.g. on shutdown. */
   release(runId: string, holder: RunHolder): Promise<void>;
   /**

@@ -92,6 +92,8 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       const finished = await execution.done;
       if (finished) return finished;
     }
+    // Executing elsewhere (or given up here): its end must come over the change stream. Polling covers a failure.
+    await queue.watch(runId).catch(() => undefined);
     for (;;) {
       const wake = signals.waitRun(runId, settings.pollMs, true);
       try {
@@ -127,8 +129,19 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
 
     waitFor,
 
-    events: (runId, afterSeq) =>
-      readEvents({ events: deps.events, runs: deps.runs, signals, runId, afterSeq, pollMs: settings.pollMs }),
+    events(runId, afterSeq) {
+      // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
+      const watch = local.has(runId) ? undefined : () => queue.watch(runId);
+      return readEvents({
+        events: deps.events,
+        runs: deps.runs,
+        signals,
+        runId,
+        afterSeq,
+        pollMs: settings.pollMs,
+        ...(watch ? { watch } : {}),
+      });
+    },
 
     lastSeq: (runId) => deps.events.lastSeq(runId),
 

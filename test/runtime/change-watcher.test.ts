@@ -1,7 +1,7 @@
 /**
  * The change stream behind the runtime's wake-ups (`src/store/mongo/change-watcher.ts`): a queued run is
  * reported as work, a cancel request carries its action, an appended event names its run, lease renewals are not
- * reported at all, nor claims and runs created running (their end is), and the stream survives the database being dropped (it reopens).
+ * reported at all, nor claims, runs created running and ends nobody watches (a watched end is), and the stream survives the database being dropped (it reopens).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunChange } from "../../src/runtime/signals.js";
@@ -58,12 +58,16 @@ it("reports queued runs, cancels and events; not lease renewals; reopens after a
   // run; the run created running was not reported. Its end is.
   expect(seen.filter((c) => c.runId === queued.runId && !c.cancel && !c.work)).toEqual([]);
   expect(seen.filter((c) => c.runId === "created-running")).toEqual([]);
+  // An end nobody elsewhere waits for is not reported; a watched end is.
+  await runs.updateOne({ _id: "created-running" }, { $set: { status: "success", end_watched: false } });
+  await runs.insertOne({ _id: "watched", status: "running" });
   const ended = await until(
-    () => runs.updateOne({ _id: "created-running" }, { $set: { status: "success" } }),
-    (c) => c.runId === "created-running",
+    () => runs.updateOne({ _id: "watched" }, { $set: { status: "success", end_watched: true } }),
+    (c) => c.runId === "watched",
   );
   expect(ended).toMatchObject({ runDocument: true });
   expect(ended.work).toBeUndefined();
+  expect(seen.filter((c) => c.runId === "created-running")).toEqual([]);
 
   await t.db.dropDatabase();
   const after = await until(

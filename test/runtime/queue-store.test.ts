@@ -112,6 +112,41 @@ describe("run queue", () => {
     });
   });
 
+  it("a run's end is marked watched only when another process called watch() first", async () => {
+    for (const [threadId, runId] of [
+      ["w1", "unwatched"],
+      ["w2", "watched"],
+    ] as const) {
+      await store.threads.create({ threadId });
+      await store.queue.enqueue({
+        runId,
+        threadId,
+        assistantId: "a",
+        multitaskStrategy: "reject",
+        claimFor: lease,
+      });
+    }
+    await store.queue.watch("watched");
+    await store.queue.watch("no-such-run"); // ignored
+    for (const runId of ["unwatched", "watched"]) {
+      await store.queue.finish(
+        runId,
+        { owner: "w1", attempt: 1 },
+        "success",
+        { status: "idle" },
+        { out: "$x" },
+      );
+    }
+    const docs = await t.db
+      .collection("runs")
+      .find({ _id: { $in: ["unwatched", "watched"] } as never })
+      .toArray();
+    const watched = Object.fromEntries(docs.map((d) => [String(d._id), d.end_watched]));
+    expect(watched).toEqual({ unwatched: false, watched: true });
+    // Values pass through the pipeline as data, never as field paths.
+    expect((await store.queue.output("watched")).output).toEqual({ out: "$x" });
+  });
+
   it("cancel: a pending run ends at once; a running one gets cancel_requested", async () => {
     await store.threads.create({ threadId: "c1" });
     await store.queue.enqueue({

@@ -1,10 +1,10 @@
 /**
  * A MongoDB change stream feeding the runtime's signal bus (`src/runtime/signals.ts`): deletes of runs, inserts of
- * runs not created `running`, updates of a run's `status` (except to `running`) or `cancel_requested`, inserts into
- * `run_events`, and (with `assistants`) every change of an assistant, for the assistant cache. Lease renewals,
- * claims and runs created already running are filtered out on the server: each event costs a `getMore` and its
- * decoding in every replica, and a run a waiting caller executes at once then produces one event (its end) instead
- * of two. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened after
+ * runs not created `running`, a run back to `pending`, the end of a run someone on another replica waits for
+ * (`end_watched`), cancel requests, inserts into `run_events`, and (with `assistants`) every change of an
+ * assistant, for the assistant cache. Lease renewals, claims, runs created already running and unwatched ends are
+ * filtered out on the server: each event costs a `getMore` and its decoding in every replica, and a wait answered
+ * by the process that ran it concerns nobody else, so it produces no event at all. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened after
  * `retryMs`; waiters poll meanwhile and the assistant cache reads through, so a gap costs latency, never
  * correctness.
  */
@@ -44,8 +44,11 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
             "ns.coll": names.runs,
             operationType: "update",
             $or: [
-              // A claim (→ running) wakes nobody: waiters wait for an end, workers for `pending`.
-              { "updateDescription.updatedFields.status": { $exists: true, $ne: "running" } },
+              // Back in the queue (released): work for any worker. A claim (→ running) wakes nobody.
+              { "updateDescription.updatedFields.status": "pending" },
+              // An end someone on another replica waits for (`RunQueueStore.watch`); other ends concern only
+              // the process that ran the run, which learns of them locally.
+              { "updateDescription.updatedFields.end_watched": true },
               { "updateDescription.updatedFields.cancel_requested": { $exists: true } },
             ],
           },
@@ -63,6 +66,7 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
         "fullDocument.status": 1,
         "updateDescription.updatedFields.status": 1,
         "updateDescription.updatedFields.cancel_requested": 1,
+        "updateDescription.updatedFields.end_watched": 1,
       },
     },
   ];

@@ -7,6 +7,8 @@
  * - claim: one `findOneAndUpdate` pending → running (oldest first). The unique partial index
  *   `one_running_per_thread` refuses a second running run on a thread (E11000): that thread is skipped and the
  *   next candidate tried. An expired lease is reclaimed the same way with `attempt + 1`.
+ * - finish writes `end_watched` (whether `watch` was called), so the change stream announces only the ends someone
+ *   elsewhere waits for.
  * - renew / finish / release are fenced on `lease_owner` and `attempt`, so an execution that lost its lease (even to
  *   its own process reclaiming the run) writes nothing.
  */
@@ -155,7 +157,12 @@ export function createMongoRunQueueStore(options: {
       const now = new Date();
       const set: Document = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
       if (output !== null) set.output = toStored(output);
-      const doc = await runs.findOneAndUpdate(filter, { $set: set }, { session, returnDocument: "after" });
+      const stage: Document = { end_watched: { $gt: [{ $ifNull: ["$watchers", 0] }, 0] } };
+      for (const [k, v] of Object.entries(set)) stage[k] = { $literal: v };
+      const doc = await runs.findOneAndUpdate(filter, [{ $set: stage }], {
+        session,
+        returnDocument: "after",
+      });
       if (!doc) return null;
       const thread = await threads.findOneAndUpdate(
         { _id: doc.thread_id },
@@ -223,6 +230,10 @@ export function createMongoRunQueueStore(options: {
     finish(runId, holder, status, thread, output) {
       const filter: Document = holder === null ? { _id: runId, status: ACTIVE } : held(runId, holder);
       return finishWhere(filter, status, thread, output);
+    },
+
+    async watch(runId) {
+      await runs.updateOne({ _id: runId }, { $inc: { watchers: 1 } });
     },
 
     async release(runId, holder) {

@@ -45,6 +45,10 @@ export interface RunDoc {
   log_events?: boolean;
   /** The wait body, stored when the run finishes (escaped JSON). */
   output?: unknown;
+  /** Processes other than the executing one that wait for the run's end (`RunQueueStore.watch`). */
+  watchers?: number;
+  /** Set when the run ends: whether anyone elsewhere waits for it (its end is then on the change stream). */
+  end_watched?: boolean;
 }
 
 const ACTIVE = { $in: [...ACTIVE_RUN_STATUSES] };
