@@ -43,7 +43,9 @@ afterAll(async () => {
 const post = async (url: string, body: unknown) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
-it("a join and a stream join on replica B end when the run on replica A ends", { timeout: 30_000 }, async () => {
+it("a join and a stream join on replica B end when the run on replica A ends", {
+  timeout: 30_000,
+}, async () => {
   const [a, b] = urls as [string, string];
   const thread = (await (await post(`${a}/threads`, {})).json()) as { thread_id: string };
   // A stream run on A executes on A at once.
