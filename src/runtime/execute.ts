@@ -26,6 +26,7 @@ import {
 } from "../engine/index.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
+import { skipFirstHeadRead } from "./empty-thread.js";
 import { createEventWriter, type EventWriter, firstEventSeq } from "./event-log.js";
 import { fencedCheckpoints, retry } from "./guards.js";
 import { errorJson, interruptToJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
@@ -49,6 +50,8 @@ export interface ExecuteOptions {
   /** Set when the run was just created for a waiting caller: an engine refusal then deletes the run, restores
    * this thread status and rejects `done` (the request gets a 4xx, nothing written). Else a refusal fails the run. */
   refusalRestores?: ThreadStatus;
+  /** The thread had no checkpoint when the run was created (`Enqueued.threadHasNoCheckpoint`): skip the head read. */
+  threadHasNoCheckpoint?: boolean;
 }
 
 /** Starts executing `run` (held by `deps.settings.owner`). */
@@ -180,7 +183,13 @@ async function execute(
     let thrown: { error: unknown } | undefined;
     try {
       const writer = log;
-      result = await runGraph(plan.graph, markCommandWrites(store, run.runId), {
+      const marked = markCommandWrites(store, run.runId);
+      // Only the first execution of a fresh run: a race lost below means the thread has a head now.
+      const engineStore =
+        fresh && race === 1 && options.threadHasNoCheckpoint
+          ? skipFirstHeadRead(marked, run.threadId)
+          : marked;
+      result = await runGraph(plan.graph, engineStore, {
         ...engineOptions,
         threadId: run.threadId,
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },

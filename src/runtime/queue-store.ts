@@ -33,6 +33,11 @@ export interface Enqueued {
   threadStatusBefore: ThreadStatus;
   /** Running runs of the thread asked to stop (multitask `interrupt`/`rollback`). */
   cancelRequested: string[];
+  /**
+   * The thread provably had no checkpoint when this run was created: no run was ever created on it and nothing
+   * else wrote to it (`ThreadStore.beginCheckpointWrite`). The run may then start without reading the head.
+   */
+  threadHasNoCheckpoint: boolean;
 }
 
 /**

@@ -5,9 +5,9 @@
  * cancels from any replica and shuts down gracefully (agent-api.md §5–§7, issue 6).
  */
 import { RunNotFoundError } from "../store/errors.js";
-import type { CancelAction, RunRecord, ThreadStatus } from "../store/records.js";
+import type { CancelAction, RunRecord } from "../store/records.js";
 import { readEvents } from "./event-log.js";
-import { type Execution, executeRun } from "./execute.js";
+import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
 import { waitBodyFromThread } from "./outcome.js";
 import { type EnqueueInput, FINAL_RUN_STATUSES, type LoggedEvent } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
@@ -62,11 +62,9 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
   const { queue, settings, signals } = deps;
   const local = new Map<string, Execution>();
 
-  function run(record: RunRecord, plan?: RunPlan, refusalRestores?: ThreadStatus): Execution {
-    const execution = executeRun(deps, record, {
-      ...(plan ? { plan } : {}),
-      ...(refusalRestores !== undefined ? { refusalRestores } : {}),
-    });
+  function run(record: RunRecord, options: ExecuteOptions = {}): Execution {
+    const plan = options.plan;
+    const execution = executeRun(deps, record, options);
     local.set(record.runId, execution);
     execution.done.then(
       () => local.delete(record.runId),
@@ -120,7 +118,11 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
         for (const id of enqueued.cancelRequested) local.get(id)?.stop(strategy);
       }
       if (enqueued.run.status === "running" && input.plan) {
-        const execution = run(enqueued.run, input.plan, enqueued.threadStatusBefore);
+        const execution = run(enqueued.run, {
+          plan: input.plan,
+          refusalRestores: enqueued.threadStatusBefore,
+          threadHasNoCheckpoint: enqueued.threadHasNoCheckpoint,
+        });
         return { run: enqueued.run, local: execution.done };
       }
       pool.nudge();

@@ -98,6 +98,13 @@ export interface ThreadStore {
    */
   updateState(threadId: string, update: ThreadStateUpdate): Promise<ThreadRecord>;
   /**
+   * Records that checkpoints are about to be written to the thread outside a run (state update, supersteps, copy).
+   * Must come before the write: a thread on which no run was created and this was never called is known to have no
+   * checkpoint, and its first run skips reading the head (`Enqueued.threadHasNoCheckpoint`).
+   * @throws ThreadNotFoundError
+   */
+  beginCheckpointWrite(threadId: string): Promise<void>;
+  /**
    * Deletes the thread with all of its runs, checkpoints and pending writes (agent-api §3 DELETE /threads/{id}).
    * @throws ThreadNotFoundError when there is no such thread (a second delete).
    */

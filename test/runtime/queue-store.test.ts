@@ -5,7 +5,7 @@
  * counter follows creation and ending.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ThreadBusyError } from "../../src/store/errors.js";
+import { ThreadBusyError, ThreadNotFoundError } from "../../src/store/errors.js";
 import { createMongoStore, type MongoStore } from "../../src/store/mongo/index.js";
 import { openTestDb, type TestDb } from "../support/mongo.js";
 
@@ -145,6 +145,20 @@ describe("run queue", () => {
     expect(watched).toEqual({ unwatched: false, watched: true });
     // Values pass through the pipeline as data, never as field paths.
     expect((await store.queue.output("watched")).output).toEqual({ out: "$x" });
+  });
+
+  it("enqueue tells whether the thread provably had no checkpoint", async () => {
+    const enqueue = (threadId: string, runId: string) =>
+      store.queue.enqueue({ runId, threadId, assistantId: "a", multitaskStrategy: "enqueue" });
+    await store.threads.create({ threadId: "n1" });
+    expect((await enqueue("n1", "n1-a")).threadHasNoCheckpoint).toBe(true);
+    expect((await enqueue("n1", "n1-b")).threadHasNoCheckpoint).toBe(false);
+    await store.threads.create({ threadId: "n2" });
+    await store.threads.beginCheckpointWrite("n2");
+    expect((await enqueue("n2", "n2-a")).threadHasNoCheckpoint).toBe(false);
+    await expect(store.threads.beginCheckpointWrite("no-such-thread")).rejects.toBeInstanceOf(
+      ThreadNotFoundError,
+    );
   });
 
   it("cancel: a pending run ends at once; a running one gets cancel_requested", async () => {

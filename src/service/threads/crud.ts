@@ -112,6 +112,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
   async function applySupersteps(thread: ThreadRecord, plan: NonNullable<ReturnType<typeof superstepsOf>>) {
     const threadId = thread.threadId;
     try {
+      await threads.beginCheckpointWrite(threadId);
       await bulkUpdateState(plan.graph, checkpoints, { threadId, supersteps: plan.supersteps });
     } catch (error) {
       await Promise.all([
@@ -193,6 +194,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         metadata: { ...source.metadata, thread_id: threadId },
         config: source.config,
       });
+      await threads.beginCheckpointWrite(threadId);
       if (deps.copyThreadCheckpoints) await deps.copyThreadCheckpoints(source.threadId, threadId);
       else await copyOneByOne(source.threadId, threadId);
       const status = source.status === "busy" ? "idle" : source.status;

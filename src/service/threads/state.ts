@@ -88,6 +88,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       if (thread.status === "busy") throw new ThreadBusyUpdateError(thread.threadId);
       const graph = graphOf(registry, thread);
       if (!graph) throw new InvalidInputError(`Thread ${thread.threadId} has no graph ID`, "thread_id");
+      await threads.beginCheckpointWrite(thread.threadId);
       const ref = await updateState(graph, checkpoints, {
         threadId: thread.threadId,
         values: jsonFromValue(req.values) ?? null,

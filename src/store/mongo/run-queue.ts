@@ -57,8 +57,12 @@ export function createMongoRunQueueStore(options: {
         set[`metadata.${escapeKey(k)}`] = toStored(v);
       const before = await threads.findOneAndUpdate(
         { _id: input.threadId },
-        { $inc: { run_seq: 1, active_runs: 1 }, $set: set },
-        { session, projection: { status: 1, active_runs: 1 }, returnDocument: "before" },
+        { $inc: { run_seq: 1, active_runs: 1, checkpoint_writers: 1 }, $set: set },
+        {
+          session,
+          projection: { status: 1, active_runs: 1, checkpoint_writers: 1 },
+          returnDocument: "before",
+        },
       );
       if (!before) throw new ThreadNotFoundError(input.threadId);
       // The counter spares the runs query on a free thread (the common case).
@@ -130,7 +134,12 @@ export function createMongoRunQueueStore(options: {
         log_events: input.logEvents ?? false,
       };
       await runs.insertOne(doc, { session });
-      return { run: fromRunDoc(doc), threadStatusBefore: before.status ?? "idle", cancelRequested };
+      return {
+        run: fromRunDoc(doc),
+        threadStatusBefore: before.status ?? "idle",
+        cancelRequested,
+        threadHasNoCheckpoint: before.checkpoint_writers === 0,
+      };
     });
   }
 

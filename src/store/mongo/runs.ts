@@ -119,7 +119,10 @@ export function createMongoRunStore(options: {
         await inTransaction(client, async (session) => {
           const thread = await threads.findOneAndUpdate(
             { _id: input.threadId },
-            { $inc: { run_seq: 1, active_runs: 1 }, $set: { status: "busy", updated_at: now } },
+            {
+              $inc: { run_seq: 1, active_runs: 1, checkpoint_writers: 1 },
+              $set: { status: "busy", updated_at: now },
+            },
             { session, projection: { _id: 1 } },
           );
           if (!thread) throw new ThreadNotFoundError(input.threadId);

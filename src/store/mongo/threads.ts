@@ -37,6 +37,12 @@ export interface ThreadDoc {
   run_seq: number;
   /** Pending + running runs of the thread (kept by run creation and ending, `run-queue.ts`); absent = 0. */
   active_runs?: number;
+  /**
+   * How many writers may have added checkpoints: bumped by every run creation and, before they write, by state
+   * updates, supersteps and copies (`beginCheckpointWrite`). 0 proves the thread has no checkpoint, so its first run
+   * skips the head read; absent (a thread older than this field) proves nothing.
+   */
+  checkpoint_writers?: number;
 }
 
 const SORT_FIELDS: Record<NonNullable<ThreadSearchQuery["sortBy"]>, string> = {
@@ -143,6 +149,7 @@ export function createMongoThreadStore(options: {
         interrupts: {},
         error: null,
         run_seq: 0,
+        checkpoint_writers: 0,
       };
       try {
         await threads.insertOne(doc);
@@ -178,6 +185,14 @@ export function createMongoThreadStore(options: {
       );
       if (!doc) throw new ThreadNotFoundError(threadId);
       return fromThreadDoc(doc);
+    },
+
+    async beginCheckpointWrite(threadId): Promise<void> {
+      const { matchedCount } = await threads.updateOne(
+        { _id: threadId },
+        { $inc: { checkpoint_writers: 1 } },
+      );
+      if (matchedCount === 0) throw new ThreadNotFoundError(threadId);
     },
 
     async delete(threadId): Promise<void> {
