@@ -5,44 +5,25 @@
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
-import { type App, createApp } from "../../src/app.js";
-import { silentLogger } from "../../src/logger.js";
-import { loadGraphRegistry } from "../../src/registry/load.js";
-import { LOOM_VERSION } from "../../src/version.js";
-import { mongoUri } from "../support/mongo.js";
-import { call, projectRoot } from "./support.js";
+import { call, type MonitoredApiServer, startMonitoredApiServer } from "./support.js";
 
-let client: MongoClient;
-let app: App;
+let server: MonitoredApiServer;
 let B: string;
-const dbName = `api_durability_${Date.now().toString(36)}`;
 /** Insert/update commands on the checkpoints collection (the server's own client, so its commands). */
 const checkpointWrites: string[] = [];
 
 beforeAll(async () => {
-  client = await MongoClient.connect(mongoUri(), { monitorCommands: true });
-  client.on("commandStarted", (e) => {
+  server = await startMonitoredApiServer("api_durability", (e) => {
     if (["insert", "update"].includes(e.commandName) && e.command[e.commandName] === "checkpoints")
       checkpointWrites.push(e.commandName);
   });
-  app = createApp({
-    logger: silentLogger(),
-    version: LOOM_VERSION,
-    db: client.db(dbName),
-    bodyLimitBytes: 1024 * 1024,
-    registry: await loadGraphRegistry(`${projectRoot}/test/api/loom.test.json`),
-  });
-  const address = await app.listen(0, "127.0.0.1");
-  B = `http://127.0.0.1:${address.port}`;
+  B = server.baseUrl;
 });
 
 afterAll(async () => {
-  await app?.close(2_000);
-  await client?.db(dbName).dropDatabase();
-  await client?.close();
+  await server?.close();
 });
 
 async function newThread(): Promise<string> {

@@ -4,43 +4,24 @@
  * that writes checkpoints outside a run (state update, supersteps, copy) marks the thread first, so the next run
  * reads the head and continues from it.
  */
-import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type App, createApp } from "../../src/app.js";
-import { silentLogger } from "../../src/logger.js";
-import { loadGraphRegistry } from "../../src/registry/load.js";
-import { LOOM_VERSION } from "../../src/version.js";
-import { mongoUri } from "../support/mongo.js";
-import { call, projectRoot } from "./support.js";
+import { call, type MonitoredApiServer, startMonitoredApiServer } from "./support.js";
 
-let client: MongoClient;
-let app: App;
+let server: MonitoredApiServer;
 let B: string;
-const dbName = `api_first_run_${Date.now().toString(36)}`;
 /** Reads of the checkpoints collection by the server's own client. */
 let checkpointReads = 0;
 
 beforeAll(async () => {
-  client = await MongoClient.connect(mongoUri(), { monitorCommands: true });
-  client.on("commandStarted", (e) => {
+  server = await startMonitoredApiServer("api_first_run", (e) => {
     if (["find", "aggregate"].includes(e.commandName) && e.command[e.commandName] === "checkpoints")
       checkpointReads++;
   });
-  app = createApp({
-    logger: silentLogger(),
-    version: LOOM_VERSION,
-    db: client.db(dbName),
-    bodyLimitBytes: 1024 * 1024,
-    registry: await loadGraphRegistry(`${projectRoot}/test/api/loom.test.json`),
-  });
-  const address = await app.listen(0, "127.0.0.1");
-  B = `http://127.0.0.1:${address.port}`;
+  B = server.baseUrl;
 });
 
 afterAll(async () => {
-  await app?.close(2_000);
-  await client?.db(dbName).dropDatabase();
-  await client?.close();
+  await server?.close();
 });
 
 async function newThread(body: object = {}): Promise<string> {
@@ -93,8 +74,7 @@ it("a copy of a thread: the copy's first run continues from the copied checkpoin
 it("a thread stored before the writer count existed is not taken for empty", async () => {
   const tid = await newThread();
   await wait(tid, ["old"]);
-  await client
-    .db(dbName)
+  await server.db
     .collection("threads")
     .updateOne({ _id: tid as never }, { $unset: { checkpoint_writers: "" } });
   expect((await wait(tid, ["new"])).messages[0]).toBe("old");

@@ -4,6 +4,12 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type CommandStartedEvent, type Db, MongoClient } from "mongodb";
+import { createApp } from "../../src/app.js";
+import { silentLogger } from "../../src/logger.js";
+import { loadGraphRegistry } from "../../src/registry/load.js";
+import { LOOM_VERSION } from "../../src/version.js";
+import { mongoUri } from "../support/mongo.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 /** Repository root. */
@@ -23,6 +29,44 @@ export function startApiServer(label: string, options: { bodyLimitBytes?: number
     sseHeartbeatMs: 200,
     waitKeepAliveMs: 150,
   });
+}
+
+/** A server whose MongoDB client reports every command it sends (to count round trips). */
+export interface MonitoredApiServer {
+  baseUrl: string;
+  /** The server's own database. */
+  db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the app with the graphs of `loom.test.json` on a client with command monitoring: `onCommand` hears each
+ * command the server sends. `close()` drains the server, drops its database and closes the client.
+ */
+export async function startMonitoredApiServer(
+  label: string,
+  onCommand: (event: CommandStartedEvent) => void,
+): Promise<MonitoredApiServer> {
+  const client = await MongoClient.connect(mongoUri(), { monitorCommands: true });
+  client.on("commandStarted", onCommand);
+  const db = client.db(`${label}_${Date.now().toString(36)}`);
+  const app = createApp({
+    logger: silentLogger(),
+    version: LOOM_VERSION,
+    db,
+    bodyLimitBytes: 1024 * 1024,
+    registry: await loadGraphRegistry(path.join(projectRoot, "test/api/loom.test.json")),
+  });
+  const address = await app.listen(0, "127.0.0.1");
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    db,
+    async close() {
+      await app.close(2_000);
+      await db.dropDatabase();
+      await client.close();
+    },
+  };
 }
 
 /** JSON request helper: `{status, body, headers}`; the body is parsed when it is JSON, else the raw text. */
