@@ -20,13 +20,12 @@ export interface EventWriter {
 export const ATTEMPT_SEQ_SPAN = 2 ** 32;
 
 /**
- * The first seq an execution of a run logs: 0 for a new run; else after the last logged one, and never below
+ * The first seq a resumed execution of a run logs (a new run starts at 0): after the last logged one, never below
  * `(attempt − 1) × ATTEMPT_SEQ_SPAN`. A reclaimed attempt thus numbers its events in a range of its own: events a
  * stale earlier attempt (a worker paused past its lease) still appends cannot take the seqs the new attempt uses,
  * so none of the new attempt's events is dropped as a duplicate (issue 6 §5, `Last-Event-ID`).
  */
-export function firstEventSeq(lastSeq: number, attempt: number, fresh: boolean): number {
-  if (fresh) return 0;
+export function firstEventSeq(lastSeq: number, attempt: number): number {
   return Math.max(lastSeq + 1, (attempt - 1) * ATTEMPT_SEQ_SPAN);
 }
 

@@ -147,7 +147,7 @@ async function execute(
   try {
     plan = options.plan ?? (await deps.resolve(run));
     if (run.logEvents) {
-      const firstSeq = fresh ? 0 : firstEventSeq(await deps.events.lastSeq(run.runId), run.attempt, false);
+      const firstSeq = fresh ? 0 : firstEventSeq(await deps.events.lastSeq(run.runId), run.attempt);
       log = createEventWriter({
         events: deps.events,
         signals: deps.signals,

@@ -84,12 +84,11 @@ describe("createEventWriter", () => {
 });
 
 describe("first seq of an execution", () => {
-  it("0 for a new run; after the last one for a released run; an attempt's own range once reclaimed", () => {
-    expect(firstEventSeq(-1, 1, true)).toBe(0);
-    expect(firstEventSeq(6, 1, false)).toBe(7);
-    expect(firstEventSeq(6, 2, false)).toBe(ATTEMPT_SEQ_SPAN);
-    expect(firstEventSeq(ATTEMPT_SEQ_SPAN + 3, 2, false)).toBe(ATTEMPT_SEQ_SPAN + 4);
-    expect(firstEventSeq(ATTEMPT_SEQ_SPAN + 3, 3, false)).toBe(2 * ATTEMPT_SEQ_SPAN);
+  it("after the last one for a released run; an attempt's own range once reclaimed", () => {
+    expect(firstEventSeq(6, 1)).toBe(7);
+    expect(firstEventSeq(6, 2)).toBe(ATTEMPT_SEQ_SPAN);
+    expect(firstEventSeq(ATTEMPT_SEQ_SPAN + 3, 2)).toBe(ATTEMPT_SEQ_SPAN + 4);
+    expect(firstEventSeq(ATTEMPT_SEQ_SPAN + 3, 3)).toBe(2 * ATTEMPT_SEQ_SPAN);
   });
 
   it("a stale attempt's late events cannot take a reclaimed attempt's seqs", async () => {
@@ -102,7 +101,7 @@ describe("first seq of an execution", () => {
       events: store,
       signals,
       runId: "r",
-      firstSeq: firstEventSeq(await store.lastSeq("r"), 2, false),
+      firstSeq: firstEventSeq(await store.lastSeq("r"), 2),
     });
     stale.publish("values", { n: 1 }); // the paused worker wakes up and logs once more
     reclaimed.publish("metadata", { attempt: 2 });
