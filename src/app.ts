@@ -13,6 +13,7 @@ import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js"
 import { createRunSignals } from "./runtime/signals.js";
 import type { RuntimeSettings } from "./runtime/types.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
+import { createStaticHandler } from "./server/static-files.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
@@ -36,6 +37,11 @@ export interface AppDeps {
   sseHeartbeatMs?: number;
   /** Interval of `\n` keep-alives on a REST `runs/wait` or `join` that takes longer than it. @default 5000 */
   waitKeepAliveMs?: number;
+  /**
+   * Directory of the built thread explorer (`npm run build` writes `<project>/dist/ui`), served at `/ui`.
+   * @default not served
+   */
+  uiDir?: string;
   /** Run queue tuning (README "Configuration"); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -99,17 +105,21 @@ export function createApp(deps: AppDeps): App {
     },
     [{ service: HealthService, impl: health }],
   );
+  const rest = createRestBridge({
+    services: services.bound,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
+    ...(deps.waitKeepAliveMs !== undefined ? { keepAliveMs: deps.waitKeepAliveMs } : {}),
+    onInternalError: (error, route) => deps.logger.error({ err: error, route }, "REST bridge error"),
+  });
+  const ui = deps.uiDir
+    ? createStaticHandler({ prefix: "/ui", dir: deps.uiDir, missingHint: "run npm run build" })
+    : undefined;
   const handler = connectNodeAdapter({
     routes: services.routes,
     jsonOptions: { useProtoFieldName: true },
     readMaxBytes: deps.bodyLimitBytes,
-    fallback: createRestBridge({
-      services: services.bound,
-      bodyLimitBytes: deps.bodyLimitBytes,
-      ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
-      ...(deps.waitKeepAliveMs !== undefined ? { keepAliveMs: deps.waitKeepAliveMs } : {}),
-      onInternalError: (error, route) => deps.logger.error({ err: error, route }, "REST bridge error"),
-    }),
+    fallback: ui ? (req, res) => (ui.matches(req.url ?? "") ? ui.handle(req, res) : rest(req, res)) : rest,
   });
   const server = createOnePortServer(handler);
   const prepare = async () => {

@@ -4,12 +4,13 @@
  * listens. SIGINT/SIGTERM shut down gracefully: stop accepting, drain open requests, close the database client,
  * stop the `mongod` this process started.
  */
+import path from "node:path";
 import { MongoClient } from "mongodb";
 import { createApp } from "./app.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
-import { projectRoot } from "./paths.js";
+import { buildDir, projectRoot } from "./paths.js";
 import { loadGraphRegistry } from "./registry/load.js";
 import { LOOM_VERSION } from "./version.js";
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     db: client.db(config.dbName),
     bodyLimitBytes: config.bodyLimitBytes,
     registry,
+    uiDir: path.join(buildDir, "ui"),
     runtime: {
       workers: config.workers,
       leaseMs: config.leaseMs,
@@ -52,7 +54,8 @@ async function main(): Promise<void> {
     },
   });
   const address = await app.listen(config.port, config.host);
-  logger.info({ url: `http://${address.address}:${address.port}` }, "Loom listening");
+  const url = `http://${address.address}:${address.port}`;
+  logger.info({ url, explorer: `${url}/ui/` }, "Loom listening");
 
   let stopping = false;
   const shutdown = async (signal: string) => {

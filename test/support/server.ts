@@ -18,7 +18,8 @@ export interface TestServer {
 }
 
 /** Options for {@link startTestServer}; absent ones take `createApp`'s defaults. */
-export interface TestServerOptions extends Partial<Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs">> {
+export interface TestServerOptions
+  extends Partial<Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs" | "uiDir">> {
   /** Body limit in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Graph config file (`loom.json` format) to serve; absent: no graphs. */
