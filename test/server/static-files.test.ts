@@ -95,14 +95,14 @@ describe("static files at /ui", () => {
     expect((await post.json()) as unknown).toEqual({ detail: "Method POST not allowed on /ui" });
     expect((await fetch(`${base}/ui/nope.js`)).status).toBe(404);
     // Sent as written (fetch would normalise the dots away before the server sees them).
-    for (const escape of [
+    for (const attempt of [
       "/ui/../secret.txt",
       "/ui/%2e%2e/secret.txt",
       "/ui/..%2fsecret.txt",
       "/ui/%2e%2e%2fsecret.txt",
     ]) {
-      const response = await rawGet(escape);
-      expect(response.status, escape).toBe(404);
+      const response = await rawGet(attempt);
+      expect(response.status, attempt).toBe(404);
       expect(response.body).not.toContain("outside");
     }
     expect((await rawGet("/ui/%E0%A4%A")).status).toBe(400);

@@ -88,6 +88,43 @@ describe("thread explorer", () => {
     expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
   });
 
+  it("lists threads with status and graph, filtered by metadata and status", async () => {
+    const team = `team-${Date.now()}`;
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const thread = await json<{ thread_id: string }>("/threads", {
+        method: "POST",
+        body: JSON.stringify({ metadata: { team, i } }),
+      });
+      made.push(thread.thread_id);
+    }
+    await json(`/threads/${made[0]}/runs/wait`, {
+      method: "POST",
+      body: JSON.stringify({ assistant_id: "agent", input: { some_text: "x" } }),
+    });
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/ui/`);
+    await page.fill('[data-testid="metadata-filter"]', JSON.stringify({ team }));
+    await page.click('[data-testid="search"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="thread-row"]').length === 3);
+    const rows = page.locator('[data-testid="thread-row"]');
+    expect(
+      new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-thread-id")))),
+    ).toEqual(new Set(made));
+    await page.selectOption('[data-testid="status-filter"]', "interrupted");
+    await page.click('[data-testid="search"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="thread-row"]').length === 1);
+    expect(await rows.first().getAttribute("data-thread-id")).toBe(made[0]);
+    expect(await rows.first().locator('[data-testid="thread-status"]').textContent()).toBe("interrupted");
+    expect(await rows.first().textContent()).toContain("agent");
+    await page.fill('[data-testid="metadata-filter"]', "[1]");
+    await page.click('[data-testid="search"]');
+    await page
+      .locator('[data-testid="error-message"]', { hasText: "metadata filter must be a JSON object" })
+      .waitFor();
+    await page.close();
+  });
+
   it("interrupt and resume by clicking: run agent, see the interrupt, resume with Edited text", async () => {
     const page = await browser.newPage();
     const threadId = await startFromForm(page, "agent", '{"some_text": "original text"}');

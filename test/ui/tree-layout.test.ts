@@ -4,8 +4,15 @@
  * pending interrupts are marked, truncated histories still draw.
  */
 import { describe, expect, it } from "vitest";
+import type { TreeLayout, TreeNode } from "../../ui/src/tree-layout.js";
 import { COLUMN_WIDTH, layoutTree } from "../../ui/src/tree-layout.js";
 import type { Interrupt, ThreadState } from "../../ui/src/types.js";
+
+function nodeOf(layout: TreeLayout, id: string): TreeNode {
+  const node = layout.nodes.find((n) => n.id === id);
+  if (!node) throw new Error(`no node ${id}`);
+  return node;
+}
 
 function cp(
   id: string,
@@ -30,14 +37,13 @@ describe("layoutTree", () => {
   it("places a linear history in one row, one column per checkpoint, left to right in step order", () => {
     const history = [cp("c", "b", 1, "loop"), cp("b", "a", 0, "loop"), cp("a", null, -1, "input")];
     const layout = layoutTree(history, "c");
-    const byId = new Map(layout.nodes.map((n) => [n.id, n]));
     expect(layout.links.map((l) => `${l.from.id}>${l.to.id}`).sort()).toEqual(["a>b", "b>c"]);
     expect(new Set(layout.nodes.map((n) => n.y)).size).toBe(1);
-    expect(byId.get("b")!.x - byId.get("a")!.x).toBe(COLUMN_WIDTH);
-    expect(byId.get("c")!.x - byId.get("b")!.x).toBe(COLUMN_WIDTH);
+    expect(nodeOf(layout, "b").x - nodeOf(layout, "a").x).toBe(COLUMN_WIDTH);
+    expect(nodeOf(layout, "c").x - nodeOf(layout, "b").x).toBe(COLUMN_WIDTH);
     expect(layout.nodes.filter((n) => n.head).map((n) => n.id)).toEqual(["c"]);
     expect(layout.nodes.some((n) => n.fork)).toBe(false);
-    expect(layout.width).toBeGreaterThan(byId.get("c")!.x);
+    expect(layout.width).toBeGreaterThan(nodeOf(layout, "c").x);
   });
 
   it("draws a fork as two rows that share the fork point, older branch first", () => {
@@ -50,11 +56,10 @@ describe("layoutTree", () => {
       cp("a", null, 0, "input"),
     ];
     const layout = layoutTree(history, "e");
-    const byId = new Map(layout.nodes.map((n) => [n.id, n]));
-    expect(byId.get("b")!.fork).toBe(true);
-    expect(byId.get("c")!.x).toBe(byId.get("d")!.x);
-    expect(byId.get("c")!.y).toBeLessThan(byId.get("d")!.y);
-    expect(byId.get("e")!.y).toBe(byId.get("d")!.y);
+    expect(nodeOf(layout, "b").fork).toBe(true);
+    expect(nodeOf(layout, "c").x).toBe(nodeOf(layout, "d").x);
+    expect(nodeOf(layout, "c").y).toBeLessThan(nodeOf(layout, "d").y);
+    expect(nodeOf(layout, "e").y).toBe(nodeOf(layout, "d").y);
     for (const node of layout.nodes) {
       expect(node.y).toBeGreaterThan(0);
       expect(node.y).toBeLessThan(layout.height);
@@ -63,22 +68,22 @@ describe("layoutTree", () => {
 
   it("marks an interrupt as pending until a run continues from that checkpoint", () => {
     const waiting = [cp("b", "a", 0, "loop", [{ id: "i1", value: "?" }]), cp("a", null, -1, "input")];
-    expect(layoutTree(waiting, "b").nodes.find((n) => n.id === "b")!.pendingInterrupt).toBe(true);
+    expect(nodeOf(layoutTree(waiting, "b"), "b").pendingInterrupt).toBe(true);
     const resumed = [cp("c", "b", 1, "loop"), ...waiting];
-    expect(layoutTree(resumed, "c").nodes.find((n) => n.id === "b")!.pendingInterrupt).toBe(false);
+    expect(nodeOf(layoutTree(resumed, "c"), "b").pendingInterrupt).toBe(false);
     // A state update beside it forks; the interrupt on the original checkpoint still waits.
     const edited = [cp("d", "b", 1, "update"), ...waiting];
-    expect(layoutTree(edited, "d").nodes.find((n) => n.id === "b")!.pendingInterrupt).toBe(true);
+    expect(nodeOf(layoutTree(edited, "d"), "b").pendingInterrupt).toBe(true);
   });
 
   it("stacks roots when the history page does not reach the first checkpoint", () => {
     const history = [cp("y", "x", 5, "loop"), cp("x", "missing", 4, "loop"), cp("q", "gone", 4, "update")];
     const layout = layoutTree(history, "y");
     expect(layout.nodes).toHaveLength(3);
-    expect(layout.nodes.find((n) => n.id === "x")!.parentId).toBeNull();
-    expect(layout.nodes.find((n) => n.id === "q")!.parentId).toBeNull();
+    expect(nodeOf(layout, "x").parentId).toBeNull();
+    expect(nodeOf(layout, "q").parentId).toBeNull();
     expect(layout.links).toHaveLength(1);
-    expect(layout.nodes.find((n) => n.id === "x")!.x).toBe(layout.nodes.find((n) => n.id === "q")!.x);
+    expect(nodeOf(layout, "x").x).toBe(nodeOf(layout, "q").x);
   });
 
   it("is empty for a thread with no checkpoints", () => {
