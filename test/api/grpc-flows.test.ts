@@ -60,10 +60,7 @@ function rpc(client: Client, method: string, req: object): Promise<Record<string
 beforeAll(async () => {
   server = await startApiServer("api_grpc_flows");
   const def = protoLoader.loadSync(["loom/v1/threads.proto", "loom/v1/runs.proto"], {
-    includeDirs: [
-      path.join(projectRoot, "proto"),
-      path.join(projectRoot, "node_modules", "google-proto-files"),
-    ],
+    includeDirs: [path.join(projectRoot, "proto")],
     keepCase: true,
     longs: String,
     defaults: true,

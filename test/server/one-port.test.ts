@@ -54,7 +54,7 @@ describe("one port serves HTTP/1.1 and h2c", () => {
 
   it("answers a grpc-js call over h2c", async () => {
     const def = protoLoader.loadSync("loom/v1/health.proto", {
-      includeDirs: [path.join(ROOT, "proto"), path.join(ROOT, "node_modules", "google-proto-files")],
+      includeDirs: [path.join(ROOT, "proto")],
       keepCase: true,
       defaults: true,
     });
