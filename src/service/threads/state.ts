@@ -10,6 +10,7 @@ import {
   UpdateStateResponseSchema,
 } from "../../../gen/ts/loom/v1/threads_pb.js";
 import {
+  CheckpointNotFoundError,
   type CheckpointStore,
   type CompiledGraph,
   emptySnapshot,
@@ -73,7 +74,11 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       const id = req.checkpointId || req.checkpoint?.checkpointId || undefined;
       if (id !== undefined) requireUuid(id, "checkpoint_id");
       const graph = graphOf(registry, thread);
-      if (!graph) return snapshotToProto(emptySnapshot());
+      if (!graph) {
+        // A thread that never ran has no checkpoints: any checkpoint id names one that does not exist.
+        if (id !== undefined) throw new CheckpointNotFoundError(thread.threadId, id);
+        return snapshotToProto(emptySnapshot());
+      }
       const snapshot = await getState(graph, checkpoints, {
         threadId: thread.threadId,
         ...(id !== undefined ? { checkpointId: id } : {}),
