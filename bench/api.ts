@@ -1,5 +1,5 @@
 /**
- * `npm run bench:api`: sequential `runs.wait` latency through the whole server (issue 5, "Performance").
+ * `npm run bench:api`: sequential `runs.wait` latency through the whole server.
  *
  * Scenarios, each through the official JS SDK over REST and through a connect-node gRPC (h2c) client:
  * - `breakpoints`: a fresh thread, one wait running node_a → node_b → node_c (no breakpoints).

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:engine`: Loom's graph engine against LangGraph.js in one process (issue 3, "Performance").
+ * `npm run bench:engine`: Loom's graph engine against LangGraph.js in one process.
  *
  * The same three graphs are written twice, once with Loom's engine (`runGraph` over a `MemoryStore`) and once with
  * LangGraph.js 1.4.18 (`StateGraph` + `Annotation`, compiled with a `MemorySaver`):

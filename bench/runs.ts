@@ -1,5 +1,5 @@
 /**
- * `npm run bench:runs`: run throughput under concurrent clients (issue 6, "Performance").
+ * `npm run bench:runs`: run throughput under concurrent clients.
  *
  * Three contenders, one after the other on this machine, each for a fixed duration per cell:
  * - **loom**: started as `npm start` starts it, `npm run build` once then `node dist/src/main.js` (plus

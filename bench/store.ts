@@ -1,6 +1,6 @@
 /**
  * `npm run bench:store` — Loom's MongoDB checkpoint store against the raw driver floor and against
- * `@langchain/langgraph-checkpoint-mongodb` 1.4.1 `MongoDBSaver`, on one `mongod` (issue 4 "Performance").
+ * `@langchain/langgraph-checkpoint-mongodb` 1.4.1 `MongoDBSaver`, on one `mongod`.
  *
  * Starts a throwaway mongod with the project's launcher (`MONGODB_URI` wins when set). A super-step here is a
  * state of ~STATE_KB KiB (a message list) written as a new checkpoint plus TASKS small task writes against its

@@ -1,5 +1,5 @@
 /**
- * Pure super-step function: apply the writes of a step's tasks to a checkpoint (engine-semantics §1.1, §1.4, §1.5).
+ * Pure super-step function: apply the writes of a step's tasks to a checkpoint (docs/semantics.md §1.1, §1.4, §1.5).
  */
 import type { Checkpoint, JsonValue } from "./checkpoint.js";
 import { NON_CHANNEL_WRITES } from "./constants.js";
@@ -34,7 +34,7 @@ export function copyCheckpoint(checkpoint: Checkpoint): Checkpoint {
   };
 }
 
-/** True when the channel holds a value that can trigger a node (engine-semantics §1.3). */
+/** True when the channel holds a value that can trigger a node (docs/semantics.md §1.3). */
 export function isAvailable(def: ChannelDef | undefined, value: JsonValue | undefined): boolean {
   if (value === undefined || def === undefined) return false;
   if (def.kind === "barrier") return Array.isArray(value) && def.names.every((n) => value.includes(n));
@@ -97,14 +97,14 @@ function updateChannel(
  * Applies the writes of `tasks` to `checkpoint` and returns the new checkpoint (same `id`/`ts`; the caller sets
  * them) plus the channels that changed. Pure: `checkpoint` is not modified.
  *
- * 1. `versionsSeen[task.name][ch]` records the version of each trigger channel the task consumed (§1.5).
+ * 1. `versionsSeen[task.name][ch]` records the version of each trigger channel the task consumed (docs/semantics.md §1.5).
  * 2. Complete join barriers consumed by a task are reset.
- * 3. Writes are grouped per channel in task-path order and folded through the reducers (§1.4); writes to
+ * 3. Writes are grouped per channel in task-path order and folded through the reducers (docs/semantics.md §1.4); writes to
  *    `__error__`, `__interrupt__`, `__resume__`… are skipped.
  * 4. With `bumpStep`, ephemeral channels and `__pregel_tasks` not written in this step are cleared.
- * 5. Every changed channel gets one new version: max of all current versions + 1 (§1.5).
+ * 5. Every changed channel gets one new version: max of all current versions + 1 (docs/semantics.md §1.5).
  *
- * Throws `InvalidUpdateError` for two writes to a last-value key (§1.1) or a write to an unknown channel.
+ * Throws `InvalidUpdateError` for two writes to a last-value key (docs/semantics.md §1.1) or a write to an unknown channel.
  */
 export function applyWrites(
   checkpoint: Checkpoint,

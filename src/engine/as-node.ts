@@ -1,5 +1,5 @@
 /**
- * The default `as_node` of `updateState` (engine-semantics §5.3). Pure.
+ * The default `as_node` of `updateState` (docs/semantics.md §5.3). Pure.
  */
 import type { Checkpoint } from "./checkpoint.js";
 import { START } from "./constants.js";

@@ -1,12 +1,12 @@
 /**
- * Static breakpoints (engine-semantics §2). Pure.
+ * Static breakpoints (docs/semantics.md §2). Pure.
  */
 import type { Checkpoint } from "./checkpoint.js";
 import { INTERRUPT } from "./constants.js";
 import type { CompiledGraph } from "./graph-types.js";
 import type { BreakpointList } from "./types.js";
 
-/** The list in force for a run: a non-empty run-time list replaces the compiled one (§2.3). */
+/** The list in force for a run: a non-empty run-time list replaces the compiled one (docs/semantics.md §2.3). */
 export function effectiveBreakpoints(
   compiled: BreakpointList,
   runTime: BreakpointList | undefined,
@@ -16,7 +16,7 @@ export function effectiveBreakpoints(
 }
 
 /**
- * True when a breakpoint fires (§2.1, §2.2): some channel version is higher than
+ * True when a breakpoint fires (docs/semantics.md §2.1, §2.2): some channel version is higher than
  * `versionsSeen["__interrupt__"]` for it, and one of `taskNames` is in `list` (`"*"`: any non-hidden node).
  */
 export function shouldInterrupt(
@@ -33,7 +33,7 @@ export function shouldInterrupt(
 }
 
 /**
- * Marks every current channel version as seen by breakpoints (§2.5): done when a run resumes, so the breakpoint
+ * Marks every current channel version as seen by breakpoints (docs/semantics.md §2.5): done when a run resumes, so the breakpoint
  * that paused the thread does not fire again. Returns a new checkpoint.
  */
 export function markBreakpointsSeen(checkpoint: Checkpoint): Checkpoint {

@@ -1,5 +1,5 @@
 /**
- * State schema authoring (engine-semantics §1.1): every state key is a channel with a reducer.
+ * State schema authoring (docs/semantics.md §1.1): every state key is a channel with a reducer.
  *
  * ```ts
  * const schema = {
@@ -17,7 +17,7 @@ export type Reducer<V, U = V> = (current: V, update: U) => V;
 
 /**
  * One state key. `V` is the value type, `U` the update type.
- * - `reducer` absent: last value (engine-semantics §1.1).
+ * - `reducer` absent: last value (docs/semantics.md §1.1).
  * - `default`: initial value; without one a reducer key starts from its first write and a last-value key is
  *   absent until written.
  */

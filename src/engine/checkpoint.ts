@@ -1,5 +1,5 @@
 /**
- * Checkpoint data model shared by the engine and every store (engine-semantics §1.7, §1.11, §1.13).
+ * Checkpoint data model shared by the engine and every store (docs/semantics.md §1.7, §1.11, §1.13).
  *
  * These are plain domain types: no proto, no BSON. Values held in channels are JSON values
  * (`JsonValue`); a store must round-trip them exactly.
@@ -13,20 +13,20 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /**
  * Channel versions: channel name → version. Versions are integers that work as a per-thread logical clock;
- * only `>` comparisons are meaningful (engine-semantics §1.5, §1.8).
+ * only `>` comparisons are meaningful (docs/semantics.md §1.5, §1.8).
  */
 export type ChannelVersions = Record<string, number>;
 
 /**
- * One checkpoint: the full channel state after a super-step (engine-semantics §1.7).
+ * One checkpoint: the full channel state after a super-step (docs/semantics.md §1.7).
  *
  * - `v`: format version, always 4.
- * - `id`: time-ordered checkpoint id, strictly greater (as a string) than its parent's (§8).
+ * - `id`: time-ordered checkpoint id, strictly greater (as a string) than its parent's (docs/semantics.md §8).
  * - `ts`: ISO-8601 creation time.
  * - `channelValues`: every channel with a value, state keys and internal channels alike
- *   (`__start__`, `branch:to:<node>`, `join:<a>+<b>:<node>`, `__pregel_tasks`; §1.2).
+ *   (`__start__`, `branch:to:<node>`, `join:<a>+<b>:<node>`, `__pregel_tasks`; docs/semantics.md §1.2).
  * - `channelVersions`: channel → current version.
- * - `versionsSeen`: node name (or `__interrupt__`, §2.1) → the channel versions it has consumed.
+ * - `versionsSeen`: node name (or `__interrupt__`, docs/semantics.md §2.1) → the channel versions it has consumed.
  */
 export interface Checkpoint {
   v: 4;
@@ -37,11 +37,11 @@ export interface Checkpoint {
   versionsSeen: Record<string, ChannelVersions>;
 }
 
-/** How a checkpoint came to be (engine-semantics §1.11). */
+/** How a checkpoint came to be (docs/semantics.md §1.11). */
 export type CheckpointSource = "input" | "loop" | "update" | "fork";
 
 /**
- * Checkpoint metadata (engine-semantics §1.11): `source`, `step` (−1 for an input checkpoint on a fresh thread),
+ * Checkpoint metadata (docs/semantics.md §1.11): `source`, `step` (−1 for an input checkpoint on a fresh thread),
  * `parents` (namespace → parent-graph checkpoint id, `{}` at the root), plus primitive run metadata such as
  * `run_id`, `graph_id`, `assistant_id`. Keys are snake_case as the LangGraph API shows them.
  */
@@ -61,9 +61,9 @@ export interface CheckpointRef {
 
 /**
  * A pending write: one value a task wrote to one channel, stored against the checkpoint that was the
- * input of the task's step (engine-semantics §1.13).
+ * input of the task's step (docs/semantics.md §1.13).
  *
- * - `taskId`: deterministic task id (§1.15), or `NULL_TASK_ID` for writes from a `Command`.
+ * - `taskId`: deterministic task id (docs/semantics.md §1.15), or `NULL_TASK_ID` for writes from a `Command`.
  * - `taskPath`: the task's path joined as a string, used for the read-back order; `""` for the null task.
  * - `idx`: position of the write within the task's writes, or a fixed negative index for the special
  *   channels (`__error__` −1, `__scheduled__` −2, `__interrupt__` −3, `__resume__` −4).
@@ -76,10 +76,10 @@ export interface PendingWrite {
   value: JsonValue;
 }
 
-/** Task id used for writes that come from a `Command` rather than from a node (engine-semantics §1.13). */
+/** Task id used for writes that come from a `Command` rather than from a node (docs/semantics.md §1.13). */
 export const NULL_TASK_ID = "00000000-0000-0000-0000-000000000000";
 
-/** Fixed `idx` values of writes to special channels (engine-semantics §1.13). */
+/** Fixed `idx` values of writes to special channels (docs/semantics.md §1.13). */
 export const SPECIAL_WRITE_IDX: Readonly<Record<string, number>> = {
   __error__: -1,
   __scheduled__: -2,

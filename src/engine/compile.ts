@@ -18,12 +18,12 @@ export interface GraphDefinition {
   branches: Array<{ source: string; router: CompiledBranch["router"]; pathMap?: Record<string, string> }>;
 }
 
-/** Trigger channel of a node (engine-semantics §1.2). */
+/** Trigger channel of a node (docs/semantics.md §1.2). */
 export function branchChannel(node: string): string {
   return `${BRANCH_PREFIX}${node}`;
 }
 
-/** Join channel of a multi-source edge: `join:<a>+<b>:<target>` (engine-semantics §1.2). */
+/** Join channel of a multi-source edge: `join:<a>+<b>:<target>` (docs/semantics.md §1.2). */
 export function joinChannel(sources: readonly string[], target: string): string {
   return `${JOIN_PREFIX}${sources.join("+")}:${target}`;
 }

@@ -7,7 +7,7 @@
 export class EngineError extends Error {}
 
 /**
- * A write or update that the state schema cannot accept (engine-semantics §1.1): two writes to a last-value
+ * A write or update that the state schema cannot accept (docs/semantics.md §1.1): two writes to a last-value
  * key in one step, an unknown state key, a non-object update, or a route to an unknown node.
  * `channel` names the offending key when there is one.
  */
@@ -21,7 +21,7 @@ export class InvalidUpdateError extends EngineError {
   }
 }
 
-/** The run executed `limit` super-steps without finishing (engine-semantics §1.6). */
+/** The run executed `limit` super-steps without finishing (docs/semantics.md §1.6). */
 export class GraphRecursionError extends EngineError {
   override readonly name = "GraphRecursionError";
   constructor(readonly limit: number) {
@@ -32,7 +32,7 @@ export class GraphRecursionError extends EngineError {
   }
 }
 
-/** `updateState` named a node the graph does not have (engine-semantics §5.3): "Node X does not exist". */
+/** `updateState` named a node the graph does not have (docs/semantics.md §5.3): "Node X does not exist". */
 export class NodeNotFoundError extends EngineError {
   override readonly name = "NodeNotFoundError";
   constructor(readonly node: string) {
@@ -40,7 +40,7 @@ export class NodeNotFoundError extends EngineError {
   }
 }
 
-/** `updateState` without `asNode` when several nodes ran last in the same step (engine-semantics §5.3d). */
+/** `updateState` without `asNode` when several nodes ran last in the same step (docs/semantics.md §5.3d). */
 export class AmbiguousUpdateError extends EngineError {
   override readonly name = "AmbiguousUpdateError";
   constructor(readonly candidates: string[]) {
@@ -49,7 +49,7 @@ export class AmbiguousUpdateError extends EngineError {
 }
 
 /**
- * A plain resume value while several interrupts are pending (engine-semantics §3.8, Python behaviour).
+ * A plain resume value while several interrupts are pending (docs/semantics.md §3.8, Python behaviour).
  * `interruptIds` lists the pending ids; resume with a map `{[id]: value}` instead.
  */
 export class MultipleInterruptsError extends EngineError {
@@ -62,7 +62,7 @@ export class MultipleInterruptsError extends EngineError {
   }
 }
 
-/** A checkpoint id that does not exist in the thread (engine-semantics §4, §7). */
+/** A checkpoint id that does not exist in the thread (docs/semantics.md §4, §7). */
 export class CheckpointNotFoundError extends EngineError {
   override readonly name = "CheckpointNotFoundError";
   constructor(

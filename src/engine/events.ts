@@ -1,5 +1,5 @@
 /**
- * Run events (agent-api.md §7): what a run emits to its sink as it goes. Payloads are already in the wire shape
+ * Run events (docs/api.md §7): what a run emits to its sink as it goes. Payloads are already in the wire shape
  * (snake_case JSON) so the API layer can frame them as SSE/stream messages without reaching inside the engine.
  */
 import type { CheckpointRef, JsonValue } from "./checkpoint.js";
@@ -80,7 +80,7 @@ export function interruptsJson(interrupts: readonly Interrupt[]): JsonValue {
 }
 
 /**
- * The `checkpoints` payload (agent-api §7): `{config, parent_config, values, metadata, next,
+ * The `checkpoints` payload (docs/api.md §7): `{config, parent_config, values, metadata, next,
  * tasks: [{id, name, path, error, interrupts, checkpoint, result}], checkpoint, parent_checkpoint}`.
  */
 export function checkpointPayload(snapshot: StateSnapshot): JsonValue {

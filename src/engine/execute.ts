@@ -72,7 +72,7 @@ export interface ExecuteOptions {
   runSubgraph?: (subgraph: CompiledGraph, request: SubgraphRequest) => Promise<SubgraphResult>;
 }
 
-/** Pending writes of a task: special channels get their fixed idx, the others their position (§1.13). */
+/** Pending writes of a task: special channels get their fixed idx, the others their position (docs/semantics.md §1.13). */
 export function toPendingWrites(
   task: PreparedTask,
   writes: ReadonlyArray<readonly [string, JsonValue]>,

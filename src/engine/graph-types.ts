@@ -6,7 +6,7 @@ import type { JsonValue } from "./checkpoint.js";
 import type { BreakpointList, NodeContext, RouteResult, RunConfig } from "./types.js";
 
 /**
- * How a channel behaves when written (engine-semantics §1.1, §1.2):
+ * How a channel behaves when written (docs/semantics.md §1.1, §1.2):
  * - `state`: a state key; last value (no reducer) or folded through `reducer`.
  * - `ephemeral`: `__start__`, `branch:to:<node>`; cleared at the end of a step in which it was not written.
  * - `barrier`: `join:<a>+<b>:<node>`; collects source names, available once all `names` are in, reset when consumed.
@@ -57,7 +57,7 @@ export interface CompiledNode {
  * A compiled graph: what `runGraph`, `getState`, `getHistory` and `updateState` take.
  * - `stateKeys`: the state schema's keys, in declaration order.
  * - `nodes`: every node including `START`, in declaration order (START first).
- * - `interruptBefore` / `interruptAfter`: compile-time breakpoints (§2.3).
+ * - `interruptBefore` / `interruptAfter`: compile-time breakpoints (docs/semantics.md §2.3).
  */
 export interface CompiledGraph {
   readonly name: string;

@@ -1,11 +1,11 @@
 /**
- * Identifiers (engine-semantics §1.15, §3.3, §8): time-ordered checkpoint ids, deterministic task ids and
+ * Identifiers (docs/semantics.md §1.15, §3.3, §8): time-ordered checkpoint ids, deterministic task ids and
  * interrupt ids.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { xxhash128 } from "hash-wasm";
 
-/** A task path: `["__pregel_pull", node]` or `["__pregel_push", index]` (engine-semantics §1.3). */
+/** A task path: `["__pregel_pull", node]` or `["__pregel_push", index]` (docs/semantics.md §1.3). */
 export type TaskPath = readonly [string, string | number];
 
 /** 100 ns ticks between the Gregorian epoch (1582-10-15) and the Unix epoch. */
@@ -23,7 +23,7 @@ export function checkpointIdTicks(id: string): bigint | undefined {
 }
 
 /**
- * A new checkpoint id (engine-semantics §8): a UUID v6 whose clock sequence carries `step` (low 14 bits, so
+ * A new checkpoint id (docs/semantics.md §8): a UUID v6 whose clock sequence carries `step` (low 14 bits, so
  * step −1 gives `bfff`) and whose timestamp is the current time in 100 ns ticks, bumped past
  * - the last id this process generated (monotonic within the process), and
  * - every id in `after` (the parent and the thread's head), so the new id sorts after them as a string even
@@ -45,7 +45,7 @@ export function newCheckpointId(step: number, after: ReadonlyArray<string | null
 }
 
 /**
- * Deterministic task id (engine-semantics §1.15): uuid5 of `JSON.stringify([ns, step, name, ...path])` in the
+ * Deterministic task id (docs/semantics.md §1.15): uuid5 of `JSON.stringify([ns, step, name, ...path])` in the
  * namespace of the checkpoint id (as LangGraph.js). Same checkpoint → same ids; a new checkpoint → new ids.
  * `checkpointId` must be a UUID.
  */
@@ -71,7 +71,7 @@ function uuid5(name: string, namespace: string): string {
 }
 
 /**
- * Interrupt id (engine-semantics §3.3): 32-hex xxh3-128 of the task namespace `"<node>:<task_id>"`, prefixed by
+ * Interrupt id (docs/semantics.md §3.3): 32-hex xxh3-128 of the task namespace `"<node>:<task_id>"`, prefixed by
  * the parent namespace and `|` inside a subgraph (`checkpointNs`, `""` at the root).
  */
 export function interruptId(node: string, id: string, checkpointNs = ""): Promise<string> {

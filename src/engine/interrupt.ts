@@ -1,5 +1,5 @@
 /**
- * Dynamic interrupts (engine-semantics §3): the internal signal thrown by `ctx.interrupt()`, the resume
+ * Dynamic interrupts (docs/semantics.md §3): the internal signal thrown by `ctx.interrupt()`, the resume
  * bookkeeping of one task, and the standalone `interrupt()` for code ported from LangGraph.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -16,7 +16,7 @@ export class GraphInterrupt extends Error {
 }
 
 /**
- * The run's resume value for the first step (engine-semantics §3.6, §3.8): a plain value, consumed by the first
+ * The run's resume value for the first step (docs/semantics.md §3.6, §3.8): a plain value, consumed by the first
  * `interrupt()` call that has no saved value, or a map interrupt id → value, each entry used by its task.
  */
 export interface ResumeSource {
@@ -38,7 +38,7 @@ export interface TaskResumeState {
 }
 
 /**
- * Implements `ctx.interrupt(value)` (engine-semantics §3.6, §3.7): the n-th call returns the n-th saved resume
+ * Implements `ctx.interrupt(value)` (docs/semantics.md §3.6, §3.7): the n-th call returns the n-th saved resume
  * value; otherwise the run's resume value (map entry for this interrupt id, or the plain value, consumed once);
  * otherwise it throws `GraphInterrupt` with `{id, value}`.
  */

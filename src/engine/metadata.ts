@@ -1,5 +1,5 @@
 /**
- * Checkpoint metadata (engine-semantics §1.11).
+ * Checkpoint metadata (docs/semantics.md §1.11).
  */
 import type { CheckpointMetadata, CheckpointSource, JsonValue } from "./checkpoint.js";
 import type { RunConfig } from "./types.js";
@@ -12,7 +12,7 @@ function isPrimitive(v: JsonValue | undefined): v is string | number | boolean |
 }
 
 /**
- * The run metadata copied into every checkpoint a run writes (§1.11): the primitive values of
+ * The run metadata copied into every checkpoint a run writes (docs/semantics.md §1.11): the primitive values of
  * `config.configurable` (without keys starting with `__` or `langgraph_`, nor `thread_id`, `checkpoint_id`,
  * `checkpoint_ns`, `checkpoint_map`), then of `config.metadata` and `metadata` (explicit run metadata: every
  * primitive key except `__*`; later sources win). The engine's own `source`, `step`, `parents` always win. The
@@ -36,7 +36,7 @@ export function runMetadata(
   return out;
 }
 
-/** Metadata of a new checkpoint: `{...extra, source, step, parents}` (`parents` is `{}` at the root, §1.11). */
+/** Metadata of a new checkpoint: `{...extra, source, step, parents}` (`parents` is `{}` at the root, docs/semantics.md §1.11). */
 export function checkpointMetadata(
   source: CheckpointSource,
   step: number,

@@ -1,5 +1,5 @@
 /**
- * Reading pending writes (engine-semantics §1.13, §1.14, §3.6, §4.4): null-task writes, per-task outcome.
+ * Reading pending writes (docs/semantics.md §1.13, §1.14, §3.6, §4.4): null-task writes, per-task outcome.
  */
 
 import { applyWrites } from "./apply.js";
@@ -8,7 +8,7 @@ import { ERROR, INTERRUPT, RESUME } from "./constants.js";
 import type { CompiledGraph } from "./graph-types.js";
 
 /**
- * Applies the null-task writes (from `Command.update`/`goto`, §1.13) of `writes` to `checkpoint`, one write at a
+ * Applies the null-task writes (from `Command.update`/`goto`, docs/semantics.md §1.13) of `writes` to `checkpoint`, one write at a
  * time so two commands may set the same last-value key. `__resume__` is skipped. Returns `checkpoint` itself
  * when there is nothing to apply.
  */
@@ -45,7 +45,7 @@ export function writesByTask(writes: readonly PendingWrite[]): Map<string, Pendi
 
 /**
  * True when the task finished successfully: it has a write other than `__error__`, `__interrupt__` and
- * `__resume__` (§1.14). Unlike LangGraph, a `__resume__` write alone does not count (the §3.10 quirk is fixed on
+ * `__resume__` (docs/semantics.md §1.14). Unlike LangGraph, a `__resume__` write alone does not count (the docs/semantics.md §3.10 quirk is fixed on
  * purpose: a node waiting on its second interrupt stays in `next`).
  */
 export function isDone(writes: readonly PendingWrite[] | undefined): boolean {
@@ -74,7 +74,7 @@ export function taskResume(writes: readonly PendingWrite[] | undefined): JsonVal
   return w && Array.isArray(w.value) ? w.value : [];
 }
 
-/** The task's writes to state keys as an object (`tasks[].result`, §4.4). */
+/** The task's writes to state keys as an object (`tasks[].result`, docs/semantics.md §4.4). */
 export function taskResult(
   graph: CompiledGraph,
   writes: readonly PendingWrite[] | undefined,

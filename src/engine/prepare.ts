@@ -1,5 +1,5 @@
 /**
- * Pure super-step function: which tasks run next (engine-semantics §1.3).
+ * Pure super-step function: which tasks run next (docs/semantics.md §1.3).
  */
 
 import { isAvailable } from "./apply.js";
@@ -10,7 +10,7 @@ import { type TaskPath, taskId } from "./ids.js";
 
 /**
  * A task prepared for a step.
- * - `id`: deterministic (§1.15). `path`: `["__pregel_pull", name]` or `["__pregel_push", index]`.
+ * - `id`: deterministic (docs/semantics.md §1.15). `path`: `["__pregel_pull", name]` or `["__pregel_push", index]`.
  * - `triggers`: channels a PULL task consumes (recorded in `versionsSeen`); `[]` for PUSH.
  * - `input`: what the node receives: the state values (PULL), the `Send` args (PUSH), the raw input (START).
  */
@@ -24,7 +24,7 @@ export interface PreparedTask {
 
 /**
  * The state values of a checkpoint: the state keys that hold a value, in schema order. A key never written shows
- * its default when it has one (as LangGraph's reducer channels start from their default, §1.9).
+ * its default when it has one (as LangGraph's reducer channels start from their default, docs/semantics.md §1.9).
  */
 export function stateValues(checkpoint: Checkpoint, graph: CompiledGraph): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};

@@ -17,8 +17,8 @@ export type SaveContext = Pick<
 
 /**
  * Saves `checkpoint` (its `id`/`ts` are replaced by a new time-ordered id sorting after the parent and the
- * thread's known ids, §8) with metadata `{...run metadata, source, step, parents: {}}` and parent link
- * `parentId` (§1.12). `parentWrites` are stored against the parent in the same call. Emits `checkpoints`/`debug`.
+ * thread's known ids, docs/semantics.md §8) with metadata `{...run metadata, source, step, parents: {}}` and parent link
+ * `parentId` (docs/semantics.md §1.12). `parentWrites` are stored against the parent in the same call. Emits `checkpoints`/`debug`.
  * With an `async` write queue the put is queued (it is stored later, in order).
  */
 export async function saveCheckpoint(

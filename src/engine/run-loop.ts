@@ -1,5 +1,5 @@
 /**
- * The super-step loop (engine-semantics §1.4–§1.6, §1.13, §1.14, §2.1, §2.2, §3.2): prepare → breakpoint check →
+ * The super-step loop (docs/semantics.md §1.4–§1.6, §1.13, §1.14, §2.1, §2.2, §3.2): prepare → breakpoint check →
  * execute (saving writes as each task finishes) → apply → save one `loop` checkpoint → breakpoint check.
  */
 
@@ -31,7 +31,7 @@ function result(
 }
 
 /**
- * The state with the writes of the step's finished tasks applied, as the head snapshot shows it (§4.3): used as
+ * The state with the writes of the step's finished tasks applied, as the head snapshot shows it (docs/semantics.md §4.3): used as
  * the result of a run that stopped mid-step (interrupt or failure). Falls back to the step's state when those
  * writes cannot be applied together.
  */

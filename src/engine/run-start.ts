@@ -1,5 +1,5 @@
 /**
- * Where a run starts (engine-semantics §1.9, §1.10, §2.5, §2.7, §3.6–§3.9, §7.1–§7.4): new input, Command,
+ * Where a run starts (docs/semantics.md §1.9, §1.10, §2.5, §2.7, §3.6–§3.9, §7.1–§7.4): new input, Command,
  * plain continue, or replay with a fork. Writes the input/fork checkpoint or the Command's null-task writes.
  */
 
@@ -34,7 +34,7 @@ export function pendingInterruptIds(ctx: RunContext, tuple: CheckpointTuple): st
     );
 }
 
-/** New input (§1.9, §1.10, §7.4): pending tasks of `base` are discarded; writes the `input` checkpoint. */
+/** New input (docs/semantics.md §1.9, §1.10, §7.4): pending tasks of `base` are discarded; writes the `input` checkpoint. */
 export async function startWithInput(
   ctx: RunContext,
   base: CheckpointTuple | undefined,
@@ -64,7 +64,7 @@ export async function startWithInput(
 }
 
 /**
- * Continue with `input: null` (§2.5, §2.7, §7.1, §7.2). Returns `undefined` when there is nothing to run.
+ * Continue with `input: null` (docs/semantics.md §2.5, §2.7, §7.1, §7.2). Returns `undefined` when there is nothing to run.
  * From a non-head checkpoint whose source is not `update`/`fork`, writes a `fork` copy (step + 1, parent C) and
  * runs from it, dropping C's pending writes (resume values, interrupts, task results): every task re-runs.
  */
@@ -112,7 +112,7 @@ function commandWrites(ctx: RunContext, command: Command, existing: readonly Pen
 }
 
 /**
- * A `Command` run (§3.6–§3.9): any Command on a thread with checkpoints is a resume. A plain resume while several
+ * A `Command` run (docs/semantics.md §3.6–§3.9): any Command on a thread with checkpoints is a resume. A plain resume while several
  * interrupts are pending throws `MultipleInterruptsError`. The command's update/goto/resume are saved as null-task
  * writes on the base checkpoint and applied before tasks are prepared. On a fresh thread a Command with only
  * `resume` does nothing (returns `undefined`); with `update`/`goto` it first writes an empty `input` checkpoint.

@@ -13,20 +13,20 @@ import type { Durability, WriteQueue } from "./write-queue.js";
 
 /**
  * Options of `runGraph`.
- * - `input`: new input (an object); `null`/absent continues from the head or from `checkpointId` (§2.5, §7.1).
- * - `command`: resume/update/goto a paused thread (§3.6–§3.9); takes precedence over `input`.
- * - `checkpointId`: start from this checkpoint instead of the head (replay/fork, §7). Unknown → `CheckpointNotFoundError`.
- * - `interruptBefore` / `interruptAfter`: per-run breakpoints; a non-empty list replaces the compiled one (§2.3).
+ * - `input`: new input (an object); `null`/absent continues from the head or from `checkpointId` (docs/semantics.md §2.5, §7.1).
+ * - `command`: resume/update/goto a paused thread (docs/semantics.md §3.6–§3.9); takes precedence over `input`.
+ * - `checkpointId`: start from this checkpoint instead of the head (replay/fork, docs/semantics.md §7). Unknown → `CheckpointNotFoundError`.
+ * - `interruptBefore` / `interruptAfter`: per-run breakpoints; a non-empty list replaces the compiled one (docs/semantics.md §2.3).
  * - `config`: handed to nodes as `ctx.config` (with `configurable.thread_id` and `checkpoint_ns` added); its
  *   primitive `configurable`/`metadata` values go into checkpoint metadata.
- * - `metadata`: run metadata for every checkpoint written (`run_id`, `graph_id`, `assistant_id`…, §1.11).
+ * - `metadata`: run metadata for every checkpoint written (`run_id`, `graph_id`, `assistant_id`…, docs/semantics.md §1.11).
  * - `signal`: aborts the run; the step in progress is not checkpointed (status `error`, `GraphAbortedError`).
  * - `onEvent` / `streamMode`: event sink and the modes to produce. @default every mode when `onEvent` is set.
- * - `recursionLimit`: most super-steps this run may execute. @default config.recursionLimit ?? 25 (§1.6)
+ * - `recursionLimit`: most super-steps this run may execute. @default config.recursionLimit ?? 25 (docs/semantics.md §1.6)
  * - `subgraphs`: also emit the events of subgraphs, tagged with their namespace (`RunEvent.ns`). @default false
  * - `durability`: `"sync"` saves each checkpoint before the next step; `"async"` saves in the background, in
  *   order, in batches (one `CheckpointStore.writeBatch` per turn of the event loop), and waits for the saves
- *   before returning (§1.16, `write-queue.ts`). Subgraphs share their parent run's queue. @default "sync"
+ *   before returning (docs/semantics.md §1.16, `write-queue.ts`). Subgraphs share their parent run's queue. @default "sync"
  */
 export interface RunOptions {
   threadId: string;

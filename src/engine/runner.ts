@@ -21,17 +21,17 @@ import { createWriteQueue, type WriteQueue } from "./write-queue.js";
 const NEVER_ABORTED = new AbortController().signal;
 
 /**
- * Runs `graph` on thread `options.threadId` (engine-semantics §1–§3, §7) and resolves when the run ends:
+ * Runs `graph` on thread `options.threadId` (docs/semantics.md §1–§3, §7) and resolves when the run ends:
  * - `input` (object): new input; writes an `input` checkpoint (step −1 on a fresh thread, else head step + 1,
  *   parent = head or `checkpointId`), then one `loop` checkpoint per super-step.
- * - `command`: resume / update / goto a paused thread (§3); null-task writes are saved on the base checkpoint.
+ * - `command`: resume / update / goto a paused thread (docs/semantics.md §3); null-task writes are saved on the base checkpoint.
  * - neither: continue from the head (resume after a breakpoint, re-run failed tasks), or replay from
- *   `checkpointId` (a `fork` checkpoint is written when it is not the head, §7.1). Nothing pending → no
- *   checkpoint, `status: "success"` with the current values (§2.7).
+ *   `checkpointId` (a `fork` checkpoint is written when it is not the head, docs/semantics.md §7.1). Nothing pending → no
+ *   checkpoint, `status: "success"` with the current values (docs/semantics.md §2.7).
  *
  * Returns `{status, values, interrupts, next, checkpoint, error?}`; node errors, `GraphRecursionError`,
  * `InvalidUpdateError` from a node and aborts are reported with `status: "error"` (the failed task gets an
- * `__error__` write, siblings keep theirs, §1.14).
+ * `__error__` write, siblings keep theirs, docs/semantics.md §1.14).
  * Throws (before anything is written) `CheckpointNotFoundError` for an unknown `checkpointId`,
  * `MultipleInterruptsError` for a plain resume with several pending interrupts, `InvalidUpdateError` for a
  * non-object input or a Command naming unknown keys/nodes; store errors propagate.

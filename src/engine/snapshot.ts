@@ -1,5 +1,5 @@
 /**
- * State snapshots (engine-semantics §4): the domain shape of `ThreadState`. camelCase; the API layer converts to
+ * State snapshots (docs/semantics.md §4): the domain shape of `ThreadState`. camelCase; the API layer converts to
  * the snake_case wire shape.
  */
 
@@ -13,7 +13,7 @@ import { prepareTasks, stateValues } from "./prepare.js";
 import type { Interrupt } from "./types.js";
 
 /**
- * A task of a snapshot (`ThreadTask`, §4.1): `error` is `"<Name>: <message>"` or `null`; `result` the task's
+ * A task of a snapshot (`ThreadTask`, docs/semantics.md §4.1): `error` is `"<Name>: <message>"` or `null`; `result` the task's
  * writes to state keys once it finished, else `null`; `checkpoint` the subgraph's namespace when the task is a
  * subgraph (read its state with `getState({threadId, checkpointNs})`, or ask for `subgraphs`), else `null`.
  */
@@ -30,7 +30,7 @@ export interface SnapshotTask {
 }
 
 /**
- * A thread's state at one checkpoint (`ThreadState`, §4.1).
+ * A thread's state at one checkpoint (`ThreadState`, docs/semantics.md §4.1).
  * - `values`: state keys with a value; `next`: names of tasks still to run (repeated per `Send`).
  * - `checkpoint` / `parentCheckpoint`: refs, `null` when absent; `createdAt`: the checkpoint's `ts`.
  * - `interrupts`: every task's interrupts, flattened.
@@ -46,7 +46,7 @@ export interface StateSnapshot {
   interrupts: Interrupt[];
 }
 
-/** The snapshot of an empty or unknown thread (§4.2). */
+/** The snapshot of an empty or unknown thread (docs/semantics.md §4.2). */
 export function emptySnapshot(): StateSnapshot {
   return {
     values: {},
@@ -61,7 +61,7 @@ export function emptySnapshot(): StateSnapshot {
 }
 
 /**
- * Builds the snapshot of `tuple` (§4.3). Null-task writes are always applied. With `applyPendingWrites` (the head
+ * Builds the snapshot of `tuple` (docs/semantics.md §4.3). Null-task writes are always applied. With `applyPendingWrites` (the head
  * read without an explicit id) the writes of tasks that finished are applied to `values`, those tasks leave `next`
  * and their (resolved) interrupts are not listed; otherwise `values` are the stored ones, `next` lists every
  * prepared task and `interrupts` every stored interrupt.

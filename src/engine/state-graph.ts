@@ -25,7 +25,7 @@ export interface AddNodeOptions {
 /**
  * Options of `compile()`.
  * - `interruptBefore` / `interruptAfter`: node names or `"*"`; apply to every run unless a run passes its own
- *   non-empty list (engine-semantics §2.3). @default []
+ *   non-empty list (docs/semantics.md §2.3). @default []
  * - `name`: graph name used in events. @default "LangGraph"
  */
 export interface CompileOptions {
@@ -74,7 +74,7 @@ export class StateGraph<S extends StateSchema> {
 
   /**
    * Adds an edge. `from` may be a list: `addEdge(["a", "b"], "c")` runs `c` once both `a` and `b` have run
-   * (a join, engine-semantics §1.2). Several edges from one node fan out in parallel.
+   * (a join, docs/semantics.md §1.2). Several edges from one node fan out in parallel.
    */
   addEdge(from: string | readonly string[], to: string): this {
     if (typeof from === "string") this.def.edges.push([from, to]);

@@ -1,5 +1,5 @@
 /**
- * Reading state: `getState` (engine-semantics §4) and `getHistory` (§6).
+ * Reading state: `getState` (docs/semantics.md §4) and `getHistory` (docs/semantics.md §6).
  */
 import type { JsonValue } from "./checkpoint.js";
 import { CheckpointNotFoundError } from "./errors.js";
@@ -9,10 +9,10 @@ import { buildSnapshot, emptySnapshot, type StateSnapshot } from "./snapshot.js"
 import type { CheckpointStore } from "./store.js";
 
 /**
- * The state of a thread (§4). Without `checkpointId`: the head (greatest id), with the writes of tasks that
- * already finished applied to `values` and removed from `next` (§4.3). With `checkpointId`: that checkpoint's
+ * The state of a thread (docs/semantics.md §4). Without `checkpointId`: the head (greatest id), with the writes of tasks that
+ * already finished applied to `values` and removed from `next` (docs/semantics.md §4.3). With `checkpointId`: that checkpoint's
  * stored values (plus Command writes) and every prepared task in `next`. An empty thread gives the empty
- * snapshot (§4.2). `checkpointNs` reads a subgraph's state (from `tasks[].checkpoint`); @default "" (root).
+ * snapshot (docs/semantics.md §4.2). `checkpointNs` reads a subgraph's state (from `tasks[].checkpoint`); @default "" (root).
  * With `subgraphs`, each subgraph task's `state` is the subgraph's head snapshot (recursively; `null` before the
  * subgraph wrote anything).
  * Throws `CheckpointNotFoundError` for an unknown `checkpointId`, `NodeNotFoundError` for a namespace that names
@@ -44,12 +44,12 @@ export async function getState(
 }
 
 /**
- * Options of `getHistory` (§6.2).
+ * Options of `getHistory` (docs/semantics.md §6.2).
  * - `limit`: most snapshots returned; absent means all. The server's default of 10 is the API layer's.
  * - `before`: only checkpoints whose id is strictly less than this id.
  * - `metadata`: exact equality on each given top-level metadata key, AND-ed (`{source: "update"}`, `{step: 1}`).
  * - `checkpointNs`: a subgraph's history. @default "" (root)
- * A `checkpoint_id` in the request does not narrow the list (the Mongo savers' rule, §6.2): pass `before` instead.
+ * A `checkpoint_id` in the request does not narrow the list (the Mongo savers' rule, docs/semantics.md §6.2): pass `before` instead.
  */
 export interface HistoryOptions {
   threadId: string;
@@ -60,7 +60,7 @@ export interface HistoryOptions {
 }
 
 /**
- * The thread's checkpoints newest first by id, across every branch (§6.1, §6.3), each as a snapshot built
+ * The thread's checkpoints newest first by id, across every branch (docs/semantics.md §6.1, §6.3), each as a snapshot built
  * without applying task writes (null-task writes are applied; `tasks[].result` shows finished tasks).
  */
 export async function getHistory(

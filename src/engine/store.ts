@@ -19,16 +19,16 @@ export interface CheckpointQuery {
   checkpointId?: string;
 }
 
-/** History query (engine-semantics §6). */
+/** History query (docs/semantics.md §6). */
 export interface HistoryQuery {
   threadId: string;
   /** Defaults to `""`. */
   checkpointNs?: string;
   /** At most this many checkpoints; absent means all. */
   limit?: number;
-  /** Only checkpoints whose id is strictly less than this id (§6.2). */
+  /** Only checkpoints whose id is strictly less than this id (docs/semantics.md §6.2). */
   before?: string;
-  /** Exact equality on each given top-level metadata key, AND-ed (§6.2). Values are data, never operators. */
+  /** Exact equality on each given top-level metadata key, AND-ed (docs/semantics.md §6.2). Values are data, never operators. */
   metadata?: Record<string, JsonValue>;
 }
 
@@ -68,7 +68,7 @@ export interface CheckpointStore {
    */
   getTuple(query: CheckpointQuery): Promise<CheckpointTuple | undefined>;
 
-  /** Checkpoints newest first (by id descending), across all branches, each with its pending writes (§6). */
+  /** Checkpoints newest first (by id descending), across all branches, each with its pending writes (docs/semantics.md §6). */
   list(query: HistoryQuery): Promise<CheckpointTuple[]>;
 
   /**
@@ -78,7 +78,7 @@ export interface CheckpointStore {
   put(input: PutCheckpointInput): Promise<CheckpointRef>;
 
   /**
-   * Stores pending writes against an existing checkpoint (engine-semantics §1.13, §9): for the same
+   * Stores pending writes against an existing checkpoint (docs/semantics.md §1.13, §9): for the same
    * `(taskId, idx)`, a special write (negative idx) overwrites the stored one, any other write is kept
    * as first saved (idempotent on retry).
    */
@@ -86,7 +86,7 @@ export interface CheckpointStore {
 
   /**
    * Optional: stores `writes` in order, in as few round trips as the store can (the MongoDB store: one command, an
-   * `insert` when every write targets a checkpoint of the batch). Used by the `async` write queue for a batch of more than one write (engine-semantics §1.16); without
+   * `insert` when every write targets a checkpoint of the batch). Used by the `async` write queue for a batch of more than one write (docs/semantics.md §1.16); without
    * it the engine calls `put`/`putWrites` one by one.
    *
    * Same effect as `for (const w of writes) await (w.kind === "put" ? put(w.input) : putWrites(w.ref, w.writes))`:

@@ -5,7 +5,7 @@ import type { JsonValue } from "./checkpoint.js";
 import type { Command, Send } from "./command.js";
 
 /**
- * An interrupt raised by `interrupt(value)` inside a node (engine-semantics §3.3, DESIGN "Interrupt object").
+ * An interrupt raised by `interrupt(value)` inside a node (docs/semantics.md §3.3, DESIGN "Interrupt object").
  * - `id`: 32-hex xxh3-128 of `"<node>:<task_id>"`; the same for every `interrupt()` call of one task.
  * - `ns`: `["<node>:<task_id>"]`; `when` and `resumable` are constant (legacy fields the API shows).
  */
@@ -18,7 +18,7 @@ export interface Interrupt {
 }
 
 /**
- * Run configuration handed to nodes as `ctx.config` and merged into checkpoint metadata (engine-semantics §1.11).
+ * Run configuration handed to nodes as `ctx.config` and merged into checkpoint metadata (docs/semantics.md §1.11).
  * - `configurable`: free-form keys (e.g. `user_id`); primitive values are copied into metadata.
  * - `metadata`: run metadata; primitive values are copied into checkpoint metadata.
  * - `recursionLimit`: most super-steps per run. @default 25
@@ -34,8 +34,8 @@ export interface RunConfig {
  * What a node receives next to its state. Explicit, no ambient globals (style.md anti-pattern 4).
  * - `signal`: fires when the run is aborted; long-running nodes should honour it.
  * - `writer(chunk)`: emits a `custom` stream event.
- * - `interrupt(value)`: pauses the graph (engine-semantics §3). On the first call it stops the node; after a
- *   resume the node re-runs from its first line and the n-th call returns the n-th resume value (§3.6, §3.7).
+ * - `interrupt(value)`: pauses the graph (docs/semantics.md §3). On the first call it stops the node; after a
+ *   resume the node re-runs from its first line and the n-th call returns the n-th resume value (docs/semantics.md §3.6, §3.7).
  *   It stops the node by throwing an internal signal: do not catch it (if caught, the task still interrupts).
  */
 export interface NodeContext {
@@ -66,5 +66,5 @@ export type RouteResult = string | Send | Array<string | Send>;
  */
 export type Router<S> = (state: S, ctx: { readonly config: RunConfig }) => RouteResult | Promise<RouteResult>;
 
-/** Node names or `"*"` (every node except hidden ones), for `interruptBefore` / `interruptAfter` (§2). */
+/** Node names or `"*"` (every node except hidden ones), for `interruptBefore` / `interruptAfter` (docs/semantics.md §2). */
 export type BreakpointList = readonly string[] | "*";

@@ -1,5 +1,5 @@
 /**
- * `updateState` / `bulkUpdateState` (engine-semantics §5, §7.5): write a checkpoint as if a node had produced
+ * `updateState` / `bulkUpdateState` (docs/semantics.md §5, §7.5): write a checkpoint as if a node had produced
  * the given values.
  */
 
@@ -21,16 +21,16 @@ import type { RunConfig } from "./types.js";
 import { type WriteQueue, writeAll } from "./write-queue.js";
 import { collectWrites, normalizeOutput } from "./writers.js";
 
-/** One update: `values` as if `asNode` returned them. `asNode` defaults per §5.3. */
+/** One update: `values` as if `asNode` returned them. `asNode` defaults per docs/semantics.md §5.3. */
 export interface StateUpdate {
   values?: JsonValue;
   asNode?: string;
 }
 
 /**
- * Options of `bulkUpdateState` (§5.7): `supersteps` are applied in order, one checkpoint each; every update of a
+ * Options of `bulkUpdateState` (docs/semantics.md §5.7): `supersteps` are applied in order, one checkpoint each; every update of a
  * multi-update superstep needs `asNode`. `checkpointId` picks the base (default: head). `metadata`/`config`
- * add run metadata to the new checkpoints (§1.11).
+ * add run metadata to the new checkpoints (docs/semantics.md §1.11).
  */
 export interface BulkUpdateOptions {
   threadId: string;
@@ -53,9 +53,9 @@ export interface UpdateStateOptions extends StateUpdate {
 }
 
 /**
- * Writes one new checkpoint (§5.1): `source: "update"`, step = base step + 1 (0 on a fresh thread), parent = the
- * base (head or `checkpointId`); it becomes the head. The values go through the writers of `asNode` (§5.2), so
- * `next` is what follows that node. Special `asNode` (§5.4): `"__input__"` (an `input` checkpoint, `next =
+ * Writes one new checkpoint (docs/semantics.md §5.1): `source: "update"`, step = base step + 1 (0 on a fresh thread), parent = the
+ * base (head or `checkpointId`); it becomes the head. The values go through the writers of `asNode` (docs/semantics.md §5.2), so
+ * `next` is what follows that node. Special `asNode` (docs/semantics.md §5.4): `"__input__"` (an `input` checkpoint, `next =
  * ["__start__"]`), `"__end__"` with `values: null` (clears pending tasks), `"__copy__"` (a `fork` sibling of the
  * base). Returns the new checkpoint's ref.
  * Throws `CheckpointNotFoundError`, `NodeNotFoundError` ("Node X does not exist"), `AmbiguousUpdateError`,
@@ -74,7 +74,7 @@ export function updateState(
 }
 
 /**
- * Holds every store write until `flush`, so an update refused halfway writes nothing (§5.7); `flush` sends them in
+ * Holds every store write until `flush`, so an update refused halfway writes nothing (docs/semantics.md §5.7); `flush` sends them in
  * order as one batch (`CheckpointStore.writeBatch` when the store has it).
  */
 function createDeferredQueue(store: CheckpointStore): WriteQueue {
@@ -92,7 +92,7 @@ function discard(tasks: readonly PreparedTask[]): TaskWrites[] {
   return tasks.map((t) => ({ name: t.name, path: t.path, triggers: t.triggers, writes: [] }));
 }
 
-/** Applies `supersteps` (§5.7); see `updateState` for the rules of each. */
+/** Applies `supersteps` (docs/semantics.md §5.7); see `updateState` for the rules of each. */
 export async function bulkUpdateState(
   rootGraph: CompiledGraph,
   store: CheckpointStore,

@@ -1,11 +1,11 @@
 /**
- * The write queue of a run: when its store writes reach the store (durability, engine-semantics §1.16), and how a
+ * The write queue of a run: when its store writes reach the store (durability, docs/semantics.md §1.16), and how a
  * batch of them is sent (`CheckpointStore.writeBatch`, else one by one). Internal.
  */
 import type { CheckpointStore, StoreWrite } from "./store.js";
 
 /**
- * When a run's writes reach the store (engine-semantics §1.16):
+ * When a run's writes reach the store (docs/semantics.md §1.16):
  * - `"sync"`: each write is sent at once and awaited: a checkpoint is saved before the next step starts, task
  *   writes as each task finishes.
  * - `"async"`: writes queue up in order and go out in batches in the background while the run goes on (one

@@ -1,6 +1,6 @@
 /**
  * From a node's return value to its channel writes: state updates, edges, joins, conditional edges and
- * `Command.goto` (engine-semantics §1.2, §3.9). Pure apart from calling the graph's routers.
+ * `Command.goto` (docs/semantics.md §1.2, §3.9). Pure apart from calling the graph's routers.
  */
 import type { JsonValue } from "./checkpoint.js";
 import { Command, commandUpdateEntries, Send } from "./command.js";
@@ -83,7 +83,7 @@ function routeWrites(
   return writes;
 }
 
-/** Writes of `Command.goto` given as run input (§3.9): `branch:to:<node>` or a `__pregel_tasks` packet. */
+/** Writes of `Command.goto` given as run input (docs/semantics.md §3.9): `branch:to:<node>` or a `__pregel_tasks` packet. */
 export function gotoWrites(graph: CompiledGraph, goto: Iterable<string | Send>): Array<[string, JsonValue]> {
   return routeWrites(graph, "Command", goto);
 }

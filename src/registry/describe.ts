@@ -1,5 +1,5 @@
 /**
- * Plain-JSON descriptions of a compiled graph for the assistants API (agent-api.md §3 "Assistants":
+ * Plain-JSON descriptions of a compiled graph for the assistants API (docs/api.md §3 "Assistants":
  * `GET /assistants/{id}/graph`, `GET /assistants/{id}/schemas`).
  */
 import { type CompiledGraph, END, type JsonObject, START } from "../engine/index.js";

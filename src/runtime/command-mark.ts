@@ -1,5 +1,5 @@
 /**
- * Marks a run's Command writes (issue 6 §3, engine-semantics §3.6): the null-task writes a `Command` run saves on
+ * Marks a run's Command writes (`docs/semantics.md §3.6`): the null-task writes a `Command` run saves on
  * its base checkpoint before its first checkpoint carry, in the same `putWrites`, a marker write of task
  * `__loom_command__:<run id>` (a task id no graph prepares, so the engine ignores it). A reclaimed attempt that
  * finds its run's marker on the base does not apply the Command's `update`/`goto` a second time (an append reducer

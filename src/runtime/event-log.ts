@@ -1,5 +1,5 @@
 /**
- * The run event log (agent-api.md §7): the executing worker appends a run's stream events to the shared store
+ * The run event log (docs/api.md §7): the executing worker appends a run's stream events to the shared store
  * in order (one batch in flight at a time); readers on any replica page through it. A reader pulls a page only
  * when its consumer asks for more, so a slow client costs at most one page of memory (pull, never push).
  */
@@ -23,7 +23,7 @@ export const ATTEMPT_SEQ_SPAN = 2 ** 32;
  * The first seq a resumed execution of a run logs (a new run starts at 0): after the last logged one, never below
  * `(attempt − 1) × ATTEMPT_SEQ_SPAN`. A reclaimed attempt thus numbers its events in a range of its own: events a
  * stale earlier attempt (a worker paused past its lease) still appends cannot take the seqs the new attempt uses,
- * so none of the new attempt's events is dropped as a duplicate (issue 6 §5, `Last-Event-ID`).
+ * so none of the new attempt's events is dropped as a duplicate (``Last-Event-ID``).
  */
 export function firstEventSeq(lastSeq: number, attempt: number): number {
   return Math.max(lastSeq + 1, (attempt - 1) * ATTEMPT_SEQ_SPAN);

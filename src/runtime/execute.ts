@@ -5,7 +5,7 @@
  *   stops it as cancelled;
  * - a run that already wrote checkpoints (a reclaimed or released run) resumes from the thread's head with
  *   `input: null`, so finished tasks of an interrupted step keep their pending writes and are not re-run
- *   (engine-semantics §1.14); otherwise it starts from its request, except that a reclaimed Command run whose
+ *   (docs/semantics.md §1.14); otherwise it starts from its request, except that a reclaimed Command run whose
  *   writes are already on its base does not apply its `update`/`goto` again (`command-mark.ts`);
  * - logs stream events (when the run asks for them) and stores them all before ending the run;
  * - a checkpoint `put` refused by the run fence (another attempt of the run wrote that step first, README "Runs")

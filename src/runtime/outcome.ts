@@ -1,6 +1,6 @@
 /**
  * What a finished run means for its thread, its run record and its `wait` body (DESIGN.md "runs/wait body",
- * "Thread status"; agent-api.md §4, §6).
+ * "Thread status"; docs/api.md §4, §6).
  */
 import { GraphAbortedError, type Interrupt, type JsonObject, type RunResult } from "../engine/index.js";
 import type { RunStatus, ThreadRecord, ThreadStateUpdate } from "../store/records.js";
@@ -31,7 +31,7 @@ export function interruptsByTask(interrupts: readonly Interrupt[]): Record<strin
 /**
  * Thread fields after a run: `error` if it failed (a cancel is not a failure), `interrupted` if the head has
  * `next`, else `idle`; values, interrupts and error always replaced. At a static breakpoint the interrupts are
- * `{<task id>: []}` for each of `pausedTaskIds` (agent-api.md §8a).
+ * `{<task id>: []}` for each of `pausedTaskIds` (docs/api.md §8a).
  */
 export function threadUpdateFor(result: RunResult, pausedTaskIds: readonly string[] = []): ThreadStateUpdate {
   const cancelled = result.error instanceof GraphAbortedError;
@@ -67,7 +67,7 @@ export function waitBodyFor(result: RunResult): JsonObject {
   return { ...result.values };
 }
 
-/** The wait body of a run that already finished, rebuilt from its thread (agent-api.md §6 "join"). */
+/** The wait body of a run that already finished, rebuilt from its thread (docs/api.md §6 "join"). */
 export function waitBodyFromThread(thread: ThreadRecord): JsonObject {
   if (thread.status === "error") return { __error__: (thread.error ?? errorJson(undefined)) as JsonObject };
   const values = thread.values ?? {};

@@ -1,7 +1,7 @@
 /**
  * Storage interfaces the run runtime needs (owned here, implemented by `src/store/mongo/run-queue.ts` and
  * `run-events.ts`), in the way the engine owns `CheckpointStore`. Every method is one atomic step on the shared
- * database, so any number of Loom processes can share one queue (agent-api.md §5 multitask, §7 resumable streams).
+ * database, so any number of Loom processes can share one queue (docs/api.md §5 multitask, docs/api.md §7 resumable streams).
  */
 import type { JsonObject, JsonValue } from "../engine/index.js";
 import type {
@@ -17,7 +17,7 @@ import type {
 /** What `enqueue` creates: a run, with the multitask strategy to apply on a busy thread. */
 export interface EnqueueInput extends NewRun {
   multitaskStrategy: MultitaskStrategy;
-  /** Metadata keys set on the thread in the same write (`graph_id`, `assistant_id`, agent-api §4). */
+  /** Metadata keys set on the thread in the same write (`graph_id`, `assistant_id`, docs/api.md §4). */
   threadMetadata?: JsonObject;
   /**
    * Claim the run for this worker at once (status `running`, leased for `leaseMs`) when the thread has no other

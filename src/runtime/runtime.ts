@@ -2,7 +2,7 @@
  * The run runtime of one process (DESIGN.md "src/runtime"): creates runs in the shared queue with their
  * multitask strategy, executes the runs it holds (a worker pool for queued runs, plus runs a waiting or
  * streaming caller created here and that could start at once), answers waits/joins for runs executing anywhere,
- * cancels from any replica and shuts down gracefully (agent-api.md §5–§7, issue 6).
+ * cancels from any replica and shuts down gracefully (docs/api.md §5–§7).
  */
 import { RunNotFoundError } from "../store/errors.js";
 import type { CancelAction, RunRecord } from "../store/records.js";

@@ -13,7 +13,7 @@ export interface RunPlan {
   options: Omit<RunOptions, "threadId" | "signal" | "onEvent" | "metadata">;
   /** Metadata for every checkpoint (`graph_id`, `assistant_id`, the run's primitive metadata). */
   metadata: Record<string, JsonValue>;
-  /** A stateless run whose temporary thread is deleted when it ends (agent-api §5 `on_completion`). */
+  /** A stateless run whose temporary thread is deleted when it ends (docs/api.md §5 `on_completion`). */
   deleteThreadAfter: boolean;
 }
 

@@ -68,7 +68,7 @@ export function interruptToJson(i: DomainInterrupt): JsonObject {
   return { id: i.id, value: i.value, ns: i.ns, when: i.when, resumable: i.resumable };
 }
 
-/** A state snapshot as `ThreadState` (agent-api §4). */
+/** A state snapshot as `ThreadState` (docs/api.md §4). */
 export function snapshotToProto(s: StateSnapshot): ThreadState {
   return create(ThreadStateSchema, {
     values: s.values as PbJsonObject,

@@ -43,7 +43,7 @@ export class InvalidInputError extends Error {
   }
 }
 
-/** A state update on a thread with a pending or running run (agent-api §8d: 409 "Thread is busy"). */
+/** A state update on a thread with a pending or running run (docs/api.md §8d: 409 "Thread is busy"). */
 export class ThreadBusyUpdateError extends Error {
   override readonly name = "ThreadBusyUpdateError";
   constructor(readonly threadId: string) {

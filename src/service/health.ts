@@ -1,5 +1,5 @@
 /**
- * HealthService: `GET /ok` and `GET /info` (agent-api §3, "Meta").
+ * HealthService: `GET /ok` and `GET /info` (docs/api.md §3, "Meta").
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";

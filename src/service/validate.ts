@@ -42,7 +42,7 @@ export function requireUuid(value: string, field: string): string {
 
 /**
  * Sets `X-Pagination-Total` (all matches) and, when more follow, `X-Pagination-Next` (the next offset) on a
- * search response (agent-api.md §1).
+ * search response (docs/api.md §1).
  */
 export function setPaginationHeaders(
   headers: Headers,

@@ -1,5 +1,5 @@
 /**
- * A read-through cache of assistants in front of an `AssistantStore` (issue 6 performance: every run resolves its
+ * A read-through cache of assistants in front of an `AssistantStore` (every run resolves its
  * assistant, one database read per run otherwise).
  *
  * Consistency: the cache serves entries only while it is *attached* to a live change feed of the assistants

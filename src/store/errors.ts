@@ -96,7 +96,7 @@ export class DocumentTooLargeError extends StoreError {
 }
 
 /**
- * A checkpoint whose id does not sort strictly after its parent's id (engine-semantics §8.4): history and head
+ * A checkpoint whose id does not sort strictly after its parent's id (docs/semantics.md §8.4): history and head
  * selection would break. Nothing was written. A programming error in the engine (HTTP 500).
  */
 export class CheckpointOrderError extends StoreError {

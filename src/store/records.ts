@@ -1,28 +1,28 @@
 /**
  * Domain records of the API layer (threads, runs, assistants) and the repository interfaces that store them
- * (spec/agent-api.md §3–§4). Plain data in camelCase; the service layer converts to the snake_case wire shapes.
+ * (docs/api.md §3–§4). Plain data in camelCase; the service layer converts to the snake_case wire shapes.
  * Timestamps are `Date`s. Every JSON-valued field round-trips exactly (same rules as checkpoint values).
  *
  * Implemented by the MongoDB store (`src/store/mongo`). Errors thrown are the classes of `./errors.ts`.
  */
 import type { JsonObject, JsonValue } from "../engine/checkpoint.js";
 
-/** Thread status (agent-api §4): `busy` while a run is pending or running; after it `error`, `interrupted` or `idle`. */
+/** Thread status (docs/api.md §4): `busy` while a run is pending or running; after it `error`, `interrupted` or `idle`. */
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
 
-/** Run status (agent-api §4). `pending` and `running` are the *active* statuses that keep a thread busy. */
+/** Run status (docs/api.md §4). `pending` and `running` are the *active* statuses that keep a thread busy. */
 export type RunStatus = "pending" | "running" | "error" | "success" | "timeout" | "interrupted";
 
 /** Statuses of a run that still occupies its thread. */
 export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ["pending", "running"];
 
-/** Multitask strategy of a run (agent-api §5). */
+/** Multitask strategy of a run (docs/api.md §5). */
 export type MultitaskStrategy = "reject" | "rollback" | "interrupt" | "enqueue";
 
 /** Sort direction of a search. */
 export type SortOrder = "asc" | "desc";
 
-/** A thread (agent-api §4 "Thread"). */
+/** A thread (docs/api.md §4 "Thread"). */
 export interface ThreadRecord {
   threadId: string;
   createdAt: Date;
@@ -55,7 +55,7 @@ export interface ThreadStateUpdate {
   error?: JsonValue | null;
 }
 
-/** Thread search (agent-api §3 `POST /threads/search`, `POST /threads/count`). Every given filter is AND-ed. */
+/** Thread search (docs/api.md §3 `POST /threads/search`, `POST /threads/count`). Every given filter is AND-ed. */
 export interface ThreadSearchQuery {
   /**
    * Containment: every given key must be present with an equal value; nested objects match when they contain the
@@ -87,7 +87,7 @@ export interface ThreadStore {
   /** @throws ThreadNotFoundError */
   get(threadId: string): Promise<ThreadRecord>;
   /**
-   * Shallow-merges `metadata` into the thread's metadata (agent-api §3 PATCH /threads/{id}) and bumps `updatedAt`.
+   * Shallow-merges `metadata` into the thread's metadata (docs/api.md §3 PATCH /threads/{id}) and bumps `updatedAt`.
    * @throws ThreadNotFoundError
    */
   patch(threadId: string, patch: { metadata?: JsonObject }): Promise<ThreadRecord>;
@@ -105,7 +105,7 @@ export interface ThreadStore {
    */
   beginCheckpointWrite(threadId: string): Promise<void>;
   /**
-   * Deletes the thread with all of its runs, checkpoints and pending writes (agent-api §3 DELETE /threads/{id}).
+   * Deletes the thread with all of its runs, checkpoints and pending writes (docs/api.md §3 DELETE /threads/{id}).
    * @throws ThreadNotFoundError when there is no such thread (a second delete).
    */
   delete(threadId: string): Promise<void>;
@@ -115,7 +115,7 @@ export interface ThreadStore {
   count(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Promise<number>;
 }
 
-/** A run (agent-api §4 "Run"), plus the fields a later run queue uses for leases. */
+/** A run (docs/api.md §4 "Run"), plus the fields a later run queue uses for leases. */
 export interface RunRecord {
   runId: string;
   threadId: string;
@@ -129,7 +129,7 @@ export interface RunRecord {
   multitaskStrategy: MultitaskStrategy;
   /** 1 for the first execution; a queue increments it on each retry after a lost lease. */
   attempt: number;
-  /** Not before this time (agent-api §5 `after_seconds`). Equals `createdAt` when not delayed. */
+  /** Not before this time (docs/api.md §5 `after_seconds`). Equals `createdAt` when not delayed. */
   availableAt: Date;
   /** Worker currently executing the run, or `null`. */
   leaseOwner: string | null;
@@ -141,7 +141,7 @@ export interface RunRecord {
   logEvents: boolean;
 }
 
-/** How a cancel ends a run (agent-api §3 `cancel?action=`): `interrupt` keeps its steps, `rollback` deletes them. */
+/** How a cancel ends a run (docs/api.md §3 `cancel?action=`): `interrupt` keeps its steps, `rollback` deletes them. */
 export type CancelAction = "interrupt" | "rollback";
 
 /** Fields accepted when creating a run; the run starts `pending` with `attempt` 1 and no lease. */
@@ -171,7 +171,7 @@ export interface RunUpdate {
 export interface RunStore {
   /**
    * Atomically creates a `pending` run and marks its thread `busy`. With `rejectIfBusy` (multitask strategy
-   * `reject`, agent-api §5) it fails when the thread already has a pending or running run; two concurrent calls
+   * `reject`, docs/api.md §5) it fails when the thread already has a pending or running run; two concurrent calls
    * can never both succeed then.
    * @throws ThreadNotFoundError when the thread does not exist.
    * @throws ThreadBusyError when `rejectIfBusy` and the thread has an active run (API: 409).
@@ -209,7 +209,7 @@ export interface RunStore {
   delete(runId: string, threadId?: string): Promise<void>;
 }
 
-/** An assistant (agent-api §4 "Assistant"). */
+/** An assistant (docs/api.md §4 "Assistant"). */
 export interface AssistantRecord {
   assistantId: string;
   graphId: string;
@@ -236,7 +236,7 @@ export interface NewAssistant {
   description?: string | null;
 }
 
-/** Assistant search (agent-api §3 `POST /assistants/search`, `/count`). */
+/** Assistant search (docs/api.md §3 `POST /assistants/search`, `/count`). */
 export interface AssistantSearchQuery {
   graphId?: string;
   /** Case-insensitive substring of `name` (matched literally, never as a regex). */

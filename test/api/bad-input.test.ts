@@ -1,5 +1,5 @@
 /**
- * Bad input (issue 5): every refused request gets the right 4xx with `{"detail": ...}` over REST and the
+ * Bad input: every refused request gets the right 4xx with `{"detail": ...}` over REST and the
  * matching code over Connect, writes nothing, and the server keeps serving.
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";

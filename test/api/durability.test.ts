@@ -1,5 +1,5 @@
 /**
- * The run-create `durability` field (agent-api §5, engine-semantics §1.16) on the real app: `"async"` is the
+ * The run-create `durability` field (docs/api.md §5, docs/semantics.md §1.16) on the real app: `"async"` is the
  * default and sends a fast run's checkpoints in one MongoDB command (an `insert`), `"sync"` one per checkpoint, `"exit"`
  * runs as `"async"`; anything else is 422 / InvalidArgument naming the field, with nothing written.
  */

@@ -1,5 +1,5 @@
 /**
- * The documented flows over the LangGraph REST routes with plain `fetch` (agent-api.md §3, §6, §8; DESIGN.md
+ * The documented flows over the LangGraph REST routes with plain `fetch` (docs/api.md §3, §6, §8; DESIGN.md
  * flows 1–3): human in the loop, static breakpoints, time travel, SSE streaming, stateless runs.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";

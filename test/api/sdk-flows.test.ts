@@ -76,7 +76,7 @@ describe("JS SDK", () => {
       values: { topic: "chickens" },
       checkpointId: cpId,
     });
-    // The SDK types the answer as a Config; the servers answer `{checkpoint: {...}}` (agent-api §3).
+    // The SDK types the answer as a Config; the servers answer `{checkpoint: {...}}` (docs/api.md §3).
     const forkId = (upd as unknown as { checkpoint: { checkpoint_id: string } }).checkpoint.checkpoint_id;
     const fork = await client.threads.getState(thread.thread_id, forkId);
     expect(fork.parent_checkpoint?.checkpoint_id).toBe(cpId);

@@ -1,5 +1,5 @@
 /**
- * A slow stream reader cannot grow the server's memory without bound (issue 6 §5): the REST bridge writes SSE only
+ * A slow stream reader cannot grow the server's memory without bound: the REST bridge writes SSE only
  * as the socket drains, gRPC server streaming only as HTTP/2 flow control allows, and both pull the run's event log
  * one page (100 events) at a time as they write. A client that stops reading a 32 MB stream leaves the server
  * holding what the transport buffers take plus one page: it stops reading the log well before the end; once the

@@ -406,7 +406,7 @@ export function checkpointStoreContract(name: string, makeStore: () => Promise<S
       expect((await store.getTuple({ threadId: "t" }))?.pendingWrites).toEqual([]);
     });
 
-    describe("writeBatch (engine-semantics §1.16)", () => {
+    describe("writeBatch (docs/semantics.md §1.16)", () => {
       function putOf(
         threadId: string,
         id: string,

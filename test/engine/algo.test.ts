@@ -41,7 +41,7 @@ function cp(
 }
 
 describe("pure super-step functions", () => {
-  it("§1.1 a last-value key takes the last value; two writes in one step are an InvalidUpdateError", () => {
+  it("docs/semantics.md §1.1 a last-value key takes the last value; two writes in one step are an InvalidUpdateError", () => {
     const base = cp({ x: 1 }, { x: 1 });
     const one = applyWrites(base, graph, [
       { name: "a", path: ["__pregel_pull", "a"], triggers: [], writes: [["x", 2]] },
@@ -56,7 +56,7 @@ describe("pure super-step functions", () => {
     expect(two).toThrow(/At key 'x'/);
   });
 
-  it("§1.1 a reducer key folds all writes of a step into the old value", () => {
+  it("docs/semantics.md §1.1 a reducer key folds all writes of a step into the old value", () => {
     const out = applyWrites(cp({ log: ["old"] }, { log: 1 }), graph, [
       {
         name: "b",
@@ -72,7 +72,7 @@ describe("pure super-step functions", () => {
     expect(out.checkpoint.channelValues.log).toEqual(["old", "a", "b1", "b2"]);
   });
 
-  it("§1.4 writes are applied in task-path order, not in the order tasks are given; PUSH after PULL, by index", () => {
+  it("docs/semantics.md §1.4 writes are applied in task-path order, not in the order tasks are given; PUSH after PULL, by index", () => {
     const tasks = [
       { name: "c", path: ["__pregel_push", 10] as const, triggers: [], writes: [["log", "push10"]] as const },
       { name: "c", path: ["__pregel_push", 2] as const, triggers: [], writes: [["log", "push2"]] as const },
@@ -83,7 +83,7 @@ describe("pure super-step functions", () => {
     expect(out.checkpoint.channelValues.log).toEqual(["a", "b", "push2", "push10"]);
   });
 
-  it("§1.5 every channel changed in a step gets one new version: max of all versions + 1; versions_seen records triggers", () => {
+  it("docs/semantics.md §1.5 every channel changed in a step gets one new version: max of all versions + 1; versions_seen records triggers", () => {
     const base = cp({ "branch:to:a": null, x: 0 }, { "branch:to:a": 2, x: 1, log: 5 });
     const out = applyWrites(base, graph, [
       {
@@ -103,7 +103,7 @@ describe("pure super-step functions", () => {
     expect(base.channelValues["branch:to:a"]).toBeNull();
   });
 
-  it("§1.2 a join channel holds the sources seen so far and triggers its node only when complete, then resets", () => {
+  it("docs/semantics.md §1.2 a join channel holds the sources seen so far and triggers its node only when complete, then resets", () => {
     const join = "join:a+b:c";
     const afterA = applyWrites(cp({}, {}), graph, [
       { name: "a", path: ["__pregel_pull", "a"], triggers: [], writes: [[join, "a"]] },
@@ -123,7 +123,7 @@ describe("pure super-step functions", () => {
     expect(prepareTasks(consumed.checkpoint, graph, { step: 3 })).toEqual([]);
   });
 
-  it("§1.3 a PULL task exists when a trigger's version is newer than versions_seen; a PUSH task per Send packet", () => {
+  it("docs/semantics.md §1.3 a PULL task exists when a trigger's version is newer than versions_seen; a PUSH task per Send packet", () => {
     const c = cp(
       {
         "branch:to:a": null,
@@ -146,14 +146,14 @@ describe("pure super-step functions", () => {
     expect(tasks[2]?.triggers).toEqual(["branch:to:a"]);
   });
 
-  it("§1.3 a START task reads the raw input; the input is mapped to state keys when applied", () => {
+  it("docs/semantics.md §1.3 a START task reads the raw input; the input is mapped to state keys when applied", () => {
     const c = cp({ __start__: { x: 7, unknown: 1 } }, { __start__: 1 });
     const [t] = prepareTasks(c, graph, { step: 0 });
     expect(t?.name).toBe("__start__");
     expect(t?.input).toEqual({ x: 7, unknown: 1 });
   });
 
-  it("§1.15 task ids are deterministic uuid5 of [ns, step, name, ...path] in the checkpoint id's namespace", () => {
+  it("docs/semantics.md §1.15 task ids are deterministic uuid5 of [ns, step, name, ...path] in the checkpoint id's namespace", () => {
     const c = cp({ "branch:to:a": null }, { "branch:to:a": 1 });
     const first = prepareTasks(c, graph, { step: 3 });
     const again = prepareTasks(c, graph, { step: 3 });

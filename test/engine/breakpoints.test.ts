@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Command, getState, runGraph } from "../../src/engine/index.js";
 import { allCheckpoints, type Calls, chain, head, MemoryStore } from "./helpers.js";
 
-describe("§2 static breakpoints", () => {
-  it("§2.1 interrupt_before stops before the node; no checkpoint is written for the paused step", async () => {
+describe("docs/semantics.md §2 static breakpoints", () => {
+  it("docs/semantics.md §2.1 interrupt_before stops before the node; no checkpoint is written for the paused step", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const r = await runGraph(chain({ interruptBefore: ["b"] }, calls), store, {
@@ -19,7 +19,7 @@ describe("§2 static breakpoints", () => {
     expect((await getState(chain(), store, { threadId: "t" })).next).toEqual(["b"]);
   });
 
-  it("§2.2 interrupt_after stops after the step's loop checkpoint; next holds the successors", async () => {
+  it("docs/semantics.md §2.2 interrupt_after stops after the step's loop checkpoint; next holds the successors", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const r = await runGraph(chain({ interruptAfter: ["a"] }, calls), store, { threadId: "t", input: {} });
@@ -31,7 +31,7 @@ describe("§2 static breakpoints", () => {
     expect((await getState(chain(), store, { threadId: "t" })).next).toEqual(["b"]);
   });
 
-  it("§2.3 a non-empty run-time list replaces the compiled list for that run only", async () => {
+  it("docs/semantics.md §2.3 a non-empty run-time list replaces the compiled list for that run only", async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptBefore: ["b"] });
     const r1 = await runGraph(graph, store, { threadId: "t", input: {}, interruptBefore: ["c"] });
@@ -43,7 +43,7 @@ describe("§2 static breakpoints", () => {
     expect((await head(store, "t3")).metadata.step).toBe(1);
   });
 
-  it("§2.4 while paused: next=[b], tasks=[{name: b, interrupts: []}], no snapshot interrupts", async () => {
+  it("docs/semantics.md §2.4 while paused: next=[b], tasks=[{name: b, interrupts: []}], no snapshot interrupts", async () => {
     const store = new MemoryStore();
     await runGraph(chain({ interruptBefore: ["b"] }), store, { threadId: "t", input: {} });
     const s = await getState(chain(), store, { threadId: "t" });
@@ -54,7 +54,7 @@ describe("§2 static breakpoints", () => {
     expect(s.interrupts).toEqual([]);
   });
 
-  it("§2.5 resume with null advances past the breakpoint and later breakpoints still fire", async () => {
+  it("docs/semantics.md §2.5 resume with null advances past the breakpoint and later breakpoints still fire", async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptBefore: ["b", "c"] });
     await runGraph(graph, store, { threadId: "t", input: {} });
@@ -72,7 +72,7 @@ describe("§2 static breakpoints", () => {
     expect(done.values.log).toEqual(["a", "b", "c"]);
   });
 
-  it('§2.5 with interruptBefore "*" each resume advances exactly one node', async () => {
+  it('docs/semantics.md §2.5 with interruptBefore "*" each resume advances exactly one node', async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptBefore: "*" });
     const seen: string[][] = [];
@@ -86,7 +86,7 @@ describe("§2 static breakpoints", () => {
     expect(r.values.log).toEqual(["a", "b", "c"]);
   });
 
-  it('§2.2 with interruptAfter "*" each run stops after exactly one node (hidden START excluded)', async () => {
+  it('docs/semantics.md §2.2 with interruptAfter "*" each run stops after exactly one node (hidden START excluded)', async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptAfter: "*" });
     const logs: unknown[] = [];
@@ -99,7 +99,7 @@ describe("§2 static breakpoints", () => {
     expect(logs).toEqual([["a"], ["a", "b"], ["a", "b", "c"]]);
   });
 
-  it("§2.5 a Command also resumes past a breakpoint", async () => {
+  it("docs/semantics.md §2.5 a Command also resumes past a breakpoint", async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptBefore: ["b"] });
     await runGraph(graph, store, { threadId: "t", input: {} });
@@ -108,7 +108,7 @@ describe("§2 static breakpoints", () => {
     expect(r.values.log).toEqual(["a", "b", "c"]);
   });
 
-  it("§2.6 interrupt_after on the last node stops with next=[]; resuming then does nothing", async () => {
+  it("docs/semantics.md §2.6 interrupt_after on the last node stops with next=[]; resuming then does nothing", async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptAfter: ["c"] });
     const r = await runGraph(graph, store, { threadId: "t", input: {} });
@@ -121,7 +121,7 @@ describe("§2 static breakpoints", () => {
     expect((await allCheckpoints(store, "t")).length).toBe(count);
   });
 
-  it("§2.7 input null or Command(resume) with nothing pending returns the current values and writes no checkpoint", async () => {
+  it("docs/semantics.md §2.7 input null or Command(resume) with nothing pending returns the current values and writes no checkpoint", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: {} });
     const count = (await allCheckpoints(store, "t")).length;
@@ -135,7 +135,7 @@ describe("§2 static breakpoints", () => {
     expect(empty).toMatchObject({ status: "success", values: {}, checkpoint: null });
   });
 
-  it("§2.8 new input while paused restarts from START on the same thread and accumulates state", async () => {
+  it("docs/semantics.md §2.8 new input while paused restarts from START on the same thread and accumulates state", async () => {
     const store = new MemoryStore();
     const graph = chain({ interruptBefore: ["b"] });
     await runGraph(graph, store, { threadId: "t", input: { log: ["in1"] } });

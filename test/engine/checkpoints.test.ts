@@ -13,8 +13,8 @@ import {
 } from "../../src/engine/index.js";
 import { allCheckpoints, type Calls, chain, head, MemoryStore, sleep } from "./helpers.js";
 
-describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
-  it("§1.9 a fresh run of START→a→b→c→END writes steps −1, 0, 1, 2, 3", async () => {
+describe("docs/semantics.md §1 super-steps, checkpoints, metadata, pending writes", () => {
+  it("docs/semantics.md §1.9 a fresh run of START→a→b→c→END writes steps −1, 0, 1, 2, 3", async () => {
     const store = new MemoryStore();
     const r = await runGraph(chain(), store, { threadId: "t", input: { log: ["in"] } });
     expect(r.status).toBe("success");
@@ -39,7 +39,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(s0?.checkpoint.channelValues.log).toEqual(["in"]);
   });
 
-  it("§1.9 the input must be an object: anything else is refused before a checkpoint is written; unknown keys are ignored", async () => {
+  it("docs/semantics.md §1.9 the input must be an object: anything else is refused before a checkpoint is written; unknown keys are ignored", async () => {
     const store = new MemoryStore();
     await expect(runGraph(chain(), store, { threadId: "t", input: "text" })).rejects.toBeInstanceOf(
       InvalidUpdateError,
@@ -52,14 +52,14 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(r.values).toEqual({ log: ["in", "a", "b", "c"] });
   });
 
-  it("§1.6 one loop checkpoint per step; §1.12 each parent is the previous checkpoint", async () => {
+  it("docs/semantics.md §1.6 one loop checkpoint per step; docs/semantics.md §1.12 each parent is the previous checkpoint", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: {} });
     const cps = await allCheckpoints(store, "t");
     for (let i = 1; i < cps.length; i++) expect(cps[i]?.parentCheckpointId).toBe(cps[i - 1]?.checkpoint.id);
   });
 
-  it("§1.7 a checkpoint holds v=4, id, ISO ts, channel_values, channel_versions, versions_seen; §1.8 versions are increasing ints", async () => {
+  it("docs/semantics.md §1.7 a checkpoint holds v=4, id, ISO ts, channel_values, channel_versions, versions_seen; docs/semantics.md §1.8 versions are increasing ints", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: { x: 1, log: ["in"] } });
     const cps = (await allCheckpoints(store, "t")).slice(1);
@@ -73,7 +73,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(Number.isInteger(logVersions[1])).toBe(true);
   });
 
-  it("§1.2 internal channels are persisted: __start__, branch:to:<node> = null, join:<a>+<b>:<node>, __pregel_tasks", async () => {
+  it("docs/semantics.md §1.2 internal channels are persisted: __start__, branch:to:<node> = null, join:<a>+<b>:<node>, __pregel_tasks", async () => {
     const { Send } = await import("../../src/engine/index.js");
     const graph = new StateGraph({ log: append<string>() })
       .addNode("a", () => ({ log: ["a"] }))
@@ -98,7 +98,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(values[5]?.__pregel_tasks).toBeUndefined();
   });
 
-  it("§1.4 all tasks of a step read the state at the start of the step, whatever finishes first", async () => {
+  it("docs/semantics.md §1.4 all tasks of a step read the state at the start of the step, whatever finishes first", async () => {
     const seen: Record<string, unknown> = {};
     const graph = new StateGraph({ n: lastValue<number>(), log: append<string>() })
       .addNode("slow", async (s) => {
@@ -118,7 +118,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(r.values.log).toEqual(["in", "fast", "slow"]);
   });
 
-  it("§1.1 two parallel writes to a last-value key fail the step with InvalidUpdateError and no checkpoint", async () => {
+  it("docs/semantics.md §1.1 two parallel writes to a last-value key fail the step with InvalidUpdateError and no checkpoint", async () => {
     const graph = new StateGraph({ x: lastValue<number>() })
       .addNode("a", () => ({ x: 1 }))
       .addNode("b", () => ({ x: 2 }))
@@ -132,7 +132,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect((await allCheckpoints(store, "t")).length).toBe(2);
   });
 
-  it("§1.6 the recursion limit stops a looping graph with GraphRecursionError (default 25, configurable)", async () => {
+  it("docs/semantics.md §1.6 the recursion limit stops a looping graph with GraphRecursionError (default 25, configurable)", async () => {
     const loop = new StateGraph({ n: reducerCount() })
       .addNode("inc", () => ({ n: 1 }))
       .addEdge(START, "inc")
@@ -151,7 +151,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect((r3.error as GraphRecursionError).limit).toBe(4);
   });
 
-  it("§1.10 new input on an existing thread: input checkpoint at head.step+1, parent head, state kept, restart at START", async () => {
+  it("docs/semantics.md §1.10 new input on an existing thread: input checkpoint at head.step+1, parent head, state kept, restart at START", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: { log: ["in1"] } });
     const before = await head(store, "t");
@@ -163,7 +163,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(input?.checkpoint.channelValues.log).toEqual(["in1", "a", "b", "c"]);
   });
 
-  it("§1.10 tasks pending at the head are discarded by a new input (their triggers are marked seen)", async () => {
+  it("docs/semantics.md §1.10 tasks pending at the head are discarded by a new input (their triggers are marked seen)", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     await runGraph(chain({}, calls), store, {
@@ -187,7 +187,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(snap.next).toEqual(["__start__"]);
   });
 
-  it("§1.10 a complete join pending at the head is discarded by a new input (its target runs only after the new joins)", async () => {
+  it("docs/semantics.md §1.10 a complete join pending at the head is discarded by a new input (its target runs only after the new joins)", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const graph = new StateGraph({ log: append<string>() })
@@ -208,7 +208,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(calls.j).toBe(1);
   });
 
-  it("§1.11 metadata has source, step, parents {} plus primitive run metadata, without excluded keys", async () => {
+  it("docs/semantics.md §1.11 metadata has source, step, parents {} plus primitive run metadata, without excluded keys", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, {
       threadId: "t",
@@ -242,7 +242,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     }
   });
 
-  it("§1.13 pending writes are saved against the step's input checkpoint; the new checkpoint starts without writes", async () => {
+  it("docs/semantics.md §1.13 pending writes are saved against the step's input checkpoint; the new checkpoint starts without writes", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: { log: ["in"] } });
     const cps = await allCheckpoints(store, "t");
@@ -256,7 +256,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(snap.tasks[0]?.result).toEqual({ log: ["a"] });
   });
 
-  it("§1.13 writes are saved as each task finishes, before slower siblings end", async () => {
+  it("docs/semantics.md §1.13 writes are saved as each task finishes, before slower siblings end", async () => {
     const store = new MemoryStore();
     let writesWhileSlowRuns: number | undefined;
     const graph = new StateGraph({ log: append<string>() })
@@ -273,7 +273,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(writesWhileSlowRuns).toBe(1);
   });
 
-  it("§1.13 a step whose last task succeeds is saved in one store call: its writes travel as parentWrites of put", async () => {
+  it("docs/semantics.md §1.13 a step whose last task succeeds is saved in one store call: its writes travel as parentWrites of put", async () => {
     const inner = new MemoryStore();
     const calls = { put: 0, putWrites: 0, parentWrites: 0 };
     const store = {
@@ -296,7 +296,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(s0?.pendingWrites.map((w) => w.channel)).toEqual(["log", "branch:to:b"]);
   });
 
-  it("§1.13 a store failure while saving a task's writes fails the run (rejects) without an unhandled rejection", async () => {
+  it("docs/semantics.md §1.13 a store failure while saving a task's writes fails the run (rejects) without an unhandled rejection", async () => {
     const inner = new MemoryStore();
     const failing = {
       getTuple: inner.getTuple.bind(inner),
@@ -320,7 +320,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect((await head(inner, "t")).metadata.step).toBe(0);
   });
 
-  it("§1.13 Command writes use the null task id with fixed negative idx for __resume__", async () => {
+  it("docs/semantics.md §1.13 Command writes use the null task id with fixed negative idx for __resume__", async () => {
     const { Command } = await import("../../src/engine/index.js");
     const store = new MemoryStore();
     const graph = new StateGraph({ x: lastValue<number>(), log: append<string>() })
@@ -349,7 +349,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     ]);
   });
 
-  it("§1.14 partial failure: siblings keep writes, the failed task gets __error__, no checkpoint; resume re-runs only it", async () => {
+  it("docs/semantics.md §1.14 partial failure: siblings keep writes, the failed task gets __error__, no checkpoint; resume re-runs only it", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     let fail = true;
@@ -390,7 +390,7 @@ describe("§1 super-steps, checkpoints, metadata, pending writes", () => {
     expect(r2.values.log).toEqual(["flaky", "ok", "after"]);
   });
 
-  it("§1.15 re-executing the same checkpoint uses the same task ids (pending writes match)", async () => {
+  it("docs/semantics.md §1.15 re-executing the same checkpoint uses the same task ids (pending writes match)", async () => {
     const store = new MemoryStore();
     let fail = true;
     const graph = new StateGraph({ log: append<string>() })

@@ -111,7 +111,7 @@ function loggingGraph(log: string[]) {
     .compile();
 }
 
-describe("§1.16 durability", () => {
+describe("docs/semantics.md §1.16 durability", () => {
   it('"sync" (default) saves each checkpoint before the next step runs', async () => {
     const log: string[] = [];
     const { store } = slowStore(log, 5);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { append, Command, type JsonValue, runGraph, START, StateGraph } from "../../src/engine/index.js";
 import { chain, MemoryStore, recorder } from "./helpers.js";
 
-describe("run events (agent-api §7)", () => {
+describe("run events (docs/api.md §7)", () => {
   it("values after each step, updates per node (START hidden), checkpoints for every checkpoint written", async () => {
     const rec = recorder();
     await runGraph(chain(), new MemoryStore(), {

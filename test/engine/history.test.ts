@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { getHistory, runGraph, updateState } from "../../src/engine/index.js";
 import { chain, MemoryStore } from "./helpers.js";
 
-describe("§6 history", () => {
-  it("§6.1 lists checkpoints newest first by id, as snapshots without applying task writes", async () => {
+describe("docs/semantics.md §6 history", () => {
+  it("docs/semantics.md §6.1 lists checkpoints newest first by id, as snapshots without applying task writes", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: { log: ["in"] } });
     const h = await getHistory(chain(), store, { threadId: "t" });
@@ -17,7 +17,7 @@ describe("§6 history", () => {
     expect(await getHistory(chain(), store, { threadId: "none" })).toEqual([]);
   });
 
-  it("§6.2 limit caps the count, before keeps ids strictly less, metadata filters by exact equality (AND)", async () => {
+  it("docs/semantics.md §6.2 limit caps the count, before keeps ids strictly less, metadata filters by exact equality (AND)", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: {}, metadata: { run_id: "r1" } });
     await updateState(chain(), store, { threadId: "t", values: { x: 1 }, metadata: { run_id: "r2" } });
@@ -44,7 +44,7 @@ describe("§6 history", () => {
     ).toBe(0);
   });
 
-  it("§6.3 after forks, history contains every branch interleaved by id", async () => {
+  it("docs/semantics.md §6.3 after forks, history contains every branch interleaved by id", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: {} });
     const original = await getHistory(chain(), store, { threadId: "t" });

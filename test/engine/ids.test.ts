@@ -9,8 +9,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("§8 checkpoint ids", () => {
-  it("§8.1 ids are UUID v6 whose timestamp is the creation time; string order is time order", () => {
+describe("docs/semantics.md §8 checkpoint ids", () => {
+  it("docs/semantics.md §8.1 ids are UUID v6 whose timestamp is the creation time; string order is time order", () => {
     const before = Date.now();
     const id = newCheckpointId(0);
     expect(id).toMatch(V6);
@@ -21,19 +21,19 @@ describe("§8 checkpoint ids", () => {
     expect(later > id).toBe(true);
   });
 
-  it("§8.2 the clock sequence carries the step: 8000 for step 0, 8001 for 1, bfff for −1", () => {
+  it("docs/semantics.md §8.2 the clock sequence carries the step: 8000 for step 0, 8001 for 1, bfff for −1", () => {
     expect(newCheckpointId(0).split("-")[3]).toBe("8000");
     expect(newCheckpointId(1).split("-")[3]).toBe("8001");
     expect(newCheckpointId(-1).split("-")[3]).toBe("bfff");
   });
 
-  it("§8.3 ids generated in one process are strictly increasing even within one millisecond", () => {
+  it("docs/semantics.md §8.3 ids generated in one process are strictly increasing even within one millisecond", () => {
     vi.spyOn(Date, "now").mockReturnValue(1_800_000_000_000);
     const ids = Array.from({ length: 1000 }, (_, i) => newCheckpointId(i % 3));
     for (let i = 1; i < ids.length; i++) expect((ids[i] as string) > (ids[i - 1] as string)).toBe(true);
   });
 
-  it("§8.4 a new id sorts after its parent even when the clock went back or another process wrote the parent", () => {
+  it("docs/semantics.md §8.4 a new id sorts after its parent even when the clock went back or another process wrote the parent", () => {
     const future = newCheckpointId(0);
     vi.spyOn(Date, "now").mockReturnValue(Date.now() - 3_600_000);
     const child = newCheckpointId(1, [future]);
@@ -42,7 +42,7 @@ describe("§8 checkpoint ids", () => {
     expect(newCheckpointId(2, [foreign]) > foreign).toBe(true);
   });
 
-  it("§8.4 with the clock going back, a fork from an old checkpoint still becomes the head", async () => {
+  it("docs/semantics.md §8.4 with the clock going back, a fork from an old checkpoint still becomes the head", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: {} });
     const cps = await allCheckpoints(store, "t");
@@ -62,7 +62,7 @@ describe("§8 checkpoint ids", () => {
     }
   });
 
-  it("§8.5 task ids and interrupt ids are deterministic hashes, not time-based", async () => {
+  it("docs/semantics.md §8.5 task ids and interrupt ids are deterministic hashes, not time-based", async () => {
     expect(await interruptId("node", "task")).toBe(await interruptId("node", "task"));
     expect(await interruptId("node", "task")).not.toBe(await interruptId("node", "task2"));
   });

@@ -58,8 +58,8 @@ function chainLike() {
     .compile();
 }
 
-describe("§3 dynamic interrupts", () => {
-  it("§3.2 the task stops, no checkpoint is written, an __interrupt__ write goes on the step's input checkpoint", async () => {
+describe("docs/semantics.md §3 dynamic interrupts", () => {
+  it("docs/semantics.md §3.2 the task stops, no checkpoint is written, an __interrupt__ write goes on the step's input checkpoint", async () => {
     const store = new MemoryStore();
     const r = await runGraph(askGraph({}), store, { threadId: "t", input: {} });
     expect(r.status).toBe("interrupted");
@@ -71,7 +71,7 @@ describe("§3 dynamic interrupts", () => {
     expect(w?.value).toEqual([{ id: r.interrupts[0]?.id, value: { q: 1 } }]);
   });
 
-  it("§3.2 parallel siblings still run to the end and their writes are saved", async () => {
+  it("docs/semantics.md §3.2 parallel siblings still run to the end and their writes are saved", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const r = await runGraph(parallelGraph(calls), store, { threadId: "t", input: {} });
@@ -85,7 +85,7 @@ describe("§3 dynamic interrupts", () => {
     ).toBe(true);
   });
 
-  it("§3.3 the interrupt id is the 32-hex xxh3-128 of '<node>:<task_id>', the same for every call of a task", async () => {
+  it("docs/semantics.md §3.3 the interrupt id is the 32-hex xxh3-128 of '<node>:<task_id>', the same for every call of a task", async () => {
     const store = new MemoryStore();
     const r = await runGraph(askGraph({}, true), store, { threadId: "t", input: {} });
     const task = (await getState(askGraph({}), store, { threadId: "t" })).tasks[0];
@@ -100,7 +100,7 @@ describe("§3 dynamic interrupts", () => {
     expect(r2.interrupts[0]?.id).toBe(id);
   });
 
-  it("§3.3 the id changes when the task id changes (after update_state)", async () => {
+  it("docs/semantics.md §3.3 the id changes when the task id changes (after update_state)", async () => {
     const store = new MemoryStore();
     const graph = askGraph({});
     const r1 = await runGraph(graph, store, { threadId: "t", input: {} });
@@ -110,7 +110,7 @@ describe("§3 dynamic interrupts", () => {
     expect(r2.interrupts[0]?.id).not.toBe(r1.interrupts[0]?.id);
   });
 
-  it("§3.4 interrupts carry the legacy fields ns, when and resumable", async () => {
+  it("docs/semantics.md §3.4 interrupts carry the legacy fields ns, when and resumable", async () => {
     const r = await runGraph(askGraph({}), new MemoryStore(), { threadId: "t", input: {} });
     const i = r.interrupts[0];
     expect(i?.when).toBe("during");
@@ -118,7 +118,7 @@ describe("§3 dynamic interrupts", () => {
     expect(i?.ns[0]).toMatch(/^ask:[0-9a-f-]{36}$/);
   });
 
-  it("§3.5 the snapshot while interrupted: next has the node, tasks[].interrupts and the flat list", async () => {
+  it("docs/semantics.md §3.5 the snapshot while interrupted: next has the node, tasks[].interrupts and the flat list", async () => {
     const store = new MemoryStore();
     const r = await runGraph(askGraph({}), store, { threadId: "t", input: {} });
     const s = await getState(askGraph({}), store, { threadId: "t" });
@@ -127,7 +127,7 @@ describe("§3 dynamic interrupts", () => {
     expect(s.interrupts).toEqual(r.interrupts);
   });
 
-  it("§3.6 resume re-runs the node from its first line and interrupt() returns the value; writes are recorded", async () => {
+  it("docs/semantics.md §3.6 resume re-runs the node from its first line and interrupt() returns the value; writes are recorded", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     await runGraph(askGraph(calls), store, { threadId: "t", input: {} });
@@ -147,7 +147,7 @@ describe("§3 dynamic interrupts", () => {
     ]);
   });
 
-  it("§3.6 a resume value of null means no resume value: the node interrupts again", async () => {
+  it("docs/semantics.md §3.6 a resume value of null means no resume value: the node interrupts again", async () => {
     const store = new MemoryStore();
     await runGraph(askGraph({}), store, { threadId: "t", input: {} });
     const r = await runGraph(askGraph({}), store, { threadId: "t", command: new Command({ resume: null }) });
@@ -159,7 +159,7 @@ describe("§3 dynamic interrupts", () => {
     expect(falsy.values.log).toEqual([""]);
   });
 
-  it("§3.7 several interrupt() calls are matched by order; no checkpoint is written while the node waits", async () => {
+  it("docs/semantics.md §3.7 several interrupt() calls are matched by order; no checkpoint is written while the node waits", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const graph = askGraph(calls, true);
@@ -175,7 +175,7 @@ describe("§3 dynamic interrupts", () => {
     expect(calls.ask).toBe(3);
   });
 
-  it("§3.10 (fixed on purpose) after a partial resume the waiting node stays in next", async () => {
+  it("docs/semantics.md §3.10 (fixed on purpose) after a partial resume the waiting node stays in next", async () => {
     const store = new MemoryStore();
     const graph = askGraph({}, true);
     await runGraph(graph, store, { threadId: "t", input: {} });
@@ -185,7 +185,7 @@ describe("§3 dynamic interrupts", () => {
     expect(s.tasks[0]?.interrupts.map((i) => i.value)).toEqual([{ q: 2 }]);
   });
 
-  it("§3.8 parallel interrupts resume with a map id → value; others interrupt again; finished siblings do not re-run", async () => {
+  it("docs/semantics.md §3.8 parallel interrupts resume with a map id → value; others interrupt again; finished siblings do not re-run", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const graph = parallelGraph(calls);
@@ -219,7 +219,7 @@ describe("§3 dynamic interrupts", () => {
     expect(calls).toEqual({ x: 2, y: 3, z: 1 });
   });
 
-  it("§3.8 Send workers (PUSH tasks) that interrupt keep their ids across resumes and take their own map values", async () => {
+  it("docs/semantics.md §3.8 Send workers (PUSH tasks) that interrupt keep their ids across resumes and take their own map values", async () => {
     const { Send } = await import("../../src/engine/index.js");
     const store = new MemoryStore();
     const calls: Calls = {};
@@ -245,7 +245,7 @@ describe("§3 dynamic interrupts", () => {
     expect(calls).toEqual({ w1: 2, w2: 3, w3: 2 });
   });
 
-  it("§3.8 a plain resume with several pending interrupts throws MultipleInterruptsError naming the ids", async () => {
+  it("docs/semantics.md §3.8 a plain resume with several pending interrupts throws MultipleInterruptsError naming the ids", async () => {
     const store = new MemoryStore();
     const r = await runGraph(parallelGraph({}), store, { threadId: "t", input: {} });
     const attempt = runGraph(parallelGraph({}), store, {
@@ -261,7 +261,7 @@ describe("§3 dynamic interrupts", () => {
     expect((await head(store, "t")).pendingWrites.some((w) => w.taskId === NULL_TASK_ID)).toBe(false);
   });
 
-  it("§3.9 Command.update is applied through the reducers before tasks run and shows in the step's snapshot", async () => {
+  it("docs/semantics.md §3.9 Command.update is applied through the reducers before tasks run and shows in the step's snapshot", async () => {
     const store = new MemoryStore();
     const seen: unknown[] = [];
     const graph = new StateGraph({ log: append<string>() })
@@ -284,7 +284,7 @@ describe("§3 dynamic interrupts", () => {
     expect((await store.list({ threadId: "t", metadata: { source: "input" } })).length).toBe(1);
   });
 
-  it("§3.9 Command.goto runs the target together with the still-pending task, which interrupts again", async () => {
+  it("docs/semantics.md §3.9 Command.goto runs the target together with the still-pending task, which interrupts again", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const graph = new StateGraph({ log: append<string>() })
@@ -308,7 +308,7 @@ describe("§3 dynamic interrupts", () => {
     expect(s.values.log).toEqual(["side"]);
   });
 
-  it("§3.9 Command.goto with a Send adds a PUSH task next to a pending interrupted PUSH task", async () => {
+  it("docs/semantics.md §3.9 Command.goto with a Send adds a PUSH task next to a pending interrupted PUSH task", async () => {
     const { Send } = await import("../../src/engine/index.js");
     const store = new MemoryStore();
     const graph = new StateGraph({ log: append<string>() })
@@ -328,7 +328,7 @@ describe("§3 dynamic interrupts", () => {
     expect(r2.values.log).toEqual(["w:1:ok", "v:2"]);
   });
 
-  it("§3.9 a Command naming an unknown node or key is rejected before anything is written", async () => {
+  it("docs/semantics.md §3.9 a Command naming an unknown node or key is rejected before anything is written", async () => {
     const store = new MemoryStore();
     await runGraph(askGraph({}), store, { threadId: "t", input: {} });
     await expect(
@@ -340,7 +340,7 @@ describe("§3 dynamic interrupts", () => {
     expect((await head(store, "t")).pendingWrites.every((w) => w.taskId !== NULL_TASK_ID)).toBe(true);
   });
 
-  it("§3.9 a Command with update/goto on a fresh thread writes an empty input checkpoint and runs the target", async () => {
+  it("docs/semantics.md §3.9 a Command with update/goto on a fresh thread writes an empty input checkpoint and runs the target", async () => {
     const store = new MemoryStore();
     const r = await runGraph(chainLike(), store, {
       threadId: "t",
@@ -361,7 +361,7 @@ describe("§3 dynamic interrupts", () => {
     expect(onlyResume).toMatchObject({ status: "success", values: {}, checkpoint: null });
   });
 
-  it("§3.3 a node that interrupts in a loop gets a new interrupt id on every iteration", async () => {
+  it("docs/semantics.md §3.3 a node that interrupts in a loop gets a new interrupt id on every iteration", async () => {
     const store = new MemoryStore();
     const graph = new StateGraph({ log: append<string>() })
       .addNode("ask", (_s, ctx) => ({ log: [ctx.interrupt<string>("next?")] }))

@@ -22,8 +22,8 @@ function xyz() {
     .compile();
 }
 
-describe("§4 getState", () => {
-  it("§4.1 a snapshot has values, next, tasks, checkpoint, parentCheckpoint, metadata, createdAt, interrupts", async () => {
+describe("docs/semantics.md §4 getState", () => {
+  it("docs/semantics.md §4.1 a snapshot has values, next, tasks, checkpoint, parentCheckpoint, metadata, createdAt, interrupts", async () => {
     const store = new MemoryStore();
     await runGraph(chain({ interruptBefore: ["b"] }), store, { threadId: "t", input: { log: ["in"] } });
     const h = await head(store, "t");
@@ -50,7 +50,7 @@ describe("§4 getState", () => {
     });
   });
 
-  it("§4.2 an empty or unknown thread gives the empty snapshot", async () => {
+  it("docs/semantics.md §4.2 an empty or unknown thread gives the empty snapshot", async () => {
     const s = await getState(chain(), new MemoryStore(), { threadId: "none" });
     expect(s).toEqual({
       values: {},
@@ -64,7 +64,7 @@ describe("§4 getState", () => {
     });
   });
 
-  it("§4.2 an unknown checkpoint id throws CheckpointNotFoundError", async () => {
+  it("docs/semantics.md §4.2 an unknown checkpoint id throws CheckpointNotFoundError", async () => {
     const store = new MemoryStore();
     await runGraph(chain(), store, { threadId: "t", input: {} });
     await expect(
@@ -72,7 +72,7 @@ describe("§4 getState", () => {
     ).rejects.toBeInstanceOf(CheckpointNotFoundError);
   });
 
-  it("§4.3 the head applies finished tasks' writes and drops them from next; an explicit id shows stored values", async () => {
+  it("docs/semantics.md §4.3 the head applies finished tasks' writes and drops them from next; an explicit id shows stored values", async () => {
     const store = new MemoryStore();
     await runGraph(xyz(), store, { threadId: "t", input: {} });
     const s = await getState(xyz(), store, { threadId: "t" });
@@ -87,7 +87,7 @@ describe("§4 getState", () => {
     expect(explicit.next).toEqual(["x", "y", "z"]);
   });
 
-  it("§4.3 null-task writes are applied in every snapshot, head or explicit", async () => {
+  it("docs/semantics.md §4.3 null-task writes are applied in every snapshot, head or explicit", async () => {
     const store = new MemoryStore();
     await runGraph(xyz(), store, { threadId: "t", input: {} });
     const ids = (await getState(xyz(), store, { threadId: "t" })).interrupts.map((i) => i.id);
@@ -105,7 +105,7 @@ describe("§4 getState", () => {
     expect((await getState(xyz(), store, { threadId: "t" })).values.log).toEqual(["upd", "X", "z"]);
   });
 
-  it("§4.4 tasks[].result shows a finished task's writes to state keys; error and interrupts come from writes", async () => {
+  it("docs/semantics.md §4.4 tasks[].result shows a finished task's writes to state keys; error and interrupts come from writes", async () => {
     const store = new MemoryStore();
     await runGraph(xyz(), store, { threadId: "t", input: {} });
     const s = await getState(xyz(), store, { threadId: "t" });

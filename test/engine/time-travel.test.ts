@@ -21,8 +21,8 @@ async function finished(calls: Calls = {}) {
   return { store, graph, at };
 }
 
-describe("§7 time travel and forks", () => {
-  it("§7.1 replay from a non-head checkpoint writes a fork (step C+1, parent C) and re-runs every later task", async () => {
+describe("docs/semantics.md §7 time travel and forks", () => {
+  it("docs/semantics.md §7.1 replay from a non-head checkpoint writes a fork (step C+1, parent C) and re-runs every later task", async () => {
     const calls: Calls = {};
     const { store, graph, at } = await finished(calls);
     const c = at(1);
@@ -41,7 +41,7 @@ describe("§7 time travel and forks", () => {
     ).toBe(fork?.checkpoint.id);
   });
 
-  it("§7.1 replaying before an interrupt drops the saved resume values: the interrupt fires again with a new id", async () => {
+  it("docs/semantics.md §7.1 replaying before an interrupt drops the saved resume values: the interrupt fires again with a new id", async () => {
     const store = new MemoryStore();
     const graph = new StateGraph({ log: append<string>() })
       .addNode("ask", (_s, ctx) => ({ log: [ctx.interrupt<string>("?")] }))
@@ -57,7 +57,7 @@ describe("§7 time travel and forks", () => {
     expect(r3.values.log).toEqual(["second"]);
   });
 
-  it("§7.2 no fork when C is the head, or when C's source is update or fork; a final checkpoint replays as a no-op", async () => {
+  it("docs/semantics.md §7.2 no fork when C is the head, or when C's source is update or fork; a final checkpoint replays as a no-op", async () => {
     const { store, graph, at } = await finished();
     const before = (await allCheckpoints(store, "t")).length;
     const final = await runGraph(graph, store, { threadId: "t", input: null, checkpointId: at(3) });
@@ -78,7 +78,7 @@ describe("§7 time travel and forks", () => {
     expect(children.length).toBe(2);
   });
 
-  it("§7.3 replaying the step −1 input checkpoint forks at step 0 with next=[__start__] and re-runs the whole graph", async () => {
+  it("docs/semantics.md §7.3 replaying the step −1 input checkpoint forks at step 0 with next=[__start__] and re-runs the whole graph", async () => {
     const calls: Calls = {};
     const { store, graph, at } = await finished(calls);
     await runGraph(graph, store, { threadId: "t", input: null, checkpointId: at(-1) });
@@ -90,7 +90,7 @@ describe("§7 time travel and forks", () => {
     expect((await getState(graph, store, { threadId: "t" })).values.log).toEqual(["in", "a", "b", "c"]);
   });
 
-  it("§7.4 replay with new input at C: input checkpoint with parent C at C.step+1, run from START over C's state", async () => {
+  it("docs/semantics.md §7.4 replay with new input at C: input checkpoint with parent C at C.step+1, run from START over C's state", async () => {
     const { store, graph, at } = await finished();
     const r = await runGraph(graph, store, { threadId: "t", input: { log: ["new"] }, checkpointId: at(1) });
     expect(r.values.log).toEqual(["in", "a", "new", "a", "b", "c"]);
@@ -99,7 +99,7 @@ describe("§7 time travel and forks", () => {
     expect(input?.metadata.step).toBe(2);
   });
 
-  it("§7.5 fork with edits: update at C then continue; the original branch is untouched", async () => {
+  it("docs/semantics.md §7.5 fork with edits: update at C then continue; the original branch is untouched", async () => {
     const { store, graph, at } = await finished();
     const original = await allCheckpoints(store, "t");
     const ref = await updateState(graph, store, {
@@ -119,7 +119,7 @@ describe("§7 time travel and forks", () => {
     }
   });
 
-  it("§7.6 the current state is the checkpoint with the greatest id, whatever branch; §7.7 later runs need no id", async () => {
+  it("docs/semantics.md §7.6 the current state is the checkpoint with the greatest id, whatever branch; docs/semantics.md §7.7 later runs need no id", async () => {
     const { store, graph, at } = await finished();
     await updateState(graph, store, { threadId: "t", values: { x: 5 }, checkpointId: at(0) });
     const s = await getState(graph, store, { threadId: "t" });
@@ -131,7 +131,7 @@ describe("§7 time travel and forks", () => {
     expect(history[0]?.checkpoint?.checkpointId).toBe((await head(store, "t")).checkpoint.id);
   });
 
-  it("§7 an unknown checkpoint id is a CheckpointNotFoundError and writes nothing", async () => {
+  it("docs/semantics.md §7 an unknown checkpoint id is a CheckpointNotFoundError and writes nothing", async () => {
     const { store, graph } = await finished();
     const count = (await allCheckpoints(store, "t")).length;
     await expect(

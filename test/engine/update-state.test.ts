@@ -23,8 +23,8 @@ async function pausedBeforeB(calls: Calls = {}) {
   return { store, graph };
 }
 
-describe("§5 updateState", () => {
-  it("§5.1 writes one update checkpoint at base step + 1 whose parent is the base; it becomes the head", async () => {
+describe("docs/semantics.md §5 updateState", () => {
+  it("docs/semantics.md §5.1 writes one update checkpoint at base step + 1 whose parent is the base; it becomes the head", async () => {
     const { store, graph } = await pausedBeforeB();
     const base = await head(store, "t");
     const ref = await updateState(graph, store, {
@@ -40,7 +40,7 @@ describe("§5 updateState", () => {
     expect((await getState(graph, store, { threadId: "t" })).values).toEqual({ log: ["in", "a"], x: 7 });
   });
 
-  it("§5.2 paused before b: as a (default) keeps next=[b]; as b gives next=[c] and b is skipped on resume", async () => {
+  it("docs/semantics.md §5.2 paused before b: as a (default) keeps next=[b]; as b gives next=[c] and b is skipped on resume", async () => {
     const calls: Calls = {};
     const { store, graph } = await pausedBeforeB(calls);
     await updateState(graph, store, { threadId: "t", values: { log: ["edit"] } });
@@ -52,7 +52,7 @@ describe("§5 updateState", () => {
     expect(calls.b).toBeUndefined();
   });
 
-  it("§5.2 as the last node gives next=[]; as __start__ gives the entry nodes and goes through the reducers", async () => {
+  it("docs/semantics.md §5.2 as the last node gives next=[]; as __start__ gives the entry nodes and goes through the reducers", async () => {
     const { store, graph } = await pausedBeforeB();
     await updateState(graph, store, { threadId: "t", values: null, asNode: "c" });
     expect((await getState(graph, store, { threadId: "t" })).next).toEqual([]);
@@ -62,7 +62,7 @@ describe("§5 updateState", () => {
     expect(s.values.log).toEqual(["in", "a", "again"]);
   });
 
-  it("§5.3a a one-node graph defaults to that node", async () => {
+  it("docs/semantics.md §5.3a a one-node graph defaults to that node", async () => {
     const graph = new StateGraph({ t: lastValue<string>() })
       .addNode("only", () => undefined)
       .addEdge(START, "only")
@@ -74,7 +74,7 @@ describe("§5 updateState", () => {
     expect(s.values).toEqual({ t: "v" });
   });
 
-  it("§5.3b nothing run yet → __start__: on a fresh thread step 0, no parent, next = entry nodes", async () => {
+  it("docs/semantics.md §5.3b nothing run yet → __start__: on a fresh thread step 0, no parent, next = entry nodes", async () => {
     const store = new MemoryStore();
     await updateState(chain(), store, { threadId: "t", values: { log: ["seed"] } });
     const h = await head(store, "t");
@@ -86,7 +86,7 @@ describe("§5 updateState", () => {
     expect(r.values.log).toEqual(["seed", "a", "b", "c"]);
   });
 
-  it("§5.3c the default is the node that ran last; §5.3d two nodes of the same step → AmbiguousUpdateError", async () => {
+  it("docs/semantics.md §5.3c the default is the node that ran last; docs/semantics.md §5.3d two nodes of the same step → AmbiguousUpdateError", async () => {
     const { store, graph } = await pausedBeforeB();
     await updateState(graph, store, { threadId: "t", values: { x: 1 } });
     expect((await getState(graph, store, { threadId: "t" })).next).toEqual(["b"]);
@@ -104,7 +104,7 @@ describe("§5 updateState", () => {
     await expect(attempt).rejects.toThrow("Ambiguous update, specify as_node");
   });
 
-  it("§5.3 an unknown as_node → NodeNotFoundError 'Node X does not exist'", async () => {
+  it("docs/semantics.md §5.3 an unknown as_node → NodeNotFoundError 'Node X does not exist'", async () => {
     const { store, graph } = await pausedBeforeB();
     await expect(updateState(graph, store, { threadId: "t", values: {}, asNode: "zz" })).rejects.toThrow(
       NodeNotFoundError,
@@ -114,7 +114,7 @@ describe("§5 updateState", () => {
     );
   });
 
-  it("§5.4 __input__ behaves like new input: source input, step + 1 (−1 on a fresh thread), next=[__start__]", async () => {
+  it("docs/semantics.md §5.4 __input__ behaves like new input: source input, step + 1 (−1 on a fresh thread), next=[__start__]", async () => {
     const { store, graph } = await pausedBeforeB();
     const base = await head(store, "t");
     await updateState(graph, store, { threadId: "t", values: { log: ["in2"] }, asNode: "__input__" });
@@ -128,7 +128,7 @@ describe("§5 updateState", () => {
     expect(r.values.log).toEqual(["x", "a", "b", "c"]);
   });
 
-  it("§5.4 __end__ with values null applies finished tasks' writes and clears pending tasks", async () => {
+  it("docs/semantics.md §5.4 __end__ with values null applies finished tasks' writes and clears pending tasks", async () => {
     const store = new MemoryStore();
     const graph = new StateGraph({ log: append<string>() })
       .addNode("x", (_s, ctx) => ({ log: [ctx.interrupt<string>("?")] }))
@@ -147,7 +147,7 @@ describe("§5 updateState", () => {
     ).rejects.toBeInstanceOf(InvalidUpdateError);
   });
 
-  it("§5.4 __copy__ writes a fork sibling of the base (parent = base's parent), then later supersteps apply on top", async () => {
+  it("docs/semantics.md §5.4 __copy__ writes a fork sibling of the base (parent = base's parent), then later supersteps apply on top", async () => {
     const { store, graph } = await pausedBeforeB();
     const base = await head(store, "t");
     await bulkUpdateState(graph, store, {
@@ -167,7 +167,7 @@ describe("§5 updateState", () => {
     expect(s.next).toEqual(["b"]);
   });
 
-  it("§5.5 an update while an interrupt is pending removes it from the head; input null interrupts again with a new id", async () => {
+  it("docs/semantics.md §5.5 an update while an interrupt is pending removes it from the head; input null interrupts again with a new id", async () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const graph = new StateGraph({ log: append<string>(), x: lastValue<number>() })
@@ -194,7 +194,7 @@ describe("§5 updateState", () => {
     expect(calls.ask).toBe(2);
   });
 
-  it("§5.6 the update's writes are also saved on the base under the prepared task's id (history shows the result)", async () => {
+  it("docs/semantics.md §5.6 the update's writes are also saved on the base under the prepared task's id (history shows the result)", async () => {
     const { store, graph } = await pausedBeforeB();
     const base = await head(store, "t");
     await updateState(graph, store, { threadId: "t", values: { log: ["by-b"] }, asNode: "b" });
@@ -204,7 +204,7 @@ describe("§5 updateState", () => {
     expect(baseSnap?.tasks[0]?.result).toEqual({ log: ["by-b"] });
   });
 
-  it("§5.7 bulk update: one checkpoint per superstep; multi-update supersteps need as_node", async () => {
+  it("docs/semantics.md §5.7 bulk update: one checkpoint per superstep; multi-update supersteps need as_node", async () => {
     const { store, graph } = await pausedBeforeB();
     const count = (await allCheckpoints(store, "t")).length;
     await bulkUpdateState(graph, store, {
@@ -229,7 +229,7 @@ describe("§5 updateState", () => {
     ).rejects.toThrow(/needs as_node/);
   });
 
-  it("§5.4 __copy__ needs an existing checkpoint; an empty superstep list is refused", async () => {
+  it("docs/semantics.md §5.4 __copy__ needs an existing checkpoint; an empty superstep list is refused", async () => {
     const store = new MemoryStore();
     await expect(updateState(chain(), store, { threadId: "t", asNode: "__copy__" })).rejects.toBeInstanceOf(
       InvalidUpdateError,
@@ -240,7 +240,7 @@ describe("§5 updateState", () => {
     expect(await store.list({ threadId: "t" })).toEqual([]);
   });
 
-  it("§5.7 a bulk update refused in a later superstep writes nothing at all", async () => {
+  it("docs/semantics.md §5.7 a bulk update refused in a later superstep writes nothing at all", async () => {
     const { store, graph } = await pausedBeforeB();
     const before = await allCheckpoints(store, "t");
     await expect(
@@ -252,7 +252,7 @@ describe("§5 updateState", () => {
     expect(await allCheckpoints(store, "t")).toEqual(before);
   });
 
-  it("§5 a Command-free update with a last-value conflict or unknown key is an InvalidUpdateError", async () => {
+  it("docs/semantics.md §5 a Command-free update with a last-value conflict or unknown key is an InvalidUpdateError", async () => {
     const { store, graph } = await pausedBeforeB();
     await expect(
       updateState(graph, store, { threadId: "t", values: { nope: 1 }, asNode: "a" }),

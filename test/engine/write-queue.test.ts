@@ -1,5 +1,5 @@
 /**
- * The `async` write queue (src/engine/write-queue.ts, engine-semantics §1.16): batches per event-loop turn, the
+ * The `async` write queue (src/engine/write-queue.ts, docs/semantics.md §1.16): batches per event-loop turn, the
  * next batch accumulates while one is in flight, `flush` drains at once, nothing is sent after a failure; the
  * `sync` queue and stores without `writeBatch` write one by one.
  */
@@ -59,7 +59,7 @@ function loggingStore(options: {
 
 const turn = () => new Promise((r) => setImmediate(r));
 
-describe("async write queue (§1.16)", () => {
+describe("async write queue (docs/semantics.md §1.16)", () => {
   it("sends what was written before the event loop turns as one batch", async () => {
     const { store, log } = loggingStore({});
     const queue = createWriteQueue("async", store);

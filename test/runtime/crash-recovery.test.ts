@@ -1,5 +1,5 @@
 /**
- * Crash recovery with real processes (issue 6 test a): a Loom process is killed with SIGKILL while a background
+ * Crash recovery with real processes: a Loom process is killed with SIGKILL while a background
  * run is inside a slow node; a second process reclaims the expired lease and resumes the run from the last
  * checkpoint and its pending writes. The task that had finished in the interrupted step (`quick`) is not run
  * again, the run ends once (`success`, attempt 2), and the thread's history is one chain with no gap and no

@@ -1,5 +1,5 @@
 /**
- * `mongod` restarted mid-load (issue 6 test e): a Loom process on a throwaway `mongod` executes 30 queued runs
+ * `mongod` restarted mid-load: a Loom process on a throwaway `mongod` executes 30 queued runs
  * on 10 threads; `mongod` is stopped and started again on the same data while they run. Loom reconnects (the
  * driver waits for the server; the change stream is reopened; waiters poll) and every run ends `success`, each
  * thread's checkpoints still one chain holding each run's `n` once.

@@ -1,9 +1,9 @@
 /**
- * Multitask strategies and cancellation through the JS SDK (issue 6 test c; agent-api.md §5 "Multitask", §3
- * cancel, §8e): reject (409), enqueue (runs one after the other), interrupt (the running run ends `interrupted`
+ * Multitask strategies and cancellation through the JS SDK (docs/api.md §5 "Multitask", docs/api.md §3
+ * cancel, docs/api.md §8e): reject (409), enqueue (runs one after the other), interrupt (the running run ends `interrupted`
  * with its completed steps kept), rollback (the running run and its checkpoints are removed), cancel with
  * `action=interrupt|rollback` and `wait`, cancelling a pending run, and DELETE of a running run; `after_seconds`
- * and `if_not_exists: "create"` (agent-api §5); join-stream `cancel_on_disconnect`.
+ * and `if_not_exists: "create"` (docs/api.md §5); join-stream `cancel_on_disconnect`.
  */
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

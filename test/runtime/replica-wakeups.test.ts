@@ -1,5 +1,5 @@
 /**
- * Cross-replica wake-ups (issue 6 §2): two Loom apps on one database, with polling set to a minute so only the
+ * Cross-replica wake-ups: two Loom apps on one database, with polling set to a minute so only the
  * change stream can wake a waiter in time. A run executing on replica A is joined, and its stream joined, from
  * replica B; both end when the run ends. Waiters on another replica `watch` the run, so its end is on the change
  * stream, while the ends of runs nobody elsewhere waits for are not broadcast at all.

@@ -1,5 +1,5 @@
 /**
- * Rollback of a resume run (agent-api §5 `rollback`, cancel `action=rollback`): besides its own checkpoints, the
+ * Rollback of a resume run (docs/api.md §5 `rollback`, cancel `action=rollback`): besides its own checkpoints, the
  * pending writes it stored on the thread's existing head (its resume value, the resumed task's result) are
  * removed, so the thread is back at the same interrupt and a later resume uses its own value, not the
  * rolled-back one.

@@ -1,5 +1,5 @@
 /**
- * The run fence (issue 6, README "Runs"): checkpoint writes are fenced per run in the database — one run writes at
+ * The run fence (README "Runs"): checkpoint writes are fenced per run in the database — one run writes at
  * most one input/loop/fork child of a checkpoint (unique partial index `one_child_per_run`) — so a stale attempt
  * of a reclaimed run cannot fork the thread: its `put` fails with `CheckpointConflictError` and it stops without
  * writing anything more, while an owner that loses such a race continues from the new head. A reclaimed Command
@@ -61,7 +61,7 @@ describe("run fence in the store", () => {
     expect(docs.map((d) => d.checkpoint_id).sort()).toEqual([parent, first.checkpoint.id].sort());
     // Nothing of the loser was written, not even its parent writes.
     expect(docs.find((d) => d.checkpoint_id === parent)?.writes).toEqual({});
-    // Another run replaying from the same parent (engine-semantics §7.2) and an update are not fenced.
+    // Another run replaying from the same parent (docs/semantics.md §7.2) and an update are not fenced.
     await store.checkpoints.put(checkpointInput("f1", { parent, metadata: run("r2") }));
     await store.checkpoints.put(checkpointInput("f1", { parent, metadata: run("r1", "update") }));
     await store.checkpoints.put(checkpointInput("f1", { parent, metadata: run("r1", "update") }));

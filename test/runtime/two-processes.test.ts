@@ -1,5 +1,5 @@
 /**
- * Two processes sharing one queue (issue 6 test b): 200 background runs on 50 threads (4 per thread, strategy
+ * Two processes sharing one queue: 200 background runs on 50 threads (4 per thread, strategy
  * `enqueue`), created concurrently through both processes. Every run ends exactly once (`success`), and no two
  * runs ever ran on one thread at once: each thread's checkpoints form a single chain (a concurrent run would fork
  * it or collide) holding exactly each run's own checkpoints, and its `ticks` hold each run's `n` once.

@@ -41,7 +41,7 @@ describe("path templates", () => {
 describe("route table", () => {
   const table = buildRouteTable([ThreadsService, RunsService, AssistantsService, HealthService]);
 
-  it("has a route for every LangGraph path of agent-api §3 that Loom serves", () => {
+  it("has a route for every LangGraph path of docs/api.md §3 that Loom serves", () => {
     const routes = new Set(table.routes.map((r) => `${r.verb} ${r.template.source}`));
     for (const r of [
       "POST /threads",

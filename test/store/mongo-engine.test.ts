@@ -160,7 +160,7 @@ describe("engine on MongoDB", () => {
   });
 });
 
-describe("crash during a super-step's save (issue 4 §5)", () => {
+describe("crash during a super-step's save", () => {
   /** START → (left ∥ right) → join; counts executions. */
   function fanOut(calls: Record<string, number>) {
     const node = (name: string) => () => {

@@ -1,6 +1,6 @@
 /**
  * Threads, runs and assistants on the real mongod: CRUD, search (containment, status, ids, values, sort, paging,
- * count), the busy-thread rules of runs (agent-api §4, §5) including concurrent `reject` claims, and cascades.
+ * count), the busy-thread rules of runs (docs/api.md §4, §5) including concurrent `reject` claims, and cascades.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

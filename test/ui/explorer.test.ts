@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
  * The thread explorer in a real browser (headless Chromium) against the real server and `mongod`: the three
- * documented flows done by clicking (docs/semantics.md §4 interrupts and resume, §7 update_state and forks),
+ * documented flows done by clicking (docs/semantics.md §4 interrupts and resume, docs/semantics.md §7 update_state and forks),
  * error details shown, a run started elsewhere followed live, and a screenshot of the tree as an artifact
  * (`test-results/explorer-*.png`).
  */

@@ -1,5 +1,5 @@
 /**
- * System assistants and assistant-id resolution (DESIGN.md "Assistants", agent-api.md §1): every registered
+ * System assistants and assistant-id resolution (DESIGN.md "Assistants", docs/api.md §1): every registered
  * graph has an assistant with id `uuid5(graph_id, 6ba7b821-9dad-11d1-80b4-00c04fd430c8)`, `name` = graph id and
  * `metadata.created_by = "system"`; wherever an `assistant_id` is accepted, a graph id is accepted too.
  */

@@ -1,5 +1,5 @@
 /**
- * AssistantsService (agent-api.md §3 "Assistants"): CRUD, search and count over the assistant store, plus the
+ * AssistantsService (docs/api.md §3 "Assistants"): CRUD, search and count over the assistant store, plus the
  * graph drawing and JSON schemas of the assistant's graph (returned as `google.protobuf.Struct` messages: an RPC
  * whose output is Struct must return the message, not a plain object).
  */

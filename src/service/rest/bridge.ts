@@ -4,7 +4,7 @@
  *
  * - JSON in and out in snake_case; unknown request fields ignored; `response_body` selects one response field
  *   (bare arrays, integers, the wait body); `google.protobuf.Empty` answers 204.
- * - Server-streaming methods answer SSE (agent-api.md §7): headers wait for the first part, so an early error
+ * - Server-streaming methods answer SSE (docs/api.md §7): headers wait for the first part, so an early error
  *   is a real HTTP error; later errors become a final `error` event; `: heartbeat` comments while idle.
  * - Headers a service sets on `ctx.responseHeader` (e.g. `Content-Location`) are sent with the response.
  * - Errors are `{"detail": "<message>"}`: 400 malformed JSON, 404 unknown route, 405 wrong verb, 413 body over
@@ -34,7 +34,7 @@ export interface RestBridgeOptions {
   /** Interval of SSE heartbeat comments. @default 5000 */
   heartbeatMs?: number;
   /**
-   * Long-poll keep-alive (agent-api.md §6): when a route's `response_body` is a `google.protobuf.Struct` field
+   * Long-poll keep-alive (docs/api.md §6): when a route's `response_body` is a `google.protobuf.Struct` field
    * (the wait body of `runs/wait` and `join`) and the answer takes longer than this, the bridge commits to 200,
    * sends a `\n` every interval (JSON clients skip leading whitespace) and then the body; an error after that
    * point is sent as `{"__error__": {"error": <code>, "message"}}`. 0 disables it. @default 5000

@@ -1,5 +1,5 @@
 /**
- * Server-sent events framing for streamed runs (agent-api.md §7, DESIGN.md "SSE"): `event:` first, one compact
+ * Server-sent events framing for streamed runs (docs/api.md §7, DESIGN.md "SSE"): `event:` first, one compact
  * `data:` line, `id:` when the part has one, a blank line; `: heartbeat` comment lines while idle; no `end` event.
  */
 

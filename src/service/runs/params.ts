@@ -1,5 +1,5 @@
 /**
- * `CreateRunRequest` (the RunCreate body, agent-api.md §5) → validated domain run parameters. Everything a
+ * `CreateRunRequest` (the RunCreate body, docs/api.md §5) → validated domain run parameters. Everything a
  * client can get wrong is checked here, before anything is written.
  */
 import { toJson } from "@bufbuild/protobuf";
@@ -46,12 +46,12 @@ export interface RunParams {
   cancelOnDisconnect: boolean;
   /** The request as received, minus ids, for `Run.kwargs` (`temporary: true` for a stateless run). */
   kwargs: JsonObject;
-  /** What to do when the thread already has an active run (agent-api §5). @default "reject" */
+  /** What to do when the thread already has an active run (docs/api.md §5). @default "reject" */
   multitaskStrategy: MultitaskStrategy;
   /** Delay before the run may start, in ms (`after_seconds` × 1000). @default 0 */
   delayMs: number;
   /**
-   * When checkpoints are saved (`durability`, engine-semantics §1.16): `"sync"`, or `"async"` (batched in the
+   * When checkpoints are saved (`durability`, docs/semantics.md §1.16): `"sync"`, or `"async"` (batched in the
    * background, all saved before the run ends). The request's `"exit"` runs as `"async"` (Loom has no
    * final-checkpoint-only mode). @default "async" (the Python server's default)
    */

@@ -11,7 +11,7 @@ import type { AssistantRecord, AssistantStore } from "../../store/records.js";
 import { resolveAssistant } from "../assistants/resolve.js";
 import { type RunParams, runParamsFromProto } from "./params.js";
 
-/** Primitive values of run metadata (checkpoint metadata keeps primitives only, engine-semantics §1.11). */
+/** Primitive values of run metadata (checkpoint metadata keeps primitives only, docs/semantics.md §1.11). */
 function primitives(o: JsonObject): Record<string, JsonValue> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v === null || typeof v !== "object"));
 }

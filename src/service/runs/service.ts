@@ -1,5 +1,5 @@
 /**
- * RunsService (agent-api.md §3 "Runs", §5–§7): create (background), wait, stream, get, list, delete, join,
+ * RunsService (docs/api.md §3 "Runs", docs/api.md §5–§7): create (background), wait, stream, get, list, delete, join,
  * join-stream, cancel; stateful (`/threads/{id}/runs/...`) and stateless (`/runs/...`, `thread_id` empty).
  * Run responses carry `Content-Location: /threads/{tid}/runs/{rid}` (or `/runs/{rid}`), which the SDK reads.
  */
@@ -53,7 +53,7 @@ const RUN_STATUSES: readonly RunStatus[] = [
 
 const PRIVATE_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
 
-/** `user-agent` and `x-*` request headers (but credentials) go into `config.configurable` (agent-api.md §1). */
+/** `user-agent` and `x-*` request headers (but credentials) go into `config.configurable` (docs/api.md §1). */
 function headerConfigurable(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
@@ -100,7 +100,7 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       mode,
     });
     ctx.responseHeader.set("content-location", submitted.location);
-    // The SDK reconnects a dropped stream there with `Last-Event-ID` (agent-api §1); the event log replays it.
+    // The SDK reconnects a dropped stream there with `Last-Event-ID` (docs/api.md §1); the event log replays it.
     if (mode === "stream" && !stateless) ctx.responseHeader.set("location", `${submitted.location}/stream`);
     if (params.cancelOnDisconnect) {
       const { runId, threadId } = submitted.run;

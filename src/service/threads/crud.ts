@@ -1,5 +1,5 @@
 /**
- * ThreadsService, thread records (agent-api.md §3 "Threads", §8d): create, get, patch, delete, search, count,
+ * ThreadsService, thread records (docs/api.md §3 "Threads", docs/api.md §8d): create, get, patch, delete, search, count,
  * copy.
  */
 import { create } from "@bufbuild/protobuf";

@@ -1,5 +1,5 @@
 /**
- * ThreadsService, checkpointed state (agent-api.md §3, §8a–c): state at the head or at a checkpoint, state
+ * ThreadsService, checkpointed state (docs/api.md §3, §8a–c): state at the head or at a checkpoint, state
  * update (fork), history. The graph comes from the thread's `metadata.graph_id` (set by its first run).
  */
 import { create } from "@bufbuild/protobuf";

@@ -1,5 +1,5 @@
 /**
- * `writeBatch` of the MongoDB checkpoint store (engine `CheckpointStore.writeBatch`, engine-semantics §1.13, §1.16):
+ * `writeBatch` of the MongoDB checkpoint store (engine `CheckpointStore.writeBatch`, docs/semantics.md §1.13, §1.16):
  * a batch of puts and putWrites in ONE command, with the pending writes of the checkpoints the batch itself inserts
  * merged into their documents in memory.
  *

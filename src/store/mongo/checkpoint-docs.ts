@@ -98,7 +98,7 @@ function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Orders writes by `(taskPath, taskId, idx)` (engine-semantics §1.13, §9), strings by UTF-16 code units. */
+/** Orders writes by `(taskPath, taskId, idx)` (docs/semantics.md §1.13, §9), strings by UTF-16 code units. */
 export function compareWrites(a: PendingWrite, b: PendingWrite): number {
   return compare(a.taskPath, b.taskPath) || compare(a.taskId, b.taskId) || compare(a.idx, b.idx);
 }

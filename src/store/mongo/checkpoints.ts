@@ -1,5 +1,5 @@
 /**
- * `CheckpointStore` on MongoDB (issue 4): one document per checkpoint with its pending writes embedded.
+ * `CheckpointStore` on MongoDB: one document per checkpoint with its pending writes embedded.
  *
  * Round trips: `getTuple` 1 (a `find` on the unique index), `list(n)` 1 (checkpoints and their writes come
  * together; no 1+n), `put` 1 (insert; with `parentWrites`, one `update` command with two statements: an upsert
@@ -8,7 +8,7 @@
  * merged into their documents, else one ordered `update` command; a second one only to undo merged writes after a
  * failure: checkpoint-batch.ts).
  *
- * Consistency (issue 4 §5): with `parentWrites`, the child is inserted first and the parent's writes are merged
+ * Consistency: with `parentWrites`, the child is inserted first and the parent's writes are merged
  * right after, in the same ordered command. A taken id therefore writes nothing (`CheckpointConflictError`, like
  * MemoryStore); a crash between the two statements leaves the child complete (it already holds the step's
  * applied state), so the engine resumes from it and only the parent's history view lacks that task's writes.
@@ -46,7 +46,7 @@ export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 export interface MongoCheckpointStoreOptions {
   /** The `checkpoints` collection; its indexes come from `ensureIndexes()` (`indexes.ts`). */
   checkpoints: Collection<CheckpointDoc>;
-  /** When given, `deleteThread` also removes the thread's runs (issue 4 §5). */
+  /** When given, `deleteThread` also removes the thread's runs. */
   runs?: Collection<Document>;
   /** Largest document accepted, in bytes. @default MAX_DOCUMENT_BYTES (16 MiB) */
   maxDocumentBytes?: number;

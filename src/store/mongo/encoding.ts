@@ -1,6 +1,6 @@
 /**
  * JSON ⇄ BSON encoding that round-trips every JSON value exactly while keeping documents readable and queryable in
- * the Mongo shell (issue 4, DESIGN.md "MongoDB data model").
+ * the Mongo shell (DESIGN.md "MongoDB data model").
  *
  * What BSON cannot carry as-is, and how it is escaped (reversibly, collision-free):
  * - **Keys** containing `%`, `.` or NUL, keys starting with `$`, the empty key, and keys with a lone UTF-16

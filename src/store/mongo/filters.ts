@@ -12,7 +12,7 @@ function isPlainObject(value: unknown): value is JsonObject {
 }
 
 /**
- * A filter matching documents whose `field` *contains* `query` (agent-api §3 thread search "metadata containment"):
+ * A filter matching documents whose `field` *contains* `query` (docs/api.md §3 thread search "metadata containment"):
  * each key must be present; a nested object matches when it contains the nested keys; an empty object matches any
  * object; arrays and scalars compare exactly with `$eq` (an array also matches a stored array holding it as an
  * element). Keys are escaped (`encoding.ts`) so `$where`, `$gt` or `a.b` are literal keys; values are escaped and

@@ -1,5 +1,5 @@
 /**
- * Translates a history query (engine-semantics §6.2) into a MongoDB filter served by the `checkpoints` indexes.
+ * Translates a history query (docs/semantics.md §6.2) into a MongoDB filter served by the `checkpoints` indexes.
  *
  * - `(thread_id, checkpoint_ns)` equality plus `checkpoint_id < before`, sorted by `checkpoint_id` descending:
  *   an index scan of the unique index with no in-memory sort, reading about `limit` documents.

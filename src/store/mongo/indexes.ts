@@ -9,7 +9,7 @@ import { COLLECTIONS, type CollectionNames } from "./collections.js";
 export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>> = {
   checkpoints: [
     // Head, by id, history newest-first with `before`: equality on the prefix, range + sort on checkpoint_id.
-    // Unique: two writers can never store the same checkpoint id twice (issue 4 §5).
+    // Unique: two writers can never store the same checkpoint id twice.
     {
       name: "thread_ns_checkpoint",
       key: { thread_id: 1, checkpoint_ns: 1, checkpoint_id: -1 },
@@ -20,7 +20,7 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
       name: "thread_ns_source_checkpoint",
       key: { thread_id: 1, checkpoint_ns: 1, source: 1, checkpoint_id: -1 },
     },
-    // The run fence (issue 6): one run writes at most one input/loop/fork child of a checkpoint, so a stale
+    // The run fence: one run writes at most one input/loop/fork child of a checkpoint, so a stale
     // attempt of a reclaimed run cannot fork the thread (`checkpoint-docs.ts`; only those documents have `run_id`).
     {
       name: "one_child_per_run",

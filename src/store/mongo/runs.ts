@@ -12,7 +12,7 @@
  * Creating, finishing and deleting a run also update its thread; each of those is one multi-document transaction
  * (the mongod is a replica set). Every run creation increments the thread's `run_seq` first, so two concurrent
  * creations on one thread write the same document and one of them retries after the other commits: with
- * `rejectIfBusy` at most one can see "no active run" (agent-api §5 multitask `reject`).
+ * `rejectIfBusy` at most one can see "no active run" (docs/api.md §5 multitask `reject`).
  */
 import type { ClientSession, Collection, Document, MongoClient } from "mongodb";
 import { MongoServerError } from "mongodb";

@@ -50,7 +50,7 @@ export interface MongoStore {
   ensureIndexes(): Promise<void>;
   /**
    * Copies every checkpoint (all namespaces, with pending writes, ids and parent links unchanged) of `sourceThreadId`
-   * to `targetThreadId` in one server-side command, setting `metadata.thread_id` to the target (agent-api §3
+   * to `targetThreadId` in one server-side command, setting `metadata.thread_id` to the target (docs/api.md §3
    * `POST /threads/{id}/copy`). Cost: one round trip whatever the thread length.
    * @throws MongoServerError (code 11000) when the target thread already holds one of the checkpoint ids; the copy
    *   may then be partial, so copy into a fresh thread id.

@@ -2,7 +2,7 @@
  * Pending writes embedded in their checkpoint document (`writes.<task_id>:<idx>`), stored with one update, or merged
  * in memory into a document before it is inserted (`writeBatch`, checkpoint-batch.ts).
  *
- * Retry rules (engine-semantics §1.13, §9): for the same `(taskId, idx)`, a special write (negative `idx`:
+ * Retry rules (docs/semantics.md §1.13, §9): for the same `(taskId, idx)`, a special write (negative `idx`:
  * `__error__`, `__scheduled__`, `__interrupt__`, `__resume__`) overwrites the stored one; any other write is kept
  * as first saved. The rule lives in {@link replacesStored}; {@link mergeWrites} applies it in memory and
  * {@link writesUpdate} has the server apply it in one pipeline update (`$ifNull` keeps an existing entry), so two
@@ -13,13 +13,13 @@ import type { Document } from "mongodb";
 import type { PendingWrite } from "../../engine/checkpoint.js";
 import { toWriteDoc, type WriteDoc, writeKey } from "./checkpoint-docs.js";
 
-/** True for the special writes that overwrite on retry (negative `idx`, engine-semantics §1.13). */
+/** True for the special writes that overwrite on retry (negative `idx`, docs/semantics.md §1.13). */
 export function isSpecialWrite(write: { readonly idx: number }): boolean {
   return write.idx < 0;
 }
 
 /**
- * The retry rule (engine-semantics §1.13): true when `incoming` takes the place of `stored` (the write already
+ * The retry rule (docs/semantics.md §1.13): true when `incoming` takes the place of `stored` (the write already
  * saved under the same key, `undefined` for none): always when nothing is stored, else only for a special write.
  */
 export function replacesStored(stored: WriteDoc | undefined, incoming: WriteDoc): boolean {

@@ -1,6 +1,6 @@
 /**
  * Test graph `parallel`: START fans out to `ask_a` and `ask_b`, each pausing with `interrupt()`; two interrupts
- * are then pending at once (engine-semantics §3.8).
+ * are then pending at once (docs/semantics.md §3.8).
  */
 import { END, lastValue, START, StateGraph } from "../../../src/engine/index.js";
 

@@ -25,7 +25,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Assistant is a configured graph (agent-api.md §4 "Assistant").
+// Assistant is a configured graph (docs/api.md §4 "Assistant").
 type Assistant struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assistant id (UUID).

@@ -36,7 +36,7 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // AssistantsService manages assistants: a registered graph plus default config, context and metadata
-// (agent-api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
+// (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
 // uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
 // accepted too.
 type AssistantsServiceClient interface {
@@ -153,7 +153,7 @@ func (c *assistantsServiceClient) GetSchemas(ctx context.Context, in *GetAssista
 // for forward compatibility.
 //
 // AssistantsService manages assistants: a registered graph plus default config, context and metadata
-// (agent-api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
+// (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
 // uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
 // accepted too.
 type AssistantsServiceServer interface {

@@ -25,7 +25,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Run is one execution of a graph on a thread (agent-api.md §4 "Run").
+// Run is one execution of a graph on a thread (docs/api.md §4 "Run").
 type Run struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Run id (UUID).
@@ -144,7 +144,7 @@ func (x *Run) GetMultitaskStrategy() string {
 	return ""
 }
 
-// CreateRunRequest is the RunCreate body (agent-api.md §5). Unknown JSON fields are ignored over REST.
+// CreateRunRequest is the RunCreate body (docs/api.md §5). Unknown JSON fields are ignored over REST.
 type CreateRunRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Thread id (UUID); empty for a stateless run.
@@ -191,7 +191,7 @@ type CreateRunRequest struct {
 	Webhook string `protobuf:"bytes,20,opt,name=webhook,proto3" json:"webhook,omitempty"`
 	// Feedback keys (accepted and ignored).
 	FeedbackKeys []string `protobuf:"bytes,21,rep,name=feedback_keys,json=feedbackKeys,proto3" json:"feedback_keys,omitempty"`
-	// When the run's checkpoints are saved (engine-semantics §1.16): "async" (default): in the background, in order,
+	// When the run's checkpoints are saved (docs/semantics.md §1.16): "async" (default): in the background, in order,
 	// in batches (one MongoDB command per batch), all saved before the run ends; a crash may lose the last steps.
 	// "sync": each checkpoint before the next step starts. "exit" is accepted and runs as "async" (Loom still saves
 	// every step). Anything else is InvalidArgument (REST 422).
@@ -439,7 +439,7 @@ func (x *WaitRunResponse) GetRun() *Run {
 	return nil
 }
 
-// StreamPart is one streamed event (agent-api.md §7): REST sends it as an SSE event.
+// StreamPart is one streamed event (docs/api.md §7): REST sends it as an SSE event.
 type StreamPart struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Event name: "metadata", "values", "updates", "custom", "debug", "checkpoints", "tasks", "error", or

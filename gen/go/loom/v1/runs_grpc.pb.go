@@ -36,7 +36,7 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
-// (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+// (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
 // temporary thread that is removed afterwards.
 type RunsServiceClient interface {
 	// Create starts a run in the background and returns it (status "pending" or "running"). A second run on a
@@ -185,7 +185,7 @@ func (c *runsServiceClient) Cancel(ctx context.Context, in *CancelRunRequest, op
 // for forward compatibility.
 //
 // RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
-// (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+// (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
 // temporary thread that is removed afterwards.
 type RunsServiceServer interface {
 	// Create starts a run in the background and returns it (status "pending" or "running"). A second run on a

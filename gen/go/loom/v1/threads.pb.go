@@ -25,7 +25,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Thread is one conversation (agent-api.md §4 "Thread").
+// Thread is one conversation (docs/api.md §4 "Thread").
 type Thread struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Thread id (UUID).

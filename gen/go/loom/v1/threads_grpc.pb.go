@@ -37,7 +37,7 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
-// update, history (agent-api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
+// update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
 type ThreadsServiceClient interface {
 	// Create creates a thread. A duplicate `thread_id` fails with AlreadyExists (409) unless
 	// `if_exists` is "do_nothing", which returns the existing thread.
@@ -178,7 +178,7 @@ func (c *threadsServiceClient) GetHistory(ctx context.Context, in *GetHistoryReq
 // for forward compatibility.
 //
 // ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
-// update, history (agent-api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
+// update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
 type ThreadsServiceServer interface {
 	// Create creates a thread. A duplicate `thread_id` fails with AlreadyExists (409) unless
 	// `if_exists` is "do_nothing", which returns the existing thread.

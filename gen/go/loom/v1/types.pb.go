@@ -23,7 +23,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Checkpoint identifies one saved state of a thread (agent-api.md §4 "Checkpoint"). As output every field but
+// Checkpoint identifies one saved state of a thread (docs/api.md §4 "Checkpoint"). As output every field but
 // `checkpoint_map` is set; as input (runs, state update, history, state at a checkpoint) any subset may be
 // given and `thread_id` is ignored (the thread comes from the path).
 type Checkpoint struct {
@@ -181,7 +181,7 @@ func (x *Interrupt) GetResumable() bool {
 	return false
 }
 
-// Command resumes, updates or redirects a paused thread when sent as run input (agent-api.md §4 "Command").
+// Command resumes, updates or redirects a paused thread when sent as run input (docs/api.md §4 "Command").
 type Command struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Resume value for the pending `interrupt()` call: any JSON. With several pending interrupts, a map
@@ -247,7 +247,7 @@ func (x *Command) GetGoto() *structpb.Value {
 	return nil
 }
 
-// ThreadTask is one task of the step that follows a checkpoint (agent-api.md §4 "ThreadTask").
+// ThreadTask is one task of the step that follows a checkpoint (docs/api.md §4 "ThreadTask").
 type ThreadTask struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Deterministic task id (UUID).
@@ -356,7 +356,7 @@ func (x *ThreadTask) GetResult() *structpb.Value {
 	return nil
 }
 
-// ThreadState is a thread's state at one checkpoint (agent-api.md §4 "ThreadState"). For a thread without
+// ThreadState is a thread's state at one checkpoint (docs/api.md §4 "ThreadState"). For a thread without
 // checkpoints: `values` {}, `next` [], `tasks` [] and the checkpoint fields absent.
 type ThreadState struct {
 	state protoimpl.MessageState `protogen:"open.v1"`

@@ -18,7 +18,7 @@ export const file_loom_v1_runs: GenFile = /*@__PURE__*/
   fileDesc("ChJsb29tL3YxL3J1bnMucHJvdG8SB2xvb20udjEingIKA1J1bhIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzdGF0dXMYBiABKAkSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmt3YXJncxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGgoSbXVsdGl0YXNrX3N0cmF0ZWd5GAkgASgJIocFChBDcmVhdGVSdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIUCgxhc3Npc3RhbnRfaWQYAiABKAkSJQoFaW5wdXQYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIQoHY29tbWFuZBgEIAEoCzIQLmxvb20udjEuQ29tbWFuZBInCgZjb25maWcYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbnRleHQYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EikKCG1ldGFkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIVCg1jaGVja3BvaW50X2lkGAggASgJEicKCmNoZWNrcG9pbnQYCSABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSGAoQaW50ZXJydXB0X2JlZm9yZRgKIAMoCRIXCg9pbnRlcnJ1cHRfYWZ0ZXIYCyADKAkSEwoLc3RyZWFtX21vZGUYDCADKAkSGAoQc3RyZWFtX3N1YmdyYXBocxgNIAEoCBIYChBzdHJlYW1fcmVzdW1hYmxlGA4gASgIEhoKEm11bHRpdGFza19zdHJhdGVneRgPIAEoCRIVCg1pZl9ub3RfZXhpc3RzGBAgASgJEhUKDW9uX2Rpc2Nvbm5lY3QYESABKAkSFQoNb25fY29tcGxldGlvbhgSIAEoCRIVCg1hZnRlcl9zZWNvbmRzGBMgASgBEg8KB3dlYmhvb2sYFCABKAkSFQoNZmVlZGJhY2tfa2V5cxgVIAMoCRIXCgpkdXJhYmlsaXR5GBYgASgJSACIAQFCDQoLX2R1cmFiaWxpdHkiVQoPV2FpdFJ1blJlc3BvbnNlEicKBnZhbHVlcxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGQoDcnVuGAIgASgLMgwubG9vbS52MS5SdW4iTQoKU3RyZWFtUGFydBINCgVldmVudBgBIAEoCRIkCgRkYXRhGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEgoKAmlkGAMgASgJIjIKDUdldFJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSJTCg9MaXN0UnVuc1JlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEg4KBm9mZnNldBgDIAEoBRIOCgZzdGF0dXMYBCABKAkiLgoQTGlzdFJ1bnNSZXNwb25zZRIaCgRydW5zGAEgAygLMgwubG9vbS52MS5SdW4iNQoQRGVsZXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJImYKDkpvaW5SdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSHAoUY2FuY2VsX29uX2Rpc2Nvbm5lY3QYAyABKAgSEwoLc3RyZWFtX21vZGUYBCADKAkiUwoQQ2FuY2VsUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEgwKBHdhaXQYAyABKAgSDgoGYWN0aW9uGAQgASgJMvsHCgtSdW5zU2VydmljZRJjCgZDcmVhdGUSGS5sb29tLnYxLkNyZWF0ZVJ1blJlcXVlc3QaDC5sb29tLnYxLlJ1biIwgtPkkwIqOgEqWgo6ASoiBS9ydW5zIhkvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zEocBCgRXYWl0EhkubG9vbS52MS5DcmVhdGVSdW5SZXF1ZXN0GhgubG9vbS52MS5XYWl0UnVuUmVzcG9uc2UiSoLT5JMCRDoBKloXOgEqYgZ2YWx1ZXMiCi9ydW5zL3dhaXRiBnZhbHVlcyIeL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy93YWl0EnoKBlN0cmVhbRIZLmxvb20udjEuQ3JlYXRlUnVuUmVxdWVzdBoTLmxvb20udjEuU3RyZWFtUGFydCI+gtPkkwI4OgEqWhE6ASoiDC9ydW5zL3N0cmVhbSIgL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy9zdHJlYW0wARJaCgNHZXQSFi5sb29tLnYxLkdldFJ1blJlcXVlc3QaDC5sb29tLnYxLlJ1biItkAIBgtPkkwIkEiIvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9EmcKBExpc3QSGC5sb29tLnYxLkxpc3RSdW5zUmVxdWVzdBoZLmxvb20udjEuTGlzdFJ1bnNSZXNwb25zZSIqkAIBgtPkkwIhYgRydW5zEhkvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zEmcKBkRlbGV0ZRIZLmxvb20udjEuRGVsZXRlUnVuUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIqgtPkkwIkKiIvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9EnIKBEpvaW4SFy5sb29tLnYxLkpvaW5SdW5SZXF1ZXN0GhgubG9vbS52MS5XYWl0UnVuUmVzcG9uc2UiN4LT5JMCMWIGdmFsdWVzEicvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9L2pvaW4SbwoKSm9pblN0cmVhbRIXLmxvb20udjEuSm9pblJ1blJlcXVlc3QaEy5sb29tLnYxLlN0cmVhbVBhcnQiMYLT5JMCKxIpL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy97cnVuX2lkfS9zdHJlYW0wARJuCgZDYW5jZWwSGS5sb29tLnYxLkNhbmNlbFJ1blJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiMYLT5JMCKyIpL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy97cnVuX2lkfS9jYW5jZWxiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
 
 /**
- * Run is one execution of a graph on a thread (agent-api.md §4 "Run").
+ * Run is one execution of a graph on a thread (docs/api.md §4 "Run").
  *
  * @generated from message loom.v1.Run
  */
@@ -96,7 +96,7 @@ export const RunSchema: GenMessage<Run> = /*@__PURE__*/
   messageDesc(file_loom_v1_runs, 0);
 
 /**
- * CreateRunRequest is the RunCreate body (agent-api.md §5). Unknown JSON fields are ignored over REST.
+ * CreateRunRequest is the RunCreate body (docs/api.md §5). Unknown JSON fields are ignored over REST.
  *
  * @generated from message loom.v1.CreateRunRequest
  */
@@ -251,7 +251,7 @@ export type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   feedbackKeys: string[];
 
   /**
-   * When the run's checkpoints are saved (engine-semantics §1.16): "async" (default): in the background, in order,
+   * When the run's checkpoints are saved (docs/semantics.md §1.16): "async" (default): in the background, in order,
    * in batches (one MongoDB command per batch), all saved before the run ends; a crash may lose the last steps.
    * "sync": each checkpoint before the next step starts. "exit" is accepted and runs as "async" (Loom still saves
    * every step). Anything else is InvalidArgument (REST 422).
@@ -297,7 +297,7 @@ export const WaitRunResponseSchema: GenMessage<WaitRunResponse> = /*@__PURE__*/
   messageDesc(file_loom_v1_runs, 2);
 
 /**
- * StreamPart is one streamed event (agent-api.md §7): REST sends it as an SSE event.
+ * StreamPart is one streamed event (docs/api.md §7): REST sends it as an SSE event.
  *
  * @generated from message loom.v1.StreamPart
  */
@@ -537,7 +537,7 @@ export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*
 
 /**
  * RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
- * (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+ * (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
  * temporary thread that is removed afterwards.
  *
  * @generated from service loom.v1.RunsService

@@ -15,7 +15,7 @@ export const file_loom_v1_types: GenFile = /*@__PURE__*/
   fileDesc("ChNsb29tL3YxL3R5cGVzLnByb3RvEgdsb29tLnYxIn4KCkNoZWNrcG9pbnQSEQoJdGhyZWFkX2lkGAEgASgJEhUKDWNoZWNrcG9pbnRfbnMYAiABKAkSFQoNY2hlY2twb2ludF9pZBgDIAEoCRIvCg5jaGVja3BvaW50X21hcBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiawoJSW50ZXJydXB0EgoKAmlkGAEgASgJEiUKBXZhbHVlGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEgoKAm5zGAMgAygJEgwKBHdoZW4YBCABKAkSEQoJcmVzdW1hYmxlGAUgASgIIn8KB0NvbW1hbmQSJgoGcmVzdW1lGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiYKBnVwZGF0ZRgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIkCgRnb3RvGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIowCCgpUaHJlYWRUYXNrEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSKAoEcGF0aBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWUSEgoFZXJyb3IYBCABKAlIAIgBARImCgppbnRlcnJ1cHRzGAUgAygLMhIubG9vbS52MS5JbnRlcnJ1cHQSJwoKY2hlY2twb2ludBgGIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIjCgVzdGF0ZRgHIAEoCzIULmxvb20udjEuVGhyZWFkU3RhdGUSJgoGcmVzdWx0GAggASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlQggKBl9lcnJvciKuAwoLVGhyZWFkU3RhdGUSJwoGdmFsdWVzGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIMCgRuZXh0GAIgAygJEiIKBXRhc2tzGAMgAygLMhMubG9vbS52MS5UaHJlYWRUYXNrEicKCmNoZWNrcG9pbnQYBCABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSLgoRcGFyZW50X2NoZWNrcG9pbnQYBSABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKCmludGVycnVwdHMYCCADKAsyEi5sb29tLnYxLkludGVycnVwdBIaCg1jaGVja3BvaW50X2lkGAkgASgJSACIAQESIQoUcGFyZW50X2NoZWNrcG9pbnRfaWQYCiABKAlIAYgBAUIQCg5fY2hlY2twb2ludF9pZEIXChVfcGFyZW50X2NoZWNrcG9pbnRfaWRiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
- * Checkpoint identifies one saved state of a thread (agent-api.md §4 "Checkpoint"). As output every field but
+ * Checkpoint identifies one saved state of a thread (docs/api.md §4 "Checkpoint"). As output every field but
  * `checkpoint_map` is set; as input (runs, state update, history, state at a checkpoint) any subset may be
  * given and `thread_id` is ignored (the thread comes from the path).
  *
@@ -109,7 +109,7 @@ export const InterruptSchema: GenMessage<Interrupt> = /*@__PURE__*/
   messageDesc(file_loom_v1_types, 1);
 
 /**
- * Command resumes, updates or redirects a paused thread when sent as run input (agent-api.md §4 "Command").
+ * Command resumes, updates or redirects a paused thread when sent as run input (docs/api.md §4 "Command").
  *
  * @generated from message loom.v1.Command
  */
@@ -146,7 +146,7 @@ export const CommandSchema: GenMessage<Command> = /*@__PURE__*/
   messageDesc(file_loom_v1_types, 2);
 
 /**
- * ThreadTask is one task of the step that follows a checkpoint (agent-api.md §4 "ThreadTask").
+ * ThreadTask is one task of the step that follows a checkpoint (docs/api.md §4 "ThreadTask").
  *
  * @generated from message loom.v1.ThreadTask
  */
@@ -216,7 +216,7 @@ export const ThreadTaskSchema: GenMessage<ThreadTask> = /*@__PURE__*/
   messageDesc(file_loom_v1_types, 3);
 
 /**
- * ThreadState is a thread's state at one checkpoint (agent-api.md §4 "ThreadState"). For a thread without
+ * ThreadState is a thread's state at one checkpoint (docs/api.md §4 "ThreadState"). For a thread without
  * checkpoints: `values` {}, `next` [], `tasks` [] and the checkpoint fields absent.
  *
  * @generated from message loom.v1.ThreadState

@@ -29,7 +29,7 @@ if _version_not_supported:
 
 class AssistantsServiceStub:
     """AssistantsService manages assistants: a registered graph plus default config, context and metadata
-    (agent-api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
+    (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
     uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
     accepted too.
     """
@@ -84,7 +84,7 @@ class AssistantsServiceStub:
 
 class AssistantsServiceServicer:
     """AssistantsService manages assistants: a registered graph plus default config, context and metadata
-    (agent-api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
+    (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
     uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
     accepted too.
     """
@@ -200,7 +200,7 @@ def add_AssistantsServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class AssistantsService:
     """AssistantsService manages assistants: a registered graph plus default config, context and metadata
-    (agent-api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
+    (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
     uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
     accepted too.
     """

@@ -28,7 +28,7 @@ if _version_not_supported:
 
 class RunsServiceStub:
     """RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
-    (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+    (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
     temporary thread that is removed afterwards.
     """
 
@@ -87,7 +87,7 @@ class RunsServiceStub:
 
 class RunsServiceServicer:
     """RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
-    (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+    (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
     temporary thread that is removed afterwards.
     """
 
@@ -217,7 +217,7 @@ def add_RunsServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class RunsService:
     """RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
-    (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+    (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
     temporary thread that is removed afterwards.
     """
 

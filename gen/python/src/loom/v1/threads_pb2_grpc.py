@@ -29,7 +29,7 @@ if _version_not_supported:
 
 class ThreadsServiceStub:
     """ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
-    update, history (agent-api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
+    update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
     """
 
     def __init__(self, channel):
@@ -92,7 +92,7 @@ class ThreadsServiceStub:
 
 class ThreadsServiceServicer:
     """ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
-    update, history (agent-api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
+    update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
     """
 
     def Create(self, request, context):
@@ -232,7 +232,7 @@ def add_ThreadsServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class ThreadsService:
     """ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
-    update, history (agent-api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
+    update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
     """
 
     @staticmethod
