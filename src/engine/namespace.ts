@@ -1,5 +1,5 @@
 /**
- * Checkpoint namespaces of subgraphs (engine-semantics "Terms"): `""` is the root graph, `"<node>:<task_id>"` a
+ * Checkpoint namespaces of subgraphs (docs/semantics.md "Terms"): `""` is the root graph, `"<node>:<task_id>"` a
  * subgraph task, nested ones joined with `|`.
  */
 import { NodeNotFoundError } from "./errors.js";

@@ -12,7 +12,7 @@ import type { EmptySchema, StructSchema, Timestamp } from "@bufbuild/protobuf/wk
 export declare const file_loom_v1_assistants: GenFile;
 
 /**
- * Assistant is a configured graph (agent-api.md §4 "Assistant").
+ * Assistant is a configured graph (docs/api.md §4 "Assistant").
  *
  * @generated from message loom.v1.Assistant
  */
@@ -457,7 +457,7 @@ export declare const GetAssistantSchemasRequestSchema: GenMessage<GetAssistantSc
 
 /**
  * AssistantsService manages assistants: a registered graph plus default config, context and metadata
- * (agent-api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
+ * (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
  * uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
  * accepted too.
  *

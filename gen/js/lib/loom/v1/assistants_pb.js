@@ -91,7 +91,7 @@ export const GetAssistantSchemasRequestSchema = /*@__PURE__*/
 
 /**
  * AssistantsService manages assistants: a registered graph plus default config, context and metadata
- * (agent-api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
+ * (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
  * uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
  * accepted too.
  *

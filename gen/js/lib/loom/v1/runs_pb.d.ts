@@ -13,7 +13,7 @@ import type { Checkpoint, Command } from "./types_pb.js";
 export declare const file_loom_v1_runs: GenFile;
 
 /**
- * Run is one execution of a graph on a thread (agent-api.md §4 "Run").
+ * Run is one execution of a graph on a thread (docs/api.md §4 "Run").
  *
  * @generated from message loom.v1.Run
  */
@@ -90,7 +90,7 @@ export declare type Run = Message<"loom.v1.Run"> & {
 export declare const RunSchema: GenMessage<Run>;
 
 /**
- * CreateRunRequest is the RunCreate body (agent-api.md §5). Unknown JSON fields are ignored over REST.
+ * CreateRunRequest is the RunCreate body (docs/api.md §5). Unknown JSON fields are ignored over REST.
  *
  * @generated from message loom.v1.CreateRunRequest
  */
@@ -245,7 +245,7 @@ export declare type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   feedbackKeys: string[];
 
   /**
-   * When the run's checkpoints are saved (engine-semantics §1.16): "async" (default): in the background, in order,
+   * When the run's checkpoints are saved (docs/semantics.md §1.16): "async" (default): in the background, in order,
    * in batches (one MongoDB command per batch), all saved before the run ends; a crash may lose the last steps.
    * "sync": each checkpoint before the next step starts. "exit" is accepted and runs as "async" (Loom still saves
    * every step). Anything else is InvalidArgument (REST 422).
@@ -289,7 +289,7 @@ export declare type WaitRunResponse = Message<"loom.v1.WaitRunResponse"> & {
 export declare const WaitRunResponseSchema: GenMessage<WaitRunResponse>;
 
 /**
- * StreamPart is one streamed event (agent-api.md §7): REST sends it as an SSE event.
+ * StreamPart is one streamed event (docs/api.md §7): REST sends it as an SSE event.
  *
  * @generated from message loom.v1.StreamPart
  */
@@ -522,7 +522,7 @@ export declare const CancelRunRequestSchema: GenMessage<CancelRunRequest>;
 
 /**
  * RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
- * (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+ * (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
  * temporary thread that is removed afterwards.
  *
  * @generated from service loom.v1.RunsService

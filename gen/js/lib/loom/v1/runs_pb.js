@@ -85,7 +85,7 @@ export const CancelRunRequestSchema = /*@__PURE__*/
 
 /**
  * RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
- * (agent-api.md §3 "Runs", §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
+ * (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
  * temporary thread that is removed afterwards.
  *
  * @generated from service loom.v1.RunsService

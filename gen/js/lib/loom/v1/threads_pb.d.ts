@@ -13,7 +13,7 @@ import type { Checkpoint, Command, ThreadState, ThreadStateSchema } from "./type
 export declare const file_loom_v1_threads: GenFile;
 
 /**
- * Thread is one conversation (agent-api.md §4 "Thread").
+ * Thread is one conversation (docs/api.md §4 "Thread").
  *
  * @generated from message loom.v1.Thread
  */
@@ -593,7 +593,7 @@ export declare const GetHistoryResponseSchema: GenMessage<GetHistoryResponse>;
 
 /**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
- * update, history (agent-api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
+ * update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
  *
  * @generated from service loom.v1.ThreadsService
  */

@@ -134,7 +134,7 @@ export const GetHistoryResponseSchema = /*@__PURE__*/
 
 /**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
- * update, history (agent-api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
+ * update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
  *
  * @generated from service loom.v1.ThreadsService
  */

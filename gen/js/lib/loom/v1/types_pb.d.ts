@@ -12,7 +12,7 @@ import type { ListValue, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 export declare const file_loom_v1_types: GenFile;
 
 /**
- * Checkpoint identifies one saved state of a thread (agent-api.md §4 "Checkpoint"). As output every field but
+ * Checkpoint identifies one saved state of a thread (docs/api.md §4 "Checkpoint"). As output every field but
  * `checkpoint_map` is set; as input (runs, state update, history, state at a checkpoint) any subset may be
  * given and `thread_id` is ignored (the thread comes from the path).
  *
@@ -104,7 +104,7 @@ export declare type Interrupt = Message<"loom.v1.Interrupt"> & {
 export declare const InterruptSchema: GenMessage<Interrupt>;
 
 /**
- * Command resumes, updates or redirects a paused thread when sent as run input (agent-api.md §4 "Command").
+ * Command resumes, updates or redirects a paused thread when sent as run input (docs/api.md §4 "Command").
  *
  * @generated from message loom.v1.Command
  */
@@ -140,7 +140,7 @@ export declare type Command = Message<"loom.v1.Command"> & {
 export declare const CommandSchema: GenMessage<Command>;
 
 /**
- * ThreadTask is one task of the step that follows a checkpoint (agent-api.md §4 "ThreadTask").
+ * ThreadTask is one task of the step that follows a checkpoint (docs/api.md §4 "ThreadTask").
  *
  * @generated from message loom.v1.ThreadTask
  */
@@ -209,7 +209,7 @@ export declare type ThreadTask = Message<"loom.v1.ThreadTask"> & {
 export declare const ThreadTaskSchema: GenMessage<ThreadTask>;
 
 /**
- * ThreadState is a thread's state at one checkpoint (agent-api.md §4 "ThreadState"). For a thread without
+ * ThreadState is a thread's state at one checkpoint (docs/api.md §4 "ThreadState"). For a thread without
  * checkpoints: `values` {}, `next` [], `tasks` [] and the checkpoint fields absent.
  *
  * @generated from message loom.v1.ThreadState
