@@ -42,7 +42,7 @@ export interface AppDeps {
    * @default not served
    */
   uiDir?: string;
-  /** Run queue tuning (README "Configuration"); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
+  /** Run queue tuning (README "Configuration", src/config.ts); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
 

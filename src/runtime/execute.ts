@@ -8,7 +8,7 @@
  *   (docs/semantics.md §1.14); otherwise it starts from its request, except that a reclaimed Command run whose
  *   writes are already on its base does not apply its `update`/`goto` again (`command-mark.ts`);
  * - logs stream events (when the run asks for them) and stores them all before ending the run;
- * - a checkpoint `put` refused by the run fence (another attempt of the run wrote that step first, README "Runs")
+ * - a checkpoint `put` refused by the run fence (another attempt of the run wrote that step first, docs/runs.md "Leases")
  *   stops an execution that lost its lease without writing anything more; the owner continues from the new head;
  * - ends the run once (fenced on the lease): `success`/`error`/`interrupted`, or for a `rollback` cancel deletes
  *   the run and its checkpoints; on shutdown gives it back to the queue.

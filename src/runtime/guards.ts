@@ -23,7 +23,7 @@ export interface FencedCheckpointStore extends CheckpointStore {
    * A `put` failed with `CheckpointConflictError`: another attempt of the run (or another writer) wrote that
    * child first — in MongoDB the run fence `one_child_per_run` refuses a second child of one parent per run. Every
    * later write of this execution is refused; the caller re-checks its lease and, if it still holds the run,
-   * continues from the new head (README "Runs").
+   * continues from the new head (docs/runs.md "Leases").
    */
   conflicted(): boolean;
 }

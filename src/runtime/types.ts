@@ -27,7 +27,7 @@ export interface RunFinished {
   waitBody: JsonObject;
 }
 
-/** Tuning of the runtime (README "Configuration"). */
+/** Tuning of the runtime (README "Configuration", src/config.ts). */
 export interface RuntimeSettings {
   /** This process's worker id (lease owner). */
   owner: string;

@@ -1,5 +1,5 @@
 /**
- * The run fence (README "Runs"): checkpoint writes are fenced per run in the database — one run writes at
+ * The run fence (docs/runs.md "Leases"): checkpoint writes are fenced per run in the database — one run writes at
  * most one input/loop/fork child of a checkpoint (unique partial index `one_child_per_run`) — so a stale attempt
  * of a reclaimed run cannot fork the thread: its `put` fails with `CheckpointConflictError` and it stops without
  * writing anything more, while an owner that loses such a race continues from the new head. A reclaimed Command
