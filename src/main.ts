@@ -1,7 +1,7 @@
 /**
  * Entry point of `npm start` (compiled: `node dist/src/main.js`) and `npm run dev` (`node --import tsx
  * src/main.ts`): reads the environment (the only place that does), starts or finds MongoDB, builds the app and
- * listens. SIGINT/SIGTERM shut down gracefully: stop accepting, drain open requests, close the database client,
+ * listens (a bad graph config exits with code 2 before MongoDB starts). SIGINT/SIGTERM shut down gracefully: stop accepting, drain open requests, close the database client,
  * stop the `mongod` this process started.
  */
 import path from "node:path";
@@ -11,7 +11,7 @@ import { ConfigError, parseConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
 import { buildDir, projectRoot } from "./paths.js";
-import { loadGraphRegistry } from "./registry/load.js";
+import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
 import { LOOM_VERSION } from "./version.js";
 
 async function main(): Promise<void> {
@@ -26,6 +26,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  // Graphs first: a config naming no graph, or a LangGraph.js graph without its packages, stops before mongod starts.
+  let registry: Awaited<ReturnType<typeof loadGraphRegistry>>;
+  try {
+    registry = await loadGraphRegistry(config.configPath);
+  } catch (error) {
+    if (error instanceof GraphConfigError) {
+      process.stderr.write(`loom: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  logger.info({ graphs: registry.ids(), config: config.configPath }, "graphs loaded");
 
   const mongo = await launchMongo({
     toolsRoot: projectRoot,
@@ -36,8 +48,6 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message),
   });
   logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
-  const registry = await loadGraphRegistry(config.configPath);
-  logger.info({ graphs: registry.ids(), config: config.configPath }, "graphs loaded");
   const client = await MongoClient.connect(mongo.uri);
   const app = createApp({
     logger,

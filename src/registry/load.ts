@@ -6,7 +6,7 @@
  * ```
  *
  * Each value is `<module path relative to the config file>:<export name>` (export defaults to `graph`); the
- * export must be a compiled graph (`StateGraph.compile()`). Which file is imported depends on how Loom runs (see
+ * export is a compiled graph of Loom's engine or of LangGraph.js, or a factory returning one (`./host-export.ts`). Which file is imported depends on how Loom runs (see
  * `graphModuleFile`): from source (tsx, vitest) a `.ts` module is imported as is; compiled (`npm start`, from
  * `dist/`) its compiled twin under `dist/` is, so the graph and Loom share one copy of the engine.
  */
@@ -14,14 +14,13 @@ import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import type { CompiledGraph } from "../engine/index.js";
+import type { HostedGraph } from "../host/hosted-graph.js";
 import { buildDir, projectRoot, runningCompiled } from "../paths.js";
+import { GraphConfigError } from "./errors.js";
+import { hostExport, missingPackageHint } from "./host-export.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry.js";
 
-/** The config file is missing, not JSON, malformed, or names a module/export that cannot be loaded. */
-export class GraphConfigError extends Error {
-  override readonly name = "GraphConfigError";
-}
+export { GraphConfigError };
 
 const GRAPH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -31,12 +30,6 @@ const configSchema = z.object({
     z.string().min(1, "graph spec must be '<path>:<export>'"),
   ),
 });
-
-function isCompiledGraph(value: unknown): value is CompiledGraph {
-  if (value === null || typeof value !== "object") return false;
-  const g = value as Partial<CompiledGraph>;
-  return g.nodes instanceof Map && g.channels instanceof Map && Array.isArray(g.stateKeys);
-}
 
 /** How this Loom process runs, which decides the file a graph module is imported from (`graphModuleFile`). */
 export interface LoomLayout {
@@ -141,7 +134,7 @@ export async function loadGraphRegistry(
     const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new GraphConfigError(`graph config ${configPath} is invalid: ${issues}`);
   }
-  const graphs = new Map<string, CompiledGraph>();
+  const graphs = new Map<string, HostedGraph>();
   for (const [graphId, spec] of Object.entries(parsed.data.graphs)) {
     const colon = spec.lastIndexOf(":");
     const file = colon > 1 ? spec.slice(0, colon) : spec;
@@ -153,16 +146,10 @@ export async function loadGraphRegistry(
       mod = (await import(pathToFileURL(importPath).href)) as Record<string, unknown>;
     } catch (error) {
       throw new GraphConfigError(
-        `graph "${graphId}": cannot import ${importPath}: ${(error as Error).message}`,
+        `graph "${graphId}": cannot import ${importPath}: ${(error as Error).message}${missingPackageHint(error)}`,
       );
     }
-    const graph = mod[exportName];
-    if (!isCompiledGraph(graph)) {
-      throw new GraphConfigError(
-        `graph "${graphId}": ${modulePath} has no compiled graph export "${exportName}" (call .compile())`,
-      );
-    }
-    graphs.set(graphId, graph);
+    graphs.set(graphId, await hostExport(graphId, `${modulePath}:${exportName}`, mod[exportName]));
   }
   return createGraphRegistry(graphs);
 }

@@ -16,13 +16,11 @@
 import {
   CheckpointNotFoundError,
   GraphAbortedError,
-  getState,
   InvalidUpdateError,
   type JsonObject,
   MultipleInterruptsError,
   NodeNotFoundError,
   type RunResult,
-  runGraph,
 } from "../engine/index.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
@@ -189,7 +187,7 @@ async function execute(
         fresh && race === 1 && options.threadHasNoCheckpoint
           ? skipFirstHeadRead(marked, run.threadId)
           : marked;
-      result = await runGraph(plan.graph, engineStore, {
+      result = await plan.graph.run(engineStore, {
         ...engineOptions,
         threadId: run.threadId,
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
@@ -239,7 +237,7 @@ async function execute(
   // A static breakpoint names no interrupt; the thread still lists the paused tasks (one read, only then).
   const paused =
     result.status === "interrupted" && result.interrupts.length === 0
-      ? (await getState(plan.graph, deps.checkpoints, { threadId: run.threadId })).tasks.map((t) => t.id)
+      ? (await plan.graph.getState(deps.checkpoints, { threadId: run.threadId })).tasks.map((t) => t.id)
       : [];
   await log?.flush();
   const body = waitBodyFor(result);
@@ -259,7 +257,7 @@ async function rollBack(
 ): Promise<RunFinished | undefined> {
   await log?.flush();
   await deps.queue.deleteRunCheckpoints(run.threadId, run.runId, written);
-  const state = await getState(plan.graph, deps.checkpoints, { threadId: run.threadId });
+  const state = await plan.graph.getState(deps.checkpoints, { threadId: run.threadId });
   const ended = await finishRun(
     deps,
     run,

@@ -2,14 +2,15 @@
  * Shared types of the run runtime: what it needs (stores, a resolver that turns a stored run back into a graph
  * and engine options, tuning) and what a finished run yields.
  */
-import type { CheckpointStore, CompiledGraph, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
+import type { CheckpointStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
+import type { HostedGraph } from "../host/hosted-graph.js";
 import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
 import type { RunEventStore, RunQueueStore } from "./queue-store.js";
 import type { RunSignals } from "./signals.js";
 
 /** How to execute a run: its graph and engine options (without thread, signal, sink and run-id metadata). */
 export interface RunPlan {
-  graph: CompiledGraph;
+  graph: HostedGraph;
   options: Omit<RunOptions, "threadId" | "signal" | "onEvent" | "metadata">;
   /** Metadata for every checkpoint (`graph_id`, `assistant_id`, the run's primitive metadata). */
   metadata: Record<string, JsonValue>;

@@ -54,7 +54,7 @@ describe("graphModuleFile and loadGraphRegistry in a compiled layout", () => {
   let fromSource: LoomLayout;
   // A stand-in for a compiled graph: what loadGraphRegistry checks (nodes, channels, stateKeys) plus a marker.
   const fakeGraph = (marker: string) =>
-    `export const graph = { nodes: new Map(), channels: new Map(), stateKeys: [], marker: "${marker}" };\n`;
+    `export const graph = { nodes: new Map(), channels: new Map(), stateKeys: [], name: "${marker}" };\n`;
 
   beforeAll(async () => {
     project = await mkdtemp(path.join(os.tmpdir(), "loom-layout-"));
@@ -136,7 +136,7 @@ describe("graphModuleFile and loadGraphRegistry in a compiled layout", () => {
         graphs: { a: "./src/graphs/built.ts:graph", b: "./src/graphs/esm.mts", c: "./src/graphs/plain.mjs" },
       }),
     );
-    const marker = (graph: unknown) => (graph as { marker: string }).marker;
+    const marker = (graph: { name: string }) => graph.name;
     const viaTwins = await loadGraphRegistry(config, compiled);
     expect(["a", "b", "c"].map((id) => marker(viaTwins.get(id)))).toEqual(["twin", "twin", "plain"]);
     const viaSources = await loadGraphRegistry(config, fromSource);

@@ -18,6 +18,7 @@ import {
   StateGraph,
 } from "../../src/engine/index.js";
 import type { CheckpointStore, PutCheckpointInput } from "../../src/engine/store.js";
+import { hostLoomGraph } from "../../src/host/loom-graph.js";
 import { executeRun } from "../../src/runtime/execute.js";
 import { createRunSignals } from "../../src/runtime/signals.js";
 import type { RunPlan, RuntimeDeps } from "../../src/runtime/types.js";
@@ -82,7 +83,12 @@ const graph = new StateGraph({ n: lastValue<number>(), ticks: append<number>() }
   .addEdge("tick", END)
   .compile({ name: "fence" });
 
-const plan: RunPlan = { graph, options: { input: { n: 7 } }, metadata: {}, deleteThreadAfter: false };
+const plan: RunPlan = {
+  graph: hostLoomGraph(graph),
+  options: { input: { n: 7 } },
+  metadata: {},
+  deleteThreadAfter: false,
+};
 
 function depsFor(
   owner: string,

@@ -12,7 +12,6 @@ import {
   CountAssistantsResponseSchema,
   SearchAssistantsResponseSchema,
 } from "../../../gen/ts/loom/v1/assistants_pb.js";
-import { describeGraph, describeSchemas } from "../../registry/describe.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import type { AssistantSearchQuery, AssistantStore } from "../../store/records.js";
 import { assistantToProto, objectFromStruct } from "../convert.js";
@@ -107,11 +106,11 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
     },
     async getGraph(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);
-      return fromJson(StructSchema, describeGraph(registry.get(a.graphId)));
+      return fromJson(StructSchema, registry.get(a.graphId).drawing());
     },
     async getSchemas(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);
-      return fromJson(StructSchema, describeSchemas(a.graphId, registry.get(a.graphId)));
+      return fromJson(StructSchema, registry.get(a.graphId).schemas(a.graphId));
     },
   };
 }

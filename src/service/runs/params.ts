@@ -8,7 +8,6 @@ import { type CreateRunRequest, CreateRunRequestSchema } from "../../../gen/ts/l
 import {
   type BreakpointList,
   Command,
-  type CompiledGraph,
   type Durability,
   type JsonObject,
   type JsonValue,
@@ -17,6 +16,7 @@ import {
   STREAM_MODES,
   type StreamMode,
 } from "../../engine/index.js";
+import type { HostedGraph } from "../../host/hosted-graph.js";
 import type { MultitaskStrategy } from "../../store/records.js";
 import { jsonFromValue, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
@@ -73,13 +73,10 @@ function durabilityOf(value: string | undefined): Durability {
 
 const KNOWN_STREAM_MODES = new Set<string>([...STREAM_MODES, "messages", "messages-tuple", "events"]);
 
-function breakpoints(list: string[], graph: CompiledGraph, field: string): BreakpointList | undefined {
+function breakpoints(list: string[], graph: HostedGraph, field: string): BreakpointList | undefined {
   if (list.length === 0) return undefined;
   if (list.includes("*")) return "*";
-  const unknown = list.filter((n) => {
-    const node = graph.nodes.get(n);
-    return !node || node.hidden;
-  });
+  const unknown = list.filter((n) => !graph.hasNode(n));
   if (unknown.length > 0) {
     throw new InvalidInputError(`${field} names unknown node(s): ${unknown.join(", ")}`, field);
   }
@@ -153,7 +150,7 @@ function inputFromValue(v: Value | undefined): JsonValue | undefined {
  */
 export function runParamsFromProto(
   req: CreateRunRequest,
-  graph: CompiledGraph,
+  graph: HostedGraph,
   assistantConfig: JsonObject,
   stateless: boolean,
 ): RunParams {

@@ -4,7 +4,8 @@
  */
 import { fromJson } from "@bufbuild/protobuf";
 import { CreateRunRequestSchema } from "../../../gen/ts/loom/v1/runs_pb.js";
-import type { CompiledGraph, JsonObject, JsonValue } from "../../engine/index.js";
+import type { JsonObject, JsonValue } from "../../engine/index.js";
+import type { HostedGraph } from "../../host/hosted-graph.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import type { RunPlan, RunResolver } from "../../runtime/types.js";
 import type { AssistantRecord, AssistantStore } from "../../store/records.js";
@@ -17,7 +18,7 @@ function primitives(o: JsonObject): Record<string, JsonValue> {
 }
 
 /** The plan of a run with these parameters on `assistant`'s `graph`. */
-export function planFromParams(params: RunParams, assistant: AssistantRecord, graph: CompiledGraph): RunPlan {
+export function planFromParams(params: RunParams, assistant: AssistantRecord, graph: HostedGraph): RunPlan {
   return {
     graph,
     options: {

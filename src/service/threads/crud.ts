@@ -11,13 +11,7 @@ import {
   SearchThreadsResponseSchema,
   type ThreadsService,
 } from "../../../gen/ts/loom/v1/threads_pb.js";
-import {
-  bulkUpdateState,
-  type CheckpointStore,
-  getState,
-  type JsonObject,
-  type StateUpdate,
-} from "../../engine/index.js";
+import type { CheckpointStore, JsonObject, StateUpdate } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import type { ThreadRecord, ThreadSearchQuery, ThreadStatus, ThreadStore } from "../../store/records.js";
 import { jsonFromValue, objectFromStruct, threadToProto } from "../convert.js";
@@ -113,7 +107,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
     const threadId = thread.threadId;
     try {
       await threads.beginCheckpointWrite(threadId);
-      await bulkUpdateState(plan.graph, checkpoints, { threadId, supersteps: plan.supersteps });
+      await plan.graph.bulkUpdateState(checkpoints, { threadId, supersteps: plan.supersteps });
     } catch (error) {
       await Promise.all([
         threads.delete(threadId).catch(() => undefined),
@@ -121,7 +115,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
       ]);
       throw error;
     }
-    const head = await getState(plan.graph, checkpoints, { threadId });
+    const head = await plan.graph.getState(checkpoints, { threadId });
     return threads.updateState(threadId, {
       status: head.next.length > 0 ? "interrupted" : "idle",
       values: head.values as JsonObject,

@@ -12,15 +12,12 @@ import {
 import {
   CheckpointNotFoundError,
   type CheckpointStore,
-  type CompiledGraph,
   emptySnapshot,
-  getHistory,
-  getState,
   type JsonObject,
   type JsonValue,
   type StateSnapshot,
-  updateState,
 } from "../../engine/index.js";
+import type { HostedGraph } from "../../host/hosted-graph.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import type { ThreadRecord, ThreadStore } from "../../store/records.js";
 import { checkpointToProto, jsonFromValue, objectFromStruct, snapshotToProto } from "../convert.js";
@@ -37,7 +34,7 @@ export interface ThreadStateDeps {
 
 type StateMethods = Pick<ServiceImpl<typeof ThreadsService>, "getState" | "updateState" | "getHistory">;
 
-function graphOf(registry: GraphRegistry, thread: ThreadRecord): CompiledGraph | undefined {
+function graphOf(registry: GraphRegistry, thread: ThreadRecord): HostedGraph | undefined {
   const graphId = thread.metadata.graph_id;
   return typeof graphId === "string" && registry.has(graphId) ? registry.get(graphId) : undefined;
 }
@@ -79,7 +76,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
         if (id !== undefined) throw new CheckpointNotFoundError(thread.threadId, id);
         return snapshotToProto(emptySnapshot());
       }
-      const snapshot = await getState(graph, checkpoints, {
+      const snapshot = await graph.getState(checkpoints, {
         threadId: thread.threadId,
         ...(id !== undefined ? { checkpointId: id } : {}),
       });
@@ -94,7 +91,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       const graph = graphOf(registry, thread);
       if (!graph) throw new InvalidInputError(`Thread ${thread.threadId} has no graph ID`, "thread_id");
       await threads.beginCheckpointWrite(thread.threadId);
-      const ref = await updateState(graph, checkpoints, {
+      const ref = await graph.updateState(checkpoints, {
         threadId: thread.threadId,
         values: jsonFromValue(req.values) ?? null,
         ...(req.asNode !== undefined ? { asNode: req.asNode } : {}),
@@ -103,7 +100,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
           ...(typeof thread.metadata.graph_id === "string" ? { graph_id: thread.metadata.graph_id } : {}),
         },
       });
-      const head = await getState(graph, checkpoints, { threadId: thread.threadId });
+      const head = await graph.getState(checkpoints, { threadId: thread.threadId });
       await threads.updateState(thread.threadId, threadFieldsOf(head));
       return create(UpdateStateResponseSchema, { checkpoint: checkpointToProto(ref) });
     },
@@ -114,7 +111,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       const before = beforeId(jsonFromValue(req.before));
       const limit = parseLimit(req.limit);
       if (!graph) return create(GetHistoryResponseSchema, { states: [] });
-      const states = await getHistory(graph, checkpoints, {
+      const states = await graph.getHistory(checkpoints, {
         threadId: thread.threadId,
         limit,
         ...(before !== undefined ? { before } : {}),
