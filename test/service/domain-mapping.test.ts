@@ -124,7 +124,9 @@ describe("registry and system assistants", () => {
     await expect(loadGraphRegistry(file)).rejects.toThrow(/graph "g": cannot import/);
     await writeFile(path.join(dir, "notgraph.mjs"), "export const graph = 42;");
     await writeFile(file, '{"graphs": {"g": "./notgraph.mjs:graph"}}');
-    await expect(loadGraphRegistry(file)).rejects.toThrow(/graph "g": .*notgraph\.mjs:graph is not a compiled graph/);
+    await expect(loadGraphRegistry(file)).rejects.toThrow(
+      /graph "g": .*notgraph\.mjs:graph is not a compiled graph/,
+    );
   });
 
   it("loads loom.json's example graphs", async () => {

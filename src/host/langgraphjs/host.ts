@@ -1,16 +1,316 @@
 /**
- * The LangGraph.js engine behind the seam (`../hosted-graph.ts`). Imported only when `loom.json` names a LangGraph.js
- * graph (`src/registry/host-export.ts`).
+ * The LangGraph.js engine behind the seam (`../hosted-graph.ts`): a compiled LangGraph.js graph (`Pregel`, e.g. a
+ * `CompiledStateGraph`) run unchanged by LangGraph.js itself, its checkpoints saved through the `CheckpointStore` the
+ * runtime hands in (`./saver.ts`: the same MongoDB documents, fence and guards as Loom's engine). Imported only when
+ * `loom.json` names a LangGraph.js graph (`src/registry/host-export.ts`), so it may import `@langchain/langgraph`.
+ *
+ * What Loom checks before LangGraph.js runs, so bad input gets the same errors as for Loom graphs (nothing written):
+ * an unknown `checkpointId` → `CheckpointNotFoundError`; an unknown `asNode` → `NodeNotFoundError`; a plain resume
+ * while several interrupts are pending → `MultipleInterruptsError`. LangGraph.js's `InvalidUpdateError` becomes
+ * Loom's; an aborted run ends with `GraphAbortedError`.
  */
-import { GraphConfigError } from "../../registry/errors.js";
+import { Command as LgCommand, type StateSnapshot as LgSnapshot, type Pregel } from "@langchain/langgraph";
+import type { Command } from "../../engine/index.js";
+import {
+  CheckpointNotFoundError,
+  type CheckpointRef,
+  type CheckpointStore,
+  GraphAbortedError,
+  type Interrupt,
+  InvalidUpdateError,
+  isResumeMap,
+  type JsonObject,
+  type JsonValue,
+  MultipleInterruptsError,
+  NodeNotFoundError,
+  type RunEvent,
+  type RunOptions,
+  type RunResult,
+  type SnapshotTask,
+  type StateSnapshot,
+  type StreamMode,
+} from "../../engine/index.js";
 import type { HostedGraph } from "../hosted-graph.js";
+import { toJson } from "./json.js";
+import { LoomCheckpointSaver } from "./saver.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: a user's graph of any state type
+type AnyPregel = Pregel<any, any, any, any, any>;
+
+const CHECKPOINTER_KEY = "__pregel_checkpointer";
+const SPECIAL_AS_NODES = new Set(["__input__", "__copy__", "__end__", "__start__"]);
+
+interface LgConfigurable {
+  thread_id?: string;
+  checkpoint_ns?: string;
+  checkpoint_id?: string;
+}
+
+function refOf(config: { configurable?: LgConfigurable } | undefined): CheckpointRef | null {
+  const c = config?.configurable;
+  if (!c?.checkpoint_id || c.thread_id === undefined) return null;
+  return { threadId: c.thread_id, checkpointNs: c.checkpoint_ns ?? "", checkpointId: c.checkpoint_id };
+}
+
+function interruptOf(i: { id?: string; value?: unknown }, ns: string[]): Interrupt {
+  return { id: i.id ?? "", value: toJson(i.value), ns, when: "during", resumable: true };
+}
+
+function taskOf(t: LgSnapshot["tasks"][number]): SnapshotTask {
+  const error = t.error as { name?: string; message?: string } | undefined;
+  const sub = t.state as { configurable?: LgConfigurable } | undefined;
+  const result = (t as { result?: unknown }).result;
+  return {
+    id: t.id,
+    name: t.name,
+    path: ((t as { path?: Array<string | number> }).path ?? []).filter(
+      (p) => typeof p === "string" || typeof p === "number",
+    ),
+    error: error ? `${error.name ?? "Error"}: ${error.message ?? String(error)}` : null,
+    interrupts: (t.interrupts ?? []).map((i) => interruptOf(i, [])),
+    result: result === undefined || result === null ? null : (toJson(result) as Record<string, JsonValue>),
+    checkpoint:
+      sub?.configurable?.thread_id !== undefined
+        ? { threadId: sub.configurable.thread_id, checkpointNs: sub.configurable.checkpoint_ns ?? "" }
+        : null,
+  };
+}
+
+/** A LangGraph.js snapshot in Loom's domain shape. */
+function snapshotOf(s: LgSnapshot): StateSnapshot {
+  const tasks = s.tasks.map(taskOf);
+  const checkpoint = refOf(s.config as { configurable?: LgConfigurable });
+  const values = s.values;
+  return {
+    values:
+      values !== null && typeof values === "object" && !Array.isArray(values)
+        ? (toJson(values) as Record<string, JsonValue>)
+        : {},
+    next: [...s.next],
+    tasks,
+    checkpoint,
+    parentCheckpoint: refOf(s.parentConfig as { configurable?: LgConfigurable } | undefined),
+    metadata: checkpoint ? (toJson(s.metadata) as StateSnapshot["metadata"]) : null,
+    createdAt: checkpoint ? (s.createdAt ?? null) : null,
+    interrupts: tasks.flatMap((t) => t.interrupts),
+  };
+}
+
+function lgCommand(command: Command): LgCommand {
+  const goto = command.goto as unknown;
+  return new LgCommand({
+    ...(command.resume !== undefined ? { resume: command.resume } : {}),
+    ...(command.update !== undefined ? { update: command.update as Record<string, unknown> } : {}),
+    ...(goto !== undefined ? { goto: goto as string } : {}),
+  });
+}
+
+/** LangGraph.js's own errors that are a refusal of the request become Loom's. */
+function loomError(error: unknown, signal: AbortSignal | undefined): Error {
+  if (signal?.aborted) return new GraphAbortedError();
+  if (error instanceof Error && error.name === "InvalidUpdateError")
+    return new InvalidUpdateError(error.message);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The LangGraph.js stream modes for the requested ones (`messages` is LangGraph.js's `[chunk, metadata]`). */
+function lgModes(modes: readonly string[] | undefined): string[] {
+  const wanted = modes ?? ["values", "updates", "checkpoints", "tasks", "debug", "custom"];
+  return [...new Set(wanted.map((m) => (m === "messages-tuple" ? "messages" : m)))].filter((m) =>
+    ["values", "updates", "checkpoints", "tasks", "debug", "custom", "messages"].includes(m),
+  );
+}
 
 /**
- * `graph` (a LangGraph.js Pregel) behind the seam.
- * @throws GraphConfigError while the adapter is not available in this build.
+ * `graph` behind the seam, registered as `graphId`. Reads the graph's drawing once (it may be async).
  */
-export async function hostLangGraphJs(graphId: string, _graph: object): Promise<HostedGraph> {
-  throw new GraphConfigError(
-    `graph "${graphId}": hosting LangGraph.js graphs is not available in this build`,
-  );
+export async function hostLangGraphJs(graphId: string, value: object): Promise<HostedGraph> {
+  const graph = value as AnyPregel;
+  const drawing = toJson((await graph.getGraphAsync({})).toJSON()) as JsonObject;
+  const nodeNames = Object.keys(graph.nodes);
+  const configFor = (
+    store: CheckpointStore,
+    threadId: string,
+    extra: Record<string, unknown> = {},
+    metadata: Record<string, JsonValue> = {},
+  ) => ({
+    configurable: {
+      ...extra,
+      thread_id: threadId,
+      [CHECKPOINTER_KEY]: new LoomCheckpointSaver(store, { metadata }),
+    },
+  });
+  const requireCheckpoint = async (
+    store: CheckpointStore,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId?: string,
+  ) => {
+    if (checkpointId === undefined) return;
+    if (!(await store.getTuple({ threadId, checkpointNs, checkpointId }))) {
+      throw new CheckpointNotFoundError(threadId, checkpointId);
+    }
+  };
+  const getState: HostedGraph["getState"] = async (store, options) => {
+    const checkpointNs = options.checkpointNs ?? "";
+    await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
+    const config = configFor(store, options.threadId, {
+      checkpoint_ns: checkpointNs,
+      ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
+    });
+    return snapshotOf(await graph.getState(config, { subgraphs: options.subgraphs ?? false }));
+  };
+
+  const run = async (store: CheckpointStore, options: RunOptions): Promise<RunResult> => {
+    const { threadId, command, checkpointId, signal } = options;
+    await requireCheckpoint(store, threadId, "", checkpointId);
+    if (command?.resume !== undefined && !isResumeMap(command.resume)) {
+      const head = await getState(store, { threadId, ...(checkpointId ? { checkpointId } : {}) });
+      const pending = head.interrupts.map((i) => i.id);
+      if (pending.length > 1) throw new MultipleInterruptsError(pending);
+    }
+    const modes = lgModes(options.onEvent ? options.streamMode : []);
+    const config = {
+      ...configFor(
+        store,
+        threadId,
+        {
+          ...(options.config?.configurable ?? {}),
+          ...(checkpointId ? { checkpoint_id: checkpointId } : {}),
+        },
+        options.metadata ?? {},
+      ),
+      metadata: { ...(options.metadata ?? {}) },
+      ...(options.config?.tags ? { tags: options.config.tags } : {}),
+      recursionLimit: options.recursionLimit ?? options.config?.recursionLimit ?? 25,
+      ...(signal ? { signal } : {}),
+      streamMode: modes.length > 0 ? modes : ["values"],
+      subgraphs: options.subgraphs ?? false,
+      ...(options.interruptBefore ? { interruptBefore: options.interruptBefore } : {}),
+      ...(options.interruptAfter ? { interruptAfter: options.interruptAfter } : {}),
+      // LangGraph.js's "async" puts a checkpoint after the writes against it may be saved; Loom's store refuses
+      // writes to a checkpoint it does not hold yet, so every step's checkpoint is saved before the next step.
+      durability: "sync",
+    };
+    const input = command ? lgCommand(command) : (options.input ?? null);
+    let error: Error | undefined;
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: stream options of any graph
+      const stream = await graph.stream(input, config as any);
+      for await (const chunk of stream as AsyncIterable<unknown[]>) {
+        if (!options.onEvent || modes.length === 0) continue;
+        const [ns, mode, data] = chunk.length === 3 ? chunk : [[], chunk[0], chunk[1]];
+        const event: RunEvent = { mode: mode as StreamMode, data: toJson(data) };
+        if (Array.isArray(ns) && ns.length > 0) event.ns = ns.join("|");
+        options.onEvent(event);
+      }
+    } catch (thrown) {
+      error = loomError(thrown, signal);
+      if (!(error instanceof GraphAbortedError) && error instanceof InvalidUpdateError) throw error;
+    }
+    const state = await getState(store, { threadId });
+    return {
+      status: error ? "error" : state.next.length > 0 ? "interrupted" : "success",
+      values: state.values,
+      interrupts: state.interrupts,
+      next: state.next,
+      checkpoint: state.checkpoint,
+      ...(error ? { error } : {}),
+    };
+  };
+
+  const checkAsNode = (asNode: string | undefined) => {
+    if (asNode !== undefined && !SPECIAL_AS_NODES.has(asNode) && !nodeNames.includes(asNode)) {
+      throw new NodeNotFoundError(asNode);
+    }
+  };
+
+  return {
+    engine: "langgraphjs",
+    name: graph.name ?? "",
+    hasNode: (node) => node !== "__start__" && nodeNames.includes(node),
+    run,
+    getState,
+    async getHistory(store, options) {
+      const checkpointNs = options.checkpointNs ?? "";
+      const config = configFor(store, options.threadId, { checkpoint_ns: checkpointNs });
+      const out: StateSnapshot[] = [];
+      const history = graph.getStateHistory(config, {
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.before ? { before: { configurable: { checkpoint_id: options.before } } } : {}),
+        ...(options.metadata ? { filter: options.metadata } : {}),
+      });
+      for await (const s of history) out.push(snapshotOf(s));
+      return out;
+    },
+    async updateState(store, options) {
+      const checkpointNs = options.checkpointNs ?? "";
+      await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
+      checkAsNode(options.asNode);
+      const config = configFor(
+        store,
+        options.threadId,
+        {
+          checkpoint_ns: checkpointNs,
+          ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
+        },
+        options.metadata ?? {},
+      );
+      try {
+        const next = await graph.updateState(config, options.values ?? null, options.asNode);
+        const ref = refOf(next as { configurable?: LgConfigurable });
+        if (!ref) throw new Error("LangGraph.js updateState returned no checkpoint");
+        return ref;
+      } catch (thrown) {
+        throw loomError(thrown, undefined);
+      }
+    },
+    async bulkUpdateState(store, options) {
+      const checkpointNs = options.checkpointNs ?? "";
+      await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
+      for (const step of options.supersteps) for (const u of step) checkAsNode(u.asNode);
+      const config = configFor(
+        store,
+        options.threadId,
+        {
+          checkpoint_ns: checkpointNs,
+          ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
+        },
+        options.metadata ?? {},
+      );
+      try {
+        const next = await graph.bulkUpdateState(
+          config,
+          options.supersteps.map((step) => ({
+            updates: step.map((u) => ({
+              values: u.values ?? null,
+              ...(u.asNode ? { asNode: u.asNode } : {}),
+            })),
+          })),
+        );
+        const ref = refOf(next as { configurable?: LgConfigurable });
+        if (!ref) throw new Error("LangGraph.js bulkUpdateState returned no checkpoint");
+        return ref;
+      } catch (thrown) {
+        throw loomError(thrown, undefined);
+      }
+    },
+    drawing: () => drawing,
+    schemas(id) {
+      const keys = Object.keys(graph.channels).filter((k) => !k.startsWith("__") && !k.includes(":"));
+      const state: JsonObject = {
+        title: graph.name || id,
+        type: "object",
+        properties: Object.fromEntries(keys.map((k) => [k, {}])),
+      };
+      return {
+        graph_id: graphId,
+        input_schema: state,
+        output_schema: state,
+        state_schema: state,
+        config_schema: { title: "Configurable", type: "object", properties: {} },
+        context_schema: { title: "Context", type: "object", properties: {} },
+      };
+    },
+  };
 }

@@ -1,0 +1,220 @@
+/**
+ * A LangGraph.js `BaseCheckpointSaver` over Loom's `CheckpointStore` (`src/engine/store.ts`). Over the MongoDB store
+ * (`createMongoSaver`) it writes the same native, queryable `checkpoints` documents as Loom's own engine: one
+ * collection, the same indexes, parent links, `checkpoint_ns`, pending writes in the checkpoint document. Channel
+ * values, metadata and write values are stored as the JSON of LangGraph's serializer (`JsonPlusSerializer`), so a
+ * LangChain message is the readable document `{lc: 1, type: "constructor", id: [..., "AIMessage"], kwargs: {...}}`
+ * and is read back as the same class.
+ *
+ * Used by the adapter (`./host.ts`) with the run's fenced store, and usable on its own:
+ * `graph.compile({checkpointer: await createMongoSaver({client, db})})` (`./mongo-saver.ts`).
+ */
+import type { RunnableConfig } from "@langchain/core/runnables";
+import {
+  BaseCheckpointSaver,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  type PendingWrite,
+  type SerializerProtocol,
+  WRITES_IDX_MAP,
+} from "@langchain/langgraph-checkpoint";
+import type {
+  CheckpointStore,
+  JsonValue,
+  CheckpointMetadata as LoomMetadata,
+  CheckpointTuple as LoomTuple,
+  PendingWrite as LoomWrite,
+} from "../../engine/index.js";
+
+const decoder = new TextDecoder();
+
+/** Options of {@link LoomCheckpointSaver}. */
+export interface LoomSaverOptions {
+  /** Merged into the metadata of every checkpoint written (e.g. the run's `run_id`, `graph_id`). */
+  metadata?: Record<string, JsonValue>;
+  serde?: SerializerProtocol;
+}
+
+/** A `BaseCheckpointSaver` storing through `store` (see the module doc). */
+export class LoomCheckpointSaver extends BaseCheckpointSaver {
+  private readonly extra: Record<string, JsonValue>;
+  /** The last write in flight: writes run one after another, in call order (see `sequenced`). */
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: CheckpointStore,
+    options: LoomSaverOptions = {},
+  ) {
+    super(options.serde);
+    this.extra = options.metadata ?? {};
+  }
+
+  /**
+   * Runs `write` after every write called before it. LangGraph.js may put a checkpoint in the background
+   * (`durability: "async"`) and save task writes against it right after; the store refuses writes to a checkpoint
+   * not stored yet, so writes keep their call order.
+   */
+  private sequenced<T>(write: () => Promise<T>): Promise<T> {
+    const next = this.last.then(write, write);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The JSON document of `value` as LangGraph's serializer writes it. */
+  private async encode(value: unknown): Promise<JsonValue> {
+    if (value === undefined) return null;
+    const [type, bytes] = await this.serde.dumpsTyped(value);
+    if (type !== "json") return { __lg_typed__: type, base64: Buffer.from(bytes).toString("base64") };
+    return JSON.parse(typeof bytes === "string" ? bytes : decoder.decode(bytes)) as JsonValue;
+  }
+
+  private async decode(doc: JsonValue | undefined): Promise<unknown> {
+    if (doc === undefined) return undefined;
+    if (
+      doc !== null &&
+      typeof doc === "object" &&
+      !Array.isArray(doc) &&
+      typeof doc.__lg_typed__ === "string"
+    ) {
+      return this.serde.loadsTyped(doc.__lg_typed__, Buffer.from(String(doc.base64), "base64"));
+    }
+    return this.serde.loadsTyped("json", JSON.stringify(doc));
+  }
+
+  private async tupleOf(t: LoomTuple): Promise<CheckpointTuple> {
+    const channelValues: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(t.checkpoint.channelValues)) channelValues[k] = await this.decode(v);
+    const checkpoint: Checkpoint = {
+      v: t.checkpoint.v,
+      id: t.checkpoint.id,
+      ts: t.checkpoint.ts,
+      channel_values: channelValues,
+      channel_versions: t.checkpoint.channelVersions,
+      versions_seen: t.checkpoint.versionsSeen,
+    };
+    const pendingWrites: CheckpointPendingWrite[] = [];
+    for (const w of t.pendingWrites) pendingWrites.push([w.taskId, w.channel, await this.decode(w.value)]);
+    const ref = { thread_id: t.threadId, checkpoint_ns: t.checkpointNs };
+    return {
+      config: { configurable: { ...ref, checkpoint_id: t.checkpoint.id } },
+      checkpoint,
+      metadata: (await this.decode(t.metadata as JsonValue)) as CheckpointMetadata,
+      pendingWrites,
+      ...(t.parentCheckpointId !== null
+        ? { parentConfig: { configurable: { ...ref, checkpoint_id: t.parentCheckpointId } } }
+        : {}),
+    };
+  }
+
+  /** The checkpoint `config` names (`checkpoint_id`), or the head of its thread and namespace. */
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const c = config.configurable ?? {};
+    const tuple = await this.store.getTuple({
+      threadId: String(c.thread_id),
+      checkpointNs: c.checkpoint_ns ?? "",
+      ...(c.checkpoint_id ? { checkpointId: String(c.checkpoint_id) } : {}),
+    });
+    return tuple ? this.tupleOf(tuple) : undefined;
+  }
+
+  /**
+   * Checkpoints of `config`'s thread newest first, across every branch: all namespaces unless
+   * `configurable.checkpoint_ns` is given; `filter` is exact equality on metadata keys, `before` a config with
+   * a `checkpoint_id`. A config without `thread_id` lists nothing (Loom queries history per thread).
+   */
+  async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    const c = config.configurable ?? {};
+    if (c.thread_id === undefined) return;
+    const before = options.before?.configurable?.checkpoint_id;
+    const tuples = await this.store.list({
+      threadId: String(c.thread_id),
+      ...(c.checkpoint_ns !== undefined ? { checkpointNs: String(c.checkpoint_ns) } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(before ? { before: String(before) } : {}),
+      ...(options.filter
+        ? { metadata: (await this.encode(options.filter)) as Record<string, JsonValue> }
+        : {}),
+    });
+    for (const t of tuples) {
+      if (c.checkpoint_id && t.checkpoint.id !== c.checkpoint_id) continue;
+      yield await this.tupleOf(t);
+    }
+  }
+
+  /** Stores `checkpoint` as a child of `config`'s `checkpoint_id` (none: a branch root). */
+  put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    _newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    return this.sequenced(() => this.putNow(config, checkpoint, metadata));
+  }
+
+  private async putNow(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+  ): Promise<RunnableConfig> {
+    const c = config.configurable ?? {};
+    if (c.thread_id === undefined) throw new Error('Failed to put checkpoint: the config has no "thread_id"');
+    const threadId = String(c.thread_id);
+    const checkpointNs = String(c.checkpoint_ns ?? "");
+    const channelValues: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(checkpoint.channel_values)) channelValues[k] = await this.encode(v);
+    const meta = (await this.encode(metadata)) as Record<string, JsonValue>;
+    await this.store.put({
+      threadId,
+      checkpointNs,
+      checkpoint: {
+        v: 4,
+        id: checkpoint.id,
+        ts: checkpoint.ts,
+        channelValues,
+        channelVersions: checkpoint.channel_versions as Record<string, number>,
+        versionsSeen: checkpoint.versions_seen as Record<string, Record<string, number>>,
+      },
+      metadata: { ...this.extra, ...meta } as LoomMetadata,
+      parentCheckpointId: c.checkpoint_id ? String(c.checkpoint_id) : null,
+    });
+    return {
+      configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id },
+    };
+  }
+
+  /** Stores the writes of task `taskId` against `config`'s checkpoint (special channels overwrite). */
+  putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    return this.sequenced(() => this.putWritesNow(config, writes, taskId));
+  }
+
+  private async putWritesNow(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    const c = config.configurable ?? {};
+    const loomWrites: LoomWrite[] = [];
+    for (const [i, [channel, value]] of writes.entries()) {
+      loomWrites.push({
+        taskId,
+        taskPath: "",
+        idx: WRITES_IDX_MAP[channel] ?? i,
+        channel,
+        value: await this.encode(value),
+      });
+    }
+    await this.store.putWrites(
+      {
+        threadId: String(c.thread_id),
+        checkpointNs: String(c.checkpoint_ns ?? ""),
+        checkpointId: String(c.checkpoint_id),
+      },
+      loomWrites,
+    );
+  }
+
+  /** Removes every checkpoint and write of the thread. */
+  deleteThread(threadId: string): Promise<void> {
+    return this.store.deleteThread(threadId);
+  }
+}
