@@ -7,7 +7,7 @@
  * const graph = builder.compile({ checkpointer: saver });
  * ```
  */
-import { type CreateMongoStoreOptions, createMongoStore } from "../../store/mongo/index.js";
+import { COLLECTIONS, type CreateMongoStoreOptions, createMongoStore } from "../../store/mongo/index.js";
 import { LoomCheckpointSaver, type LoomSaverOptions } from "./saver.js";
 
 /**
@@ -19,5 +19,18 @@ export async function createMongoSaver(
 ): Promise<LoomCheckpointSaver> {
   const store = createMongoStore(options);
   await store.ensureIndexes();
-  return new LoomCheckpointSaver(store.checkpoints, options);
+  const collection = options.client
+    .db(options.dbName)
+    .collection(options.collections?.checkpoints ?? COLLECTIONS.checkpoints);
+  const namespaces = async (threadId: string | undefined): Promise<Array<[string, string]>> => {
+    const pairs = await collection
+      .aggregate<{ _id: { t: string; ns: string } }>([
+        ...(threadId !== undefined ? [{ $match: { thread_id: threadId } }] : []),
+        { $group: { _id: { t: "$thread_id", ns: "$checkpoint_ns" } } },
+        { $sort: { "_id.t": 1, "_id.ns": 1 } },
+      ])
+      .toArray();
+    return pairs.map((p) => [p._id.t, p._id.ns]);
+  };
+  return new LoomCheckpointSaver(store.checkpoints, { namespaces, ...options });
 }

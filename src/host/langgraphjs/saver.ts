@@ -37,6 +37,12 @@ export interface LoomSaverOptions {
   /** Merged into the metadata of every checkpoint written (e.g. the run's `run_id`, `graph_id`). */
   metadata?: Record<string, JsonValue>;
   serde?: SerializerProtocol;
+  /**
+   * The `[threadId, checkpointNs]` pairs holding checkpoints (of `threadId` only, when given): lets `list` without a
+   * `thread_id` or a `checkpoint_ns` cover them all. Absent: such a list covers the root namespace of the given
+   * thread only.
+   */
+  namespaces?: (threadId: string | undefined) => Promise<Array<[string, string]>>;
 }
 
 /** A `BaseCheckpointSaver` storing through `store` (see the module doc). */
@@ -51,7 +57,10 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
   ) {
     super(options.serde);
     this.extra = options.metadata ?? {};
+    this.namespaces = options.namespaces;
   }
+
+  private readonly namespaces: LoomSaverOptions["namespaces"];
 
   /**
    * Runs `write` after every write called before it. LangGraph.js may put a checkpoint in the background
@@ -124,10 +133,25 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
   /**
    * Checkpoints of `config`'s thread newest first, across every branch: all namespaces unless
    * `configurable.checkpoint_ns` is given; `filter` is exact equality on metadata keys, `before` a config with
-   * a `checkpoint_id`. A config without `thread_id` lists nothing (Loom queries history per thread).
+   * a `checkpoint_id`. Without `thread_id` or `checkpoint_ns`, every thread or namespace `namespaces` names (see
+   * `LoomSaverOptions`), `limit` applying to the whole list.
    */
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
     const c = config.configurable ?? {};
+    if ((c.thread_id === undefined || c.checkpoint_ns === undefined) && this.namespaces) {
+      const threadId = c.thread_id === undefined ? undefined : String(c.thread_id);
+      let left = options.limit ?? Number.POSITIVE_INFINITY;
+      for (const [thread, ns] of await this.namespaces(threadId)) {
+        if (left <= 0) return;
+        const limit = Number.isFinite(left) ? { limit: left } : {};
+        const one = { configurable: { ...c, thread_id: thread, checkpoint_ns: ns } };
+        for await (const t of this.list(one, { ...options, ...limit })) {
+          left--;
+          yield t;
+        }
+      }
+      return;
+    }
     if (c.thread_id === undefined) return;
     const before = options.before?.configurable?.checkpoint_id;
     const tuples = await this.store.list({
