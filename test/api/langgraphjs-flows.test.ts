@@ -203,6 +203,45 @@ describe("bad input for LangGraph.js graphs: the same status as for Loom graphs,
   });
 });
 
+describe("the run queue for LangGraph.js graphs", () => {
+  const B = () => server.baseUrl;
+  async function waitForStatus(tid: string, status: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      if (((await call(B(), "GET", `/threads/${tid}`)).body as Obj).status === status) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`thread ${tid} never became ${status}`);
+  }
+
+  it("cancel stops a running run; multitask reject refuses a second run while it runs", async () => {
+    const tid = ((await call(B(), "POST", "/threads", {})).body as Obj).thread_id as string;
+    const run = (await call(B(), "POST", `/threads/${tid}/runs`, { assistant_id: "lg_hold", input: {} }))
+      .body as Obj;
+    await waitForStatus(tid, "busy");
+    const second = await call(B(), "POST", `/threads/${tid}/runs`, {
+      assistant_id: "lg_hold",
+      input: {},
+      multitask_strategy: "reject",
+    });
+    expect(second.status).toBe(409);
+    const cancel = await call(
+      B(),
+      "POST",
+      `/threads/${tid}/runs/${run.run_id}/cancel?wait=1&action=interrupt`,
+    );
+    expect(cancel.status).toBe(204);
+    expect(((await call(B(), "GET", `/threads/${tid}/runs/${run.run_id}`)).body as Obj).status).toBe(
+      "interrupted",
+    );
+    expect(((await call(B(), "GET", `/threads/${tid}`)).body as Obj).status).not.toBe("busy");
+    const next = await call(B(), "POST", `/threads/${tid}/runs/wait`, {
+      assistant_id: "lg_joke",
+      input: { topic: "x" },
+    });
+    expect(next.status).toBe(200);
+  });
+});
+
 describe("MongoDB documents of a LangGraph.js thread", () => {
   it("are Loom's native checkpoint documents: parent links, namespace, readable values, run metadata", async () => {
     const thread = await client.threads.create();
