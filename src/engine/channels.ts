@@ -20,10 +20,15 @@ export type Reducer<V, U = V> = (current: V, update: U) => V;
  * - `reducer` absent: last value (docs/semantics.md §1.1).
  * - `default`: initial value; without one a reducer key starts from its first write and a last-value key is
  *   absent until written.
+ * - `prepare`: normalises a written value before it is stored as a pending write (it may throw
+ *   `InvalidUpdateError`); the reducer then folds the normalised value. The messages key assigns message ids here.
+ * - `messages`: the key holds chat messages; the messages a node writes to it are streamed (`messages-tuple`).
  */
 export interface ChannelSpec<V = JsonValue, U = V> {
   reducer?(current: V, update: U): V;
   default?(): V;
+  prepare?(update: U): U;
+  readonly messages?: true;
   /** Phantom field for type inference only. */
   readonly __types?: { value: V; update: U };
 }

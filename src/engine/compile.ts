@@ -124,6 +124,8 @@ export function compileGraph(
       kind: "state",
       ...(s.reducer ? { reducer: s.reducer } : {}),
       ...(s.default ? { default: s.default } : {}),
+      ...(s.prepare ? { prepare: s.prepare } : {}),
+      ...(s.messages ? { messages: true as const } : {}),
     });
   }
   channels.set(START, { kind: "ephemeral" });

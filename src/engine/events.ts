@@ -2,13 +2,26 @@
  * Run events (docs/api.md §7): what a run emits to its sink as it goes. Payloads are already in the wire shape
  * (snake_case JSON) so the API layer can frame them as SSE/stream messages without reaching inside the engine.
  */
-import type { CheckpointRef, JsonValue } from "./checkpoint.js";
+import type { CheckpointRef, JsonObject, JsonValue } from "./checkpoint.js";
+import type { Message } from "./messages.js";
+import { createLegacyMessages } from "./messages-legacy.js";
 import type { PreparedTask } from "./prepare.js";
 import type { StateSnapshot } from "./snapshot.js";
 import type { Interrupt } from "./types.js";
 
-/** Stream modes the engine produces. */
-export type StreamMode = "values" | "updates" | "checkpoints" | "tasks" | "debug" | "custom";
+/**
+ * Stream modes the engine produces, named as a run request names them (docs/api.md §7): `messages-tuple` gives
+ * `messages` events, `messages` the legacy `messages/metadata` / `messages/partial` / `messages/complete` events.
+ */
+export type StreamMode =
+  | "values"
+  | "updates"
+  | "checkpoints"
+  | "tasks"
+  | "debug"
+  | "custom"
+  | "messages-tuple"
+  | "messages";
 
 /** Every stream mode the engine produces. */
 export const STREAM_MODES: readonly StreamMode[] = [
@@ -18,7 +31,21 @@ export const STREAM_MODES: readonly StreamMode[] = [
   "tasks",
   "debug",
   "custom",
+  "messages-tuple",
+  "messages",
 ];
+
+/**
+ * The name of an event (the SSE `event:` name): the stream mode, except for the message modes: `messages`
+ * (`[chunk, metadata]`, from `messages-tuple`) and `messages/metadata` | `messages/partial` |
+ * `messages/complete` (from `messages`).
+ */
+export type RunEventName =
+  | Exclude<StreamMode, "messages-tuple" | "messages">
+  | "messages"
+  | "messages/metadata"
+  | "messages/partial"
+  | "messages/complete";
 
 /**
  * One event.
@@ -30,9 +57,16 @@ export const STREAM_MODES: readonly StreamMode[] = [
  * - `tasks`: task start `{id, name, input, triggers, interrupts}` and result `{id, name, result, error, interrupts}`.
  * - `debug`: `{step, type: "checkpoint"|"task"|"task_result", timestamp, payload}` wrapping the two above.
  * - `custom`: whatever nodes pass to `ctx.writer`.
+ * - `messages` (mode `messages-tuple`): `[message, metadata]` for every chunk a node streams
+ *   (`ctx.streamMessage`) and for every message a node writes to a messages key that was neither streamed nor
+ *   in its input; metadata is the run metadata plus `tags`, `name`, `langgraph_step`, `langgraph_node`,
+ *   `langgraph_triggers`, `langgraph_path`, `langgraph_checkpoint_ns`, `checkpoint_ns` (LangGraph's).
+ * - `messages/metadata` `{<id>: {metadata}}` on a streamed message's first chunk, `messages/partial`
+ *   `[<chunks so far, merged>]` on each chunk, `messages/complete` `[<messages>]` for the messages of a `values`
+ *   event's `messages` key not completed before (mode `messages`, the LangGraph.js server's rules).
  */
 export interface RunEvent {
-  mode: StreamMode;
+  mode: RunEventName;
   data: JsonValue;
   /**
    * Set on events of a subgraph (runs with `subgraphs: true`): its namespace, `"<node>:<task_id>"` (nested levels
@@ -124,7 +158,10 @@ export function taskResultPayload(
 /** Emits to a sink, only for the requested modes. */
 export interface Emitter {
   wants(mode: StreamMode): boolean;
-  emit(mode: StreamMode, data: JsonValue): void;
+  /** Emits an event of `mode` (not a message mode); a `values` event also feeds the legacy `messages` mode. */
+  emit(mode: Exclude<StreamMode, "messages-tuple" | "messages">, data: JsonValue): void;
+  /** Emits a message chunk or complete message with its metadata (modes `messages-tuple` and `messages`). */
+  message(message: Message, metadata: JsonObject, chunk: boolean): void;
   /** Emits `payload` as `mode` (`checkpoints`/`tasks`) and wrapped as `debug` `{step, type, timestamp, payload}`. */
   emitWithDebug(mode: "checkpoints" | "tasks", step: number, type: string, payload: () => JsonValue): void;
 }
@@ -135,10 +172,17 @@ export function createEmitter(
   modes: readonly StreamMode[] = STREAM_MODES,
 ): Emitter {
   const wanted = new Set(sink ? modes : []);
+  const legacy =
+    sink && wanted.has("messages") ? createLegacyMessages((mode, data) => sink({ mode, data })) : undefined;
   return {
     wants: (mode) => wanted.has(mode),
     emit: (mode, data) => {
       if (sink && wanted.has(mode)) sink({ mode, data });
+      if (legacy && mode === "values") legacy.values(data);
+    },
+    message(message, metadata, chunk) {
+      if (sink && wanted.has("messages-tuple")) sink({ mode: "messages", data: [message, metadata] });
+      if (legacy && chunk) legacy.chunk(message, metadata);
     },
     emitWithDebug(mode, step, type, payload) {
       if (!sink || (!wanted.has(mode) && !wanted.has("debug"))) return;

@@ -14,6 +14,7 @@ import {
   type TaskResumeState,
   withNodeContext,
 } from "./interrupt.js";
+import type { TaskMessages } from "./message-stream.js";
 import type { PreparedTask } from "./prepare.js";
 import type { NodeContext, RunConfig } from "./types.js";
 import { collectWrites, normalizeOutput } from "./writers.js";
@@ -69,6 +70,8 @@ export interface ExecuteOptions {
   savedResume: readonly JsonValue[];
   resume?: ResumeSource;
   onCustom?: (chunk: JsonValue) => void;
+  /** The task's message stream (`ctx.streamMessage`; messages the node writes are reported when it ends). */
+  messages: TaskMessages;
   runSubgraph?: (subgraph: CompiledGraph, request: SubgraphRequest) => Promise<SubgraphResult>;
 }
 
@@ -153,6 +156,7 @@ export async function executeTask(task: PreparedTask, options: ExecuteOptions): 
         taskId: task.id,
         step: options.step,
         writer: (chunk) => options.onCustom?.(chunk),
+        streamMessage: (chunk, metadata) => options.messages.chunk(chunk, metadata),
         interrupt: <R>(value: JsonValue) => interruptCall(resumeState, options.resume, value) as R,
       };
       const fn = node.fn;
@@ -161,6 +165,7 @@ export async function executeTask(task: PreparedTask, options: ExecuteOptions): 
     }
     if (resumeState.raised) return interrupted(resumeState.raised);
     const output = normalizeOutput(graph, task.name, result);
+    options.messages.ended(output.update);
     const writes = await collectWrites(graph, node, output, options.state, options.config);
     const update =
       task.name === START ? null : output.update.length ? Object.fromEntries(output.update) : null;

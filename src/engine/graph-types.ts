@@ -7,7 +7,8 @@ import type { BreakpointList, NodeContext, RouteResult, RunConfig } from "./type
 
 /**
  * How a channel behaves when written (docs/semantics.md §1.1, §1.2):
- * - `state`: a state key; last value (no reducer) or folded through `reducer`.
+ * - `state`: a state key; last value (no reducer) or folded through `reducer`; `prepare` normalises each write
+ *   before it is stored; `messages` marks a key of chat messages (their writes are streamed).
  * - `ephemeral`: `__start__`, `branch:to:<node>`; cleared at the end of a step in which it was not written.
  * - `barrier`: `join:<a>+<b>:<node>`; collects source names, available once all `names` are in, reset when consumed.
  * - `topic`: `__pregel_tasks`; holds this step's `Send` packets, replaced every step.
@@ -17,6 +18,8 @@ export type ChannelDef =
       kind: "state";
       reducer?: (current: JsonValue, update: JsonValue) => JsonValue;
       default?: () => JsonValue;
+      prepare?: (update: JsonValue) => JsonValue;
+      messages?: true;
     }
   | { kind: "ephemeral" }
   | { kind: "barrier"; names: readonly string[] }

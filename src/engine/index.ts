@@ -50,6 +50,7 @@ export {
   type EventSink,
   interruptsJson,
   type RunEvent,
+  type RunEventName,
   STREAM_MODES,
   type StreamMode,
 } from "./events.js";
@@ -57,6 +58,21 @@ export type { CompiledGraph } from "./graph-types.js";
 /** @private Internal (ids; `newCheckpointId` is also handy for store tests). */
 export { interruptId, newCheckpointId, taskId, taskPathString } from "./ids.js";
 export { interrupt } from "./interrupt.js";
+export type { MessageChunkLike } from "./message-stream.js";
+export {
+  coerceMessage,
+  type Message,
+  type MessageLike,
+  MessagesAnnotation,
+  type MessageType,
+  messagesChannel,
+  messagesStateReducer,
+  prepareMessages,
+  REMOVE_ALL_MESSAGES,
+  removeMessage,
+  type ToolCall,
+} from "./messages.js";
+export { concatMessageChunks } from "./messages-legacy.js";
 /** @private Internal (pure super-step function). */
 export { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 export type { RunOptions, RunResult, RunStatus } from "./run-types.js";

@@ -105,6 +105,7 @@ async function executeStep(
         savedResume: taskResume(pending.get(task.id)),
         ...(resume ? { resume } : {}),
         onCustom: (chunk) => ctx.emitter.emit("custom", chunk),
+        messages: ctx.messages.task(task, step),
       });
       outcomes.set(task.id, outcome);
       remaining -= 1;

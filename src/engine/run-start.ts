@@ -20,7 +20,7 @@ import { applyNullWrites, isDone, taskInterrupts, writesByTask } from "./pending
 import { prepareTasks, stateValues } from "./prepare.js";
 import { saveCheckpoint } from "./run-io.js";
 import type { LoopStart, RunContext } from "./run-types.js";
-import { gotoWrites, normalizeOutput } from "./writers.js";
+import { gotoWrites, normalizeOutput, prepareInput } from "./writers.js";
 
 /** The ids of the interrupts still pending at `tuple` (tasks that interrupted and have not finished). */
 export function pendingInterruptIds(ctx: RunContext, tuple: CheckpointTuple): string[] {
@@ -56,7 +56,7 @@ export async function startWithInput(
     : [];
   const { checkpoint } = applyWrites(cp, ctx.graph, [
     ...discard,
-    { name: "__input__", path: [], triggers: [], writes: [[START, input]] },
+    { name: "__input__", path: [], triggers: [], writes: [[START, prepareInput(ctx.graph, input)]] },
   ]);
   const step = base ? base.metadata.step + 1 : -1;
   const tuple = await saveCheckpoint(ctx, checkpoint, "input", step, base?.checkpoint.id ?? null);

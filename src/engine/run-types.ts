@@ -7,6 +7,7 @@ import type { Emitter, EventSink, StreamMode } from "./events.js";
 import type { ExecuteOptions } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
 import type { ResumeSource } from "./interrupt.js";
+import type { MessageStream } from "./message-stream.js";
 import type { CheckpointStore } from "./store.js";
 import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
 import type { Durability, WriteQueue } from "./write-queue.js";
@@ -76,6 +77,8 @@ export interface RunContext {
   readonly metadata: Record<string, JsonValue>;
   readonly signal: AbortSignal;
   readonly emitter: Emitter;
+  /** The run's chat-message stream (`messages-tuple` / `messages` modes). */
+  readonly messages: MessageStream;
   readonly interruptBefore: BreakpointList;
   readonly interruptAfter: BreakpointList;
   readonly recursionLimit: number;

@@ -8,6 +8,7 @@ import { CheckpointNotFoundError } from "./errors.js";
 import { createEmitter } from "./events.js";
 import type { SubgraphRequest } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
+import { createMessageStream } from "./message-stream.js";
 import { runMetadata } from "./metadata.js";
 import { applyNullWrites } from "./pending.js";
 import { prepareTasks, stateValues } from "./prepare.js";
@@ -126,6 +127,8 @@ async function runGraphAt(
   }
   const isHead = base !== undefined && base.checkpoint.id === head?.checkpoint.id;
   const config = options.config ?? {};
+  const emitter = createEmitter(options.onEvent, options.streamMode);
+  const metadata = runMetadata(config, options.metadata);
   const ctx: RunContext = {
     graph,
     store,
@@ -135,9 +138,10 @@ async function runGraphAt(
       ...config,
       configurable: { ...config.configurable, thread_id: threadId, checkpoint_ns: checkpointNs },
     },
-    metadata: runMetadata(config, options.metadata),
+    metadata,
     signal: options.signal ?? NEVER_ABORTED,
-    emitter: createEmitter(options.onEvent, options.streamMode),
+    emitter,
+    messages: createMessageStream({ emitter, graph, metadata, config, checkpointNs }),
     interruptBefore: effectiveBreakpoints(graph.interruptBefore, options.interruptBefore),
     interruptAfter: effectiveBreakpoints(graph.interruptAfter, options.interruptAfter),
     recursionLimit: options.recursionLimit ?? config.recursionLimit ?? DEFAULT_RECURSION_LIMIT,

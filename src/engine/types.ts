@@ -1,7 +1,7 @@
 /**
  * Types a graph author and the API layer see: node functions, their context, run config and interrupts.
  */
-import type { JsonValue } from "./checkpoint.js";
+import type { JsonObject, JsonValue } from "./checkpoint.js";
 import type { Command, Send } from "./command.js";
 
 /**
@@ -34,6 +34,11 @@ export interface RunConfig {
  * What a node receives next to its state. Explicit, no ambient globals (style.md anti-pattern 4).
  * - `signal`: fires when the run is aborted; long-running nodes should honour it.
  * - `writer(chunk)`: emits a `custom` stream event.
+ * - `streamMessage(chunk, metadata?)`: streams a chunk of a chat message (`messages-tuple` / `messages` modes). A
+ *   string is a token of an AI message; an object is a message chunk (`{content, id?, type?: "ai",
+ *   tool_call_chunks?…}`). Chunks without an id share one id per task; it is returned, so the node can write
+ *   the whole message under the same id (then it is not streamed a second time). `metadata` is added to the
+ *   event's metadata (e.g. `ls_model_name`).
  * - `interrupt(value)`: pauses the graph (docs/semantics.md §3). On the first call it stops the node; after a
  *   resume the node re-runs from its first line and the n-th call returns the n-th resume value (docs/semantics.md §3.6, §3.7).
  *   It stops the node by throwing an internal signal: do not catch it (if caught, the task still interrupts).
@@ -47,6 +52,7 @@ export interface NodeContext {
   /** The super-step this task belongs to (checkpoint step + 1). */
   readonly step: number;
   writer(chunk: JsonValue): void;
+  streamMessage(chunk: string | JsonObject, metadata?: JsonObject): string;
   interrupt<R = JsonValue>(value: JsonValue): R;
 }
 

@@ -23,8 +23,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * Normalizes what node `node` returned. `undefined`/`null` → no update; an object → its keys (each must be a
  * state key; `undefined` values are skipped); a `Command` → its `update` and `goto`. For `START` the value is the
- * run input: keys that are not state keys are ignored.
- * Throws `InvalidUpdateError` for any other value or an unknown key.
+ * run input: keys that are not state keys are ignored. Each value goes through its channel's `prepare`.
+ * Throws `InvalidUpdateError` for any other value, an unknown key, or a value `prepare` refuses.
  */
 export function normalizeOutput(graph: CompiledGraph, node: string, result: unknown): NodeOutput {
   if (result === undefined || result === null) return { update: [], goto: [] };
@@ -44,9 +44,30 @@ export function normalizeOutput(graph: CompiledGraph, node: string, result: unkn
       if (node === START) continue;
       throw new InvalidUpdateError(`Node "${node}" wrote to unknown state key '${key}'`, key);
     }
-    update.push([key, value]);
+    const def = graph.channels.get(key);
+    update.push([key, def?.kind === "state" && def.prepare ? def.prepare(value) : value]);
   }
   return { update, goto: isCommand ? result.goto : [] };
+}
+
+/**
+ * The run input with each state key's value through its channel's `prepare` (other keys as given), so a bad
+ * value is refused before the input checkpoint is written and the stored input already has its message ids.
+ * Throws `InvalidUpdateError` for a value `prepare` refuses.
+ */
+export function prepareInput(
+  graph: CompiledGraph,
+  input: Record<string, JsonValue>,
+): Record<string, JsonValue> {
+  let out: Record<string, JsonValue> | undefined;
+  for (const [key, value] of Object.entries(input)) {
+    const def = graph.channels.get(key);
+    if (value === undefined || def?.kind !== "state" || !def.prepare || !graph.stateKeys.includes(key))
+      continue;
+    out ??= { ...input };
+    out[key] = def.prepare(value);
+  }
+  return out ?? input;
 }
 
 /** `state` with `update` folded in through the reducers: the "fresh" view a router reads. */

@@ -66,6 +66,12 @@ function toPart(e: LoggedEvent) {
   return create(StreamPartSchema, { event: e.event, data: valueFromJson(e.data), id: String(e.seq) });
 }
 
+/** The stream mode that produces an event: `messages` ← `messages-tuple`, `messages/*` ← `messages` (docs/api.md §7). */
+function requestModeOf(event: string): string {
+  if (event === "messages") return "messages-tuple";
+  return event.startsWith("messages/") ? "messages" : event;
+}
+
 /** `Last-Event-ID` as a seq: events after it are replayed (`-1`: all); `undefined` when absent or malformed. */
 function lastEventId(headers: Headers): number | undefined {
   const raw = headers.get("last-event-id");
@@ -215,7 +221,7 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       }
       const modes = new Set(req.streamMode);
       for await (const e of runtime.events(run.runId, after)) {
-        const mode = e.event.split("|")[0] as string;
+        const mode = requestModeOf(e.event.split("|")[0] as string);
         if (modes.size === 0 || modes.has(mode) || e.event === "error" || e.event === "metadata") {
           yield toPart(e);
         }
