@@ -41,8 +41,7 @@ export const STREAM_MODES: readonly StreamMode[] = [
  * `messages/complete` (from `messages`).
  */
 export type RunEventName =
-  | Exclude<StreamMode, "messages-tuple" | "messages">
-  | "messages"
+  | StreamMode
   | "messages/metadata"
   | "messages/partial"
   | "messages/complete";

@@ -134,7 +134,8 @@ describe("messages in a run", () => {
     });
     const tuples = events.filter((e) => e.mode === "messages");
     expect(tuples).toHaveLength(1);
-    expect((tuples[0]?.data as [Message])[0]).toMatchObject({ type: "ai", content: "done" });
+    const [tuple] = tuples.map((e) => e.data as [Message, unknown]);
+    expect(tuple?.[0]).toMatchObject({ type: "ai", content: "done" });
     const complete = events.filter((e) => e.mode === "messages/complete").flatMap((e) => e.data as Message[]);
     expect(complete.map((m) => m.content)).toEqual(["q", "done"]);
 
