@@ -123,6 +123,27 @@ describe("JS SDK over REST, LangGraph.js graphs", () => {
     expect(last.joke).toContain("cats");
   });
 
+  it("messages-tuple streams the chat model's tokens as [chunk, metadata] with langgraph_node/langgraph_step", async () => {
+    const thread = await client.threads.create();
+    const parts: Array<{ event: string; data: unknown }> = [];
+    for await (const part of client.runs.stream(thread.thread_id, "lg_chat", {
+      input: { messages: [{ type: "human", content: "hi" }] },
+      streamMode: ["messages-tuple"],
+    })) {
+      parts.push(part as { event: string; data: unknown });
+    }
+    const tuples = parts.filter((p) => p.event === "messages") as Array<{ data: [Obj, Obj] }>;
+    expect(tuples.length).toBeGreaterThan(1);
+    expect(tuples.map((t) => t.data[0].content).join("")).toBe("Hello there");
+    expect(tuples[0]?.data[0].type).toMatch(/^ai/);
+    expect(tuples[0]?.data[1]).toMatchObject({ langgraph_node: "chat", langgraph_step: 1 });
+    const state = await client.threads.getState(thread.thread_id);
+    expect((state.values as { messages: Obj[] }).messages.map((m) => [m.type, m.content])).toEqual([
+      ["human", "hi"],
+      ["ai", "Hello there"],
+    ]);
+  });
+
   it("assistants: graph drawing and schemas come from the LangGraph.js graph", async () => {
     const graph = (await client.assistants.getGraph("lg_breakpoints")) as unknown as {
       nodes: Obj[];

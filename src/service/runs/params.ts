@@ -197,8 +197,9 @@ export function runParamsFromProto(
     interruptAfter: breakpoints(req.interruptAfter, graph, "interrupt_after"),
     config: runConfigFromJson(assistantConfig, objectFromStruct(req.config)),
     metadata: objectFromStruct(req.metadata),
+    // `messages-tuple` passes through for the engines that produce it (LangGraph.js); Loom's engine ignores it.
     streamModes: (req.streamMode.length > 0 ? req.streamMode : ["values"]).filter((m): m is StreamMode =>
-      (STREAM_MODES as readonly string[]).includes(m),
+      [...STREAM_MODES, "messages-tuple"].includes(m),
     ),
     createThread: req.ifNotExists === "create",
     keepThread: req.onCompletion === "keep",
