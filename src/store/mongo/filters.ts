@@ -33,10 +33,20 @@ export function containmentFilter(field: string, query: JsonObject | undefined):
       for (const key of keys) walk(`${prefix}.${escapeKey(key)}`, value[key] as JsonValue);
       return;
     }
-    filter[prefix] = { $eq: encodeAlways(value) };
+    filter[prefix] = valueCondition(value);
   };
   walk(field, query);
   return filter;
+}
+
+/**
+ * The condition a stored field must meet to equal a client `value` (agent-api §3 "metadata containment"): `null`
+ * matches only a stored `null` (`$type: "null"`, never a missing field, which `$eq: null` would match); every other
+ * value is escaped (`encoding.ts`) and compared with `$eq`, so no client value becomes a query operator.
+ */
+export function valueCondition(value: JsonValue): Document {
+  if (value === null) return { $type: "null" };
+  return { $eq: encodeAlways(value) };
 }
 
 /** Validated paging. `limit` default `defaultLimit`, `offset` default 0. */

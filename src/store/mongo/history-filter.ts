@@ -6,14 +6,15 @@
  * - Metadata filter: exact equality per top-level key, AND-ed. `source` and `step` use the top-level mirror
  *   fields (`source` has its own index). Other keys compare `metadata.<escaped key>` with `$eq` against the
  *   escaped value, so keys like `$where` or `a.b` and values like `{"$gt": 1}` are data, never operators.
- *   Object values compare exactly (same keys in the same order); an array value also matches a stored array
+ *   `null` matches only a stored `null`, not a missing key. Object values compare exactly (same keys in the same order); an array value also matches a stored array
  *   that contains it as an element (MongoDB `$eq` semantics).
  */
 import type { Document } from "mongodb";
 import type { JsonValue } from "../../engine/checkpoint.js";
 import type { HistoryQuery } from "../../engine/store.js";
 import { InvalidQueryError } from "../errors.js";
-import { encodeAlways, escapeKey } from "./encoding.js";
+import { escapeKey } from "./encoding.js";
+import { valueCondition } from "./filters.js";
 
 /** Metadata keys mirrored as top-level checkpoint fields. */
 const MIRRORED = new Set(["source", "step"]);
@@ -57,7 +58,7 @@ export function historyFilter(query: HistoryQuery): { filter: Document; limit: n
     for (const [key, value] of Object.entries(metadata)) {
       if (!isJsonValue(value)) throw new InvalidQueryError(`metadata.${key}`, "must be a JSON value");
       const path = MIRRORED.has(key) ? key : `metadata.${escapeKey(key)}`;
-      filter[path] = { $eq: encodeAlways(value) };
+      filter[path] = valueCondition(value);
     }
   }
   return { filter, limit };

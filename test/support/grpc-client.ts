@@ -1,0 +1,86 @@
+/**
+ * A `@grpc/grpc-js` client on descriptors loaded by `@grpc/proto-loader` from `proto/` (no generated code), with
+ * `google.protobuf.Struct`/`Value` converters and a promise wrapper for unary calls.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+/** A protobuf message in proto-loader's plain-object form. */
+export type RawMessage = Record<string, unknown>;
+
+/** `google.protobuf.Value` from JSON. */
+export function toValue(v: Json): RawMessage {
+  if (v === null) return { nullValue: "NULL_VALUE" };
+  if (typeof v === "string") return { stringValue: v };
+  if (typeof v === "number") return { numberValue: v };
+  if (typeof v === "boolean") return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
+  return { structValue: toStruct(v) };
+}
+
+/** `google.protobuf.Struct` from a JSON object. */
+export function toStruct(o: { [k: string]: Json }): RawMessage {
+  return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toValue(v)])) };
+}
+
+type Unary = (req: object, cb: (e: grpc.ServiceError | null, res: RawMessage) => void) => void;
+
+/** Unary gRPC clients of the Loom services on `127.0.0.1:port`. */
+export interface GrpcClients {
+  /** Calls `service.method(req)`; rejects with the `grpc.ServiceError`. */
+  call(service: "ThreadsService" | "RunsService" | "AssistantsService", method: string, req: object): Promise<RawMessage>;
+  close(): void;
+}
+
+/** Connects insecure (h2c) clients for the three services. */
+export function grpcClients(port: number): GrpcClients {
+  const def = protoLoader.loadSync(
+    ["loom/v1/threads.proto", "loom/v1/runs.proto", "loom/v1/assistants.proto"],
+    {
+      includeDirs: [path.join(projectRoot, "proto"), path.join(projectRoot, "node_modules", "google-proto-files")],
+      keepCase: true,
+      longs: String,
+      defaults: true,
+      oneofs: true,
+    },
+  );
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    loom: { v1: Record<string, grpc.ServiceClientConstructor> };
+  };
+  const creds = grpc.credentials.createInsecure();
+  const clients = new Map<string, grpc.Client & Record<string, Unary>>();
+  for (const name of ["ThreadsService", "RunsService", "AssistantsService"]) {
+    const Ctor = pkg.loom.v1[name] as grpc.ServiceClientConstructor;
+    clients.set(name, new Ctor(`127.0.0.1:${port}`, creds) as grpc.Client & Record<string, Unary>);
+  }
+  return {
+    call(service, method, req) {
+      const client = clients.get(service) as grpc.Client & Record<string, Unary>;
+      return new Promise((resolve, reject) => {
+        (client[method] as Unary).call(client, req, (e, res) => (e ? reject(e) : resolve(res)));
+      });
+    },
+    close() {
+      for (const c of clients.values()) c.close();
+    },
+  };
+}
+
+/** The gRPC status code a rejected call carries (`grpc.status`), or `undefined` when it resolved. */
+export async function grpcCode(p: Promise<unknown>): Promise<{ code: number | undefined; details: string }> {
+  try {
+    await p;
+    return { code: undefined, details: "" };
+  } catch (e) {
+    const err = e as grpc.ServiceError;
+    return { code: err.code, details: err.details };
+  }
+}
+
+export { grpc };
