@@ -2,7 +2,7 @@
  * Reads a whole database directly (every collection, every document, sorted by `_id`) as canonical Extended
  * JSON, so a test can assert that a refused request left every document exactly as it was.
  */
-import { type Db, EJSON } from "mongodb";
+import { BSON, type Db } from "mongodb";
 
 /** One string per collection: its documents in `_id` order as relaxed-free (canonical) Extended JSON. */
 export type DbSnapshot = Record<string, string>;
@@ -14,7 +14,7 @@ export async function snapshotDb(db: Db): Promise<DbSnapshot> {
   for (const { name } of collections.sort((a, b) => a.name.localeCompare(b.name))) {
     if (name.startsWith("system.")) continue;
     const docs = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
-    out[name] = EJSON.stringify(docs, { relaxed: false });
+    out[name] = BSON.EJSON.stringify(docs, { relaxed: false });
   }
   return out;
 }

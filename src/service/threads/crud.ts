@@ -127,9 +127,8 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
     async create(req) {
       const threadId = req.threadId ? requireUuid(req.threadId, "thread_id") : uuidv4();
       const ifExists = parseIfExists(req.ifExists);
-      const metadata = Object.fromEntries(
-        Object.entries(objectFromStruct(req.metadata)).filter(([, v]) => v !== null),
-      );
+      // Every key the client sent is kept, a null too: a filter `{key: null}` matches only a stored null.
+      const metadata = objectFromStruct(req.metadata);
       const plan = superstepsOf(req, metadata);
       if (plan && ifExists === "do_nothing") {
         const existing = await threads.get(threadId).catch(() => undefined);
