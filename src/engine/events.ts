@@ -40,11 +40,7 @@ export const STREAM_MODES: readonly StreamMode[] = [
  * (`[chunk, metadata]`, from `messages-tuple`) and `messages/metadata` | `messages/partial` |
  * `messages/complete` (from `messages`).
  */
-export type RunEventName =
-  | StreamMode
-  | "messages/metadata"
-  | "messages/partial"
-  | "messages/complete";
+export type RunEventName = StreamMode | "messages/metadata" | "messages/partial" | "messages/complete";
 
 /**
  * One event.
