@@ -44,7 +44,10 @@ async function matches(filter: Record<string, Json>): Promise<string[]> {
     .sort();
   const count = await call(B, "POST", "/threads/count", { metadata });
   expect(count.body).toBe(names.length);
-  const rpcSearch = await grpcApi.call("ThreadsService", "Search", { metadata: toStruct(metadata), limit: 100 });
+  const rpcSearch = await grpcApi.call("ThreadsService", "Search", {
+    metadata: toStruct(metadata),
+    limit: 100,
+  });
   const rpcFound = (rpcSearch.threads as Array<{ thread_id: string }>).map((t) => t.thread_id).sort();
   expect(rpcFound).toEqual(names.map((n) => ids[n]).sort());
   const rpcCount = await grpcApi.call("ThreadsService", "Count", { metadata: toStruct(metadata) });

@@ -38,7 +38,8 @@ describe("LangChain messages in MongoDB", () => {
     await saver.put(config, checkpoint, { source: "input", step: -1, parents: {} }, { messages: 1 });
 
     const doc = await testDb.db.collection("checkpoints").findOne({ thread_id: "t-msg" });
-    const stored = (doc?.values as { messages: Array<Record<string, unknown>> }).messages;
+    if (!doc) throw new Error("no checkpoint document for thread t-msg");
+    const stored = (doc.values as { messages: Array<Record<string, unknown>> }).messages;
     expect(stored[0]).toMatchObject({
       lc: 1,
       type: "constructor",
@@ -56,7 +57,8 @@ describe("LangChain messages in MongoDB", () => {
     ).toBe(1);
 
     const tuple = await saver.getTuple(config);
-    const [human, ai, tool] = tuple?.checkpoint.channel_values.messages as unknown[];
+    if (!tuple) throw new Error("getTuple found no checkpoint for thread t-msg");
+    const [human, ai, tool] = tuple.checkpoint.channel_values.messages as unknown[];
     expect(human).toBeInstanceOf(HumanMessage);
     expect(ai).toBeInstanceOf(AIMessage);
     expect((ai as AIMessage).tool_calls).toEqual([toolCall]);

@@ -34,7 +34,11 @@ type Unary = (req: object, cb: (e: grpc.ServiceError | null, res: RawMessage) =>
 /** Unary gRPC clients of the Loom services on `127.0.0.1:port`. */
 export interface GrpcClients {
   /** Calls `service.method(req)`; rejects with the `grpc.ServiceError`. */
-  call(service: "ThreadsService" | "RunsService" | "AssistantsService", method: string, req: object): Promise<RawMessage>;
+  call(
+    service: "ThreadsService" | "RunsService" | "AssistantsService",
+    method: string,
+    req: object,
+  ): Promise<RawMessage>;
   close(): void;
 }
 
@@ -43,7 +47,10 @@ export function grpcClients(port: number): GrpcClients {
   const def = protoLoader.loadSync(
     ["loom/v1/threads.proto", "loom/v1/runs.proto", "loom/v1/assistants.proto"],
     {
-      includeDirs: [path.join(projectRoot, "proto"), path.join(projectRoot, "node_modules", "google-proto-files")],
+      includeDirs: [
+        path.join(projectRoot, "proto"),
+        path.join(projectRoot, "node_modules", "google-proto-files"),
+      ],
       keepCase: true,
       longs: String,
       defaults: true,
