@@ -12,6 +12,7 @@ import type { Logger } from "./logger.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createRunSignals } from "./runtime/signals.js";
 import type { RuntimeSettings } from "./runtime/types.js";
+import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
@@ -42,6 +43,11 @@ export interface AppDeps {
    * @default not served
    */
   uiDir?: string;
+  /**
+   * `LOOM_ALLOWED_HOSTS`: host names served beside the loopback ones (see `createHostGuard`, docs/security.md).
+   * @default [] (on a loopback address only `localhost`, `127.0.0.1`, `[::1]`)
+   */
+  allowedHosts?: readonly string[];
   /** Run queue tuning (README "Configuration", src/config.ts); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -121,7 +127,14 @@ export function createApp(deps: AppDeps): App {
     readMaxBytes: deps.bodyLimitBytes,
     fallback: ui ? (req, res) => (ui.matches(req.url ?? "") ? ui.handle(req, res) : rest(req, res)) : rest,
   });
-  const server = createOnePortServer(handler);
+  const hostGuard = createHostGuard({ allowedHosts: deps.allowedHosts ?? [] });
+  const guarded: NodeHandler = (req, res) => {
+    const refusal = hostGuard.refusal(req);
+    if (refusal === undefined) return handler(req, res);
+    res.writeHead(421, { "content-type": "application/json" });
+    res.end(JSON.stringify({ detail: refusal }));
+  };
+  const server = createOnePortServer(guarded, { continueLimitBytes: deps.bodyLimitBytes });
   const prepare = async () => {
     await store.ensureIndexes();
     await ensureSystemAssistants(store.assistants, registry);
@@ -130,6 +143,7 @@ export function createApp(deps: AppDeps): App {
     handler,
     async listen(port, host) {
       await prepare();
+      hostGuard.listeningOn(host);
       const address = await server.listen(port, host);
       services.runtime.start();
       return address;

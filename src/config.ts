@@ -38,6 +38,11 @@ export interface Config {
   maxAttempts: number;
   /** `LOOM_POLL_MS`: longest a worker, waiter or stream goes without checking MongoDB (change streams wake them sooner). Default 1000. */
   pollMs: number;
+  /**
+   * `LOOM_ALLOWED_HOSTS`: comma-separated host names (no port) served beside `localhost`, `127.0.0.1`, `[::1]`;
+   * `*` serves any. Default none: on a loopback `HOST` other names get 421 (docs/security.md).
+   */
+  allowedHosts: string[];
 }
 
 /** Thrown by {@link parseConfig}; the message names each bad variable and why. */
@@ -83,6 +88,13 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     LOOM_LEASE_MS: intVar("LOOM_LEASE_MS", 300, 3_600_000).default(30_000),
     LOOM_MAX_ATTEMPTS: intVar("LOOM_MAX_ATTEMPTS", 1, 1000).default(3),
     LOOM_POLL_MS: intVar("LOOM_POLL_MS", 10, 60_000).default(1000),
+    LOOM_ALLOWED_HOSTS: z
+      .string()
+      .regex(
+        /^[\w.\-[\]:*]+(,\s*[\w.\-[\]:*]+)*$/,
+        "LOOM_ALLOWED_HOSTS must be a comma-separated list of host names, or *",
+      )
+      .optional(),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -107,5 +119,9 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     leaseMs: v.LOOM_LEASE_MS,
     maxAttempts: v.LOOM_MAX_ATTEMPTS,
     pollMs: v.LOOM_POLL_MS,
+    allowedHosts: (v.LOOM_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h !== ""),
   };
 }

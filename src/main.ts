@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     version: LOOM_VERSION,
     db: client.db(config.dbName),
     bodyLimitBytes: config.bodyLimitBytes,
+    allowedHosts: config.allowedHosts,
     registry,
     uiDir: path.join(buildDir, "ui"),
     runtime: {

@@ -21,6 +21,11 @@ export type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 export interface OnePortOptions {
   /** A connection that sends nothing for this long before the protocol is known is closed. Default 10000. */
   sniffTimeoutMs?: number;
+  /**
+   * Largest body worth a `100 Continue`: a request with `Expect: 100-continue` announcing more goes to the
+   * handler without one, so the client gets the handler's 413 instead of sending the body. @default no limit
+   */
+  continueLimitBytes?: number;
 }
 
 /** A listening (or not yet listening) one-port server. */
@@ -43,6 +48,17 @@ export function createOnePortServer(handler: NodeHandler, options: OnePortOption
   const h2 = http2.createServer(
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
+  const continueLimit = options.continueLimitBytes ?? Number.POSITIVE_INFINITY;
+  // Node answers `Expect: 100-continue` itself unless someone listens for it.
+  const onCheckContinue = (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    if (!(Number(req.headers["content-length"] ?? "0") > continueLimit)) res.writeContinue();
+    (handler as (a: typeof req, b: typeof res) => void)(req, res);
+  };
+  h1.on("checkContinue", onCheckContinue);
+  h2.on("checkContinue", onCheckContinue);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {

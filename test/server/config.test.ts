@@ -13,7 +13,17 @@ describe("parseConfig", () => {
       configPath: "/srv/loom/loom.json",
       logLevel: "info",
       bodyLimitBytes: 10 * 1024 * 1024,
+      allowedHosts: [],
     });
+  });
+
+  it("LOOM_ALLOWED_HOSTS: a comma-separated list of host names, or *; anything else names the variable", () => {
+    expect(parseConfig({ LOOM_ALLOWED_HOSTS: "loom.internal, dev.example" }, "/").allowedHosts).toEqual([
+      "loom.internal",
+      "dev.example",
+    ]);
+    expect(parseConfig({ LOOM_ALLOWED_HOSTS: "*" }, "/").allowedHosts).toEqual(["*"]);
+    expect(() => parseConfig({ LOOM_ALLOWED_HOSTS: "a b/c" }, "/")).toThrow(/LOOM_ALLOWED_HOSTS/);
   });
 
   it("reads every variable", () => {

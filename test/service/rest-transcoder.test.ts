@@ -8,13 +8,14 @@ import { AssistantsService } from "../../gen/ts/loom/v1/assistants_pb.js";
 import { HealthService } from "../../gen/ts/loom/v1/health_pb.js";
 import { CreateRunRequestSchema, RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
 import { GetHistoryRequestSchema, ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
-import { restStatusForCode } from "../../src/service/rest/http-status.js";
 import {
-  buildRequest,
+  BodyRefusedError,
   MalformedJsonError,
   parseJsonBody,
-  queryToJson,
-} from "../../src/service/rest/request.js";
+  requireJsonContentType,
+} from "../../src/service/rest/body.js";
+import { restStatusForCode } from "../../src/service/rest/http-status.js";
+import { buildRequest, queryToJson } from "../../src/service/rest/request.js";
 import { buildRouteTable } from "../../src/service/rest/routes.js";
 import { formatSseEvent } from "../../src/service/rest/sse.js";
 import { compilePathTemplate, PathTemplateError } from "../../src/service/rest/template.js";
@@ -156,6 +157,52 @@ describe("request building", () => {
     expect(() => build([1])).toThrow(/JSON object/);
     expect(() => parseJsonBody("{")).toThrow(MalformedJsonError);
     expect(parseJsonBody("  ")).toBeUndefined();
+    expect(() => build(null)).toThrow(/not null/);
+  });
+
+  it("refuses bytes that are not UTF-8, a __proto__ key at any depth, and bodies that are not JSON by type", () => {
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        return error instanceof BodyRefusedError ? [error.status, error.message] : error;
+      }
+      return "accepted";
+    };
+    expect(refusal(() => parseJsonBody(Buffer.from([0x22, 0xff, 0x22])))).toEqual([
+      422,
+      expect.stringMatching(/UTF-8/),
+    ]);
+    expect(parseJsonBody(Buffer.from('"é"'))).toBe("é");
+    expect(refusal(() => parseJsonBody('{"metadata": {"a": [{"__proto__": {"x": 1}}]}}'))).toEqual([
+      422,
+      expect.stringMatching(/__proto__/),
+    ]);
+    // `constructor` is data like any key; JSON null and scalars parse as themselves.
+    expect(parseJsonBody('{"constructor": {"prototype": 1}}')).toEqual({ constructor: { prototype: 1 } });
+    expect(parseJsonBody("null")).toBeNull();
+    for (const ok of [
+      "application/json",
+      "application/json; charset=utf-8",
+      "application/merge-patch+json",
+    ]) {
+      expect(refusal(() => requireJsonContentType(ok))).toBe("accepted");
+    }
+    for (const bad of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      undefined,
+    ]) {
+      expect(refusal(() => requireJsonContentType(bad))).toEqual([
+        415,
+        expect.stringMatching(/application\/json/),
+      ]);
+    }
+    expect(refusal(() => requireJsonContentType("application/json; charset=latin1"))).toEqual([
+      415,
+      expect.any(String),
+    ]);
   });
 });
 

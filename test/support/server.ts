@@ -19,7 +19,7 @@ export interface TestServer {
 
 /** Options for {@link startTestServer}; absent ones take `createApp`'s defaults. */
 export interface TestServerOptions
-  extends Partial<Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs" | "uiDir">> {
+  extends Partial<Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs" | "uiDir" | "allowedHosts">> {
   /** Body limit in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Graph config file (`loom.json` format) to serve; absent: no graphs. */

@@ -7,15 +7,17 @@
  * - Server-streaming methods answer SSE (docs/api.md §7): headers wait for the first part, so an early error
  *   is a real HTTP error; later errors become a final `error` event; `: heartbeat` comments while idle.
  * - Headers a service sets on `ctx.responseHeader` (e.g. `Content-Location`) are sent with the response.
- * - Errors are `{"detail": "<message>"}`: 400 malformed JSON, 404 unknown route, 405 wrong verb, 413 body over
- *   `bodyLimitBytes`, otherwise the status of {@link restStatusForCode}.
+ * - Errors are `{"detail": "<message>"}`: the body refusals of `./body.ts` (400 malformed JSON, 413 over
+ *   `bodyLimitBytes`, 415 not JSON, 422 not UTF-8 or a `__proto__` key), 404 unknown route, 405 wrong verb,
+ *   otherwise the status of {@link restStatusForCode}.
  */
 import { create, type DescMessage, type DescService, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { NodeHandler } from "../../server/one-port.js";
+import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } from "./body.js";
 import { restStatusForCode } from "./http-status.js";
-import { buildRequest, MalformedJsonError, parseJsonBody } from "./request.js";
+import { buildRequest } from "./request.js";
 import { buildRouteTable, type RestRoute } from "./routes.js";
 import { formatSseEvent, SSE_HEADERS, SSE_HEARTBEAT } from "./sse.js";
 
@@ -47,12 +49,6 @@ export interface RestBridgeOptions {
 type Req = Parameters<NodeHandler>[0];
 type Res = Parameters<NodeHandler>[1];
 
-class BodyTooLargeError extends Error {
-  constructor(limit: number) {
-    super(`Request body exceeds the limit of ${limit} bytes`);
-  }
-}
-
 const JSON_OPTS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
 const STRUCT = "google.protobuf.Struct";
 /** Marks a unary call whose late failure was already answered in-band. */
@@ -69,32 +65,6 @@ function headerRecord(headers: Headers): Record<string, string> {
 function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
-}
-
-/**
- * Reads the request body as UTF-8. Over `limit` bytes it rejects with BodyTooLargeError: at once for HTTP/1.1
- * (the connection is closed after the answer), after reading and discarding the rest for HTTP/2 (so the stream
- * ends cleanly and the client sees the 413 instead of a reset).
- */
-function readBody(req: Req, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h2 = req.httpVersionMajor >= 2;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let tooLarge = Number(req.headers["content-length"] ?? "0") > limit;
-    const fail = () => reject(new BodyTooLargeError(limit));
-    if (tooLarge && !h2) return fail();
-    req.on("data", (chunk: Buffer) => {
-      if (tooLarge) return;
-      total += chunk.length;
-      if (total <= limit) return void chunks.push(chunk);
-      tooLarge = true;
-      chunks.length = 0;
-      if (!h2) fail();
-    });
-    req.on("end", () => (tooLarge ? fail() : resolve(Buffer.concat(chunks).toString("utf8"))));
-    req.on("error", reject);
-  });
 }
 
 function requestHeaders(req: Req): Headers {
@@ -126,10 +96,12 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
   const keepAliveMs = options.keepAliveMs ?? 5000;
 
   async function dispatch(req: Req, res: Res, route: RestRoute, vars: Record<string, string>, url: URL) {
-    const raw = route.body === "" ? "" : await readBody(req, options.bodyLimitBytes);
+    const raw = route.body === "" ? undefined : await readBody(req, options.bodyLimitBytes);
+    // Only a body is checked: a bodiless POST (cancel, join) may carry any content type, or none.
+    if (raw && raw.length > 0) requireJsonContentType(req.headers["content-type"]);
     const request = buildRequest(route.method.input, {
       body: route.body,
-      json: parseJsonBody(raw),
+      json: raw ? parseJsonBody(raw) : undefined,
       query: url.searchParams,
       vars,
     });
@@ -260,12 +232,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         res.end();
         return;
       }
-      if (error instanceof BodyTooLargeError) {
-        // HTTP/1.1: the rest of the body is never read, so the connection cannot be reused.
-        const close: Record<string, string> = req.httpVersionMajor === 1 ? { connection: "close" } : {};
-        return sendJson(res, 413, { detail: error.message }, close);
-      }
-      if (error instanceof MalformedJsonError) return sendJson(res, 400, { detail: error.message });
+      if (error instanceof BodyRefusedError) return sendJson(res, error.status, { detail: error.message });
       const { status, detail } = errorDetail(error);
       // Service errors arrive as ConnectErrors (logged where they are mapped); anything else is the bridge's own.
       if (!(error instanceof ConnectError)) {

@@ -18,24 +18,6 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 
-/** Thrown for a body that is not JSON; the bridge answers 400 "Malformed JSON in request body". */
-export class MalformedJsonError extends Error {
-  override readonly name = "MalformedJsonError";
-  constructor() {
-    super("Malformed JSON in request body");
-  }
-}
-
-/** Parses a request body; empty or whitespace-only means `undefined`. @throws MalformedJsonError */
-export function parseJsonBody(raw: string): JsonValue | undefined {
-  if (raw.trim() === "") return undefined;
-  try {
-    return JSON.parse(raw) as JsonValue;
-  } catch {
-    throw new MalformedJsonError();
-  }
-}
-
 function fieldByName(desc: DescMessage, name: string): DescField | undefined {
   return desc.fields.find((f) => f.name === name || f.jsonName === name);
 }
@@ -130,8 +112,10 @@ export interface RequestParts {
 export function buildRequest<D extends DescMessage>(desc: D, parts: RequestParts): MessageShape<D> {
   let json: Record<string, JsonValue>;
   if (parts.body === "*") {
-    if (parts.json === undefined || parts.json === null) json = {};
-    else if (typeof parts.json !== "object" || Array.isArray(parts.json)) {
+    if (parts.json === undefined) json = {};
+    else if (parts.json === null) {
+      throw new ConnectError("Request body must be a JSON object, not null", Code.InvalidArgument);
+    } else if (typeof parts.json !== "object" || Array.isArray(parts.json)) {
       throw new ConnectError("Request body must be a JSON object", Code.InvalidArgument);
     } else json = { ...parts.json };
   } else {

@@ -9,6 +9,7 @@ import {
   type BreakpointList,
   Command,
   type Durability,
+  END,
   type JsonObject,
   type JsonValue,
   type RunConfig,
@@ -58,6 +59,9 @@ export interface RunParams {
   durability: Durability;
 }
 
+/** Longest `after_seconds` accepted: 365 days. A run scheduled further out is a mistake, not a plan. */
+export const MAX_AFTER_SECONDS = 365 * 24 * 3600;
+
 const STRATEGIES: readonly MultitaskStrategy[] = ["reject", "enqueue", "interrupt", "rollback"];
 
 /** Accepted `durability` values and what each runs as (`"exit"` is not implemented: it saves every step). */
@@ -83,21 +87,26 @@ function breakpoints(list: string[], graph: HostedGraph, field: string): Breakpo
   return list;
 }
 
-function gotoFromJson(goto: JsonValue): string | Send | Array<string | Send> {
+/** `command.goto` → node names and Sends; every node must exist, refused before the run is created. */
+function gotoFromJson(goto: JsonValue, graph: HostedGraph): string | Send | Array<string | Send> {
+  const known = (node: string) => {
+    if (node === END || graph.hasNode(node)) return node;
+    throw new InvalidInputError(`command.goto names unknown node: ${node}`, "command.goto");
+  };
   const one = (g: JsonValue): string | Send => {
-    if (typeof g === "string") return g;
+    if (typeof g === "string") return known(g);
     if (g !== null && typeof g === "object" && !Array.isArray(g) && typeof g.node === "string") {
-      return new Send(g.node, g.input ?? null);
+      return new Send(known(g.node), g.input ?? null);
     }
     throw new InvalidInputError(
       'command.goto must be a node name, {"node", "input"} or a list of them',
-      "command",
+      "command.goto",
     );
   };
   return Array.isArray(goto) ? goto.map(one) : one(goto);
 }
 
-function commandFromProto(req: CreateRunRequest): Command | undefined {
+function commandFromProto(req: CreateRunRequest, graph: HostedGraph): Command | undefined {
   const c = req.command;
   if (!c) return undefined;
   const resume = jsonFromValue(c.resume);
@@ -112,7 +121,7 @@ function commandFromProto(req: CreateRunRequest): Command | undefined {
   return new Command({
     ...(resume !== undefined ? { resume } : {}),
     ...(update !== undefined && update !== null ? { update: update as JsonObject } : {}),
-    ...(goto !== undefined && goto !== null ? { goto: gotoFromJson(goto) } : {}),
+    ...(goto !== undefined && goto !== null ? { goto: gotoFromJson(goto, graph) } : {}),
   });
 }
 
@@ -161,8 +170,11 @@ export function runParamsFromProto(
       "multitask_strategy",
     );
   }
-  if (!Number.isFinite(req.afterSeconds) || req.afterSeconds < 0) {
-    throw new InvalidInputError("after_seconds must be a number >= 0", "after_seconds");
+  if (!Number.isFinite(req.afterSeconds) || req.afterSeconds < 0 || req.afterSeconds > MAX_AFTER_SECONDS) {
+    throw new InvalidInputError(
+      `after_seconds must be a number from 0 to ${MAX_AFTER_SECONDS} (365 days)`,
+      "after_seconds",
+    );
   }
   if (!["", "reject", "create"].includes(req.ifNotExists)) {
     throw new InvalidInputError('if_not_exists must be "reject" or "create"', "if_not_exists");
@@ -180,7 +192,7 @@ export function runParamsFromProto(
   }
   const checkpointId = req.checkpointId || req.checkpoint?.checkpointId || undefined;
   if (checkpointId !== undefined) requireUuid(checkpointId, "checkpoint_id");
-  const command = commandFromProto(req);
+  const command = commandFromProto(req, graph);
   if (stateless && command?.resume !== undefined) {
     throw new InvalidInputError("You must provide a thread_id when resuming.", "command");
   }

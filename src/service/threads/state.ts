@@ -24,6 +24,7 @@ import { checkpointToProto, jsonFromValue, objectFromStruct, snapshotToProto } f
 import { InvalidInputError, ThreadBusyUpdateError } from "../errors.js";
 import { interruptsByTask } from "../runs/outcome.js";
 import { parseLimit, requireUuid } from "../validate.js";
+import { fenceFirstWrite } from "./write-fence.js";
 
 /** What the state half of ThreadsService needs. */
 export interface ThreadStateDeps {
@@ -90,8 +91,8 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       if (thread.status === "busy") throw new ThreadBusyUpdateError(thread.threadId);
       const graph = graphOf(registry, thread);
       if (!graph) throw new InvalidInputError(`Thread ${thread.threadId} has no graph ID`, "thread_id");
-      await threads.beginCheckpointWrite(thread.threadId);
-      const ref = await graph.updateState(checkpoints, {
+      const fenced = fenceFirstWrite(checkpoints, () => threads.beginCheckpointWrite(thread.threadId));
+      const ref = await graph.updateState(fenced, {
         threadId: thread.threadId,
         values: jsonFromValue(req.values) ?? null,
         ...(req.asNode !== undefined ? { asNode: req.asNode } : {}),
