@@ -60,6 +60,9 @@ export const RUNTIME_DEFAULTS: Readonly<Omit<RuntimeSettings, "owner">> = {
   pollMs: 1000,
 };
 
+/** How long after the runs' deadline open requests get to send their shutdown error before they are cut. */
+const SHUTDOWN_ANSWER_GRACE_MS = 1000;
+
 /** A built app: a handler for both HTTP versions and a server around it. */
 export interface App {
   /** The one request handler (Connect, gRPC, gRPC-Web, then the REST fallback). */
@@ -70,8 +73,9 @@ export interface App {
    */
   listen(port: number, host: string): Promise<net.AddressInfo>;
   /**
-   * Graceful stop: no new connections, open requests finish for up to `timeoutMs`, then the rest is cut; runs
-   * still executing here get up to `timeoutMs` more to end, then are stopped and given back to the queue.
+   * Graceful stop: no new connections; runs executing here get up to `timeoutMs` (default 10000) to end, then
+   * are stopped and given back to the queue; waits, joins and streams still open then answer 503 / UNAVAILABLE,
+   * and connections still open a second later are cut.
    */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -148,12 +152,15 @@ export function createApp(deps: AppDeps): App {
       services.runtime.start();
       return address;
     },
-    async close(timeoutMs) {
+    async close(timeoutMs = 10_000) {
       services.runtime.stopClaiming();
-      await server.close(timeoutMs);
-      // Runs still executing here get until the deadline to end; the rest go back to the queue, where another
-      // replica (or this one after a restart) resumes them from their last checkpoint.
-      await services.runtime.close(timeoutMs ?? 10_000);
+      // Both at once: runs still executing here get until the deadline to end; the rest go back to the queue,
+      // where another replica (or this one after a restart) resumes them from their last checkpoint. Then the
+      // waits and streams still open fail with 503 / UNAVAILABLE; the server cuts connections only a grace
+      // period later, so those answers arrive whole.
+      const serverClosed = server.close(timeoutMs + SHUTDOWN_ANSWER_GRACE_MS);
+      await services.runtime.close(timeoutMs);
+      await serverClosed;
     },
   };
 }

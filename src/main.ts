@@ -14,6 +14,9 @@ import { buildDir, projectRoot } from "./paths.js";
 import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
 import { LOOM_VERSION } from "./version.js";
 
+/** Signals closer than this to the first one are its echo (see `shutdown`), not a second Ctrl-C. */
+const SIGNAL_ECHO_MS = 300;
+
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
   try {
@@ -68,12 +71,22 @@ async function main(): Promise<void> {
   const url = `http://${address.address}:${address.port}`;
   logger.info({ url, explorer: `${url}/ui/` }, "Loom listening");
 
-  let stopping = false;
+  // A terminal's Ctrl-C signals the whole process group (npm, node; the embedded mongod runs in a group of its
+  // own, so it stays up for the drain). The first signal drains, a second one exits at once.
+  // Under `npm start` one Ctrl-C arrives twice (the terminal's, then the copy npm forwards), a few ms apart:
+  // only a signal more than SIGNAL_ECHO_MS after the first counts as a second one.
+  let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SIGNAL_ECHO_MS) return;
+      logger.warn({ signal }, "second signal: exiting now");
+      mongo.kill();
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "shutting down: draining requests and runs");
     await app.close(config.shutdownTimeoutMs);
+    logger.info("requests and runs drained");
     await client.close();
     await mongo.stop();
     logger.info("stopped");

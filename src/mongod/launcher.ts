@@ -43,6 +43,8 @@ export interface LaunchedMongo {
   version?: string;
   /** Stops what this launcher started (no-op for `MONGODB_URI`); idempotent. */
   stop(): Promise<void>;
+  /** At once, for an exit that cannot wait: sends the started `mongod` SIGTERM (its own clean shutdown). */
+  kill(): void;
 }
 
 /** Thrown when no MongoDB can be had; `tried` lists every route in order with why it failed. */
@@ -63,7 +65,7 @@ export class NoMongoError extends Error {
  * @throws NoMongoError when every route fails; Error naming `MONGOD_PATH` when it points at nothing.
  */
 export async function launchMongo(options: LaunchMongoOptions): Promise<LaunchedMongo> {
-  if (options.uri) return { uri: options.uri, source: "MONGODB_URI", stop: async () => {} };
+  if (options.uri) return { uri: options.uri, source: "MONGODB_URI", stop: async () => {}, kill: () => {} };
   const log = options.log ?? (() => {});
   const { found, tried } = await findMongod({
     toolsRoot: options.toolsRoot,
@@ -85,7 +87,14 @@ export async function launchMongo(options: LaunchMongoOptions): Promise<Launched
   try {
     replSet = await MongoMemoryReplSet.create({
       ...(found ? { binary: { systemBinary: found.binaryPath, ...(version ? { version } : {}) } } : {}),
-      replSet: { count: 1, name: "rs0", storageEngine: "wiredTiger", ip: "127.0.0.1" },
+      // A process group of its own: a terminal's Ctrl-C must not stop the database under the runs Loom drains.
+      replSet: {
+        count: 1,
+        name: "rs0",
+        storageEngine: "wiredTiger",
+        ip: "127.0.0.1",
+        spawn: { detached: true },
+      },
       instanceOpts: [options.dbPath ? { dbPath: options.dbPath, port } : {}],
     });
   } catch (error) {
@@ -102,6 +111,11 @@ export async function launchMongo(options: LaunchMongoOptions): Promise<Launched
       stopped = true;
       // Keep a persistent dbPath; remove only the throwaway one.
       await replSet.stop({ doCleanup: !options.dbPath, force: false });
+    },
+    kill() {
+      if (stopped) return;
+      stopped = true;
+      for (const server of replSet.servers) server.instanceInfo?.instance.mongodProcess?.kill("SIGTERM");
     },
   };
 }

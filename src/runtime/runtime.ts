@@ -6,6 +6,7 @@
  */
 import { RunNotFoundError } from "../store/errors.js";
 import type { CancelAction, RunRecord } from "../store/records.js";
+import { ShuttingDownError } from "./errors.js";
 import { readEvents } from "./event-log.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
 import { waitBodyFromThread } from "./outcome.js";
@@ -34,9 +35,12 @@ export interface Submitted {
 export interface RunRuntime {
   /** Creates a run (see `RunQueueStore.enqueue` for the errors). */
   submit(input: SubmitInput): Promise<Submitted>;
-  /** Resolves when the run has ended, wherever it executes. @throws RunNotFoundError (also when rolled back) */
+  /**
+   * Resolves when the run has ended, wherever it executes.
+   * @throws RunNotFoundError (also when rolled back); ShuttingDownError once `close` gave the runs back
+   */
   waitFor(runId: string): Promise<RunFinished>;
-  /** The run's logged events after `afterSeq` (−1: all), live until the run ends. */
+  /** The run's logged events after `afterSeq` (−1: all), live until the run ends; ShuttingDownError as `waitFor`. */
   events(runId: string, afterSeq: number): AsyncGenerator<LoggedEvent>;
   /** The last logged seq of the run (−1 when none): a live join starts after it. */
   lastSeq(runId: string): Promise<number>;
@@ -52,7 +56,8 @@ export interface RunRuntime {
   stopClaiming(): void;
   /**
    * Stops claiming, lets the runs executing here end for up to `deadlineMs`, then stops the rest and gives
-   * them back to the queue (another replica, or this one after a restart, resumes them).
+   * them back to the queue (another replica, or this one after a restart, resumes them). Then every wait, join
+   * and stream still open here fails with ShuttingDownError, so its caller gets a complete answer.
    */
   close(deadlineMs: number): Promise<void>;
 }
@@ -61,6 +66,25 @@ export interface RunRuntime {
 export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
   const { queue, settings, signals } = deps;
   const local = new Map<string, Execution>();
+  // Aborted by `close` once the runs are given back: what still waits here can only wait for another process.
+  const closing = new AbortController();
+  const closed = new Promise<never>((_, reject) => {
+    closing.signal.addEventListener("abort", () => reject(new ShuttingDownError()), { once: true });
+  });
+  closed.catch(() => undefined);
+  const untilClosed = <T>(p: Promise<T>): Promise<T> => Promise.race([p, closed]);
+
+  async function* eventsUntilClosed(it: AsyncGenerator<LoggedEvent>): AsyncGenerator<LoggedEvent> {
+    try {
+      for (;;) {
+        const next = await untilClosed(it.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      void it.return(undefined).catch(() => undefined);
+    }
+  }
 
   function run(record: RunRecord, options: ExecuteOptions = {}): Execution {
     const plan = options.plan;
@@ -84,7 +108,12 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     if (change.work) pool.nudge();
   });
 
-  async function waitFor(runId: string): Promise<RunFinished> {
+  function waitFor(runId: string): Promise<RunFinished> {
+    if (closing.signal.aborted) return Promise.reject(new ShuttingDownError());
+    return untilClosed(waitForEnd(runId));
+  }
+
+  async function waitForEnd(runId: string): Promise<RunFinished> {
     const execution = local.get(runId);
     if (execution) {
       const finished = await execution.done;
@@ -92,7 +121,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     }
     // Executing elsewhere (or given up here): its end must come over the change stream. Polling covers a failure.
     await queue.watch(runId).catch(() => undefined);
-    for (;;) {
+    while (!closing.signal.aborted) {
       const wake = signals.waitRun(runId, settings.pollMs, true);
       try {
         const { run: record, output } = await queue.output(runId);
@@ -105,6 +134,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
         wake.cancel();
       }
     }
+    throw new ShuttingDownError();
   }
 
   return {
@@ -134,15 +164,17 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     events(runId, afterSeq) {
       // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
       const watch = local.has(runId) ? undefined : () => queue.watch(runId);
-      return readEvents({
-        events: deps.events,
-        runs: deps.runs,
-        signals,
-        runId,
-        afterSeq,
-        pollMs: settings.pollMs,
-        ...(watch ? { watch } : {}),
-      });
+      return eventsUntilClosed(
+        readEvents({
+          events: deps.events,
+          runs: deps.runs,
+          signals,
+          runId,
+          afterSeq,
+          pollMs: settings.pollMs,
+          ...(watch ? { watch } : {}),
+        }),
+      );
     },
 
     lastSeq: (runId) => deps.events.lastSeq(runId),
@@ -172,6 +204,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       clearTimeout(timer);
       for (const execution of local.values()) execution.stop("shutdown");
       await all();
+      closing.abort();
       await signals.close();
     },
   };

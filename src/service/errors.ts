@@ -9,6 +9,7 @@
  * | thread busy (run create with `reject`, state update during a run) | FailedPrecondition | 409 |
  * | bad input: unknown node, ambiguous or invalid update, several interrupts with a plain resume, bad query,
  *   state too large, {@link InvalidInputError} | InvalidArgument | 422 |
+ * | a wait, join or stream cut by this process's shutdown (ShuttingDownError) | Unavailable | 503 |
  * | anything else | Internal | 500 |
  */
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -20,6 +21,7 @@ import {
   NodeNotFoundError,
 } from "../engine/index.js";
 import { GraphNotFoundError } from "../registry/registry.js";
+import { ShuttingDownError } from "../runtime/errors.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
@@ -69,6 +71,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [MultipleInterruptsError, Code.InvalidArgument],
   [InvalidQueryError, Code.InvalidArgument],
   [DocumentTooLargeError, Code.InvalidArgument],
+  [ShuttingDownError, Code.Unavailable],
 ];
 
 /**

@@ -39,6 +39,131 @@ function alive(pid: number): boolean {
   }
 }
 
+/** `npm start` in a process group of its own (as a terminal runs it), until its "Loom listening" line. */
+async function startInOwnGroup(extraEnv: Record<string, string>) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "loom-start-"));
+  const env = {
+    ...process.env,
+    PORT: "0",
+    LOOM_DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+    MONGODB_URI: "",
+    ...extraEnv,
+  };
+  const child = spawn("npm", ["start"], { cwd: ROOT, env, detached: true });
+  const state = { output: "" };
+  child.stdout.on("data", (chunk: Buffer) => {
+    state.output += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    state.output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once("exit", (code) => resolve({ code, at: Date.now() })),
+  );
+  const deadline = Date.now() + 60_000;
+  let url: string | undefined;
+  while (!url) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start: ${state.output}`);
+    url = /"url":"(http:\/\/[^"]+)".*"msg":"Loom listening"/.exec(state.output)?.[1];
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pid = child.pid as number;
+  return {
+    url,
+    state,
+    exited,
+    descendants: () => descendantPids(pid),
+    running: () => child.exitCode === null && child.signalCode === null,
+    /** What a terminal's Ctrl-C does: SIGINT to every process of the group. */
+    ctrlC: () => process.kill(-pid, "SIGINT"),
+    async cleanup() {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a `slow` run of `ms` on a new thread with `runs/wait`; resolves once it is running. */
+async function startSlowWait(url: string, ms: number) {
+  const post = (route: string, body: unknown) =>
+    fetch(url + route, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const thread = (await (await post("/threads", {})).json()) as { thread_id: string };
+  const wait = post(`/threads/${thread.thread_id}/runs/wait`, { assistant_id: "slow", input: { ms } }).then(
+    async (res) => ({ status: res.status, text: await res.text() }),
+  );
+  for (;;) {
+    const runs = (await (await fetch(`${url}/threads/${thread.thread_id}/runs`)).json()) as Array<{
+      status: string;
+    }>;
+    if (runs[0]?.status === "running") return { wait };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function allGone(pids: number[], withinMs: number): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive);
+}
+
+const TEST_GRAPHS = "test/server/fixtures/loom.slow.json";
+
+describe("Ctrl-C of npm start in a terminal (SIGINT to the whole process group), with the embedded mongod", () => {
+  it("during a run: exits 0 within LOOM_SHUTDOWN_TIMEOUT_MS plus a few seconds; the waiter gets a whole 503", async () => {
+    const loom = await startInOwnGroup({ LOOM_CONFIG: TEST_GRAPHS, LOOM_SHUTDOWN_TIMEOUT_MS: "1000" });
+    try {
+      const { wait } = await startSlowWait(loom.url, 3000);
+      const descendants = loom.descendants();
+      expect(descendants.map(commandLine)).toContainEqual(expect.stringContaining("mongod"));
+      const signalled = Date.now();
+      loom.ctrlC();
+      const answer = await wait;
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.text).detail).toMatch(/shutting down/);
+      const exit = await loom.exited;
+      expect(exit.code).toBe(0);
+      expect(exit.at - signalled).toBeLessThan(1000 + 5000);
+      expect(await allGone(descendants, 10_000)).toEqual([]);
+      // One line per phase, and no stack trace (mongod was not stopped under the drain).
+      expect(loom.state.output).toMatch(/shutting down: draining/);
+      expect(loom.state.output).toMatch(/"msg":"stopped"/);
+      expect(loom.state.output).not.toMatch(/MongoServerSelectionError|MongoNetworkError|\n\s+at /);
+    } finally {
+      await loom.cleanup();
+    }
+  });
+
+  it("a second Ctrl-C exits at once, leaving no process behind", async () => {
+    const loom = await startInOwnGroup({ LOOM_CONFIG: TEST_GRAPHS, LOOM_SHUTDOWN_TIMEOUT_MS: "60000" });
+    try {
+      const { wait } = await startSlowWait(loom.url, 30_000);
+      void wait.catch(() => undefined);
+      const descendants = loom.descendants();
+      loom.ctrlC();
+      await new Promise((r) => setTimeout(r, 500));
+      // Still draining: the run has 60 s to end.
+      expect(loom.running()).toBe(true);
+      const second = Date.now();
+      loom.ctrlC();
+      const exit = await loom.exited;
+      expect(exit.at - second).toBeLessThan(3000);
+      expect(loom.state.output).toMatch(/second signal: exiting now/);
+      expect(await allGone(descendants, 10_000)).toEqual([]);
+    } finally {
+      await loom.cleanup();
+    }
+  });
+});
+
 describe("the start command (npm start: npm run build, then node dist/src/main.js)", () => {
   it("builds, starts its own mongod, serves GET /ok, and leaves no process behind on SIGINT", async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "loom-start-"));
