@@ -15,6 +15,8 @@ import type { RuntimeSettings } from "./runtime/types.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
+import { createGrpcHealth } from "./service/grpc/health.js";
+import { createReflectionServices } from "./service/grpc/reflection.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
 import { createRestBridge } from "./service/rest/bridge.js";
@@ -42,6 +44,11 @@ export interface AppDeps {
    * @default not served
    */
   uiDir?: string;
+  /**
+   * How often an open `grpc.health.v1.Health/Watch` pings MongoDB to see a change of status.
+   * @default 2000
+   */
+  healthWatchPollMs?: number;
   /** Run queue tuning (README "Configuration", src/config.ts); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -79,6 +86,14 @@ export function createApp(deps: AppDeps): App {
     },
   };
   const health = createHealthService(healthDeps);
+  // The standard gRPC health and reflection services describe every service on the port, themselves included:
+  // both read the list from `services` (built below) when called.
+  const grpcHealth = createGrpcHealth({
+    services: () => services.bound.map((b) => b.service.typeName),
+    pingDatabase: healthDeps.pingDatabase,
+    ...(deps.healthWatchPollMs !== undefined ? { watchPollMs: deps.healthWatchPollMs } : {}),
+  });
+  const reflection = createReflectionServices(() => services.bound.map((b) => b.service));
   const registry = deps.registry ?? createGraphRegistry(new Map());
   const store = createMongoStore({ client: deps.db.client, dbName: deps.db.databaseName });
   // Every run resolves its assistant: served from memory while the change stream keeps the cache in step.
@@ -103,7 +118,7 @@ export function createApp(deps: AppDeps): App {
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
     },
-    [{ service: HealthService, impl: health }],
+    [{ service: HealthService, impl: health }, grpcHealth, reflection.v1, reflection.v1alpha],
   );
   const rest = createRestBridge({
     services: services.bound,
@@ -135,6 +150,7 @@ export function createApp(deps: AppDeps): App {
       return address;
     },
     async close(timeoutMs) {
+      grpcHealth.shutDown();
       services.runtime.stopClaiming();
       await server.close(timeoutMs);
       // Runs still executing here get until the deadline to end; the rest go back to the queue, where another
