@@ -63,7 +63,10 @@ export const RUNTIME_DEFAULTS: Readonly<Omit<RuntimeSettings, "owner">> = {
 
 /** A built app: a handler for both HTTP versions and a server around it. */
 export interface App {
-  /** The one request handler (Connect, gRPC, gRPC-Web, then the REST fallback). */
+  /**
+   * The one request handler (Connect, gRPC, gRPC-Web — Loom's services, `grpc.health.v1.Health` and server
+   * reflection — then the REST fallback).
+   */
   handler: NodeHandler;
   /**
    * Creates the MongoDB indexes and the graphs' system assistants (idempotent), then listens on `host:port`
@@ -71,7 +74,8 @@ export interface App {
    */
   listen(port: number, host: string): Promise<net.AddressInfo>;
   /**
-   * Graceful stop: no new connections, open requests finish for up to `timeoutMs`, then the rest is cut; runs
+   * Graceful stop: `grpc.health.v1.Health` turns NOT_SERVING at once (open Watches get it and end), no new
+   * connections, open requests finish for up to `timeoutMs`, then the rest is cut; runs
    * still executing here get up to `timeoutMs` more to end, then are stopped and given back to the queue.
    */
   close(timeoutMs?: number): Promise<void>;
