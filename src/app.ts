@@ -16,6 +16,8 @@ import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
+import { createGrpcHealth } from "./service/grpc/health.js";
+import { createReflectionServices } from "./service/grpc/reflection.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
 import { createRestBridge } from "./service/rest/bridge.js";
@@ -48,6 +50,11 @@ export interface AppDeps {
    * @default [] (on a loopback address only `localhost`, `127.0.0.1`, `[::1]`)
    */
   allowedHosts?: readonly string[];
+  /**
+   * How often an open `grpc.health.v1.Health/Watch` pings MongoDB to see a change of status.
+   * @default 2000
+   */
+  healthWatchPollMs?: number;
   /** Run queue tuning (README "Configuration", src/config.ts); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -65,7 +72,10 @@ const SHUTDOWN_ANSWER_GRACE_MS = 1000;
 
 /** A built app: a handler for both HTTP versions and a server around it. */
 export interface App {
-  /** The one request handler (Connect, gRPC, gRPC-Web, then the REST fallback). */
+  /**
+   * The one request handler (Connect, gRPC, gRPC-Web — Loom's services, `grpc.health.v1.Health` and server
+   * reflection — then the REST fallback).
+   */
   handler: NodeHandler;
   /**
    * Creates the MongoDB indexes and the graphs' system assistants (idempotent), then listens on `host:port`
@@ -73,9 +83,10 @@ export interface App {
    */
   listen(port: number, host: string): Promise<net.AddressInfo>;
   /**
-   * Graceful stop: no new connections; runs executing here get up to `timeoutMs` (default 10000) to end, then
-   * are stopped and given back to the queue; waits, joins and streams still open then answer 503 / UNAVAILABLE,
-   * and connections still open a second later are cut.
+   * Graceful stop: `grpc.health.v1.Health` turns NOT_SERVING at once (open Watches get it and end), no new
+   * connections; runs executing here get up to `timeoutMs` (default 10000) to end, then are stopped and given
+   * back to the queue; waits, joins and streams still open then answer 503 / UNAVAILABLE, and connections still
+   * open a second later are cut.
    */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -89,6 +100,14 @@ export function createApp(deps: AppDeps): App {
     },
   };
   const health = createHealthService(healthDeps);
+  // The standard gRPC health and reflection services describe every service on the port, themselves included:
+  // both read the list from `services` (built below) when called.
+  const grpcHealth = createGrpcHealth({
+    services: () => services.bound.map((b) => b.service.typeName),
+    pingDatabase: healthDeps.pingDatabase,
+    ...(deps.healthWatchPollMs !== undefined ? { watchPollMs: deps.healthWatchPollMs } : {}),
+  });
+  const reflection = createReflectionServices(() => services.bound.map((b) => b.service));
   const registry = deps.registry ?? createGraphRegistry(new Map());
   const store = createMongoStore({ client: deps.db.client, dbName: deps.db.databaseName });
   // Every run resolves its assistant: served from memory while the change stream keeps the cache in step.
@@ -113,7 +132,7 @@ export function createApp(deps: AppDeps): App {
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
     },
-    [{ service: HealthService, impl: health }],
+    [{ service: HealthService, impl: health }, grpcHealth, reflection.v1, reflection.v1alpha],
   );
   const rest = createRestBridge({
     services: services.bound,
@@ -153,6 +172,7 @@ export function createApp(deps: AppDeps): App {
       return address;
     },
     async close(timeoutMs = 10_000) {
+      grpcHealth.shutDown();
       services.runtime.stopClaiming();
       // Both at once: runs still executing here get until the deadline to end; the rest go back to the queue,
       // where another replica (or this one after a restart) resumes them from their last checkpoint. Then the
