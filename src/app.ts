@@ -68,6 +68,11 @@ export interface App {
    * still executing here get up to `timeoutMs` more to end, then are stopped and given back to the queue.
    */
   close(timeoutMs?: number): Promise<void>;
+  /**
+   * Waits, joins and event readers (streams) in progress (`RunRuntime.waiters`): back to 0 once every such
+   * request has ended, by its run's end, its deadline or its client leaving.
+   */
+  waiters(): number;
 }
 
 /** Builds the app. Does not listen. */
@@ -141,5 +146,6 @@ export function createApp(deps: AppDeps): App {
       // replica (or this one after a restart) resumes them from their last checkpoint.
       await services.runtime.close(timeoutMs ?? 10_000);
     },
+    waiters: () => services.runtime.waiters(),
   };
 }

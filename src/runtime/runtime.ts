@@ -6,6 +6,7 @@
  */
 import { RunNotFoundError } from "../store/errors.js";
 import type { CancelAction, RunRecord } from "../store/records.js";
+import { abortable } from "./abort.js";
 import { readEvents } from "./event-log.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
 import { waitBodyFromThread } from "./outcome.js";
@@ -34,10 +35,24 @@ export interface Submitted {
 export interface RunRuntime {
   /** Creates a run (see `RunQueueStore.enqueue` for the errors). */
   submit(input: SubmitInput): Promise<Submitted>;
-  /** Resolves when the run has ended, wherever it executes. @throws RunNotFoundError (also when rolled back) */
-  waitFor(runId: string): Promise<RunFinished>;
-  /** The run's logged events after `afterSeq` (−1: all), live until the run ends. */
-  events(runId: string, afterSeq: number): AsyncGenerator<LoggedEvent>;
+  /**
+   * Resolves when the run has ended, wherever it executes. When `signal` aborts first (the caller's deadline or
+   * disconnect), rejects with `signal.reason` at once and frees its wake-up; the run itself goes on.
+   * @throws RunNotFoundError (also when rolled back)
+   */
+  waitFor(runId: string, signal?: AbortSignal): Promise<RunFinished>;
+  /**
+   * {@link RunRuntime.waitFor} for a run `submit` just returned: when it executes here, waits for that execution
+   * (and rejects with the engine's refusal, see `Submitted.local`); `signal` as for `waitFor`.
+   */
+  waitForSubmitted(submitted: Submitted, signal?: AbortSignal): Promise<RunFinished>;
+  /**
+   * The run's logged events after `afterSeq` (−1: all), live until the run ends. When `signal` aborts, the
+   * reader stops waiting and throws `signal.reason`; the run goes on.
+   */
+  events(runId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<LoggedEvent>;
+  /** Waits (`waitFor`) and event readers (`events`) in progress here: back to 0 once every caller left. */
+  waiters(): number;
   /** The last logged seq of the run (−1 when none): a live join starts after it. */
   lastSeq(runId: string): Promise<number>;
   /**
@@ -84,26 +99,55 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     if (change.work) pool.nudge();
   });
 
-  async function waitFor(runId: string): Promise<RunFinished> {
-    const execution = local.get(runId);
-    if (execution) {
-      const finished = await execution.done;
-      if (finished) return finished;
-    }
-    // Executing elsewhere (or given up here): its end must come over the change stream. Polling covers a failure.
-    await queue.watch(runId).catch(() => undefined);
-    for (;;) {
-      const wake = signals.waitRun(runId, settings.pollMs, true);
-      try {
-        const { run: record, output } = await queue.output(runId);
-        if (FINAL_RUN_STATUSES.includes(record.status)) {
-          const waitBody = output ?? waitBodyFromThread(await deps.threads.get(record.threadId));
-          return { run: record, waitBody };
-        }
-        await wake.promise;
-      } finally {
-        wake.cancel();
+  let waiting = 0;
+
+  /** Waits for the end of `runId`: first for `here` (its execution in this process) when there is one. */
+  async function waitFor(
+    runId: string,
+    signal?: AbortSignal,
+    here = local.get(runId)?.done,
+  ): Promise<RunFinished> {
+    signal?.throwIfAborted();
+    waiting++;
+    try {
+      if (here) {
+        const finished = await abortable(here, signal);
+        if (finished) return finished;
       }
+      // Executing elsewhere (or given up here): its end must come over the change stream. Polling covers a failure.
+      await abortable(
+        queue.watch(runId).catch(() => undefined),
+        signal,
+      );
+      for (;;) {
+        const wake = signals.waitRun(runId, settings.pollMs, {
+          documentOnly: true,
+          ...(signal ? { signal } : {}),
+        });
+        try {
+          const { run: record, output } = await queue.output(runId);
+          if (FINAL_RUN_STATUSES.includes(record.status)) {
+            const waitBody = output ?? waitBodyFromThread(await deps.threads.get(record.threadId));
+            return { run: record, waitBody };
+          }
+          await wake.promise;
+          signal?.throwIfAborted();
+        } finally {
+          wake.cancel();
+        }
+      }
+    } finally {
+      waiting--;
+    }
+  }
+
+  /** Counts a reader in {@link RunRuntime.waiters} from its first pull until it ends or is closed. */
+  async function* counted(reader: AsyncGenerator<LoggedEvent>): AsyncGenerator<LoggedEvent> {
+    waiting++;
+    try {
+      yield* reader;
+    } finally {
+      waiting--;
     }
   }
 
@@ -129,21 +173,28 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       return { run: enqueued.run, local: undefined };
     },
 
-    waitFor,
+    waitFor: (runId, signal) => waitFor(runId, signal),
 
-    events(runId, afterSeq) {
+    waitForSubmitted: (submitted, signal) => waitFor(submitted.run.runId, signal, submitted.local),
+
+    events(runId, afterSeq, signal) {
       // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
       const watch = local.has(runId) ? undefined : () => queue.watch(runId);
-      return readEvents({
-        events: deps.events,
-        runs: deps.runs,
-        signals,
-        runId,
-        afterSeq,
-        pollMs: settings.pollMs,
-        ...(watch ? { watch } : {}),
-      });
+      return counted(
+        readEvents({
+          events: deps.events,
+          runs: deps.runs,
+          signals,
+          runId,
+          afterSeq,
+          pollMs: settings.pollMs,
+          ...(watch ? { watch } : {}),
+          ...(signal ? { signal } : {}),
+        }),
+      );
     },
+
+    waiters: () => waiting,
 
     lastSeq: (runId) => deps.events.lastSeq(runId),
 
