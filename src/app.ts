@@ -89,6 +89,11 @@ export interface App {
    * open a second later are cut.
    */
   close(timeoutMs?: number): Promise<void>;
+  /**
+   * Waits, joins and event readers (streams) in progress (`RunRuntime.waiters`): back to 0 once every such
+   * request has ended, by its run's end, its deadline or its client leaving.
+   */
+  waiters(): number;
 }
 
 /** Builds the app. Does not listen. */
@@ -182,5 +187,6 @@ export function createApp(deps: AppDeps): App {
       await services.runtime.close(timeoutMs);
       await serverClosed;
     },
+    waiters: () => services.runtime.waiters(),
   };
 }

@@ -100,22 +100,26 @@ export interface ReadEventsOptions {
   pageSize?: number;
   /** Called once before the first read when the run executes in another process (`RunQueueStore.watch`). */
   watch?: () => Promise<void>;
+  /** Ends the reading (the generator throws `signal.reason`) when it aborts: the request's deadline or disconnect. */
+  signal?: AbortSignal;
 }
 
 /**
  * The run's events after `afterSeq`, live: ends once the run has ended (or was deleted) and every event it
  * logged was returned. The worker stores all of a run's events before it ends the run, so "run ended, then an
- * empty page" means the end.
+ * empty page" means the end. When `signal` aborts, a reader waiting for the next event wakes at once and throws
+ * `signal.reason` (the run goes on).
  */
 export async function* readEvents(options: ReadEventsOptions): AsyncGenerator<LoggedEvent> {
-  const { events, runs, signals, runId } = options;
+  const { events, runs, signals, runId, signal } = options;
   const pollMs = options.pollMs ?? 500;
   const pageSize = options.pageSize ?? 100;
   let last = options.afterSeq;
   let ended = false;
   await options.watch?.().catch(() => undefined); // without it the end is found by polling
   for (;;) {
-    const wake = signals.waitRun(runId, pollMs);
+    signal?.throwIfAborted();
+    const wake = signals.waitRun(runId, pollMs, signal ? { signal } : {});
     try {
       const page = await events.read(runId, last, pageSize);
       for (const e of page) {

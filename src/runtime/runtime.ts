@@ -6,6 +6,7 @@
  */
 import { RunNotFoundError } from "../store/errors.js";
 import type { CancelAction, RunRecord } from "../store/records.js";
+import { abortable, eitherSignal } from "./abort.js";
 import { ShuttingDownError } from "./errors.js";
 import { readEvents } from "./event-log.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
@@ -36,12 +37,23 @@ export interface RunRuntime {
   /** Creates a run (see `RunQueueStore.enqueue` for the errors). */
   submit(input: SubmitInput): Promise<Submitted>;
   /**
-   * Resolves when the run has ended, wherever it executes.
+   * Resolves when the run has ended, wherever it executes. When `signal` aborts first (the caller's deadline or
+   * disconnect), rejects with `signal.reason` at once and frees its wake-up; the run itself goes on.
    * @throws RunNotFoundError (also when rolled back); ShuttingDownError once `close` gave the runs back
    */
-  waitFor(runId: string): Promise<RunFinished>;
-  /** The run's logged events after `afterSeq` (−1: all), live until the run ends; ShuttingDownError as `waitFor`. */
-  events(runId: string, afterSeq: number): AsyncGenerator<LoggedEvent>;
+  waitFor(runId: string, signal?: AbortSignal): Promise<RunFinished>;
+  /**
+   * {@link RunRuntime.waitFor} for a run `submit` just returned: when it executes here, waits for that execution
+   * (and rejects with the engine's refusal, see `Submitted.local`); `signal` as for `waitFor`.
+   */
+  waitForSubmitted(submitted: Submitted, signal?: AbortSignal): Promise<RunFinished>;
+  /**
+   * The run's logged events after `afterSeq` (−1: all), live until the run ends. When `signal` aborts, the
+   * reader stops waiting and throws `signal.reason`; the run goes on.
+   */
+  events(runId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<LoggedEvent>;
+  /** Waits (`waitFor`) and event readers (`events`) in progress here: back to 0 once every caller left. */
+  waiters(): number;
   /** The last logged seq of the run (−1 when none): a live join starts after it. */
   lastSeq(runId: string): Promise<number>;
   /**
@@ -57,7 +69,7 @@ export interface RunRuntime {
   /**
    * Stops claiming, lets the runs executing here end for up to `deadlineMs`, then stops the rest and gives
    * them back to the queue (another replica, or this one after a restart, resumes them). Then every wait, join
-   * and stream still open here fails with ShuttingDownError, so its caller gets a complete answer.
+   * and event reader still open here fails with ShuttingDownError, so its caller gets a complete answer.
    */
   close(deadlineMs: number): Promise<void>;
 }
@@ -66,25 +78,9 @@ export interface RunRuntime {
 export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
   const { queue, settings, signals } = deps;
   const local = new Map<string, Execution>();
-  // Aborted by `close` once the runs are given back: what still waits here can only wait for another process.
+  // Aborted by `close` once the runs are given back: every wait and reader still open here then fails with
+  // ShuttingDownError (503 / UNAVAILABLE), so its caller gets a complete answer and retries elsewhere.
   const closing = new AbortController();
-  const closed = new Promise<never>((_, reject) => {
-    closing.signal.addEventListener("abort", () => reject(new ShuttingDownError()), { once: true });
-  });
-  closed.catch(() => undefined);
-  const untilClosed = <T>(p: Promise<T>): Promise<T> => Promise.race([p, closed]);
-
-  async function* eventsUntilClosed(it: AsyncGenerator<LoggedEvent>): AsyncGenerator<LoggedEvent> {
-    try {
-      for (;;) {
-        const next = await untilClosed(it.next());
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      void it.return(undefined).catch(() => undefined);
-    }
-  }
 
   function run(record: RunRecord, options: ExecuteOptions = {}): Execution {
     const plan = options.plan;
@@ -108,33 +104,62 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     if (change.work) pool.nudge();
   });
 
-  function waitFor(runId: string): Promise<RunFinished> {
-    if (closing.signal.aborted) return Promise.reject(new ShuttingDownError());
-    return untilClosed(waitForEnd(runId));
+  let waiting = 0;
+
+  /** Waits for the end of `runId`: first for `here` (its execution in this process) when there is one. */
+  async function waitFor(
+    runId: string,
+    callerSignal?: AbortSignal,
+    here = local.get(runId)?.done,
+  ): Promise<RunFinished> {
+    const { signal, release } = eitherSignal(callerSignal, closing.signal);
+    signal.throwIfAborted();
+    waiting++;
+    try {
+      if (here) {
+        const finished = await abortable(here, signal);
+        if (finished) return finished;
+      }
+      // Executing elsewhere (or given up here): its end must come over the change stream. Polling covers a failure.
+      await abortable(
+        queue.watch(runId).catch(() => undefined),
+        signal,
+      );
+      for (;;) {
+        const wake = signals.waitRun(runId, settings.pollMs, {
+          documentOnly: true,
+          ...(signal ? { signal } : {}),
+        });
+        try {
+          const { run: record, output } = await queue.output(runId);
+          if (FINAL_RUN_STATUSES.includes(record.status)) {
+            const waitBody = output ?? waitBodyFromThread(await deps.threads.get(record.threadId));
+            return { run: record, waitBody };
+          }
+          await wake.promise;
+          signal?.throwIfAborted();
+        } finally {
+          wake.cancel();
+        }
+      }
+    } finally {
+      waiting--;
+      release();
+    }
   }
 
-  async function waitForEnd(runId: string): Promise<RunFinished> {
-    const execution = local.get(runId);
-    if (execution) {
-      const finished = await execution.done;
-      if (finished) return finished;
+  /** Counts a reader in {@link RunRuntime.waiters} from its first pull until it ends or is closed. */
+  async function* counted(
+    reader: AsyncGenerator<LoggedEvent>,
+    release: () => void,
+  ): AsyncGenerator<LoggedEvent> {
+    waiting++;
+    try {
+      yield* reader;
+    } finally {
+      waiting--;
+      release();
     }
-    // Executing elsewhere (or given up here): its end must come over the change stream. Polling covers a failure.
-    await queue.watch(runId).catch(() => undefined);
-    while (!closing.signal.aborted) {
-      const wake = signals.waitRun(runId, settings.pollMs, true);
-      try {
-        const { run: record, output } = await queue.output(runId);
-        if (FINAL_RUN_STATUSES.includes(record.status)) {
-          const waitBody = output ?? waitBodyFromThread(await deps.threads.get(record.threadId));
-          return { run: record, waitBody };
-        }
-        await wake.promise;
-      } finally {
-        wake.cancel();
-      }
-    }
-    throw new ShuttingDownError();
   }
 
   return {
@@ -159,12 +184,15 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       return { run: enqueued.run, local: undefined };
     },
 
-    waitFor,
+    waitFor: (runId, signal) => waitFor(runId, signal),
 
-    events(runId, afterSeq) {
+    waitForSubmitted: (submitted, signal) => waitFor(submitted.run.runId, signal, submitted.local),
+
+    events(runId, afterSeq, callerSignal) {
       // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
       const watch = local.has(runId) ? undefined : () => queue.watch(runId);
-      return eventsUntilClosed(
+      const { signal, release } = eitherSignal(callerSignal, closing.signal);
+      return counted(
         readEvents({
           events: deps.events,
           runs: deps.runs,
@@ -173,9 +201,13 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
           afterSeq,
           pollMs: settings.pollMs,
           ...(watch ? { watch } : {}),
+          signal,
         }),
+        release,
       );
     },
+
+    waiters: () => waiting,
 
     lastSeq: (runId) => deps.events.lastSeq(runId),
 
@@ -204,7 +236,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       clearTimeout(timer);
       for (const execution of local.values()) execution.stop("shutdown");
       await all();
-      closing.abort();
+      closing.abort(new ShuttingDownError());
       await signals.close();
     },
   };

@@ -23,13 +23,20 @@ export interface RunChange {
   work?: boolean;
 }
 
+/** Options of {@link RunSignals.waitRun}. */
+export interface WaitRunOptions {
+  /** Appended events do not wake it (only changes of the run document: status, cancel, creation, deletion). */
+  documentOnly?: boolean;
+  /** Wakes it (and frees its listener and timer) when it aborts, e.g. at the request's deadline. */
+  signal?: AbortSignal;
+}
+
 /** The signal bus. */
 export interface RunSignals {
-  /**
-   * Wakes when `runId` changes, or after `timeoutMs`. With `documentOnly`, appended events do not wake it (only
-   * changes of the run document: status, cancel, creation, deletion).
-   */
-  waitRun(runId: string, timeoutMs: number, documentOnly?: boolean): WakeUp;
+  /** Wakes when `runId` changes, after `timeoutMs`, or when `options.signal` aborts. */
+  waitRun(runId: string, timeoutMs: number, options?: WaitRunOptions): WakeUp;
+  /** Wake-ups waiting now (all runs): each holds a listener and a timer until it wakes or is cancelled. */
+  pending(): number;
   /** Calls `fn` on every change of a run document (all runs). Returns the unsubscribe function. */
   onRunDocument(fn: (change: RunChange) => void): () => void;
   /** Reports a change (local writers, and the change stream). */
@@ -47,7 +54,9 @@ export function createRunSignals(watch?: ChangeWatcher): RunSignals {
   const documentListeners = new Set<(change: RunChange) => void>();
 
   const bus: RunSignals = {
-    waitRun(runId, timeoutMs, documentOnly = false) {
+    waitRun(runId, timeoutMs, options = {}) {
+      const { documentOnly = false, signal } = options;
+      if (signal?.aborted) return { promise: Promise.resolve(), cancel: () => undefined };
       const set = perRun.get(runId) ?? new Set();
       perRun.set(runId, set);
       let timer: NodeJS.Timeout | undefined;
@@ -57,6 +66,7 @@ export function createRunSignals(watch?: ChangeWatcher): RunSignals {
       });
       const done = () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
         set.delete(listener);
         if (set.size === 0 && perRun.get(runId) === set) perRun.delete(runId);
         resolve();
@@ -66,7 +76,13 @@ export function createRunSignals(watch?: ChangeWatcher): RunSignals {
       };
       set.add(listener);
       timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener("abort", done, { once: true });
       return { promise, cancel: done };
+    },
+    pending() {
+      let n = 0;
+      for (const set of perRun.values()) n += set.size;
+      return n;
     },
     onRunDocument(fn) {
       documentListeners.add(fn);

@@ -16,6 +16,7 @@ import type { RunSignals } from "../runtime/signals.js";
 import type { RuntimeSettings } from "../runtime/types.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
+import { withDeadline } from "./deadline.js";
 import { type InternalErrorListener, withErrorMapping } from "./errors.js";
 import type { BoundService } from "./rest/bridge.js";
 import { createRunResolver } from "./runs/plan.js";
@@ -74,19 +75,21 @@ export function createLoomServices(
       ? { onError: (error: unknown, runId?: string) => deps.onRunError?.(error, runId ?? "") }
       : {}),
   });
+  // Deadline inside, error mapping outside: a deadline's reason is already a ConnectError and passes through.
+  const wrap = <T extends object>(impl: T): T => withErrorMapping(withDeadline(impl), deps.onInternalError);
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: withErrorMapping(createThreadsService(deps), deps.onInternalError) },
+    { service: ThreadsService, impl: wrap(createThreadsService(deps)) },
     {
       service: RunsService,
-      impl: withErrorMapping(createRunsService({ ...deps, runtime }), deps.onInternalError),
+      impl: wrap(createRunsService({ ...deps, runtime })),
     },
     {
       service: AssistantsService,
-      impl: withErrorMapping(createAssistantsService(deps), deps.onInternalError),
+      impl: wrap(createAssistantsService(deps)),
     },
     ...extra.map((e) => ({
       service: e.service,
-      impl: withErrorMapping(e.impl, deps.onInternalError) as BoundService["impl"],
+      impl: wrap(e.impl) as BoundService["impl"],
     })),
   ];
   return {

@@ -65,6 +65,32 @@ describe("readEvents", () => {
   });
 });
 
+describe("readEvents under an AbortSignal", () => {
+  it("a reader waiting for events wakes when the signal aborts, throws its reason and frees its wake-up", async () => {
+    const events = memoryEvents();
+    events.log.push({ seq: 0, event: "metadata", data: {} });
+    const signals = createRunSignals();
+    const controller = new AbortController();
+    const reader = readEvents({
+      events: events.store,
+      runs: runsWithStatus(() => "running"),
+      signals,
+      runId: "r",
+      afterSeq: -1,
+      pollMs: 60_000, // only the abort can wake it in time
+      signal: controller.signal,
+    });
+    expect((await reader.next()).value?.seq).toBe(0);
+    const next = reader.next();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(signals.pending()).toBe(1);
+    const reason = new Error("deadline");
+    controller.abort(reason);
+    await expect(next).rejects.toBe(reason);
+    expect(signals.pending()).toBe(0);
+  });
+});
+
 describe("createEventWriter", () => {
   it("numbers events from firstSeq and stores them in order; flush waits for the store", async () => {
     const events = memoryEvents();

@@ -29,16 +29,25 @@ export function toStruct(o: { [k: string]: Json }): RawMessage {
   return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toValue(v)])) };
 }
 
-type Unary = (req: object, cb: (e: grpc.ServiceError | null, res: RawMessage) => void) => void;
+type Unary = (
+  req: object,
+  options: grpc.CallOptions,
+  cb: (e: grpc.ServiceError | null, res: RawMessage) => void,
+) => void;
+type ServerStreaming = (req: object, options: grpc.CallOptions) => grpc.ClientReadableStream<RawMessage>;
+type Service = "ThreadsService" | "RunsService" | "AssistantsService";
 
 /** Unary gRPC clients of the Loom services on `127.0.0.1:port`. */
 export interface GrpcClients {
-  /** Calls `service.method(req)`; rejects with the `grpc.ServiceError`. */
-  call(
-    service: "ThreadsService" | "RunsService" | "AssistantsService",
+  /** Calls `service.method(req)` (with call `options`, e.g. a `deadline`); rejects with the `grpc.ServiceError`. */
+  call(service: Service, method: string, req: object, options?: grpc.CallOptions): Promise<RawMessage>;
+  /** Starts the server-streaming `service.method(req)`. */
+  stream(
+    service: Service,
     method: string,
     req: object,
-  ): Promise<RawMessage>;
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<RawMessage>;
   close(): void;
 }
 
@@ -67,11 +76,15 @@ export function grpcClients(port: number): GrpcClients {
     clients.set(name, new Ctor(`127.0.0.1:${port}`, creds) as grpc.Client & Record<string, Unary>);
   }
   return {
-    call(service, method, req) {
+    call(service, method, req, options = {}) {
       const client = clients.get(service) as grpc.Client & Record<string, Unary>;
       return new Promise((resolve, reject) => {
-        (client[method] as Unary).call(client, req, (e, res) => (e ? reject(e) : resolve(res)));
+        (client[method] as Unary).call(client, req, options, (e, res) => (e ? reject(e) : resolve(res)));
       });
+    },
+    stream(service, method, req, options = {}) {
+      const client = clients.get(service) as unknown as grpc.Client & Record<string, ServerStreaming>;
+      return (client[method] as ServerStreaming).call(client, req, options);
     },
     close() {
       for (const c of clients.values()) c.close();

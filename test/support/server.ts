@@ -14,6 +14,8 @@ export interface TestServer {
   baseUrl: string;
   port: number;
   testDb: TestDb;
+  /** The app's waits, joins and event readers in progress (`App.waiters`). */
+  waiters(): number;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startTestServer(label: string, options: TestServerOptions 
     baseUrl: `http://127.0.0.1:${address.port}`,
     port: address.port,
     testDb,
+    waiters: () => app.waiters(),
     async close() {
       await app.close(2_000);
       await testDb.drop();

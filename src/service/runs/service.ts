@@ -14,6 +14,7 @@ import {
 } from "../../../gen/ts/loom/v1/runs_pb.js";
 import type { CheckpointStore } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
+import { onAbort } from "../../runtime/abort.js";
 import type { LoggedEvent } from "../../runtime/queue-store.js";
 import type { RunRuntime } from "../../runtime/runtime.js";
 import {
@@ -108,15 +109,21 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     ctx.responseHeader.set("content-location", submitted.location);
     // The SDK reconnects a dropped stream there with `Last-Event-ID` (docs/api.md §1); the event log replays it.
     if (mode === "stream" && !stateless) ctx.responseHeader.set("location", `${submitted.location}/stream`);
-    if (params.cancelOnDisconnect) {
-      const { runId, threadId } = submitted.run;
-      ctx.signal.addEventListener(
-        "abort",
-        () => void runtime.cancel(runId, threadId, "interrupt", false).catch(() => undefined),
-        { once: true },
-      );
-    }
-    return submitted;
+    // `on_disconnect: "cancel"` (wait and stream): a client that leaves — disconnect or deadline — cancels the run.
+    // `detach` stops listening once the answer is complete (the request's signal also aborts then).
+    const detach =
+      params.cancelOnDisconnect && mode !== "background"
+        ? cancelOnAbort(ctx, submitted.run.runId, submitted.run.threadId)
+        : () => undefined;
+    return { ...submitted, detach };
+  }
+
+  /** Cancels the run (`interrupt`) when the request's signal aborts; returns the function that stops listening. */
+  function cancelOnAbort(ctx: HandlerContext, runId: string, threadId: string): () => void {
+    return onAbort(
+      ctx.signal,
+      () => void runtime.cancel(runId, threadId, "interrupt", false).catch(() => undefined),
+    );
   }
 
   return {
@@ -127,13 +134,19 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
 
     async wait(req, ctx) {
       const submitted = await start(req, ctx, "wait");
-      const finished = (await submitted.local) ?? (await runtime.waitFor(submitted.run.runId));
-      return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
+      try {
+        // At the deadline (or disconnect) the wait stops; the run follows `on_disconnect` (see `start`).
+        const finished = await runtime.waitForSubmitted(submitted, ctx.signal);
+        return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
+      } finally {
+        submitted.detach();
+      }
     },
 
     async *stream(req, ctx) {
       const submitted = await start(req, ctx, "stream");
-      const it = runtime.events(submitted.run.runId, -1);
+      // At the deadline (or disconnect) the reader stops; the run follows `on_disconnect` (see `start`).
+      const it = runtime.events(submitted.run.runId, -1, ctx.signal);
       if (!submitted.local) {
         // Queued behind another run: answer at once (headers, then heartbeats) instead of when a worker starts it.
         try {
@@ -141,6 +154,7 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
           yield toPart({ seq: 0, event: "metadata", data: { run_id: run.runId, attempt: run.attempt } });
           for await (const e of it) if (e.seq > 0) yield toPart(e);
         } finally {
+          submitted.detach();
           await it.return(undefined);
         }
         return;
@@ -154,6 +168,7 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
         if (!metadata.done) yield toPart(metadata.value);
         for (let n = first; !n.done; n = await it.next()) yield toPart(n.value);
       } finally {
+        submitted.detach();
         await it.return(undefined);
       }
     },
@@ -190,11 +205,12 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       return {};
     },
 
-    async join(req) {
+    async join(req, ctx) {
       requireUuid(req.threadId, "thread_id");
       requireUuid(req.runId, "run_id");
       await runs.get(req.runId, req.threadId);
-      const finished = await runtime.waitFor(req.runId);
+      // A join only watches: at the deadline (or disconnect) it stops waiting and the run goes on.
+      const finished = await runtime.waitFor(req.runId, ctx.signal);
       return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
     },
 
@@ -212,19 +228,18 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
           id: "",
         });
       }
-      if (req.cancelOnDisconnect) {
-        ctx.signal.addEventListener(
-          "abort",
-          () => void runtime.cancel(run.runId, run.threadId, "interrupt", false).catch(() => undefined),
-          { once: true },
-        );
-      }
-      const modes = new Set(req.streamMode);
-      for await (const e of runtime.events(run.runId, after)) {
-        const mode = requestModeOf(e.event.split("|")[0] as string);
-        if (modes.size === 0 || modes.has(mode) || e.event === "error" || e.event === "metadata") {
-          yield toPart(e);
+      // A client that leaves (disconnect or deadline) stops watching; with `cancel_on_disconnect` it cancels the run.
+      const detach = req.cancelOnDisconnect ? cancelOnAbort(ctx, run.runId, run.threadId) : () => undefined;
+      try {
+        const modes = new Set(req.streamMode);
+        for await (const e of runtime.events(run.runId, after, ctx.signal)) {
+          const mode = requestModeOf(e.event.split("|")[0] as string);
+          if (modes.size === 0 || modes.has(mode) || e.event === "error" || e.event === "metadata") {
+            yield toPart(e);
+          }
         }
+      } finally {
+        detach();
       }
     },
 

@@ -181,7 +181,9 @@ type CreateRunRequest struct {
 	MultitaskStrategy string `protobuf:"bytes,15,opt,name=multitask_strategy,json=multitaskStrategy,proto3" json:"multitask_strategy,omitempty"`
 	// "reject" (default): an unknown thread is NotFound. "create": create it.
 	IfNotExists string `protobuf:"bytes,16,opt,name=if_not_exists,json=ifNotExists,proto3" json:"if_not_exists,omitempty"`
-	// "cancel" | "continue" (default): what to do when a streaming client disconnects.
+	// "cancel" | "continue" (default): what happens to the run when the client of a Wait or Stream leaves before
+	// its end (disconnect, or its deadline passes): "cancel" cancels it (it ends "interrupted", completed steps
+	// kept); "continue" lets it run to its end. Ignored by Create (the request ends once the run is created).
 	OnDisconnect string `protobuf:"bytes,17,opt,name=on_disconnect,json=onDisconnect,proto3" json:"on_disconnect,omitempty"`
 	// Stateless runs only: "delete" (default) or "keep" the temporary thread.
 	OnCompletion string `protobuf:"bytes,18,opt,name=on_completion,json=onCompletion,proto3" json:"on_completion,omitempty"`
@@ -740,7 +742,8 @@ type JoinRunRequest struct {
 	ThreadId string `protobuf:"bytes,1,opt,name=thread_id,json=threadId,proto3" json:"thread_id,omitempty"`
 	// Run id (UUID).
 	RunId string `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
-	// Cancel the run when the streaming client disconnects. Default false.
+	// JoinStream only: cancel the run when the client leaves before its end (disconnect or deadline). Default
+	// false: leaving only stops watching.
 	CancelOnDisconnect bool `protobuf:"varint,3,opt,name=cancel_on_disconnect,json=cancelOnDisconnect,proto3" json:"cancel_on_disconnect,omitempty"`
 	// Only these stream modes (join-stream). Default: the run's modes.
 	StreamMode    []string `protobuf:"bytes,4,rep,name=stream_mode,json=streamMode,proto3" json:"stream_mode,omitempty"`

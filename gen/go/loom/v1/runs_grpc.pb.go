@@ -38,6 +38,11 @@ const (
 // RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
 // (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
 // temporary thread that is removed afterwards.
+//
+// Deadlines (docs/runs.md "Deadlines and disconnects"): every method honours the request's deadline
+// (`grpc-timeout`, `connect-timeout-ms`) and answers DEADLINE_EXCEEDED when it passes, also while a run is still
+// going. A deadline or a disconnect ends the request, not the work: Wait and Stream then follow `on_disconnect`;
+// Join and JoinStream only stop watching (JoinStream: unless `cancel_on_disconnect`).
 type RunsServiceClient interface {
 	// Create starts a run in the background and returns it (status "pending" or "running"). A second run on a
 	// busy thread fails with FailedPrecondition (REST 409).
@@ -45,9 +50,12 @@ type RunsServiceClient interface {
 	// Wait runs the graph and returns the wait body: the final state values; at an interrupt, the values plus
 	// `__interrupt__` (list of Interrupt, [] for a static breakpoint); on a node error
 	// `{"__error__": {"error": name, "message": text}}`. REST answers the bare `values` object.
+	// When the deadline passes first (DEADLINE_EXCEEDED) or the client disconnects, the run follows
+	// `on_disconnect`: "continue" (default) lets it finish (read it with Join), "cancel" cancels it ("interrupted").
 	Wait(ctx context.Context, in *CreateRunRequest, opts ...grpc.CallOption) (*WaitRunResponse, error)
 	// Stream runs the graph and streams its events: first `metadata` `{run_id, attempt}`, then one part per
 	// event of the requested `stream_mode`s, then a final `error` part if the run failed. REST answers SSE.
+	// At the deadline the stream ends DEADLINE_EXCEEDED; then, as on a disconnect, the run follows `on_disconnect`.
 	Stream(ctx context.Context, in *CreateRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamPart], error)
 	// Get returns one run. NotFound for an unknown thread or run.
 	Get(ctx context.Context, in *GetRunRequest, opts ...grpc.CallOption) (*Run, error)
@@ -55,10 +63,12 @@ type RunsServiceClient interface {
 	List(ctx context.Context, in *ListRunsRequest, opts ...grpc.CallOption) (*ListRunsResponse, error)
 	// Delete removes a finished run. REST answers 204.
 	Delete(ctx context.Context, in *DeleteRunRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
-	// Join waits for a run to finish and returns the same body as Wait.
+	// Join waits for a run to finish and returns the same body as Wait. At the deadline it answers
+	// DEADLINE_EXCEEDED and only stops watching: the run goes on (call Join again, or Get, later).
 	Join(ctx context.Context, in *JoinRunRequest, opts ...grpc.CallOption) (*WaitRunResponse, error)
 	// JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
-	// emitted before the call are not replayed). A finished run gives the `metadata` part alone.
+	// emitted before the call are not replayed). A finished run gives the `metadata` part alone. At the deadline the
+	// stream ends DEADLINE_EXCEEDED; the run goes on unless `cancel_on_disconnect` is set.
 	JoinStream(ctx context.Context, in *JoinRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamPart], error)
 	// Cancel stops a pending or running run; it ends "interrupted" and the steps it completed are kept.
 	Cancel(ctx context.Context, in *CancelRunRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
@@ -187,6 +197,11 @@ func (c *runsServiceClient) Cancel(ctx context.Context, in *CancelRunRequest, op
 // RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
 // (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
 // temporary thread that is removed afterwards.
+//
+// Deadlines (docs/runs.md "Deadlines and disconnects"): every method honours the request's deadline
+// (`grpc-timeout`, `connect-timeout-ms`) and answers DEADLINE_EXCEEDED when it passes, also while a run is still
+// going. A deadline or a disconnect ends the request, not the work: Wait and Stream then follow `on_disconnect`;
+// Join and JoinStream only stop watching (JoinStream: unless `cancel_on_disconnect`).
 type RunsServiceServer interface {
 	// Create starts a run in the background and returns it (status "pending" or "running"). A second run on a
 	// busy thread fails with FailedPrecondition (REST 409).
@@ -194,9 +209,12 @@ type RunsServiceServer interface {
 	// Wait runs the graph and returns the wait body: the final state values; at an interrupt, the values plus
 	// `__interrupt__` (list of Interrupt, [] for a static breakpoint); on a node error
 	// `{"__error__": {"error": name, "message": text}}`. REST answers the bare `values` object.
+	// When the deadline passes first (DEADLINE_EXCEEDED) or the client disconnects, the run follows
+	// `on_disconnect`: "continue" (default) lets it finish (read it with Join), "cancel" cancels it ("interrupted").
 	Wait(context.Context, *CreateRunRequest) (*WaitRunResponse, error)
 	// Stream runs the graph and streams its events: first `metadata` `{run_id, attempt}`, then one part per
 	// event of the requested `stream_mode`s, then a final `error` part if the run failed. REST answers SSE.
+	// At the deadline the stream ends DEADLINE_EXCEEDED; then, as on a disconnect, the run follows `on_disconnect`.
 	Stream(*CreateRunRequest, grpc.ServerStreamingServer[StreamPart]) error
 	// Get returns one run. NotFound for an unknown thread or run.
 	Get(context.Context, *GetRunRequest) (*Run, error)
@@ -204,10 +222,12 @@ type RunsServiceServer interface {
 	List(context.Context, *ListRunsRequest) (*ListRunsResponse, error)
 	// Delete removes a finished run. REST answers 204.
 	Delete(context.Context, *DeleteRunRequest) (*emptypb.Empty, error)
-	// Join waits for a run to finish and returns the same body as Wait.
+	// Join waits for a run to finish and returns the same body as Wait. At the deadline it answers
+	// DEADLINE_EXCEEDED and only stops watching: the run goes on (call Join again, or Get, later).
 	Join(context.Context, *JoinRunRequest) (*WaitRunResponse, error)
 	// JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
-	// emitted before the call are not replayed). A finished run gives the `metadata` part alone.
+	// emitted before the call are not replayed). A finished run gives the `metadata` part alone. At the deadline the
+	// stream ends DEADLINE_EXCEEDED; the run goes on unless `cancel_on_disconnect` is set.
 	JoinStream(*JoinRunRequest, grpc.ServerStreamingServer[StreamPart]) error
 	// Cancel stops a pending or running run; it ends "interrupted" and the steps it completed are kept.
 	Cancel(context.Context, *CancelRunRequest) (*emptypb.Empty, error)

@@ -216,7 +216,9 @@ export type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   ifNotExists: string;
 
   /**
-   * "cancel" | "continue" (default): what to do when a streaming client disconnects.
+   * "cancel" | "continue" (default): what happens to the run when the client of a Wait or Stream leaves before
+   * its end (disconnect, or its deadline passes): "cancel" cancels it (it ends "interrupted", completed steps
+   * kept); "continue" lets it run to its end. Ignored by Create (the request ends once the run is created).
    *
    * @generated from field: string on_disconnect = 17;
    */
@@ -472,7 +474,8 @@ export type JoinRunRequest = Message<"loom.v1.JoinRunRequest"> & {
   runId: string;
 
   /**
-   * Cancel the run when the streaming client disconnects. Default false.
+   * JoinStream only: cancel the run when the client leaves before its end (disconnect or deadline). Default
+   * false: leaving only stops watching.
    *
    * @generated from field: bool cancel_on_disconnect = 3;
    */
@@ -540,6 +543,11 @@ export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*
  * (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
  * temporary thread that is removed afterwards.
  *
+ * Deadlines (docs/runs.md "Deadlines and disconnects"): every method honours the request's deadline
+ * (`grpc-timeout`, `connect-timeout-ms`) and answers DEADLINE_EXCEEDED when it passes, also while a run is still
+ * going. A deadline or a disconnect ends the request, not the work: Wait and Stream then follow `on_disconnect`;
+ * Join and JoinStream only stop watching (JoinStream: unless `cancel_on_disconnect`).
+ *
  * @generated from service loom.v1.RunsService
  */
 export const RunsService: GenService<{
@@ -558,6 +566,8 @@ export const RunsService: GenService<{
    * Wait runs the graph and returns the wait body: the final state values; at an interrupt, the values plus
    * `__interrupt__` (list of Interrupt, [] for a static breakpoint); on a node error
    * `{"__error__": {"error": name, "message": text}}`. REST answers the bare `values` object.
+   * When the deadline passes first (DEADLINE_EXCEEDED) or the client disconnects, the run follows
+   * `on_disconnect`: "continue" (default) lets it finish (read it with Join), "cancel" cancels it ("interrupted").
    *
    * @generated from rpc loom.v1.RunsService.Wait
    */
@@ -569,6 +579,7 @@ export const RunsService: GenService<{
   /**
    * Stream runs the graph and streams its events: first `metadata` `{run_id, attempt}`, then one part per
    * event of the requested `stream_mode`s, then a final `error` part if the run failed. REST answers SSE.
+   * At the deadline the stream ends DEADLINE_EXCEEDED; then, as on a disconnect, the run follows `on_disconnect`.
    *
    * @generated from rpc loom.v1.RunsService.Stream
    */
@@ -608,7 +619,8 @@ export const RunsService: GenService<{
     output: typeof EmptySchema;
   },
   /**
-   * Join waits for a run to finish and returns the same body as Wait.
+   * Join waits for a run to finish and returns the same body as Wait. At the deadline it answers
+   * DEADLINE_EXCEEDED and only stops watching: the run goes on (call Join again, or Get, later).
    *
    * @generated from rpc loom.v1.RunsService.Join
    */
@@ -619,7 +631,8 @@ export const RunsService: GenService<{
   },
   /**
    * JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
-   * emitted before the call are not replayed). A finished run gives the `metadata` part alone.
+   * emitted before the call are not replayed). A finished run gives the `metadata` part alone. At the deadline the
+   * stream ends DEADLINE_EXCEEDED; the run goes on unless `cancel_on_disconnect` is set.
    *
    * @generated from rpc loom.v1.RunsService.JoinStream
    */

@@ -88,6 +88,11 @@ export const CancelRunRequestSchema = /*@__PURE__*/
  * (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
  * temporary thread that is removed afterwards.
  *
+ * Deadlines (docs/runs.md "Deadlines and disconnects"): every method honours the request's deadline
+ * (`grpc-timeout`, `connect-timeout-ms`) and answers DEADLINE_EXCEEDED when it passes, also while a run is still
+ * going. A deadline or a disconnect ends the request, not the work: Wait and Stream then follow `on_disconnect`;
+ * Join and JoinStream only stop watching (JoinStream: unless `cancel_on_disconnect`).
+ *
  * @generated from service loom.v1.RunsService
  */
 export const RunsService = /*@__PURE__*/

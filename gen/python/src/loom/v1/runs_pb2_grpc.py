@@ -30,6 +30,11 @@ class RunsServiceStub:
     """RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
     (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
     temporary thread that is removed afterwards.
+
+    Deadlines (docs/runs.md "Deadlines and disconnects"): every method honours the request's deadline
+    (`grpc-timeout`, `connect-timeout-ms`) and answers DEADLINE_EXCEEDED when it passes, also while a run is still
+    going. A deadline or a disconnect ends the request, not the work: Wait and Stream then follow `on_disconnect`;
+    Join and JoinStream only stop watching (JoinStream: unless `cancel_on_disconnect`).
     """
 
     def __init__(self, channel):
@@ -89,6 +94,11 @@ class RunsServiceServicer:
     """RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
     (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
     temporary thread that is removed afterwards.
+
+    Deadlines (docs/runs.md "Deadlines and disconnects"): every method honours the request's deadline
+    (`grpc-timeout`, `connect-timeout-ms`) and answers DEADLINE_EXCEEDED when it passes, also while a run is still
+    going. A deadline or a disconnect ends the request, not the work: Wait and Stream then follow `on_disconnect`;
+    Join and JoinStream only stop watching (JoinStream: unless `cancel_on_disconnect`).
     """
 
     def Create(self, request, context):
@@ -103,6 +113,8 @@ class RunsServiceServicer:
         """Wait runs the graph and returns the wait body: the final state values; at an interrupt, the values plus
         `__interrupt__` (list of Interrupt, [] for a static breakpoint); on a node error
         `{"__error__": {"error": name, "message": text}}`. REST answers the bare `values` object.
+        When the deadline passes first (DEADLINE_EXCEEDED) or the client disconnects, the run follows
+        `on_disconnect`: "continue" (default) lets it finish (read it with Join), "cancel" cancels it ("interrupted").
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +123,7 @@ class RunsServiceServicer:
     def Stream(self, request, context):
         """Stream runs the graph and streams its events: first `metadata` `{run_id, attempt}`, then one part per
         event of the requested `stream_mode`s, then a final `error` part if the run failed. REST answers SSE.
+        At the deadline the stream ends DEADLINE_EXCEEDED; then, as on a disconnect, the run follows `on_disconnect`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,7 +151,8 @@ class RunsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Join(self, request, context):
-        """Join waits for a run to finish and returns the same body as Wait.
+        """Join waits for a run to finish and returns the same body as Wait. At the deadline it answers
+        DEADLINE_EXCEEDED and only stops watching: the run goes on (call Join again, or Get, later).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -146,7 +160,8 @@ class RunsServiceServicer:
 
     def JoinStream(self, request, context):
         """JoinStream streams a `metadata` part, then the events the run emits from now until it ends (live only: events
-        emitted before the call are not replayed). A finished run gives the `metadata` part alone.
+        emitted before the call are not replayed). A finished run gives the `metadata` part alone. At the deadline the
+        stream ends DEADLINE_EXCEEDED; the run goes on unless `cancel_on_disconnect` is set.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -219,6 +234,11 @@ class RunsService:
     """RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
     (docs/api.md §3 "Runs", docs/semantics.md §5, §6, §7). Runs without a thread ("stateless", `thread_id` empty) run on a
     temporary thread that is removed afterwards.
+
+    Deadlines (docs/runs.md "Deadlines and disconnects"): every method honours the request's deadline
+    (`grpc-timeout`, `connect-timeout-ms`) and answers DEADLINE_EXCEEDED when it passes, also while a run is still
+    going. A deadline or a disconnect ends the request, not the work: Wait and Stream then follow `on_disconnect`;
+    Join and JoinStream only stop watching (JoinStream: unless `cancel_on_disconnect`).
     """
 
     @staticmethod
