@@ -1,5 +1,5 @@
 /**
- * The REST bridge's request body, from bytes to JSON (docs/api.md §1 "Refusals"), refusing before anything is
+ * The REST bridge's request body, from bytes to JSON (docs/api.md §10), refusing before anything is
  * written:
  * - 413 when `content-length` announces more than the limit (answered before a byte is read) or the body
  *   grows past it;
