@@ -240,7 +240,7 @@ describe("a body announced over the limit gets 413 with a JSON detail, before it
     expect((await call(B, "GET", "/ok")).status).toBe(200);
   });
 
-  it("HTTP/2: 413 on the stream before the client sends a byte of the body; the session stays usable", async () => {
+  it("HTTP/2: 413 on the stream even when the client never sends the announced body; the session stays usable", async () => {
     const session = http2.connect(B);
     try {
       const post = () =>

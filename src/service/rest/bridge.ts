@@ -11,7 +11,6 @@
  *   `bodyLimitBytes`, 415 not JSON, 422 not UTF-8 or a `__proto__` key), 404 unknown route, 405 wrong verb,
  *   otherwise the status of {@link restStatusForCode}.
  */
-import { constants as h2constants } from "node:http2";
 import { create, type DescMessage, type DescService, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
@@ -50,7 +49,6 @@ export interface RestBridgeOptions {
 type Req = Parameters<NodeHandler>[0];
 type Res = Parameters<NodeHandler>[1];
 
-const NO_ERROR = h2constants.NGHTTP2_NO_ERROR;
 const JSON_OPTS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
 const STRUCT = "google.protobuf.Struct";
 /** Marks a unary call whose late failure was already answered in-band. */
@@ -234,12 +232,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         res.end();
         return;
       }
-      if (error instanceof BodyRefusedError) {
-        sendJson(res, error.status, { detail: error.message });
-        // h2 (RFC 9113 §8.1): after a complete answer, RST_STREAM NO_ERROR tells a client still sending to stop.
-        if (error.status === 413 && "stream" in req) res.once("finish", () => req.stream.close(NO_ERROR));
-        return;
-      }
+      if (error instanceof BodyRefusedError) return sendJson(res, error.status, { detail: error.message });
       const { status, detail } = errorDetail(error);
       // Service errors arrive as ConnectErrors (logged where they are mapped); anything else is the bridge's own.
       if (!(error instanceof ConnectError)) {
