@@ -47,6 +47,8 @@ export {
 } from "./errors.js";
 export {
   checkpointRefJson,
+  createEmitter,
+  type Emitter,
   type EventSink,
   interruptsJson,
   type RunEvent,

@@ -144,6 +144,28 @@ describe("JS SDK over REST, LangGraph.js graphs", () => {
     ]);
   });
 
+  it("legacy messages mode: messages/metadata, merged messages/partial and messages/complete, no tuples", async () => {
+    const thread = await client.threads.create();
+    const parts: Array<{ event: string; data: unknown }> = [];
+    for await (const part of client.runs.stream(thread.thread_id, "lg_chat", {
+      input: { messages: [{ type: "human", content: "hi" }] },
+      streamMode: ["messages"],
+    })) {
+      parts.push(part as { event: string; data: unknown });
+    }
+    const events = new Set(parts.map((p) => p.event));
+    expect(events.has("messages")).toBe(false);
+    expect(events.has("values")).toBe(false);
+    const partials = parts.filter((p) => p.event === "messages/partial") as Array<{ data: Obj[] }>;
+    expect(partials.length).toBeGreaterThan(1);
+    // Each partial carries the chunks merged so far; the last one is the whole reply.
+    expect(partials.at(-1)?.data[0]?.content).toBe("Hello there");
+    const metadata = parts.filter((p) => p.event === "messages/metadata");
+    expect(metadata).toHaveLength(1);
+    const complete = parts.filter((p) => p.event === "messages/complete").flatMap((p) => p.data as Obj[]);
+    expect(complete.map((m) => m.content)).toContain("hi");
+  });
+
   it("assistants: graph drawing and schemas come from the LangGraph.js graph", async () => {
     const graph = (await client.assistants.getGraph("lg_breakpoints")) as unknown as {
       nodes: Obj[];

@@ -15,18 +15,20 @@ import {
   CheckpointNotFoundError,
   type CheckpointRef,
   type CheckpointStore,
+  createEmitter,
   GraphAbortedError,
   type Interrupt,
   InvalidUpdateError,
   isResumeMap,
   type JsonObject,
   type JsonValue,
+  type Message,
   MultipleInterruptsError,
   NodeNotFoundError,
-  type RunEvent,
   type RunOptions,
   type RunResult,
   type SnapshotTask,
+  STREAM_MODES,
   type StateSnapshot,
   type StreamMode,
 } from "../../engine/index.js";
@@ -113,12 +115,19 @@ function loomError(error: unknown, signal: AbortSignal | undefined): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** The LangGraph.js stream modes for the requested ones (`messages` is LangGraph.js's `[chunk, metadata]`). */
-function lgModes(modes: readonly string[] | undefined): string[] {
-  const wanted = modes ?? ["values", "updates", "checkpoints", "tasks", "debug", "custom"];
-  return [...new Set(wanted.map((m) => (m === "messages-tuple" ? "messages" : m)))].filter((m) =>
-    ["values", "updates", "checkpoints", "tasks", "debug", "custom", "messages"].includes(m),
-  );
+/**
+ * The LangGraph.js stream modes that produce the requested Loom modes: both message modes come from
+ * LangGraph.js's `messages` (`[chunk, metadata]`); the legacy `messages` mode also needs `values` (for its
+ * `messages/complete`). Which of them reach the client is the emitter's business (`createEmitter`).
+ */
+function lgModes(wanted: readonly StreamMode[]): string[] {
+  const out = new Set<string>();
+  for (const m of wanted) {
+    if (m === "messages-tuple") out.add("messages");
+    else if (m === "messages") out.add("messages").add("values");
+    else if (["values", "updates", "checkpoints", "tasks", "debug", "custom"].includes(m)) out.add(m);
+  }
+  return [...out];
 }
 
 /**
@@ -169,7 +178,14 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       const pending = head.interrupts.map((i) => i.id);
       if (pending.length > 1) throw new MultipleInterruptsError(pending);
     }
-    const modes = lgModes(options.onEvent ? options.streamMode : []);
+    const wanted =
+      options.streamMode ?? STREAM_MODES.filter((m) => m !== "messages" && m !== "messages-tuple");
+    const modes = lgModes(options.onEvent ? wanted : []);
+    // Events go through the engine's emitter, so LangGraph.js's chunks reach the client in the same shapes as
+    // Loom's own (the tuple for `messages-tuple`, merged `messages/partial` for the legacy mode).
+    let ns: string | undefined;
+    const sink = options.onEvent;
+    const emitter = createEmitter(sink ? (event) => sink(ns ? { ...event, ns } : event) : undefined, wanted);
     const config = {
       ...configFor(
         store,
@@ -198,11 +214,15 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       // biome-ignore lint/suspicious/noExplicitAny: stream options of any graph
       const stream = await graph.stream(input, config as any);
       for await (const chunk of stream as AsyncIterable<unknown[]>) {
-        if (!options.onEvent || modes.length === 0) continue;
-        const [ns, mode, data] = chunk.length === 3 ? chunk : [[], chunk[0], chunk[1]];
-        const event: RunEvent = { mode: mode as StreamMode, data: toJson(data) };
-        if (Array.isArray(ns) && ns.length > 0) event.ns = ns.join("|");
-        options.onEvent(event);
+        if (!sink || modes.length === 0) continue;
+        const [path, mode, data] = chunk.length === 3 ? chunk : [[], chunk[0], chunk[1]];
+        ns = Array.isArray(path) && path.length > 0 ? path.join("|") : undefined;
+        if (mode === "messages") {
+          const [message, metadata] = toJson(data) as [JsonObject, JsonObject];
+          emitter.message(message as unknown as Message, metadata, true);
+        } else {
+          emitter.emit(mode as Exclude<StreamMode, "messages" | "messages-tuple">, toJson(data));
+        }
       }
     } catch (thrown) {
       error = loomError(thrown, signal);

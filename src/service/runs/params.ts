@@ -209,9 +209,8 @@ export function runParamsFromProto(
     interruptAfter: breakpoints(req.interruptAfter, graph, "interrupt_after"),
     config: runConfigFromJson(assistantConfig, objectFromStruct(req.config)),
     metadata: objectFromStruct(req.metadata),
-    // `messages-tuple` passes through for the engines that produce it (LangGraph.js); Loom's engine ignores it.
     streamModes: (req.streamMode.length > 0 ? req.streamMode : ["values"]).filter((m): m is StreamMode =>
-      [...STREAM_MODES, "messages-tuple"].includes(m),
+      STREAM_MODES.includes(m as StreamMode),
     ),
     createThread: req.ifNotExists === "create",
     keepThread: req.onCompletion === "keep",
