@@ -192,7 +192,8 @@ async function execute(
         threadId: run.threadId,
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
         signal,
-        ...(writer ? { onEvent: (e) => writer.publish(e.mode, e.data) } : {}),
+        // A subgraph's events are named `<mode>|<namespace>`, as LangGraph's servers name them (docs/api.md §7).
+        ...(writer ? { onEvent: (e) => writer.publish(e.ns ? `${e.mode}|${e.ns}` : e.mode, e.data) } : {}),
       });
     } catch (error) {
       thrown = { error };

@@ -81,6 +81,11 @@ export function snapshotToProto(s: StateSnapshot): ThreadState {
         ...(t.error !== null ? { error: t.error } : {}),
         interrupts: t.interrupts.map(interruptToProto),
         ...(t.result !== null ? { result: valueFromJson(t.result) } : {}),
+        // A subgraph task names its namespace, and carries its state when asked for (`subgraphs=true`).
+        ...(t.checkpoint
+          ? { checkpoint: create(CheckpointSchema, { ...t.checkpoint, checkpointId: "" }) }
+          : {}),
+        ...(t.state ? { state: snapshotToProto(t.state) } : {}),
       }),
     ),
     checkpoint: checkpointToProto(s.checkpoint),

@@ -281,3 +281,35 @@ describe("headers", () => {
     expect(r.headers.get("x-pagination-next")).toBe("2");
   });
 });
+
+describe("subgraphs: stream_subgraphs and GET /state?subgraphs=true are honoured", () => {
+  it("stream_subgraphs streams the subgraph's events as <mode>|<node>:<task id>; without it, none", async () => {
+    const tid = ((await call(B, "POST", "/threads", {})).body as { thread_id: string }).thread_id;
+    const body = { assistant_id: "nested", input: {}, stream_mode: ["updates"], stream_subgraphs: true };
+    const { events } = await sse(`/threads/${tid}/runs/stream`, body);
+    const names = events.map((e) => e.event ?? "message");
+    const sub = names.filter((n) => n.startsWith("updates|"));
+    expect(sub.length).toBeGreaterThan(0);
+    expect(sub[0]).toMatch(/^updates\|sub:[0-9a-f-]{36}$/);
+    const subNodes = events
+      .filter((e) => e.event?.startsWith("updates|"))
+      .map((e) => Object.keys(JSON.parse(e.data) as Obj)[0]);
+    expect(subNodes).toContain("prep");
+
+    const other = ((await call(B, "POST", "/threads", {})).body as { thread_id: string }).thread_id;
+    const plain = await sse(`/threads/${other}/runs/stream`, { ...body, stream_subgraphs: false });
+    expect(plain.events.map((e) => e.event ?? "").filter((n) => n.includes("|"))).toEqual([]);
+  });
+
+  it("GET /threads/{tid}/state?subgraphs=true fills the interrupted subgraph task's state", async () => {
+    const tid = ((await call(B, "POST", "/threads", {})).body as { thread_id: string }).thread_id;
+    await call(B, "POST", `/threads/${tid}/runs/wait`, { assistant_id: "nested", input: {} });
+    const shallow = (await call(B, "GET", `/threads/${tid}/state`)).body as { tasks: Obj[] };
+    expect(shallow.tasks[0]).toMatchObject({ name: "sub" });
+    expect((shallow.tasks[0]?.state as Obj | null)?.values).toBeUndefined();
+    const deep = (await call(B, "GET", `/threads/${tid}/state?subgraphs=true`)).body as { tasks: Obj[] };
+    const state = deep.tasks[0]?.state as { values: Obj; next: string[] };
+    expect(state.values).toMatchObject({ topic: "cats", steps: ["prep"] });
+    expect(state.next).toEqual(["write"]);
+  });
+});

@@ -39,6 +39,8 @@ export interface RunParams {
   metadata: JsonObject;
   /** Requested stream modes the engine produces (others are accepted and produce nothing). @default ["values"] */
   streamModes: StreamMode[];
+  /** `stream_subgraphs`: also stream the events of subgraphs, named `<mode>|<namespace>` (docs/api.md §7). */
+  subgraphs: boolean;
   /** `if_not_exists: "create"`: create a missing thread. */
   createThread: boolean;
   /** Stateless runs: keep the temporary thread (`on_completion: "keep"`). */
@@ -212,6 +214,7 @@ export function runParamsFromProto(
     streamModes: (req.streamMode.length > 0 ? req.streamMode : ["values"]).filter((m): m is StreamMode =>
       STREAM_MODES.includes(m as StreamMode),
     ),
+    subgraphs: req.streamSubgraphs,
     createThread: req.ifNotExists === "create",
     keepThread: req.onCompletion === "keep",
     cancelOnDisconnect: req.onDisconnect === "cancel",

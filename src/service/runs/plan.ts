@@ -29,6 +29,7 @@ export function planFromParams(params: RunParams, assistant: AssistantRecord, gr
       ...(params.interruptAfter ? { interruptAfter: params.interruptAfter } : {}),
       config: params.config,
       streamMode: params.streamModes,
+      ...(params.subgraphs ? { subgraphs: true } : {}),
       durability: params.durability,
     },
     metadata: {

@@ -80,6 +80,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       const snapshot = await graph.getState(checkpoints, {
         threadId: thread.threadId,
         ...(id !== undefined ? { checkpointId: id } : {}),
+        ...(req.subgraphs ? { subgraphs: true } : {}),
       });
       return snapshotToProto(snapshot);
     },

@@ -173,11 +173,13 @@ type CreateRunRequest struct {
 	// Stream modes: values, updates, custom, debug, checkpoints, tasks (REST also accepts one string).
 	// Default ["values"].
 	StreamMode []string `protobuf:"bytes,12,rep,name=stream_mode,json=streamMode,proto3" json:"stream_mode,omitempty"`
-	// Also stream subgraph events. Default false.
+	// Also stream subgraph events, named `<mode>|<namespace>` (e.g. `values|sub:<task id>`). Default false.
 	StreamSubgraphs bool `protobuf:"varint,13,opt,name=stream_subgraphs,json=streamSubgraphs,proto3" json:"stream_subgraphs,omitempty"`
-	// Keep events so a later join-stream can replay them. Default false.
+	// Accepted for the SDKs; Loom keeps every run's events, so every stream is resumable (a later JoinStream with
+	// `Last-Event-ID` replays them) whatever this says.
 	StreamResumable bool `protobuf:"varint,14,opt,name=stream_resumable,json=streamResumable,proto3" json:"stream_resumable,omitempty"`
-	// "reject" (default): a busy thread fails with FailedPrecondition / 409. Other strategies are refused.
+	// On a busy thread: "reject" (default) fails with FailedPrecondition / 409; "enqueue" queues the run behind the
+	// others; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
 	MultitaskStrategy string `protobuf:"bytes,15,opt,name=multitask_strategy,json=multitaskStrategy,proto3" json:"multitask_strategy,omitempty"`
 	// "reject" (default): an unknown thread is NotFound. "create": create it.
 	IfNotExists string `protobuf:"bytes,16,opt,name=if_not_exists,json=ifNotExists,proto3" json:"if_not_exists,omitempty"`

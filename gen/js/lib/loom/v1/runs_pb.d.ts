@@ -182,21 +182,23 @@ export declare type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   streamMode: string[];
 
   /**
-   * Also stream subgraph events. Default false.
+   * Also stream subgraph events, named `<mode>|<namespace>` (e.g. `values|sub:<task id>`). Default false.
    *
    * @generated from field: bool stream_subgraphs = 13;
    */
   streamSubgraphs: boolean;
 
   /**
-   * Keep events so a later join-stream can replay them. Default false.
+   * Accepted for the SDKs; Loom keeps every run's events, so every stream is resumable (a later JoinStream with
+   * `Last-Event-ID` replays them) whatever this says.
    *
    * @generated from field: bool stream_resumable = 14;
    */
   streamResumable: boolean;
 
   /**
-   * "reject" (default): a busy thread fails with FailedPrecondition / 409. Other strategies are refused.
+   * On a busy thread: "reject" (default) fails with FailedPrecondition / 409; "enqueue" queues the run behind the
+   * others; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
    *
    * @generated from field: string multitask_strategy = 15;
    */
