@@ -1,6 +1,7 @@
 /**
  * What a careful client relies on, over every protocol against a real server: grpc-js (proto-loader on
- * `proto/`), connect-node's Connect transport on the generated descriptors, and the REST routes.
+ * `proto/`), connect-node's Connect transport on the generated descriptors, and the REST routes. Stream framing
+ * (one `metadata` part per stream), not-found checkpoints, undecodable request bytes, the state update answer.
  */
 import path from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -8,14 +9,18 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
+import { type GrpcClients, grpcClients, type RawMessage } from "../support/grpc-client.js";
 import { type ApiServer, call, projectRoot, startApiServer } from "./support.js";
 
 let server: ApiServer;
 let grpcThreads: grpc.Client;
+let rpc: GrpcClients;
 
 beforeAll(async () => {
   server = await startApiServer("api_client_contract");
+  rpc = grpcClients(server.port);
   const def = protoLoader.loadSync(["loom/v1/threads.proto"], {
     includeDirs: [path.join(projectRoot, "proto")],
     keepCase: true,
@@ -31,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   grpcThreads?.close();
+  rpc?.close();
   await server?.close();
 });
 
@@ -75,5 +81,73 @@ describe("GetState with an unknown checkpoint id on a thread without checkpoints
     const head = await call(server.baseUrl, "GET", `/threads/${threadId}/state`);
     expect(head.status).toBe(200);
     expect((head.body as { values: unknown }).values).toEqual({});
+  });
+});
+
+/** A background `slow` run queued (`enqueue`) behind a 1 s one on a new thread: it has not started yet. */
+async function queuedRun(): Promise<{ threadId: string; runId: string }> {
+  const B = server.baseUrl;
+  const threadId = ((await call(B, "POST", "/threads", {})).body as { thread_id: string }).thread_id;
+  const first = await call(B, "POST", `/threads/${threadId}/runs`, {
+    assistant_id: "slow",
+    input: { ms: 1000 },
+  });
+  expect(first.status).toBe(200);
+  const queued = await call(B, "POST", `/threads/${threadId}/runs`, {
+    assistant_id: "slow",
+    input: { ms: 50 },
+    multitask_strategy: "enqueue",
+  });
+  expect(queued.status).toBe(200);
+  const run = queued.body as { run_id: string; status: string };
+  expect(run.status).toBe("pending");
+  return { threadId, runId: run.run_id };
+}
+
+/** The `event:` names of an SSE body, in order. */
+function sseEvents(text: string): string[] {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("event: "))
+    .map((line) => line.slice("event: ".length));
+}
+
+describe("JoinStream on a run that has not started yet sends exactly one metadata part", () => {
+  /** One metadata first, then the run's `values` events (the queued run ends `{ms: 50, done: true}`). */
+  function expectFraming(events: string[]): void {
+    expect(events[0]).toBe("metadata");
+    expect(events.filter((e) => e === "metadata")).toHaveLength(1);
+    expect(events.slice(1).length).toBeGreaterThan(0);
+    expect(events.slice(1).every((e) => e === "values")).toBe(true);
+  }
+
+  it("over grpc-js", async () => {
+    const { threadId, runId } = await queuedRun();
+    const parts: RawMessage[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = rpc.stream("RunsService", "JoinStream", { thread_id: threadId, run_id: runId });
+      stream.on("data", (p: RawMessage) => parts.push(p));
+      stream.on("error", reject);
+      stream.on("end", resolve);
+    });
+    expectFraming(parts.map((p) => p.event as string));
+  });
+
+  it("over Connect", async () => {
+    const { threadId, runId } = await queuedRun();
+    const runs = createClient(
+      RunsService,
+      createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }),
+    );
+    const events: string[] = [];
+    for await (const p of runs.joinStream({ threadId, runId })) events.push(p.event);
+    expectFraming(events);
+  });
+
+  it("over REST (GET /threads/{t}/runs/{r}/stream)", async () => {
+    const { threadId, runId } = await queuedRun();
+    const res = await fetch(`${server.baseUrl}/threads/${threadId}/runs/${runId}/stream`);
+    expect(res.status).toBe(200);
+    expectFraming(sseEvents(await res.text()));
   });
 });
