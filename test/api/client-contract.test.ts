@@ -8,6 +8,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
@@ -149,5 +150,98 @@ describe("JoinStream on a run that has not started yet sends exactly one metadat
     const res = await fetch(`${server.baseUrl}/threads/${threadId}/runs/${runId}/stream`);
     expect(res.status).toBe(200);
     expectFraming(sseEvents(await res.text()));
+  });
+});
+
+describe("UpdateState answers {checkpoint, configurable, checkpoint_id} as the Python server does", () => {
+  /** A `joke` thread that ran, and the id of its checkpoint before `write_joke` (the fork point of the docs). */
+  async function jokeForkPoint(): Promise<{ threadId: string; cpId: string }> {
+    const B = server.baseUrl;
+    const threadId = ((await call(B, "POST", "/threads", {})).body as { thread_id: string }).thread_id;
+    expect(
+      (await call(B, "POST", `/threads/${threadId}/runs/wait`, { assistant_id: "joke", input: {} })).status,
+    ).toBe(200);
+    const history = (await call(B, "POST", `/threads/${threadId}/history`, { limit: 10 })).body as Array<{
+      next: string[];
+      checkpoint: { checkpoint_id: string };
+    }>;
+    const before = history.find((s) => s.next[0] === "write_joke");
+    return { threadId, cpId: before?.checkpoint.checkpoint_id as string };
+  }
+
+  it("over REST: the documented snippet's new_config['checkpoint_id'] continues the fork", async () => {
+    const B = server.baseUrl;
+    const { threadId, cpId } = await jokeForkPoint();
+    const res = await call(B, "POST", `/threads/${threadId}/state`, {
+      values: { topic: "chickens" },
+      checkpoint_id: cpId,
+    });
+    expect(res.status).toBe(200);
+    const body = res.body as {
+      checkpoint: { checkpoint_id: string };
+      configurable: Record<string, string>;
+      checkpoint_id: string;
+    };
+    const forkId = body.checkpoint.checkpoint_id;
+    expect(forkId).not.toBe(cpId);
+    expect(body.checkpoint_id).toBe(forkId);
+    expect(body.configurable).toEqual({ thread_id: threadId, checkpoint_ns: "", checkpoint_id: forkId });
+    const run = await call(B, "POST", `/threads/${threadId}/runs/wait`, {
+      assistant_id: "joke",
+      input: null,
+      checkpoint_id: body.checkpoint_id,
+    });
+    expect((run.body as { topic: string }).topic).toBe("chickens");
+  });
+
+  it("over the JS SDK: updateState's Config answer carries configurable.checkpoint_id", async () => {
+    const client = new Client({ apiUrl: server.baseUrl, callerOptions: { maxRetries: 0 } });
+    const { threadId, cpId } = await jokeForkPoint();
+    const config = await client.threads.updateState(threadId, {
+      values: { topic: "chickens" },
+      checkpointId: cpId,
+    });
+    const forkId = config.configurable?.checkpoint_id as string;
+    expect(typeof forkId).toBe("string");
+    const fork = await client.threads.getState(threadId, forkId);
+    expect(fork.parent_checkpoint?.checkpoint_id).toBe(cpId);
+    expect(fork.values).toMatchObject({ topic: "chickens" });
+  });
+
+  it("over grpc-js and Connect: checkpoint, configurable and checkpoint_id name the new checkpoint", async () => {
+    const { threadId, cpId } = await jokeForkPoint();
+    const values = { structValue: { fields: { topic: { stringValue: "chickens" } } } };
+    const viaGrpc = await rpc.call("ThreadsService", "UpdateState", {
+      thread_id: threadId,
+      checkpoint_id: cpId,
+      values,
+    });
+    const grpcId = (viaGrpc.checkpoint as RawMessage).checkpoint_id as string;
+    expect(grpcId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(viaGrpc.checkpoint_id).toBe(grpcId);
+    expect(viaGrpc.configurable).toMatchObject({
+      thread_id: threadId,
+      checkpoint_ns: "",
+      checkpoint_id: grpcId,
+    });
+
+    const threads = createClient(
+      ThreadsService,
+      createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }),
+    );
+    const viaConnect = await threads.updateState({
+      threadId,
+      checkpointId: cpId,
+      values: {
+        kind: {
+          case: "structValue",
+          value: { fields: { topic: { kind: { case: "stringValue", value: "ducks" } } } },
+        },
+      },
+    });
+    const connectId = viaConnect.checkpoint?.checkpointId as string;
+    expect(connectId).not.toBe(grpcId);
+    expect(viaConnect.checkpointId).toBe(connectId);
+    expect(viaConnect.configurable).toMatchObject({ threadId, checkpointNs: "", checkpointId: connectId });
   });
 });
