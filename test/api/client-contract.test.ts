@@ -3,6 +3,7 @@
  * `proto/`), connect-node's Connect transport on the generated descriptors, and the REST routes. Stream framing
  * (one `metadata` part per stream), not-found checkpoints, undecodable request bytes, the state update answer.
  */
+import http2 from "node:http2";
 import path from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -243,5 +244,116 @@ describe("UpdateState answers {checkpoint, configurable, checkpoint_id} as the P
     expect(connectId).not.toBe(grpcId);
     expect(viaConnect.checkpointId).toBe(connectId);
     expect(viaConnect.configurable).toMatchObject({ threadId, checkpointNs: "", checkpointId: connectId });
+  });
+});
+
+describe("Request bytes that do not decode as protobuf answer INVALID_ARGUMENT (as connect-go), not INTERNAL", () => {
+  /** Field 1, length 5, then one byte: a truncated message ("premature EOF"). */
+  const GARBAGE = Uint8Array.of(0x0a, 0x05, 0x61);
+  const UNARY = "/loom.v1.ThreadsService/Get";
+  const STREAMING = "/loom.v1.RunsService/JoinStream";
+
+  /** A length-prefixed message (gRPC, gRPC-Web and Connect streaming framing). */
+  function envelope(message: Uint8Array, flags = 0): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(5 + message.length);
+    out[0] = flags;
+    new DataView(out.buffer).setUint32(1, message.length);
+    out.set(message, 5);
+    return out;
+  }
+
+  /** A raw HTTP/2 gRPC request with `GARBAGE` as its message: the grpc-status and grpc-message it ends with. */
+  function rawGrpc(route: string): Promise<{ status: string; message: string }> {
+    return new Promise((resolve, reject) => {
+      const session = http2.connect(server.baseUrl);
+      let status = "none";
+      let message = "";
+      const take = (h: http2.IncomingHttpHeaders) => {
+        if (h["grpc-status"] === undefined) return;
+        status = String(h["grpc-status"]);
+        message = decodeURIComponent(String(h["grpc-message"] ?? ""));
+      };
+      const req = session.request({
+        ":method": "POST",
+        ":path": route,
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      req.on("response", take);
+      req.on("trailers", take);
+      req.on("data", () => undefined);
+      req.on("end", () => {
+        session.close();
+        resolve({ status, message });
+      });
+      req.on("error", reject);
+      req.end(envelope(GARBAGE));
+    });
+  }
+
+  /** The frames of a length-prefixed body: flags and data. */
+  function frames(body: Buffer): Array<{ flags: number; data: Buffer }> {
+    const out: Array<{ flags: number; data: Buffer }> = [];
+    for (let at = 0; at + 5 <= body.length; ) {
+      const length = body.readUInt32BE(at + 1);
+      out.push({ flags: body[at] as number, data: body.subarray(at + 5, at + 5 + length) });
+      at += 5 + length;
+    }
+    return out;
+  }
+
+  it("gRPC over raw HTTP/2 (unary and server-streaming): grpc-status 3", async () => {
+    for (const route of [UNARY, STREAMING]) {
+      const { status, message } = await rawGrpc(route);
+      expect(status, route).toBe(String(grpc.status.INVALID_ARGUMENT));
+      expect(message, route).toMatch(/parse binary/);
+    }
+  });
+
+  it("Connect binary unary (application/proto): HTTP 400 invalid_argument", async () => {
+    const res = await fetch(server.baseUrl + UNARY, {
+      method: "POST",
+      headers: { "content-type": "application/proto" },
+      body: GARBAGE,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/parse binary/),
+    });
+  });
+
+  it("Connect binary streaming (application/connect+proto): the end-stream error is invalid_argument", async () => {
+    const res = await fetch(server.baseUrl + STREAMING, {
+      method: "POST",
+      headers: { "content-type": "application/connect+proto" },
+      body: envelope(GARBAGE),
+    });
+    const end = frames(Buffer.from(await res.arrayBuffer())).find((f) => f.flags === 2);
+    expect(JSON.parse(String(end?.data))).toMatchObject({ error: { code: "invalid_argument" } });
+  });
+
+  it("gRPC-Web (unary and server-streaming): the trailer frame carries grpc-status 3", async () => {
+    for (const route of [UNARY, STREAMING]) {
+      const res = await fetch(server.baseUrl + route, {
+        method: "POST",
+        headers: { "content-type": "application/grpc-web+proto" },
+        body: envelope(GARBAGE),
+      });
+      const trailer = frames(Buffer.from(await res.arrayBuffer())).find((f) => f.flags === 0x80);
+      expect(String(trailer?.data), route).toMatch(/grpc-status: ?3\r\n/);
+    }
+  });
+
+  it("well-formed binary requests still answer as before (Connect unary: NotFound for an unknown thread)", async () => {
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    const threads = createClient(
+      ThreadsService,
+      createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1", useBinaryFormat: true }),
+    );
+    const error = await threads.get({ threadId: unknown }).catch((e: unknown) => e);
+    expect(ConnectError.from(error).code).toBe(Code.NotFound);
+    const created = await threads.create({});
+    expect((await threads.get({ threadId: created.threadId })).threadId).toBe(created.threadId);
   });
 });
