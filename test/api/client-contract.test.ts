@@ -86,6 +86,66 @@ describe("GetState with an unknown checkpoint id on a thread without checkpoints
   });
 });
 
+describe.each([
+  ["that never ran", {}, false],
+  ["with a graph_id in its metadata but no checkpoint", { metadata: { graph_id: "agent" } }, false],
+  ["that ran (it has checkpoints)", {}, true],
+] as const)(
+  "GetState with an unknown checkpoint id on a thread %s: NOT_FOUND in every request form",
+  (_kind, body, ran) => {
+    let threadId: string;
+    beforeAll(async () => {
+      const B = server.baseUrl;
+      threadId = ((await call(B, "POST", "/threads", body)).body as { thread_id: string }).thread_id;
+      if (ran) {
+        const run = await call(B, "POST", `/threads/${threadId}/runs/wait`, {
+          assistant_id: "agent",
+          input: { some_text: "x" },
+        });
+        expect(run.status).toBe(200);
+      }
+    });
+
+    it("grpc-js: checkpoint_id and the checkpoint selector", async () => {
+      for (const req of [
+        { thread_id: threadId, checkpoint_id: UNKNOWN_CHECKPOINT },
+        { thread_id: threadId, checkpoint: { checkpoint_id: UNKNOWN_CHECKPOINT } },
+      ]) {
+        const error = await rpc.call("ThreadsService", "GetState", req).catch((e: grpc.ServiceError) => e);
+        expect((error as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+        expect((error as grpc.ServiceError).details).toContain(UNKNOWN_CHECKPOINT);
+      }
+    });
+
+    it("Connect: checkpointId and the checkpoint selector", async () => {
+      const threads = createClient(
+        ThreadsService,
+        createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }),
+      );
+      for (const req of [
+        { threadId, checkpointId: UNKNOWN_CHECKPOINT },
+        { threadId, checkpoint: { checkpointId: UNKNOWN_CHECKPOINT } },
+      ]) {
+        const error = await threads.getState(req).catch((e: unknown) => e);
+        expect(ConnectError.from(error).code).toBe(Code.NotFound);
+      }
+    });
+
+    it("REST: GET /threads/{t}/state/{id} and POST /threads/{t}/state/checkpoint answer 404", async () => {
+      const B = server.baseUrl;
+      for (const res of [
+        await call(B, "GET", `/threads/${threadId}/state/${UNKNOWN_CHECKPOINT}`),
+        await call(B, "POST", `/threads/${threadId}/state/checkpoint`, {
+          checkpoint: { checkpoint_id: UNKNOWN_CHECKPOINT },
+        }),
+      ]) {
+        expect(res.status).toBe(404);
+        expect((res.body as { detail: string }).detail).toContain(UNKNOWN_CHECKPOINT);
+      }
+    });
+  },
+);
+
 /** A background `slow` run queued (`enqueue`) behind a 1 s one on a new thread: it has not started yet. */
 async function queuedRun(): Promise<{ threadId: string; runId: string }> {
   const B = server.baseUrl;
