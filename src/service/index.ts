@@ -1,7 +1,8 @@
 /**
  * Builds Loom's API services over their dependencies: Threads, Runs and Assistants (plus the caller's extra
  * services such as Health), each wrapped once in the domain-error mapping. The result registers them on a
- * Connect router and hands the same implementations to the REST bridge.
+ * Connect router (whose handlers answer undecodable request bytes InvalidArgument) and hands the same
+ * implementations to the REST bridge.
  */
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -22,6 +23,7 @@ import type { BoundService } from "./rest/bridge.js";
 import { createRunResolver } from "./runs/plan.js";
 import { createRunsService } from "./runs/service.js";
 import { createThreadsService } from "./threads/service.js";
+import { invalidArgumentOnUndecodable } from "./undecodable.js";
 
 /** Storage and graphs the API services run on. */
 export interface LoomServiceDeps {
@@ -100,6 +102,8 @@ export function createLoomServices(
         // biome-ignore lint/suspicious/noExplicitAny: each impl was built for its own descriptor above.
         router.service(b.service as any, b.impl as any);
       }
+      // Undecodable request bytes answer InvalidArgument, not connect-es's Internal (./undecodable.ts).
+      router.handlers.splice(0, router.handlers.length, ...router.handlers.map(invalidArgumentOnUndecodable));
     },
   };
 }

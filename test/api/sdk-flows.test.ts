@@ -76,8 +76,8 @@ describe("JS SDK", () => {
       values: { topic: "chickens" },
       checkpointId: cpId,
     });
-    // The SDK types the answer as a Config; the servers answer `{checkpoint: {...}}` (docs/api.md §3).
-    const forkId = (upd as unknown as { checkpoint: { checkpoint_id: string } }).checkpoint.checkpoint_id;
+    // The SDK types the answer as a Config: `configurable` (the Python server's answer, docs/api.md §3).
+    const forkId = upd.configurable?.checkpoint_id as string;
     const fork = await client.threads.getState(thread.thread_id, forkId);
     expect(fork.parent_checkpoint?.checkpoint_id).toBe(cpId);
     const result = (await client.runs.wait(thread.thread_id, "joke", {

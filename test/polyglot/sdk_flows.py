@@ -79,7 +79,11 @@ def time_travel() -> None:
     new_config = client.threads.update_state(
         thread_id, {"topic": "chickens"}, checkpoint_id=selected_state["checkpoint_id"]
     )
-    new_id = new_config["checkpoint"]["checkpoint_id"]
+    # The documented snippet reads `new_config["checkpoint_id"]`; the Python server also answers `checkpoint` and
+    # `configurable`, all naming the new checkpoint.
+    new_id = new_config["checkpoint_id"]
+    expect("update checkpoint", new_config["checkpoint"]["checkpoint_id"], new_id)
+    expect("update configurable", new_config["configurable"]["checkpoint_id"], new_id)
     forked = client.threads.get_state(thread_id)
     expect("fork head", forked["checkpoint"]["checkpoint_id"], new_id)
     expect(

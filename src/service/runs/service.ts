@@ -73,6 +73,18 @@ function requestModeOf(event: string): string {
   return event.startsWith("messages/") ? "messages" : event;
 }
 
+/**
+ * A run's logged events after the `metadata` part this answer sent itself (docs/api.md §7: one `metadata`, then one
+ * event per engine event): a run that had not started yet logs its own `metadata` first, and that one is dropped.
+ */
+async function* afterOwnMetadata(events: AsyncIterable<LoggedEvent>): AsyncGenerator<LoggedEvent> {
+  let first = true;
+  for await (const e of events) {
+    if (!(first && e.event === "metadata")) yield e;
+    first = false;
+  }
+}
+
 /** `Last-Event-ID` as a seq: events after it are replayed (`-1`: all); `undefined` when absent or malformed. */
 function lastEventId(headers: Headers): number | undefined {
   const raw = headers.get("last-event-id");
@@ -152,7 +164,7 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
         try {
           const { run } = submitted;
           yield toPart({ seq: 0, event: "metadata", data: { run_id: run.runId, attempt: run.attempt } });
-          for await (const e of it) if (e.seq > 0) yield toPart(e);
+          for await (const e of afterOwnMetadata(it)) yield toPart(e);
         } finally {
           submitted.detach();
           await it.return(undefined);
@@ -219,9 +231,9 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       requireUuid(req.runId, "run_id");
       const run = await runs.get(req.runId, req.threadId);
       // Last-Event-ID: replay what followed it (the log keeps a run's events); else live from now on.
-      let after = lastEventId(ctx.requestHeader);
-      if (after === undefined) {
-        after = await runtime.lastSeq(run.runId);
+      const resumeAfter = lastEventId(ctx.requestHeader);
+      const after = resumeAfter ?? (await runtime.lastSeq(run.runId));
+      if (resumeAfter === undefined) {
         yield create(StreamPartSchema, {
           event: "metadata",
           data: valueFromJson({ run_id: run.runId, attempt: run.attempt }),
@@ -232,7 +244,8 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       const detach = req.cancelOnDisconnect ? cancelOnAbort(ctx, run.runId, run.threadId) : () => undefined;
       try {
         const modes = new Set(req.streamMode);
-        for await (const e of runtime.events(run.runId, after, ctx.signal)) {
+        const logged = runtime.events(run.runId, after, ctx.signal);
+        for await (const e of resumeAfter === undefined ? afterOwnMetadata(logged) : logged) {
           const mode = requestModeOf(e.event.split("|")[0] as string);
           if (modes.size === 0 || modes.has(mode) || e.event === "error" || e.event === "metadata") {
             yield toPart(e);

@@ -104,7 +104,12 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       });
       const head = await graph.getState(checkpoints, { threadId: thread.threadId });
       await threads.updateState(thread.threadId, threadFieldsOf(head));
-      return create(UpdateStateResponseSchema, { checkpoint: checkpointToProto(ref) });
+      // The Python server's answer: the checkpoint, the same as a config's `configurable`, and its id.
+      return create(UpdateStateResponseSchema, {
+        checkpoint: checkpointToProto(ref),
+        configurable: checkpointToProto(ref),
+        checkpointId: ref.checkpointId,
+      });
     },
 
     async getHistory(req) {

@@ -940,11 +940,18 @@ func (x *UpdateStateRequest) GetAsNode() string {
 	return ""
 }
 
-// UpdateStateResponse names the checkpoint that was written.
+// UpdateStateResponse names the checkpoint that was written, in the three forms the Python LangGraph server
+// answers: REST `{"checkpoint": {...}, "configurable": {...}, "checkpoint_id": "..."}`. The SDKs read
+// `configurable` (the JS SDK types the answer as a Config) or `checkpoint_id` (the time-travel documentation).
 type UpdateStateResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new checkpoint (`thread_id`, `checkpoint_ns`, `checkpoint_id`).
-	Checkpoint    *Checkpoint `protobuf:"bytes,1,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	Checkpoint *Checkpoint `protobuf:"bytes,1,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// The same checkpoint as `checkpoint`, as a config's `configurable` (`thread_id`, `checkpoint_ns`,
+	// `checkpoint_id`).
+	Configurable *Checkpoint `protobuf:"bytes,2,opt,name=configurable,proto3" json:"configurable,omitempty"`
+	// The new checkpoint's id, equal to `checkpoint.checkpoint_id`.
+	CheckpointId  string `protobuf:"bytes,3,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -984,6 +991,20 @@ func (x *UpdateStateResponse) GetCheckpoint() *Checkpoint {
 		return x.Checkpoint
 	}
 	return nil
+}
+
+func (x *UpdateStateResponse) GetConfigurable() *Checkpoint {
+	if x != nil {
+		return x.Configurable
+	}
+	return nil
+}
+
+func (x *UpdateStateResponse) GetCheckpointId() string {
+	if x != nil {
+		return x.CheckpointId
+	}
+	return ""
 }
 
 // GetHistoryRequest pages a thread's checkpoints, newest first.
@@ -1189,11 +1210,13 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"checkpoint\x12\x1c\n" +
 	"\aas_node\x18\x05 \x01(\tH\x00R\x06asNode\x88\x01\x01B\n" +
 	"\n" +
-	"\b_as_node\"J\n" +
+	"\b_as_node\"\xa8\x01\n" +
 	"\x13UpdateStateResponse\x123\n" +
 	"\n" +
 	"checkpoint\x18\x01 \x01(\v2\x13.loom.v1.CheckpointR\n" +
-	"checkpoint\"\xe0\x01\n" +
+	"checkpoint\x127\n" +
+	"\fconfigurable\x18\x02 \x01(\v2\x13.loom.v1.CheckpointR\fconfigurable\x12#\n" +
+	"\rcheckpoint_id\x18\x03 \x01(\tR\fcheckpointId\"\xe0\x01\n" +
 	"\x11GetHistoryRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12.\n" +
@@ -1280,35 +1303,36 @@ var file_loom_v1_threads_proto_depIdxs = []int32{
 	19, // 19: loom.v1.UpdateStateRequest.values:type_name -> google.protobuf.Value
 	21, // 20: loom.v1.UpdateStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
 	21, // 21: loom.v1.UpdateStateResponse.checkpoint:type_name -> loom.v1.Checkpoint
-	19, // 22: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
-	18, // 23: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
-	21, // 24: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	22, // 25: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
-	1,  // 26: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
-	4,  // 27: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
-	5,  // 28: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
-	6,  // 29: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
-	8,  // 30: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
-	10, // 31: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
-	7,  // 32: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
-	12, // 33: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
-	13, // 34: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
-	15, // 35: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
-	0,  // 36: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
-	0,  // 37: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
-	0,  // 38: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
-	23, // 39: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
-	9,  // 40: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
-	11, // 41: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
-	0,  // 42: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
-	22, // 43: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
-	14, // 44: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
-	16, // 45: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
-	36, // [36:46] is the sub-list for method output_type
-	26, // [26:36] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	21, // 22: loom.v1.UpdateStateResponse.configurable:type_name -> loom.v1.Checkpoint
+	19, // 23: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
+	18, // 24: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
+	21, // 25: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	22, // 26: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
+	1,  // 27: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
+	4,  // 28: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
+	5,  // 29: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
+	6,  // 30: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
+	8,  // 31: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
+	10, // 32: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
+	7,  // 33: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
+	12, // 34: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
+	13, // 35: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
+	15, // 36: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
+	0,  // 37: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
+	0,  // 38: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
+	0,  // 39: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
+	23, // 40: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
+	9,  // 41: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
+	11, // 42: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
+	0,  // 43: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
+	22, // 44: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
+	14, // 45: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
+	16, // 46: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
+	37, // [37:47] is the sub-list for method output_type
+	27, // [27:37] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_threads_proto_init() }

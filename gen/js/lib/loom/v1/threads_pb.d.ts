@@ -504,7 +504,9 @@ export declare type UpdateStateRequest = Message<"loom.v1.UpdateStateRequest"> &
 export declare const UpdateStateRequestSchema: GenMessage<UpdateStateRequest>;
 
 /**
- * UpdateStateResponse names the checkpoint that was written.
+ * UpdateStateResponse names the checkpoint that was written, in the three forms the Python LangGraph server
+ * answers: REST `{"checkpoint": {...}, "configurable": {...}, "checkpoint_id": "..."}`. The SDKs read
+ * `configurable` (the JS SDK types the answer as a Config) or `checkpoint_id` (the time-travel documentation).
  *
  * @generated from message loom.v1.UpdateStateResponse
  */
@@ -515,6 +517,21 @@ export declare type UpdateStateResponse = Message<"loom.v1.UpdateStateResponse">
    * @generated from field: loom.v1.Checkpoint checkpoint = 1;
    */
   checkpoint?: Checkpoint | undefined;
+
+  /**
+   * The same checkpoint as `checkpoint`, as a config's `configurable` (`thread_id`, `checkpoint_ns`,
+   * `checkpoint_id`).
+   *
+   * @generated from field: loom.v1.Checkpoint configurable = 2;
+   */
+  configurable?: Checkpoint | undefined;
+
+  /**
+   * The new checkpoint's id, equal to `checkpoint.checkpoint_id`.
+   *
+   * @generated from field: string checkpoint_id = 3;
+   */
+  checkpointId: string;
 };
 
 /**

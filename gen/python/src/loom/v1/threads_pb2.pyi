@@ -158,10 +158,14 @@ class UpdateStateRequest(_message.Message):
     def __init__(self, thread_id: _Optional[str] = ..., values: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., checkpoint_id: _Optional[str] = ..., checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., as_node: _Optional[str] = ...) -> None: ...
 
 class UpdateStateResponse(_message.Message):
-    __slots__ = ("checkpoint",)
+    __slots__ = ("checkpoint", "configurable", "checkpoint_id")
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    CONFIGURABLE_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     checkpoint: _types_pb2.Checkpoint
-    def __init__(self, checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ...) -> None: ...
+    configurable: _types_pb2.Checkpoint
+    checkpoint_id: str
+    def __init__(self, checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., configurable: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., checkpoint_id: _Optional[str] = ...) -> None: ...
 
 class GetHistoryRequest(_message.Message):
     __slots__ = ("thread_id", "limit", "before", "metadata", "checkpoint")
