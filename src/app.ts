@@ -11,7 +11,7 @@ import { HealthService } from "../gen/ts/loom/v1/health_pb.js";
 import type { Logger } from "./logger.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createRunSignals } from "./runtime/signals.js";
-import type { RuntimeSettings } from "./runtime/types.js";
+import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
 import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
@@ -55,17 +55,9 @@ export interface AppDeps {
    * @default 2000
    */
   healthWatchPollMs?: number;
-  /** Run queue tuning (README "Configuration", src/config.ts); defaults: 8 workers, 30 s lease, 3 attempts, 1 s poll. */
+  /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
-
-/** Defaults of {@link AppDeps.runtime}. */
-export const RUNTIME_DEFAULTS: Readonly<Omit<RuntimeSettings, "owner">> = {
-  workers: 8,
-  leaseMs: 30_000,
-  maxAttempts: 3,
-  pollMs: 1000,
-};
 
 /** How long after the runs' deadline open requests get to send their shutdown error before they are cut. */
 const SHUTDOWN_ANSWER_GRACE_MS = 1000;

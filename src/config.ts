@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { RUNTIME_DEFAULTS } from "./runtime/types.js";
 
 /** Log levels accepted by `LOG_LEVEL` (pino's). */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -84,10 +85,10 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       .default("info"),
     LOOM_BODY_LIMIT_BYTES: intVar("LOOM_BODY_LIMIT_BYTES", 1024, 1024 ** 3).default(10 * 1024 * 1024),
     LOOM_SHUTDOWN_TIMEOUT_MS: intVar("LOOM_SHUTDOWN_TIMEOUT_MS", 0, 3_600_000).default(10_000),
-    LOOM_WORKERS: intVar("LOOM_WORKERS", 0, 10_000).default(8),
-    LOOM_LEASE_MS: intVar("LOOM_LEASE_MS", 300, 3_600_000).default(30_000),
-    LOOM_MAX_ATTEMPTS: intVar("LOOM_MAX_ATTEMPTS", 1, 1000).default(3),
-    LOOM_POLL_MS: intVar("LOOM_POLL_MS", 10, 60_000).default(1000),
+    LOOM_WORKERS: intVar("LOOM_WORKERS", 0, 10_000).default(RUNTIME_DEFAULTS.workers),
+    LOOM_LEASE_MS: intVar("LOOM_LEASE_MS", 300, 3_600_000).default(RUNTIME_DEFAULTS.leaseMs),
+    LOOM_MAX_ATTEMPTS: intVar("LOOM_MAX_ATTEMPTS", 1, 1000).default(RUNTIME_DEFAULTS.maxAttempts),
+    LOOM_POLL_MS: intVar("LOOM_POLL_MS", 10, 60_000).default(RUNTIME_DEFAULTS.pollMs),
     LOOM_ALLOWED_HOSTS: z
       .string()
       .regex(

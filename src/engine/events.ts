@@ -97,15 +97,14 @@ function configJson(ref: CheckpointRef | null): JsonValue {
     : null;
 }
 
-/** Wire shape of interrupts: `{id, value, ns, when, resumable}`. */
-export function interruptsJson(interrupts: readonly Interrupt[]): JsonValue {
-  return interrupts.map((i) => ({
-    id: i.id,
-    value: i.value,
-    ns: i.ns,
-    when: i.when,
-    resumable: i.resumable,
-  }));
+/** Wire shape of an interrupt: `{id, value, ns, when, resumable}` (events, thread documents, wait bodies). */
+export function interruptJson(i: Interrupt): JsonObject {
+  return { id: i.id, value: i.value, ns: i.ns, when: i.when, resumable: i.resumable };
+}
+
+/** {@link interruptJson} of each. */
+export function interruptsJson(interrupts: readonly Interrupt[]): JsonObject[] {
+  return interrupts.map(interruptJson);
 }
 
 /**

@@ -50,6 +50,7 @@ export {
   createEmitter,
   type Emitter,
   type EventSink,
+  interruptJson,
   interruptsJson,
   type RunEvent,
   type RunEventName,

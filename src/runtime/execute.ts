@@ -17,17 +17,19 @@ import {
   CheckpointNotFoundError,
   GraphAbortedError,
   InvalidUpdateError,
+  interruptJson,
   type JsonObject,
   MultipleInterruptsError,
   NodeNotFoundError,
   type RunResult,
 } from "../engine/index.js";
+import { ThreadNotFoundError } from "../store/errors.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
 import { skipFirstHeadRead } from "./empty-thread.js";
 import { createEventWriter, type EventWriter, firstEventSeq } from "./event-log.js";
 import { fencedCheckpoints, retry } from "./guards.js";
-import { errorJson, interruptToJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
+import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
 import type { WriteRef } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 
@@ -268,7 +270,7 @@ async function rollBack(
       values: state.checkpoint ? (state.values as JsonObject) : null,
       // The head's pending tasks with their interrupts (`[]` for a static breakpoint), as after any run.
       interrupts: Object.fromEntries(
-        state.next.length > 0 ? state.tasks.map((t) => [t.id, t.interrupts.map(interruptToJson)]) : [],
+        state.next.length > 0 ? state.tasks.map((t) => [t.id, t.interrupts.map(interruptJson)]) : [],
       ),
       error: null,
     },
@@ -280,9 +282,9 @@ async function rollBack(
   return { run: ended.run, waitBody: {} };
 }
 
+/** Removes a stateless run's temporary thread with its runs and checkpoints; gone already is fine. */
 async function deleteThread(deps: RuntimeDeps, threadId: string): Promise<void> {
-  await Promise.all([
-    deps.threads.delete(threadId).catch(() => undefined),
-    deps.checkpoints.deleteThread(threadId),
-  ]);
+  await deps.threads.delete(threadId).catch((error: unknown) => {
+    if (!(error instanceof ThreadNotFoundError)) throw error;
+  });
 }

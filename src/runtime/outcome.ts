@@ -2,13 +2,15 @@
  * What a finished run means for its thread, its run record and its `wait` body (DESIGN.md "runs/wait body",
  * "Thread status"; docs/api.md §4, §6).
  */
-import { GraphAbortedError, type Interrupt, type JsonObject, type RunResult } from "../engine/index.js";
+import {
+  GraphAbortedError,
+  type Interrupt,
+  interruptJson,
+  type JsonObject,
+  type RunResult,
+  type StateSnapshot,
+} from "../engine/index.js";
 import type { RunStatus, ThreadRecord, ThreadStateUpdate } from "../store/records.js";
-
-/** An Interrupt as JSON: `{id, value, ns, when, resumable}` (DESIGN.md "Interrupt object"). */
-export function interruptToJson(i: Interrupt): JsonObject {
-  return { id: i.id, value: i.value, ns: i.ns, when: i.when, resumable: i.resumable };
-}
 
 /** `{error: <ErrorName>, message}` of a failed run. */
 export function errorJson(error: Error | undefined): JsonObject {
@@ -22,7 +24,7 @@ export function interruptsByTask(interrupts: readonly Interrupt[]): Record<strin
     const ns = i.ns[0] ?? "";
     const taskId = ns.slice(ns.indexOf(":") + 1) || i.id;
     const list = out[taskId] ?? [];
-    list.push(interruptToJson(i));
+    list.push(interruptJson(i));
     out[taskId] = list;
   }
   return out;
@@ -49,6 +51,19 @@ export function threadUpdateFor(result: RunResult, pausedTaskIds: readonly strin
   };
 }
 
+/**
+ * Thread fields that mirror the head after a write outside a run (a state update, supersteps at create):
+ * `interrupted` when the head has `next`, else `idle`; its values and interrupts; no error.
+ */
+export function threadFieldsFromHead(head: StateSnapshot): ThreadStateUpdate {
+  return {
+    status: head.next.length > 0 ? "interrupted" : "idle",
+    values: head.values as JsonObject,
+    interrupts: interruptsByTask(head.interrupts),
+    error: null,
+  };
+}
+
 /** Run record status: `success` (also when paused at an interrupt), `error`, or `interrupted` when cancelled. */
 export function runStatusFor(result: RunResult): RunStatus {
   if (result.status !== "error") return "success";
@@ -62,7 +77,7 @@ export function runStatusFor(result: RunResult): RunStatus {
 export function waitBodyFor(result: RunResult): JsonObject {
   if (result.status === "error") return { __error__: errorJson(result.error) };
   if (result.status === "interrupted") {
-    return { ...result.values, __interrupt__: result.interrupts.map(interruptToJson) };
+    return { ...result.values, __interrupt__: result.interrupts.map(interruptJson) };
   }
   return { ...result.values };
 }

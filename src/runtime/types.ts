@@ -42,6 +42,17 @@ export interface RuntimeSettings {
   pollMs: number;
 }
 
+/**
+ * The one place of the runtime's defaults, used by `createApp` and by the environment's defaults
+ * (`src/config.ts`): 8 workers, a 30 s lease, 3 attempts, a 1 s poll.
+ */
+export const RUNTIME_DEFAULTS: Readonly<Omit<RuntimeSettings, "owner">> = {
+  workers: 8,
+  leaseMs: 30_000,
+  maxAttempts: 3,
+  pollMs: 1000,
+};
+
 /** Everything the runtime runs on. */
 export interface RuntimeDeps {
   queue: RunQueueStore;

@@ -63,11 +63,6 @@ export function interruptToProto(i: DomainInterrupt | JsonObject): Interrupt {
   });
 }
 
-/** A domain interrupt as the JSON object stored on threads and returned in the wait body. */
-export function interruptToJson(i: DomainInterrupt): JsonObject {
-  return { id: i.id, value: i.value, ns: i.ns, when: i.when, resumable: i.resumable };
-}
-
 /** A state snapshot as `ThreadState` (docs/api.md §4). */
 export function snapshotToProto(s: StateSnapshot): ThreadState {
   return create(ThreadStateSchema, {

@@ -3,6 +3,7 @@ export {
   errorJson,
   interruptsByTask,
   runStatusFor,
+  threadFieldsFromHead,
   threadUpdateFor,
   waitBodyFor,
   waitBodyFromThread,

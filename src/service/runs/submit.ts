@@ -50,10 +50,7 @@ export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promi
   };
   const remove = async () => {
     if (!created) return;
-    await Promise.all([
-      deps.threads.delete(threadId).catch(() => undefined),
-      deps.checkpoints.deleteThread(threadId),
-    ]);
+    await deps.threads.delete(threadId).catch(() => undefined);
   };
   // The thread is not read first: the run creation finds it (or not) in the same write that marks it busy.
   const enqueue = () =>

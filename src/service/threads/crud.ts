@@ -16,7 +16,7 @@ import type { GraphRegistry } from "../../registry/registry.js";
 import type { ThreadRecord, ThreadSearchQuery, ThreadStatus, ThreadStore } from "../../store/records.js";
 import { jsonFromValue, objectFromStruct, threadToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
-import { interruptsByTask } from "../runs/outcome.js";
+import { threadFieldsFromHead } from "../runs/outcome.js";
 import {
   parseIfExists,
   parseLimit,
@@ -109,18 +109,11 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
       await threads.beginCheckpointWrite(threadId);
       await plan.graph.bulkUpdateState(checkpoints, { threadId, supersteps: plan.supersteps });
     } catch (error) {
-      await Promise.all([
-        threads.delete(threadId).catch(() => undefined),
-        checkpoints.deleteThread(threadId),
-      ]);
+      await threads.delete(threadId).catch(() => undefined);
       throw error;
     }
     const head = await plan.graph.getState(checkpoints, { threadId });
-    return threads.updateState(threadId, {
-      status: head.next.length > 0 ? "interrupted" : "idle",
-      values: head.values as JsonObject,
-      interrupts: interruptsByTask(head.interrupts),
-    });
+    return threads.updateState(threadId, threadFieldsFromHead(head));
   }
 
   return {
@@ -147,7 +140,6 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
     async delete(req) {
       const threadId = requireUuid(req.threadId, "thread_id");
       await threads.delete(threadId);
-      await checkpoints.deleteThread(threadId);
       return {};
     },
     async search(req, ctx) {

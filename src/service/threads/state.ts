@@ -13,16 +13,14 @@ import {
   CheckpointNotFoundError,
   type CheckpointStore,
   emptySnapshot,
-  type JsonObject,
   type JsonValue,
-  type StateSnapshot,
 } from "../../engine/index.js";
 import type { HostedGraph } from "../../host/hosted-graph.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import type { ThreadRecord, ThreadStore } from "../../store/records.js";
 import { checkpointToProto, jsonFromValue, objectFromStruct, snapshotToProto } from "../convert.js";
 import { InvalidInputError, ThreadBusyUpdateError } from "../errors.js";
-import { interruptsByTask } from "../runs/outcome.js";
+import { threadFieldsFromHead } from "../runs/outcome.js";
 import { parseLimit, requireUuid } from "../validate.js";
 import { fenceFirstWrite } from "./write-fence.js";
 
@@ -47,16 +45,6 @@ function beforeId(before: JsonValue | undefined): string | undefined {
   const id = (before as { configurable?: { checkpoint_id?: unknown } }).configurable?.checkpoint_id;
   if (typeof id === "string") return requireUuid(id, "before");
   throw new InvalidInputError("before must be a checkpoint id or {configurable: {checkpoint_id}}", "before");
-}
-
-/** Thread fields that mirror its head state after a state update. */
-function threadFieldsOf(head: StateSnapshot) {
-  return {
-    status: head.next.length > 0 ? ("interrupted" as const) : ("idle" as const),
-    values: head.values as JsonObject,
-    interrupts: interruptsByTask(head.interrupts),
-    error: null,
-  };
 }
 
 /**
@@ -103,7 +91,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
         },
       });
       const head = await graph.getState(checkpoints, { threadId: thread.threadId });
-      await threads.updateState(thread.threadId, threadFieldsOf(head));
+      await threads.updateState(thread.threadId, threadFieldsFromHead(head));
       // The Python server's answer: the checkpoint, the same as a config's `configurable`, and its id.
       return create(UpdateStateResponseSchema, {
         checkpoint: checkpointToProto(ref),

@@ -46,8 +46,6 @@ export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 export interface MongoCheckpointStoreOptions {
   /** The `checkpoints` collection; its indexes come from `ensureIndexes()` (`indexes.ts`). */
   checkpoints: Collection<CheckpointDoc>;
-  /** When given, `deleteThread` also removes the thread's runs. */
-  runs?: Collection<Document>;
   /** Largest document accepted, in bytes. @default MAX_DOCUMENT_BYTES (16 MiB) */
   maxDocumentBytes?: number;
 }
@@ -129,11 +127,10 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
     return writeCheckpointBatch(checkpoints, writes, maxBytes);
   }
 
+  // Checkpoints and their pending writes only, as a LangGraph saver's `deleteThread`: a thread with its runs is
+  // deleted by `ThreadStore.delete`, the one operation that removes a thread.
   async function deleteThread(threadId: string): Promise<void> {
-    await Promise.all([
-      checkpoints.deleteMany({ thread_id: threadId }),
-      options.runs?.deleteMany({ thread_id: threadId }),
-    ]);
+    await checkpoints.deleteMany({ thread_id: threadId });
   }
 
   return { getTuple, list, put, putWrites, writeBatch, deleteThread };

@@ -82,7 +82,6 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
   return {
     checkpoints: createMongoCheckpointStore({
       checkpoints,
-      runs: anyRuns,
       ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
     }),
     threads: createMongoThreadStore({
