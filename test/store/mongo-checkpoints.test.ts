@@ -305,15 +305,29 @@ describe("history", () => {
 });
 
 describe("deleteThread", () => {
-  it("removes checkpoints, writes and runs of every namespace, and nothing else", async () => {
+  it("removes the checkpoints and writes of every namespace of the thread, and nothing else (not its runs)", async () => {
     await store.checkpoints.put(checkpointInput("gone"));
     await store.checkpoints.put(checkpointInput("gone", { ns: "sub:1" }));
     await store.checkpoints.put(checkpointInput("kept"));
     await t.db.collection("runs").insertMany([{ thread_id: "gone" }, { thread_id: "kept" }]);
     await store.checkpoints.deleteThread("gone");
     expect(await t.db.collection("checkpoints").countDocuments({ thread_id: "gone" })).toBe(0);
-    expect(await t.db.collection("runs").countDocuments({ thread_id: "gone" })).toBe(0);
     expect(await store.checkpoints.getTuple({ threadId: "kept" })).toBeDefined();
-    expect(await t.db.collection("runs").countDocuments({ thread_id: "kept" })).toBe(1);
+    // Runs belong to the thread record: ThreadStore.delete, the one operation that removes a thread, takes them.
+    expect(await t.db.collection("runs").countDocuments({ thread_id: "gone" })).toBe(1);
+  });
+
+  it("ThreadStore.delete removes the thread with its runs and checkpoints of every namespace", async () => {
+    const threadId = "11111111-1111-4111-8111-111111111111";
+    await store.threads.create({ threadId, metadata: {} });
+    await store.checkpoints.put(checkpointInput(threadId));
+    await store.checkpoints.put(checkpointInput(threadId, { ns: "sub:1" }));
+    await t.db.collection("runs").insertOne({ thread_id: threadId });
+    await store.threads.delete(threadId);
+    for (const name of ["threads", "checkpoints", "runs"]) {
+      const key = name === "threads" ? "_id" : "thread_id";
+      expect(await t.db.collection(name).countDocuments({ [key]: threadId })).toBe(0);
+    }
+    expect(await store.checkpoints.getTuple({ threadId: "kept" })).toBeDefined();
   });
 });
