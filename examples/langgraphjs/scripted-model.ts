@@ -7,7 +7,7 @@
  * - last message human: call the bound tools the question names — `weather in <City>` → `get_weather({city})`,
  *   `<a> + <b>` → `add({a, b})`; with no such phrase it answers in text;
  * - last message a tool result: answer in text from the tool messages since the last AI message (a tool message
- *   with `status: "error"`, e.g. a reviewer's rejection, becomes "I did not run <tool>: <reason>").
+ *   with `status: "error"`, e.g. a reviewer's rejection, becomes "I did not run <tool> (<reason>).").
  *
  * A text answer streams word by word (`_streamResponseChunks`), so `messages-tuple` shows several chunks.
  */
@@ -58,7 +58,7 @@ export function scriptedTurn(messages: BaseMessage[], bound: ReadonlySet<string>
   if (last?.getType() === "tool") {
     const since = messages.findLastIndex((m) => m.getType() === "ai");
     const results = (messages.slice(since + 1) as ToolMessage[]).map((m) =>
-      m.status === "error" ? `I did not run ${m.name ?? "the tool"}: ${text(m)}` : text(m),
+      m.status === "error" ? `I did not run ${m.name ?? "the tool"} (${text(m)}).` : text(m),
     );
     return words(results.join(" "));
   }
