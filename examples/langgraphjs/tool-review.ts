@@ -8,7 +8,7 @@
  * - `{type: "edit", args: {...}}`: the call runs with these arguments instead (the AI message in the state is
  *   rewritten under its id, so history shows what ran);
  * - `{type: "reject", message}`: the call does not run; a tool message with `status: "error"` carrying the
- *   reviewer's message goes back to the model, which answers with it.
+ *   reviewer's message goes back to the model, which answers with it. Any other value is a rejection too.
  *
  * START → agent → (tool calls? review : END); review → tools → agent, or review → agent when every call was
  * rejected.
@@ -36,7 +36,11 @@ export type ReviewDecision =
 
 const model = new ScriptedChatModel().bindTools(tools);
 
-/** Asks the reviewer about `call`; throws on a resume value that is not a `ReviewDecision`. */
+/**
+ * Asks the reviewer about `call`. A resume value that is not a `ReviewDecision` counts as a rejection saying so:
+ * throwing instead would fail the run with the bad value kept as this interrupt's answer, so every later resume
+ * would fail the same way.
+ */
 function reviewCall(call: ToolCall): ReviewDecision {
   const decision = interrupt<ReviewRequest, ReviewDecision>({
     action_request: { action: call.name, args: call.args },
@@ -47,9 +51,7 @@ function reviewCall(call: ToolCall): ReviewDecision {
   const type = (decision as { type?: unknown } | null)?.type;
   if (type === "approve" || type === "reject") return decision;
   if (type === "edit" && typeof (decision as { args?: unknown }).args === "object") return decision;
-  throw new Error(
-    `tool review: expected {type: "approve" | "edit" | "reject"}, got ${JSON.stringify(decision)}`,
-  );
+  return { type: "reject", message: `not run: ${JSON.stringify(decision)} is no review decision` };
 }
 
 /** The compiled graph. */

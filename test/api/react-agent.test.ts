@@ -80,6 +80,11 @@ describe("react_agent (createReactAgent, two tools, scripted streaming model)", 
     expect(answer.map(([chunk]) => chunk.content).join("")).toBe(ANSWER);
     expect(new Set(answer.map(([chunk]) => chunk.id)).size).toBe(1);
     expect(answer[0]?.[0].type).toMatch(/^ai/);
+    // The chunks carry the id of the message the state then holds, so a client merges them into it.
+    expect((await messagesOf(thread.thread_id)).at(-1)).toMatchObject({
+      id: answer[0]?.[0].id,
+      content: ANSWER,
+    });
     // The first turn streams the tool calls (step 1), the tools node its tool messages (step 2).
     const firstTurn = tuples.find(([, meta]) => meta.langgraph_step === 1);
     expect(firstTurn?.[1].langgraph_node).toBe("agent");
@@ -152,6 +157,15 @@ describe("tool_review (interrupt before each tool call; approve / edit / reject)
       ["ai", "I did not run add (no maths today)."],
     ]);
     expect(done.messages[2]).toMatchObject({ tool_call_id: "call_1", status: "error" });
+  });
+
+  it("a resume that is no decision counts as a rejection saying so", async () => {
+    const tid = await proposeAdd();
+    const done = await resume(tid, { type: "maybe" });
+    expect(done.messages.slice(2).map((m) => [m.type, m.content])).toEqual([
+      ["tool", 'not run: {"type":"maybe"} is no review decision'],
+      ["ai", 'I did not run add (not run: {"type":"maybe"} is no review decision).'],
+    ]);
   });
 
   it("two proposed calls: one interrupt each, in order; approve one and reject the other", async () => {
