@@ -49,7 +49,7 @@ const TS_TO_JS: Record<string, string> = { ".ts": ".js", ".mts": ".mjs", ".cts":
 /**
  * The compiled twin `npm run build` emits for a TypeScript module: `<projectRoot>/src/graphs/agent.ts` →
  * `<buildDir>/src/graphs/agent.js` (`.mts` → `.mjs`, `.cts` → `.cjs`). Pure: does not look at the disk, so the
- * twin may not exist (the build compiles `src/` and `gen/ts/` only).
+ * twin may not exist (the build compiles `src/`, `gen/ts/` and `examples/langgraphjs/` only).
  * @returns the twin's absolute path; `null` when `modulePath` is not `.ts`/`.mts`/`.cts` or lies outside
  *   `projectRoot`.
  */
@@ -82,7 +82,7 @@ async function exists(file: string): Promise<boolean> {
  *   `.ts` itself is not an option: it would need a TypeScript loader and would load a second copy of the engine.
  * - Anything else (`.js`, `.mjs`, `.cjs`): `modulePath` itself.
  * @throws GraphConfigError (compiled only) when the TypeScript module does not exist, or has no compiled twin
- *   (outside the project, outside `src/`, or not built yet); the message names the graph and the module and says
+ *   (outside the project, outside what the build compiles, or not built yet); the message names the graph and the module and says
  *   what to do: put the module under `src/` so `npm run build` compiles it, or run from source with `npm run dev`.
  */
 export async function graphModuleFile(
@@ -102,8 +102,9 @@ export async function graphModuleFile(
       : `its compiled twin ${twin} does not exist`;
   throw new GraphConfigError(
     `graph "${graphId}": cannot load the TypeScript module ${modulePath}: ${reason}. Compiled Loom (npm start) ` +
-      "imports a .ts graph from the JavaScript `npm run build` emits into dist/, and the build compiles src/ " +
-      "only: put the module under src/ (e.g. src/graphs/) and build (`npm start` does), or run Loom from source " +
+      "imports a .ts graph from the JavaScript `npm run build` emits into dist/, and the build compiles src/ and " +
+      "examples/langgraphjs/ only: put the module under src/ (e.g. src/graphs/) and build (`npm start` does), or " +
+      "run Loom from source " +
       "with `npm run dev`",
   );
 }

@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOOM_VERSION } from "../../src/version.js";
-import { type ApiServer, startApiServer } from "../api/support.js";
+import { type ApiServer, projectRoot, startApiServer } from "../api/support.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 import { expectHitlOutput, ROOT, runOrThrow, runProgram, VENV_PYTHON } from "./programs.js";
 
 let server: ApiServer;
@@ -57,5 +58,25 @@ describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_flows.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
     expect(out.stdout).toBe("ok static breakpoints\nok dynamic interrupt\nok time travel\n");
+  });
+});
+
+describe("official Python SDK (langgraph-sdk), the LangGraph.js example agents of the default loom.json", () => {
+  let agents: TestServer;
+  beforeAll(async () => {
+    agents = await startTestServer("polyglot_python_agents", {
+      configPath: path.join(projectRoot, "loom.json"),
+    });
+  });
+  afterAll(async () => {
+    await agents?.close();
+  });
+
+  it("ReAct agent with both tools, its tokens on messages-tuple, tool review with approve / edit / reject", async () => {
+    const out = await runProgram(VENV_PYTHON, [path.join(ROOT, "test/polyglot/sdk_agents.py")], {
+      env: { LOOM_URL: agents.baseUrl },
+    });
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok react agent\nok token stream\nok tool review\n");
   });
 });

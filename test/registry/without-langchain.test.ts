@@ -1,7 +1,8 @@
 /**
  * `@langchain/langgraph` and `@langchain/core` are optional: with every `@langchain/*` import failing as if not
  * installed (a resolve hook, fixtures/no-langchain.mjs), Loom's own graphs load, and a config naming a LangGraph.js
- * graph stops `src/main.ts` with code 2, a message naming the graph and what to install, before MongoDB starts.
+ * graph (the default `loom.json` does: `examples/langgraphjs/`) stops `src/main.ts` with code 2, a message naming
+ * the graph and what to install, before MongoDB starts.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -26,11 +27,11 @@ function run(
 }
 
 describe("without @langchain/* installed", () => {
-  it("loads the Loom graphs of loom.json", async () => {
+  it("loads a config of Loom graphs only", async () => {
     const script = `const { loadGraphRegistry } = await import("./src/registry/load.ts");
-      const r = await loadGraphRegistry("loom.json"); console.log("ids=" + r.ids().join(","));`;
+      const r = await loadGraphRegistry("test/api/loom.test.json"); console.log("ids=" + r.ids().join(","));`;
     const { code, out } = await run(["--input-type=module", "-e", script]);
-    expect(out).toMatch(/ids=agent,breakpoints,joke/);
+    expect(out).toMatch(/ids=agent,breakpoints,joke,parallel,slow,fails,chatty/);
     expect(code).toBe(0);
   });
 
@@ -43,5 +44,12 @@ describe("without @langchain/* installed", () => {
     expect(out).toMatch(/graph "lg_agent": cannot import .*agent\.ts/);
     expect(out).toMatch(/install @langchain\/langgraph@\^1\.4 and @langchain\/core@\^1\.2/);
     expect(out).not.toMatch(/MongoDB ready/);
+  });
+
+  it("the default loom.json: exit 2 naming its first LangGraph.js example graph", async () => {
+    const { code, out } = await run(["src/main.ts"], { MONGOD_PATH: path.join(ROOT, "no-such-mongod") });
+    expect(code).toBe(2);
+    expect(out).toMatch(/graph "react_agent": cannot import .*react-agent\.ts/);
+    expect(out).toMatch(/install @langchain\/langgraph@\^1\.4 and @langchain\/core@\^1\.2/);
   });
 });

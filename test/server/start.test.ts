@@ -88,18 +88,22 @@ async function startInOwnGroup(extraEnv: Record<string, string>) {
   };
 }
 
+/** POSTs `body` as JSON to `url + route`. */
+function post(url: string, route: string, body: unknown): Promise<Response> {
+  return fetch(url + route, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 /** Starts a `slow` run of `ms` on a new thread with `runs/wait`; resolves once it is running. */
 async function startSlowWait(url: string, ms: number) {
-  const post = (route: string, body: unknown) =>
-    fetch(url + route, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  const thread = (await (await post("/threads", {})).json()) as { thread_id: string };
-  const wait = post(`/threads/${thread.thread_id}/runs/wait`, { assistant_id: "slow", input: { ms } }).then(
-    async (res) => ({ status: res.status, text: await res.text() }),
-  );
+  const thread = (await (await post(url, "/threads", {})).json()) as { thread_id: string };
+  const wait = post(url, `/threads/${thread.thread_id}/runs/wait`, {
+    assistant_id: "slow",
+    input: { ms },
+  }).then(async (res) => ({ status: res.status, text: await res.text() }));
   for (;;) {
     const runs = (await (await fetch(`${url}/threads/${thread.thread_id}/runs`)).json()) as Array<{
       status: string;
@@ -194,6 +198,18 @@ describe("the start command (npm start: npm run build, then node dist/src/main.j
       expect(statSync(path.join(ROOT, "dist/src/main.js")).mtimeMs).toBeGreaterThan(started - 1000);
       const res = await fetch(`${url}/ok`);
       expect(await res.json()).toEqual({ ok: true });
+      // The default loom.json's LangGraph.js examples load from their compiled twins under dist/examples/.
+      const thread = (await (await post(url, "/threads", {})).json()) as { thread_id: string };
+      const answer = (await (
+        await post(url, `/threads/${thread.thread_id}/runs/wait`, {
+          assistant_id: "react_agent",
+          input: { messages: [{ type: "human", content: "What is the weather in Tokyo?" }] },
+        })
+      ).json()) as { messages: Array<{ type: string; content: string }> };
+      expect(answer.messages.at(-1)).toMatchObject({
+        type: "ai",
+        content: "It is rainy and 18 °C in Tokyo.",
+      });
 
       const descendants = descendantPids(child.pid as number);
       const commands = descendants.map(commandLine);

@@ -29,6 +29,28 @@ export function toStruct(o: { [k: string]: Json }): RawMessage {
   return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toValue(v)])) };
 }
 
+/** JSON from a `google.protobuf.Value` in proto-loader's form (`oneofs: true`: `kind` names the set field). */
+export function fromValue(v: RawMessage): Json {
+  switch (v.kind) {
+    case "stringValue":
+    case "numberValue":
+    case "boolValue":
+      return v[v.kind] as Json;
+    case "listValue":
+      return ((v.listValue as { values?: RawMessage[] }).values ?? []).map(fromValue);
+    case "structValue":
+      return fromStruct(v.structValue as RawMessage);
+    default:
+      return null;
+  }
+}
+
+/** A JSON object from a `google.protobuf.Struct` (absent: `{}`). */
+export function fromStruct(s: RawMessage | null | undefined): { [k: string]: Json } {
+  const fields = (s?.fields ?? {}) as Record<string, RawMessage>;
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, fromValue(v)]));
+}
+
 type Unary = (
   req: object,
   options: grpc.CallOptions,

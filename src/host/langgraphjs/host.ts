@@ -83,12 +83,17 @@ function snapshotOf(s: LgSnapshot): StateSnapshot {
   const tasks = s.tasks.map(taskOf);
   const checkpoint = refOf(s.config as { configurable?: LgConfigurable });
   const values = s.values;
+  // LangGraph.js leaves a task out of `next` once it has a pending write, its resume value included, so a node
+  // that interrupts again after a resume (a second `interrupt()` call, e.g. one review per tool call) would look
+  // finished and its thread idle. A task waiting on an interrupt is next.
+  const next = [...s.next];
+  for (const t of tasks) if (t.interrupts.length > 0 && !next.includes(t.name)) next.push(t.name);
   return {
     values:
       values !== null && typeof values === "object" && !Array.isArray(values)
         ? (toJson(values) as Record<string, JsonValue>)
         : {},
-    next: [...s.next],
+    next,
     tasks,
     checkpoint,
     parentCheckpoint: refOf(s.parentConfig as { configurable?: LgConfigurable } | undefined),
