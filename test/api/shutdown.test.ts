@@ -13,6 +13,12 @@ import { type GrpcClients, grpc, grpcClients, grpcCode, toValue } from "../suppo
 import { openTestDb } from "../support/mongo.js";
 import { call, projectRoot } from "./support.js";
 
+/**
+ * Long enough that the run cannot end on its own between "seen running" and the 200 ms deadline, even on a loaded
+ * two-core machine (1.5 s did, now and then); the next app runs it again from its last checkpoint.
+ */
+const RUN_MS = 4000;
+
 it("close() releases a running background run; the next app finishes it", async () => {
   const testDb = await openTestDb("api_shutdown");
   const registry = await loadGraphRegistry(path.join(projectRoot, "test/api/loom.test.json"));
@@ -29,8 +35,9 @@ it("close() releases a running background run; the next app finishes it", async 
     const { port } = await app.listen(0, "127.0.0.1");
     const B = `http://127.0.0.1:${port}`;
     const tid = ((await call(B, "POST", "/threads", {})).body as { thread_id: string }).thread_id;
-    const run = (await call(B, "POST", `/threads/${tid}/runs`, { assistant_id: "slow", input: { ms: 1500 } }))
-      .body as { run_id: string };
+    const run = (
+      await call(B, "POST", `/threads/${tid}/runs`, { assistant_id: "slow", input: { ms: RUN_MS } })
+    ).body as { run_id: string };
     const store = createMongoStore({ client: testDb.client, dbName: testDb.dbName });
     while ((await store.runs.get(run.run_id)).status !== "running")
       await new Promise((r) => setTimeout(r, 20));
@@ -47,7 +54,7 @@ it("close() releases a running background run; the next app finishes it", async 
         "GET",
         `/threads/${tid}/runs/${run.run_id}/join`,
       );
-      expect(joined.body).toEqual({ ms: 1500, done: true });
+      expect(joined.body).toEqual({ ms: RUN_MS, done: true });
       expect((await store.runs.get(run.run_id)).status).toBe("success");
       expect((await store.threads.get(tid)).status).toBe("idle");
     } finally {
