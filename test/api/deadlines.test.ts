@@ -36,7 +36,9 @@ type Obj = Record<string, unknown>;
 /** Deadline of every request here; the runs take far longer. */
 const DEADLINE_MS = 300;
 /** An answer "at the deadline": well before the run could have ended. */
-const PROMPT_MS = 1000;
+const PROMPT_MS = 2000;
+/** How long the `slow` runs here take: longer than PROMPT_MS even on a loaded two-core machine. */
+const RUN_MS = 3000;
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -167,9 +169,8 @@ function envelopes(bytes: Uint8Array): Array<{ flags: number; json: Obj }> {
 
 describe("gRPC (grpc-js): Join and JoinStream only stop watching", () => {
   it("Join with a deadline on a running run: DEADLINE_EXCEEDED at the deadline; the run goes on to success", async () => {
-    const { threadId, runId } = await slowRun(1500);
+    const { threadId, runId } = await slowRun(RUN_MS);
     const joined = timed(rpc.call("RunsService", "Join", { thread_id: threadId, run_id: runId }, deadline()));
-    await until(() => server.waiters() > 0, "the join waits");
     const { error, ms } = await joined;
     expect((error as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(ms).toBeLessThan(PROMPT_MS);
@@ -179,7 +180,7 @@ describe("gRPC (grpc-js): Join and JoinStream only stop watching", () => {
   });
 
   it("JoinStream with a deadline: the stream ends DEADLINE_EXCEEDED after the metadata part; the run goes on", async () => {
-    const { threadId, runId } = await slowRun(1500);
+    const { threadId, runId } = await slowRun(RUN_MS);
     const parts: RawMessage[] = [];
     const start = Date.now();
     const code = await new Promise<number>((resolve) => {
@@ -206,7 +207,7 @@ describe("gRPC over raw HTTP/2: the server itself applies grpc-timeout (no clien
     toBinary(JoinRunRequestSchema, create(JoinRunRequestSchema, { threadId, runId }));
 
   it("Join answers grpc-status 4 at the deadline", async () => {
-    const { threadId, runId } = await slowRun(1500);
+    const { threadId, runId } = await slowRun(RUN_MS);
     const { status, ms } = await rawGrpc("Join", message(threadId, runId));
     expect(status).toBe(String(grpc.status.DEADLINE_EXCEEDED));
     expect(ms).toBeLessThan(PROMPT_MS);
@@ -215,7 +216,7 @@ describe("gRPC over raw HTTP/2: the server itself applies grpc-timeout (no clien
   });
 
   it("JoinStream ends with grpc-status 4 at the deadline", async () => {
-    const { threadId, runId } = await slowRun(1500);
+    const { threadId, runId } = await slowRun(RUN_MS);
     const { status, ms } = await rawGrpc("JoinStream", message(threadId, runId));
     expect(status).toBe(String(grpc.status.DEADLINE_EXCEEDED));
     expect(ms).toBeLessThan(PROMPT_MS);
@@ -243,7 +244,7 @@ describe("gRPC (grpc-js): a Wait whose deadline passes follows on_disconnect", (
 
   it('on_disconnect "continue" (default): DEADLINE_EXCEEDED, and the run finishes', async () => {
     const threadId = await newThread();
-    const req = { thread_id: threadId, assistant_id: "slow", input: toValue({ ms: 1500 }) };
+    const req = { thread_id: threadId, assistant_id: "slow", input: toValue({ ms: RUN_MS }) };
     const { error } = await timed(rpc.call("RunsService", "Wait", req, deadline()));
     expect((error as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
     await released();
@@ -274,7 +275,7 @@ describe("gRPC (grpc-js): a Wait whose deadline passes follows on_disconnect", (
 
 describe("Connect JSON (fetch, connect-timeout-ms)", () => {
   it("Join answers 504 deadline_exceeded at the deadline; the run goes on", async () => {
-    const { threadId, runId } = await slowRun(1500);
+    const { threadId, runId } = await slowRun(RUN_MS);
     const { result, ms } = await timed(connectJson("Join", { thread_id: threadId, run_id: runId }));
     expect(result?.status).toBe(504);
     expect(await result?.json()).toMatchObject({ code: "deadline_exceeded" });
@@ -284,7 +285,7 @@ describe("Connect JSON (fetch, connect-timeout-ms)", () => {
   });
 
   it("JoinStream ends with a deadline_exceeded end-stream message", async () => {
-    const { threadId, runId } = await slowRun(1500);
+    const { threadId, runId } = await slowRun(RUN_MS);
     const start = Date.now();
     const res = await connectJson("JoinStream", { thread_id: threadId, run_id: runId }, true);
     expect(res.status).toBe(200);
@@ -349,7 +350,7 @@ describe("REST: a client that disconnects from runs/wait", () => {
 
   it('on_disconnect "continue" (default): the run finishes', async () => {
     const threadId = await newThread();
-    await waitThenDrop(threadId, { assistant_id: "slow", input: { ms: 1500 } });
+    await waitThenDrop(threadId, { assistant_id: "slow", input: { ms: RUN_MS } });
     await released();
     const run = await onlyRun(threadId);
     expect(run.status).toBe("running");
@@ -357,7 +358,7 @@ describe("REST: a client that disconnects from runs/wait", () => {
   });
 
   it("join: a client that leaves frees its waiter; the run finishes", async () => {
-    const { threadId, runId } = await slowRun(1500);
+    const { threadId, runId } = await slowRun(RUN_MS);
     const controller = new AbortController();
     const pending = fetch(`${B}/threads/${threadId}/runs/${runId}/join`, { signal: controller.signal });
     await until(() => server.waiters() > 0, "the join waits");
