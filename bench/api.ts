@@ -8,7 +8,8 @@
  * Threads are created outside the timed section. MongoDB round trips are counted per timed call with the
  * driver's command monitoring (every command the server sends while the call runs).
  *
- * Usage: `npm run bench:api [-- --n=200 --warmup=20 --unjournaled]`. `--unjournaled` connects with
+ * Usage: `npm run bench:api [-- --n=200 --warmup=20 --unjournaled --no-metrics]`. `--no-metrics` builds the app
+ * without Prometheus metrics (`createApp({metrics: false})`), to show what they cost. `--unjournaled` connects with
  * `{w: 1, journal: false}` to show how much of the latency is journal commits (not a setting to serve with). A `mongod` is started in a temporary directory by the
  * project's launcher (`MONGODB_URI` is not consulted: the figures are for the embedded database).
  * Output: a table, then one JSON line `{n, rest: {...}, grpc: {...}, mongo_round_trips_per_call: {...}}`.
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     ...(process.env.PATH ? { searchPath: process.env.PATH } : {}),
   });
   const unjournaled = process.argv.includes("--unjournaled");
+  const metrics = !process.argv.includes("--no-metrics");
   const mongoClient = await MongoClient.connect(mongo.uri, {
     monitorCommands: true,
     ...(unjournaled ? { writeConcern: { w: 1, journal: false } } : {}),
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     db: mongoClient.db(`bench_api_${Date.now()}`),
     bodyLimitBytes: 10 * 1024 * 1024,
     registry,
+    metrics,
   });
   const address = await app.listen(0, "127.0.0.1");
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -168,7 +171,8 @@ async function main(): Promise<void> {
     `runs.wait latency, ms (n=${N} sequential, warmup ${WARMUP}); mongod ${mongo.version ?? "?"} (${mongo.source})` +
       (unjournaled
         ? "; write concern {w: 1, journal: false}"
-        : "; default write concern (majority, journaled)"),
+        : "; default write concern (majority, journaled)") +
+      (metrics ? "; metrics on" : "; metrics off"),
   );
   console.log("client        scenario          p50     p95     p99    mean   mongo round trips/call");
   for (const [name, st] of [
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       n: N,
       unjournaled,
+      metrics,
       rest: pick(restStats),
       grpc: pick(grpcStats),
       mongo_round_trips_per_call: rt,

@@ -9,6 +9,10 @@ import type { Db } from "mongodb";
 import { v4 as uuidv4 } from "uuid";
 import { HealthService } from "../gen/ts/loom/v1/health_pb.js";
 import type { Logger } from "./logger.js";
+import { createMetricsEndpoint, METRICS_PATH } from "./metrics/endpoint.js";
+import { createLoomMetrics, type LoomMetrics } from "./metrics/metrics.js";
+import { monitorMongoCommands } from "./metrics/mongo-commands.js";
+import { createRequestMetrics, type RequestMetrics } from "./metrics/requests.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createRunSignals } from "./runtime/signals.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
@@ -20,7 +24,8 @@ import { createGrpcHealth } from "./service/grpc/health.js";
 import { createReflectionServices } from "./service/grpc/reflection.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
-import { createRestBridge } from "./service/rest/bridge.js";
+import { type BoundService, createRestBridge } from "./service/rest/bridge.js";
+import { buildRouteTable } from "./service/rest/routes.js";
 import { createAssistantCache } from "./store/assistant-cache.js";
 import { createMongoChangeWatcher } from "./store/mongo/change-watcher.js";
 import { createMongoStore } from "./store/mongo/index.js";
@@ -30,7 +35,10 @@ export interface AppDeps {
   logger: Logger;
   /** Loom's version string (GET /info). */
   version: string;
-  /** The database Loom uses. The app never closes it; the caller owns the client. */
+  /**
+   * The database Loom uses. The app never closes it; the caller owns the client. MongoDB command latencies
+   * (`loom_mongodb_command_duration_seconds`) need its client connected with `monitorCommands: true`.
+   */
   db: Db;
   /** Largest request body in bytes. */
   bodyLimitBytes: number;
@@ -55,6 +63,11 @@ export interface AppDeps {
    * @default 2000
    */
   healthWatchPollMs?: number;
+  /**
+   * Prometheus metrics at `GET /metrics` and the instrumentation behind them (docs/operations.md "Metrics").
+   * Off: no `/metrics` route (404) and nothing measured. @default true
+   */
+  metrics?: boolean;
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -88,6 +101,31 @@ export interface App {
   waiters(): number;
 }
 
+/**
+ * The request instrumentation of the app's port: RPC labels from the served services, REST labels from their
+ * route table (the same one the bridge builds); the explorer's files count as `GET /ui`, scrapes as `GET /metrics`.
+ */
+function instrumentRequests(
+  metrics: LoomMetrics,
+  bound: readonly BoundService[],
+  isUi: ((url: string) => boolean) | undefined,
+): RequestMetrics {
+  const table = buildRouteTable(bound.map((b) => b.service));
+  const rpcMethods = new Set(
+    bound.flatMap((b) => b.service.methods.map((m) => `${b.service.typeName}/${m.name}`)),
+  );
+  return createRequestMetrics({
+    metrics,
+    rpcMethods,
+    restRoute(verb, path) {
+      if (path === METRICS_PATH) return `GET ${METRICS_PATH}`;
+      if (isUi?.(path)) return "GET /ui";
+      const match = table.find(verb, path);
+      return match.kind === "found" ? `${match.route.verb} ${match.route.template.source}` : undefined;
+    },
+  });
+}
+
 /** Builds the app. Does not listen. */
 export function createApp(deps: AppDeps): App {
   const healthDeps = {
@@ -107,11 +145,14 @@ export function createApp(deps: AppDeps): App {
   const reflection = createReflectionServices(() => services.bound.map((b) => b.service));
   const registry = deps.registry ?? createGraphRegistry(new Map());
   const store = createMongoStore({ client: deps.db.client, dbName: deps.db.databaseName });
+  const metrics = (deps.metrics ?? true) ? createLoomMetrics() : undefined;
+  const stopMongoMonitoring = metrics ? monitorMongoCommands(deps.db.client, metrics) : () => {};
   // Every run resolves its assistant: served from memory while the change stream keeps the cache in step.
   const assistants = createAssistantCache(store.assistants);
   const signals = createRunSignals(
     createMongoChangeWatcher(deps.db, {
       onError: (error) => deps.logger.warn({ err: error }, "change stream failed; reopening"),
+      ...(metrics ? { onReopen: () => metrics.changeStreamReconnected() } : {}),
       assistants,
     }),
   );
@@ -128,6 +169,7 @@ export function createApp(deps: AppDeps): App {
       registry,
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
+      ...(metrics ? { runMetrics: metrics } : {}),
     },
     [{ service: HealthService, impl: health }, grpcHealth, reflection.v1, reflection.v1alpha],
   );
@@ -141,11 +183,25 @@ export function createApp(deps: AppDeps): App {
   const ui = deps.uiDir
     ? createStaticHandler({ prefix: "/ui", dir: deps.uiDir, missingHint: "run npm run build" })
     : undefined;
+  const endpoint = metrics ? createMetricsEndpoint(metrics) : undefined;
+  const requestMetrics = metrics ? instrumentRequests(metrics, services.bound, ui?.matches) : undefined;
+  metrics?.setSources({
+    pendingRuns: () => store.queue.countPending(),
+    executingRuns: () => services.runtime.executing(),
+  });
   const handler = connectNodeAdapter({
     routes: services.routes,
     jsonOptions: { useProtoFieldName: true },
     readMaxBytes: deps.bodyLimitBytes,
-    fallback: ui ? (req, res) => (ui.matches(req.url ?? "") ? ui.handle(req, res) : rest(req, res)) : rest,
+    fallback: (req, res) => {
+      const url = req.url ?? "";
+      if (ui?.matches(url)) return ui.handle(req, res);
+      if (endpoint?.matches(url)) return endpoint.handle(req, res);
+      return rest(req, res);
+    },
+    ...(requestMetrics
+      ? { interceptors: [requestMetrics.interceptor], contextValues: requestMetrics.contextValues }
+      : {}),
   });
   const hostGuard = createHostGuard({ allowedHosts: deps.allowedHosts ?? [] });
   const guarded: NodeHandler = (req, res) => {
@@ -154,7 +210,9 @@ export function createApp(deps: AppDeps): App {
     res.writeHead(421, { "content-type": "application/json" });
     res.end(JSON.stringify({ detail: refusal }));
   };
-  const server = createOnePortServer(guarded, { continueLimitBytes: deps.bodyLimitBytes });
+  const server = createOnePortServer(requestMetrics ? requestMetrics.wrap(guarded) : guarded, {
+    continueLimitBytes: deps.bodyLimitBytes,
+  });
   const prepare = async () => {
     await store.ensureIndexes();
     await ensureSystemAssistants(store.assistants, registry);
@@ -178,6 +236,7 @@ export function createApp(deps: AppDeps): App {
       const serverClosed = server.close(timeoutMs + SHUTDOWN_ANSWER_GRACE_MS);
       await services.runtime.close(timeoutMs);
       await serverClosed;
+      stopMongoMonitoring();
     },
     waiters: () => services.runtime.waiters(),
   };

@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message),
   });
   logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
-  const client = await MongoClient.connect(mongo.uri);
+  // Command monitoring feeds the MongoDB latency metric (`loom_mongodb_command_duration_seconds`).
+  const client = await MongoClient.connect(mongo.uri, { monitorCommands: true });
   const app = createApp({
     logger,
     version: LOOM_VERSION,

@@ -29,6 +29,7 @@ import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
 import { skipFirstHeadRead } from "./empty-thread.js";
 import { createEventWriter, type EventWriter, firstEventSeq } from "./event-log.js";
 import { fencedCheckpoints, retry } from "./guards.js";
+import { graphIdOf, UNKNOWN_GRAPH } from "./metrics.js";
 import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
 import type { WriteRef } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
@@ -64,6 +65,10 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   };
   if (run.cancelRequested) stop(run.cancelRequested);
   const { leaseMs, owner } = deps.settings;
+  const report: Report = { graphId: graphIdOf(options.plan?.metadata), startedMs: performance.now() };
+  deps.metrics?.runStarted(
+    run.attempt === 1 ? Math.max(0, Date.now() - run.availableAt.getTime()) / 1000 : undefined,
+  );
   const heartbeat = setInterval(
     () => {
       deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).then(
@@ -77,11 +82,18 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
     },
     Math.max(50, Math.floor(leaseMs / 3)),
   );
-  const done = execute(deps, run, options, abort.signal, () => reason).finally(() => {
+  const done = execute(deps, run, options, abort.signal, () => reason, report).finally(() => {
     clearInterval(heartbeat);
     deps.signals.notify({ runId: run.runId, runDocument: true });
   });
   return { done, stop };
+}
+
+/** What an execution tells `RunMetrics.runEnded`: its graph (once the plan is known) and when it started. */
+interface Report {
+  graphId: string;
+  /** `performance.now()` at the start of the execution. */
+  startedMs: number;
 }
 
 /** Times an execution continues from the head after losing a checkpoint race before it fails the run. */
@@ -94,18 +106,24 @@ async function holdsLease(deps: RuntimeDeps, run: RunRecord): Promise<boolean> {
   return held !== null;
 }
 
-/** Ends the run (fenced, retried); when runs are queued behind it on its thread, wakes the local workers. */
+/**
+ * Ends the run (fenced, retried) and reports it; when runs are queued behind it on its thread, wakes the local
+ * workers.
+ */
 async function finishRun(
   deps: RuntimeDeps,
   run: RunRecord,
   status: RunStatus,
   thread: ThreadStateUpdate,
   output: JsonObject,
+  report: Report,
 ): Promise<{ run: RunRecord } | null> {
   const holder = { owner: deps.settings.owner, attempt: run.attempt };
   const ended = await retry(() => deps.queue.finish(run.runId, holder, status, thread, output));
-  if (ended && ended.threadActiveRuns > 0)
-    deps.signals.notify({ runId: run.runId, runDocument: true, work: true });
+  if (ended) {
+    deps.metrics?.runEnded(report.graphId, status, (performance.now() - report.startedMs) / 1000);
+    if (ended.threadActiveRuns > 0) deps.signals.notify({ runId: run.runId, runDocument: true, work: true });
+  }
   return ended;
 }
 
@@ -124,6 +142,7 @@ async function execute(
   options: ExecuteOptions,
   signal: AbortSignal,
   reason: () => StopReason | undefined,
+  report: Report,
 ): Promise<RunFinished | undefined> {
   const { queue, settings } = deps;
   const fresh = options.plan !== undefined;
@@ -132,7 +151,14 @@ async function execute(
     log?.publish("error", errorJson(error));
     await log?.flush();
     const body = { __error__: errorJson(error) };
-    const ended = await finishRun(deps, run, "error", { status: "error", error: errorJson(error) }, body);
+    const ended = await finishRun(
+      deps,
+      run,
+      "error",
+      { status: "error", error: errorJson(error) },
+      body,
+      report,
+    );
     return ended ? { run: ended.run, waitBody: body } : undefined;
   };
   if (run.attempt > settings.maxAttempts) {
@@ -146,6 +172,7 @@ async function execute(
   let resume = false;
   try {
     plan = options.plan ?? (await deps.resolve(run));
+    if (report.graphId === UNKNOWN_GRAPH) report.graphId = graphIdOf(plan.metadata);
     if (run.logEvents) {
       const firstSeq = fresh ? 0 : firstEventSeq(await deps.events.lastSeq(run.runId), run.attempt);
       log = createEventWriter({
@@ -233,7 +260,7 @@ async function execute(
     return undefined;
   }
   if (why === "rollback" && result.error instanceof GraphAbortedError)
-    return rollBack(deps, run, plan, log, written);
+    return rollBack(deps, run, plan, log, written, report);
   if (result.status === "error" && !(result.error instanceof GraphAbortedError)) {
     log?.publish("error", errorJson(result.error));
   }
@@ -244,7 +271,14 @@ async function execute(
       : [];
   await log?.flush();
   const body = waitBodyFor(result);
-  const ended = await finishRun(deps, run, runStatusFor(result), threadUpdateFor(result, paused), body);
+  const ended = await finishRun(
+    deps,
+    run,
+    runStatusFor(result),
+    threadUpdateFor(result, paused),
+    body,
+    report,
+  );
   if (!ended) return undefined;
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
   return { run: ended.run, waitBody: body };
@@ -257,6 +291,7 @@ async function rollBack(
   plan: RunPlan,
   log: EventWriter | undefined,
   written: readonly WriteRef[],
+  report: Report,
 ): Promise<RunFinished | undefined> {
   await log?.flush();
   await deps.queue.deleteRunCheckpoints(run.threadId, run.runId, written);
@@ -275,6 +310,7 @@ async function rollBack(
       error: null,
     },
     {},
+    report,
   );
   if (!ended) return undefined;
   await deps.runs.delete(run.runId, run.threadId).catch(() => undefined);

@@ -107,6 +107,8 @@ export interface RunQueueStore {
   deleteRunCheckpoints(threadId: string, runId: string, writes?: readonly WriteRef[]): Promise<void>;
   /** The wait body stored when the run finished, or `null`. @throws RunNotFoundError */
   output(runId: string): Promise<{ run: RunRecord; output: JsonObject | null }>;
+  /** Runs waiting in the queue (`pending`, delayed ones included), all replicas: the queue depth for metrics. */
+  countPending(): Promise<number>;
 }
 
 /** A pending write a run stored: which checkpoint (namespace, id) and which `(taskId, idx)`. */

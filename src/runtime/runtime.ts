@@ -10,6 +10,7 @@ import { abortable, eitherSignal } from "./abort.js";
 import { ShuttingDownError } from "./errors.js";
 import { readEvents } from "./event-log.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
+import { graphIdOf } from "./metrics.js";
 import { waitBodyFromThread } from "./outcome.js";
 import { type EnqueueInput, FINAL_RUN_STATUSES, type LoggedEvent } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
@@ -54,6 +55,8 @@ export interface RunRuntime {
   events(runId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<LoggedEvent>;
   /** Waits (`waitFor`) and event readers (`events`) in progress here: back to 0 once every caller left. */
   waiters(): number;
+  /** Runs executing in this process now (worker pool and runs started for a waiting or streaming caller). */
+  executing(): number;
   /** The last logged seq of the run (−1 when none): a live join starts after it. */
   lastSeq(runId: string): Promise<number>;
   /**
@@ -148,6 +151,14 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     }
   }
 
+  /** A pending run ended by a cancel (`interrupted`, or deleted for `rollback`): its graph is in its plan. */
+  function reportPendingCancel(record: RunRecord): void {
+    deps.resolve(record).then(
+      (plan) => deps.metrics?.runEnded(graphIdOf(plan.metadata), "interrupted", undefined),
+      () => deps.metrics?.runEnded(graphIdOf(undefined), "interrupted", undefined),
+    );
+  }
+
   /** Counts a reader in {@link RunRuntime.waiters} from its first pull until it ends or is closed. */
   async function* counted(
     reader: AsyncGenerator<LoggedEvent>,
@@ -168,6 +179,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
         ...input.run,
         ...(input.plan ? { claimFor: { owner: settings.owner, leaseMs: settings.leaseMs } } : {}),
       });
+      deps.metrics?.runCreated(graphIdOf(input.run.threadMetadata));
       const strategy = input.run.multitaskStrategy;
       if (strategy === "interrupt" || strategy === "rollback") {
         for (const id of enqueued.cancelRequested) local.get(id)?.stop(strategy);
@@ -209,10 +221,13 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
 
     waiters: () => waiting,
 
+    executing: () => local.size,
+
     lastSeq: (runId) => deps.events.lastSeq(runId),
 
     async cancel(runId, threadId, action, wait) {
       const before = await queue.requestCancel(runId, threadId, action);
+      if (before.status === "pending" && deps.metrics) reportPendingCancel(before);
       local.get(runId)?.stop(action);
       if (!wait || FINAL_RUN_STATUSES.includes(before.status)) return;
       await waitFor(runId).catch((error: unknown) => {

@@ -5,6 +5,7 @@
 import type { CheckpointStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
 import type { HostedGraph } from "../host/hosted-graph.js";
 import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
+import type { RunMetrics } from "./metrics.js";
 import type { RunEventStore, RunQueueStore } from "./queue-store.js";
 import type { RunSignals } from "./signals.js";
 
@@ -65,4 +66,6 @@ export interface RuntimeDeps {
   settings: RuntimeSettings;
   /** Hears errors of runs executed in the background and of the worker loop (for logging). */
   onError?: (error: unknown, runId?: string) => void;
+  /** Hears runs created, started and ended here, and lease reclaims (for metrics). @default none */
+  metrics?: RunMetrics;
 }

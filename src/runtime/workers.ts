@@ -18,7 +18,7 @@ export interface WorkerPool {
 
 /** Creates the pool; `execute` runs a claimed run to its end (it must not reject). */
 export function createWorkerPool(
-  deps: Pick<RuntimeDeps, "queue" | "settings" | "onError">,
+  deps: Pick<RuntimeDeps, "queue" | "settings" | "onError" | "metrics">,
   execute: (run: RunRecord) => Promise<void>,
 ): WorkerPool {
   const { queue, settings } = deps;
@@ -37,7 +37,9 @@ export function createWorkerPool(
     const now = Date.now();
     if (now - lastExpiredScan < settings.leaseMs / 2) return null;
     lastExpiredScan = now;
-    return queue.claimExpired(settings.owner, settings.leaseMs);
+    const reclaimed = await queue.claimExpired(settings.owner, settings.leaseMs);
+    if (reclaimed) deps.metrics?.leaseReclaimed();
+    return reclaimed;
   }
 
   async function pump(): Promise<void> {

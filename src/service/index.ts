@@ -11,6 +11,7 @@ import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
 import type { CheckpointStore } from "../engine/index.js";
 import type { GraphRegistry } from "../registry/registry.js";
+import type { RunMetrics } from "../runtime/metrics.js";
 import type { RunEventStore, RunQueueStore } from "../runtime/queue-store.js";
 import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
@@ -45,6 +46,8 @@ export interface LoomServiceDeps {
   onRunError?: (error: unknown, runId: string) => void;
   /** Errors that become Internal (500 / INTERNAL) in any RPC (for logging). */
   onInternalError?: InternalErrorListener;
+  /** Hears the runtime's runs and lease reclaims (for metrics, `RunMetrics`). @default none */
+  runMetrics?: RunMetrics;
 }
 
 /** The built services. */
@@ -73,6 +76,7 @@ export function createLoomServices(
     signals: deps.signals,
     resolve: createRunResolver(deps),
     settings: deps.runtimeSettings,
+    ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
     ...(deps.onRunError
       ? { onError: (error: unknown, runId?: string) => deps.onRunError?.(error, runId ?? "") }
       : {}),

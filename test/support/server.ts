@@ -21,7 +21,9 @@ export interface TestServer {
 
 /** Options for {@link startTestServer}; absent ones take `createApp`'s defaults. */
 export interface TestServerOptions
-  extends Partial<Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs" | "uiDir" | "allowedHosts">> {
+  extends Partial<
+    Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs" | "uiDir" | "allowedHosts" | "metrics">
+  > {
   /** Body limit in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Graph config file (`loom.json` format) to serve; absent: no graphs. */

@@ -21,6 +21,8 @@ export interface MongoChangeWatcherOptions {
   retryMs?: number;
   /** Hears each stream failure (for logging). */
   onError?: (error: unknown) => void;
+  /** Hears each reopen scheduled after the stream failed, ended or could not be opened (for metrics). */
+  onReopen?: () => void;
   /**
    * An assistant cache this stream keeps consistent: attached once the stream's first response arrived, told of
    * every change of the assistants collection, detached while the stream is down (`assistant-cache.ts`).
@@ -80,6 +82,7 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
         stream = db.watch(pipeline);
       } catch (error) {
         options.onError?.(error);
+        options.onReopen?.();
         timer = setTimeout(open, retryMs);
         return;
       }
@@ -117,6 +120,7 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
         void current.close().catch(() => undefined);
         if (stopped) return;
         if (error !== undefined) options.onError?.(error);
+        options.onReopen?.();
         timer = setTimeout(open, retryMs);
       };
       current.on("error", (error) => reopen(error));

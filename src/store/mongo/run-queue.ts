@@ -316,5 +316,8 @@ export function createMongoRunQueueStore(options: {
         doc.output === undefined || doc.output === null ? null : (decodeJson(doc.output) as JsonObject);
       return { run: fromRunDoc(doc), output };
     },
+
+    // A count over the `status_created_at` index (no document read); `maxTimeMS` bounds a scrape on a huge queue.
+    countPending: () => runs.countDocuments({ status: "pending" }, { maxTimeMS: 2000 }),
   };
 }
