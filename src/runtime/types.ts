@@ -63,6 +63,13 @@ export interface RuntimeDeps {
   signals: RunSignals;
   resolve: RunResolver;
   settings: RuntimeSettings;
+  /**
+   * Whether a store error is transient (the database away for now, e.g. `isTransientMongoError`): a run retries
+   * it while its lease holds, then gives the run back (docs/runs.md "MongoDB outages"). Default: none is.
+   */
+  isTransient?: (error: unknown) => boolean;
+  /** Hears the first transient store failure of each outage a run retries through (for logging). */
+  onOutage?: (error: unknown, runId: string) => void;
   /** Hears errors of runs executed in the background and of the worker loop (for logging). */
   onError?: (error: unknown, runId?: string) => void;
 }

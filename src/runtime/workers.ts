@@ -1,7 +1,8 @@
 /**
  * The worker pool of one process: keeps up to `workers` queued runs executing. It claims when woken (a run
  * created or ended, here or — through the change stream — on another replica) and at least every `pollMs`; it
- * looks for expired leases (crashed workers) at most every `leaseMs / 2`.
+ * looks for expired leases (crashed workers, runs given up during a database outage) at most every `leaseMs / 2`
+ * while it finds none.
  */
 import type { RunRecord } from "../store/records.js";
 import type { RuntimeDeps } from "./types.js";
@@ -37,7 +38,10 @@ export function createWorkerPool(
     const now = Date.now();
     if (now - lastExpiredScan < settings.leaseMs / 2) return null;
     lastExpiredScan = now;
-    return queue.claimExpired(settings.owner, settings.leaseMs);
+    const expired = await queue.claimExpired(settings.owner, settings.leaseMs);
+    // Found one: there may be more (e.g. every run given up during a database outage), so look again at once.
+    if (expired) lastExpiredScan = 0;
+    return expired;
   }
 
   async function pump(): Promise<void> {
