@@ -148,10 +148,12 @@ export function createApp(deps: AppDeps): App {
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
       isTransientError: isTransientMongoError,
-      onRunOutage: (error, runId) =>
+      onRunOutage: (event, error, runId) =>
         deps.logger.warn(
           { err: error, runId },
-          "database unreachable; the run retries while its lease holds",
+          event === "retrying"
+            ? "database unreachable; the run retries while its lease holds"
+            : "database unreachable until the run's lease lapsed; the run goes back to the queue",
         ),
     },
     [{ service: HealthService, impl: health }, grpcHealth, reflection.v1, reflection.v1alpha],

@@ -100,7 +100,7 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
     onLapse: () => stop("lost"),
     lost: () => reason === "lost",
     onRetry: (error, attempt) => {
-      if (attempt === 0) deps.onOutage?.(error, run.runId);
+      if (attempt === 0) deps.onOutage?.("retrying", error, run.runId);
     },
   });
   const done = execute(deps, run, options, abort.signal, () => reason, retrying).finally(() => {
@@ -172,6 +172,7 @@ async function execute(
     // The database, not the run, failed (the lease lapsed during an outage, or a call outside the retries): give
     // the run up; it is reclaimed with attempt + 1 and resumes from its last checkpoint.
     if (error instanceof LeaseLostError || deps.isTransient?.(error)) {
+      deps.onOutage?.("gave up", error, run.runId);
       await log?.flush();
       return undefined;
     }
@@ -258,11 +259,17 @@ async function execute(
     } catch (error) {
       thrown = { error };
     }
-    if (reason() === "lost") return undefined; // the new owner finishes the run
+    if (reason() === "lost") {
+      if (thrown?.error instanceof LeaseLostError) deps.onOutage?.("gave up", thrown.error, run.runId);
+      return undefined; // the new owner finishes the run
+    }
     if (store.conflicted()) {
       // Another attempt of this run wrote a child of our parent first (the run fence): a stale attempt stops
       // here without writing anything more; the owner continues from the new head.
-      if (!(await holdsLease(deps, run, retrying))) return undefined;
+      if (!(await holdsLease(deps, run, retrying))) {
+        if (thrown) deps.onOutage?.("gave up", thrown.error, run.runId);
+        return undefined;
+      }
       // A conflict on the retry of a write sent during an outage is most likely with that write itself.
       if (!store.conflictedOnRetry()) lostRaces++;
       if (lostRaces < MAX_RACES && reason() === undefined) {

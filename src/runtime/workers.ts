@@ -19,7 +19,7 @@ export interface WorkerPool {
 
 /** Creates the pool; `execute` runs a claimed run to its end (it must not reject). */
 export function createWorkerPool(
-  deps: Pick<RuntimeDeps, "queue" | "settings" | "onError">,
+  deps: Pick<RuntimeDeps, "queue" | "settings" | "onError" | "isTransient">,
   execute: (run: RunRecord) => Promise<void>,
 ): WorkerPool {
   const { queue, settings } = deps;
@@ -66,7 +66,8 @@ export function createWorkerPool(
         }
       } while (again && !stopped);
     } catch (error) {
-      deps.onError?.(error);
+      // While the database is away the next tick tries again; nothing to report.
+      if (!deps.isTransient?.(error)) deps.onError?.(error);
     } finally {
       pumping = false;
     }

@@ -14,7 +14,7 @@ import type { GraphRegistry } from "../registry/registry.js";
 import type { RunEventStore, RunQueueStore } from "../runtime/queue-store.js";
 import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
-import type { RuntimeSettings } from "../runtime/types.js";
+import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
 import { withDeadline } from "./deadline.js";
@@ -44,7 +44,7 @@ export interface LoomServiceDeps {
   /** Errors of runs that end abnormally in the background (for logging). */
   onRunError?: (error: unknown, runId: string) => void;
   /** The first transient store failure of each outage a run retries through (for logging). */
-  onRunOutage?: (error: unknown, runId: string) => void;
+  onRunOutage?: RuntimeDeps["onOutage"];
   /** Errors that become Internal (500 / INTERNAL) in any RPC (for logging). */
   onInternalError?: InternalErrorListener;
   /**
