@@ -1,8 +1,8 @@
 /**
  * The worker pool of one process: keeps up to `workers` queued runs executing. It claims when woken (a run
  * created or ended, here or — through the change stream — on another replica) and at least every `pollMs`; it
- * looks for expired leases (crashed workers, runs given up during a database outage) at most every `leaseMs / 2`
- * while it finds none.
+ * looks for expired leases (crashed workers, runs given up during a database outage) and for runs leased to itself
+ * that it does not execute (a claim whose answer an outage lost) at most every `leaseMs / 2` while it finds none.
  */
 import type { RunRecord } from "../store/records.js";
 import type { RuntimeDeps } from "./types.js";
@@ -17,10 +17,14 @@ export interface WorkerPool {
   stop(): void;
 }
 
-/** Creates the pool; `execute` runs a claimed run to its end (it must not reject). */
+/**
+ * Creates the pool; `execute` runs a claimed run to its end (it must not reject); `executing` lists the runs this
+ * process executes now (a run leased to this process and not among them lost its claim's answer: it is adopted).
+ */
 export function createWorkerPool(
   deps: Pick<RuntimeDeps, "queue" | "settings" | "onError" | "isTransient">,
   execute: (run: RunRecord) => Promise<void>,
+  executing: () => readonly string[] = () => [],
 ): WorkerPool {
   const { queue, settings } = deps;
   let active = 0;
@@ -38,7 +42,11 @@ export function createWorkerPool(
     const now = Date.now();
     if (now - lastExpiredScan < settings.leaseMs / 2) return null;
     lastExpiredScan = now;
-    const expired = await queue.claimExpired(settings.owner, settings.leaseMs);
+    const expired =
+      (await queue.claimExpired(settings.owner, settings.leaseMs)) ??
+      // A claim of ours whose answer was lost in an outage: not executing anywhere, adopt it now rather than after
+      // its lease expires. Idle for half a lease: an execution renews every third, a claim in flight is younger.
+      (await queue.claimOrphaned(settings.owner, settings.leaseMs, executing(), settings.leaseMs / 2));
     // Found one: there may be more (e.g. every run given up during a database outage), so look again at once.
     if (expired) lastExpiredScan = 0;
     return expired;
