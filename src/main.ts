@@ -29,9 +29,11 @@ async function connectMongo(
 ): Promise<MongoClient> {
   const since = Date.now();
   for (;;) {
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS });
     try {
-      return await MongoClient.connect(uri, { serverSelectionTimeoutMS });
+      return await client.connect();
     } catch (error) {
+      await client.close().catch(() => undefined);
       if (!isTransientMongoError(error) || Date.now() - since > CONNECT_PATIENCE_MS) throw error;
       logger.warn({ err: error }, "MongoDB not reachable yet; retrying");
     }

@@ -65,6 +65,11 @@ export function createWorkerPool(
         while (!stopped && active < settings.workers) {
           const run = await claimOne();
           if (!run) break;
+          if (stopped) {
+            // Stopped while the claim was in flight (a shutdown began): give the run straight back to the queue.
+            await queue.release(run.runId, { owner: settings.owner, attempt: run.attempt });
+            break;
+          }
           active++;
           saturated = active >= settings.workers;
           void execute(run).finally(() => {
