@@ -28,7 +28,7 @@ import { type BoundService, createRestBridge } from "./service/rest/bridge.js";
 import { buildRouteTable } from "./service/rest/routes.js";
 import { createAssistantCache } from "./store/assistant-cache.js";
 import { createMongoChangeWatcher } from "./store/mongo/change-watcher.js";
-import { createMongoStore } from "./store/mongo/index.js";
+import { createMongoStore, isTransientMongoError } from "./store/mongo/index.js";
 
 /** Everything the app needs, built by the caller. */
 export interface AppDeps {
@@ -70,6 +70,25 @@ export interface AppDeps {
   metrics?: boolean;
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
+}
+
+/** Longest `/ok` (and `grpc.health.v1`) waits for MongoDB's ping before answering 503 / NOT_SERVING. */
+const PING_TIMEOUT_MS = 1250;
+
+/**
+ * `promise`, or a rejection naming `what` after `timeoutMs` (the promise itself goes on and its outcome is ignored).
+ */
+async function withTimeout(promise: Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  promise.catch(() => undefined);
+  try {
+    await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** How long after the runs' deadline open requests get to send their shutdown error before they are cut. */
@@ -130,9 +149,9 @@ function instrumentRequests(
 export function createApp(deps: AppDeps): App {
   const healthDeps = {
     version: deps.version,
-    pingDatabase: async () => {
-      await deps.db.command({ ping: 1 });
-    },
+    // Bounded, so a load balancer hears 503 within 2 s while MongoDB is away instead of waiting for server
+    // selection (docs/runs.md "MongoDB outages"); the driver's `timeoutMS` has no effect in 7.x.
+    pingDatabase: () => withTimeout(deps.db.command({ ping: 1 }), PING_TIMEOUT_MS, "MongoDB ping"),
   };
   const health = createHealthService(healthDeps);
   // The standard gRPC health and reflection services describe every service on the port, themselves included:
@@ -170,6 +189,14 @@ export function createApp(deps: AppDeps): App {
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
       ...(metrics ? { runMetrics: metrics } : {}),
+      isTransientError: isTransientMongoError,
+      onRunOutage: (event, error, runId) =>
+        deps.logger.warn(
+          { err: error, runId },
+          event === "retrying"
+            ? "database unreachable; the run retries while its lease holds"
+            : "database unreachable until the run's lease lapsed; the run goes back to the queue",
+        ),
     },
     [{ service: HealthService, impl: health }, grpcHealth, reflection.v1, reflection.v1alpha],
   );

@@ -37,6 +37,12 @@ export interface Config {
   leaseMs: number;
   /** `LOOM_MAX_ATTEMPTS`: executions of a run whose worker keeps dying before it fails for good. Default 3. */
   maxAttempts: number;
+  /**
+   * `LOOM_MONGO_SELECTION_TIMEOUT_MS`: how long a database operation waits for a reachable primary before it fails
+   * (the driver's `serverSelectionTimeoutMS`); a request then answers 503 with a `detail`, a run retries while its
+   * lease holds (docs/runs.md "MongoDB outages"). Default 5000 (the driver's own default is 30000).
+   */
+  mongoSelectionTimeoutMs: number;
   /** `LOOM_POLL_MS`: longest a worker, waiter or stream goes without checking MongoDB (change streams wake them sooner). Default 1000. */
   pollMs: number;
   /**
@@ -89,6 +95,7 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     LOOM_LEASE_MS: intVar("LOOM_LEASE_MS", 300, 3_600_000).default(RUNTIME_DEFAULTS.leaseMs),
     LOOM_MAX_ATTEMPTS: intVar("LOOM_MAX_ATTEMPTS", 1, 1000).default(RUNTIME_DEFAULTS.maxAttempts),
     LOOM_POLL_MS: intVar("LOOM_POLL_MS", 10, 60_000).default(RUNTIME_DEFAULTS.pollMs),
+    LOOM_MONGO_SELECTION_TIMEOUT_MS: intVar("LOOM_MONGO_SELECTION_TIMEOUT_MS", 100, 600_000).default(5000),
     LOOM_ALLOWED_HOSTS: z
       .string()
       .regex(
@@ -120,6 +127,7 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     leaseMs: v.LOOM_LEASE_MS,
     maxAttempts: v.LOOM_MAX_ATTEMPTS,
     pollMs: v.LOOM_POLL_MS,
+    mongoSelectionTimeoutMs: v.LOOM_MONGO_SELECTION_TIMEOUT_MS,
     allowedHosts: (v.LOOM_ALLOWED_HOSTS ?? "")
       .split(",")
       .map((h) => h.trim())

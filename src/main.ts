@@ -12,7 +12,34 @@ import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
 import { buildDir, projectRoot } from "./paths.js";
 import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
+import { isTransientMongoError } from "./store/mongo/index.js";
 import { LOOM_VERSION } from "./version.js";
+
+/** How long start-up keeps trying to reach MongoDB (e.g. a `mongod` started beside Loom) before it gives up. */
+const CONNECT_PATIENCE_MS = 30_000;
+
+/**
+ * Connects with a short server selection timeout, so that while MongoDB is away requests fail fast (503) instead
+ * of hanging for the driver's default 30 s; at start-up, keeps trying for {@link CONNECT_PATIENCE_MS}.
+ */
+async function connectMongo(
+  uri: string,
+  serverSelectionTimeoutMS: number,
+  logger: ReturnType<typeof createLogger>,
+): Promise<MongoClient> {
+  const since = Date.now();
+  for (;;) {
+    // Command monitoring feeds the MongoDB latency metric (`loom_mongodb_command_duration_seconds`).
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS, monitorCommands: true });
+    try {
+      return await client.connect();
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      if (!isTransientMongoError(error) || Date.now() - since > CONNECT_PATIENCE_MS) throw error;
+      logger.warn({ err: error }, "MongoDB not reachable yet; retrying");
+    }
+  }
+}
 
 /** Signals closer than this to the first one are its echo (see `shutdown`), not a second Ctrl-C. */
 const SIGNAL_ECHO_MS = 300;
@@ -51,8 +78,7 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message),
   });
   logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
-  // Command monitoring feeds the MongoDB latency metric (`loom_mongodb_command_duration_seconds`).
-  const client = await MongoClient.connect(mongo.uri, { monitorCommands: true });
+  const client = await connectMongo(mongo.uri, config.mongoSelectionTimeoutMs, logger);
   const app = createApp({
     logger,
     version: LOOM_VERSION,

@@ -41,6 +41,8 @@ export interface LaunchedMongo {
   source: string;
   /** Version of the started `mongod` (e.g. "6.0.5"), when known. */
   version?: string;
+  /** Process id of the started `mongod` (none for `MONGODB_URI`), e.g. for a fault test's `kill -9`. */
+  pid?: number;
   /** Stops what this launcher started (no-op for `MONGODB_URI`); idempotent. */
   stop(): Promise<void>;
   /** At once, for an exit that cannot wait: sends the started `mongod` SIGTERM (its own clean shutdown). */
@@ -102,10 +104,12 @@ export async function launchMongo(options: LaunchMongoOptions): Promise<Launched
     throw new NoMongoError([...tried, `${route} (failed: ${(error as Error).message.split("\n")[0]})`]);
   }
   let stopped = false;
+  const pid = replSet.servers[0]?.instanceInfo?.instance.mongodProcess?.pid;
   return {
     uri: replSet.getUri(),
     source: found ? found.source : "download",
     ...(version ? { version } : {}),
+    ...(pid !== undefined ? { pid } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -6,6 +6,7 @@
 import type { JsonValue } from "../engine/index.js";
 import { RunNotFoundError } from "../store/errors.js";
 import type { RunStore } from "../store/records.js";
+import { LeaseLostError } from "./guards.js";
 import { FINAL_RUN_STATUSES, type LoggedEvent, type RunEventStore } from "./queue-store.js";
 import type { RunSignals } from "./signals.js";
 
@@ -33,16 +34,21 @@ const APPEND_RETRIES = 5;
 const RETRY_DELAY_MS = 200;
 
 /**
- * Creates a writer for `runId`. A failed append is retried ({@link APPEND_RETRIES} times, 200 ms apart), then the
- * batch is dropped and `onError` called: the run itself goes on.
+ * Creates a writer for `runId`. Each append goes through `retrying` (the run's outage retry: through a database
+ * outage while the lease holds, `outage-retry.ts`); a failed append is retried ({@link APPEND_RETRIES} times, 200 ms
+ * apart), then the batch is dropped and `onError` called: the run itself goes on. Appends are idempotent
+ * (duplicate seqs are ignored), so a retry after a lost answer stores nothing twice.
  */
 export function createEventWriter(options: {
   events: RunEventStore;
   signals: RunSignals;
   runId: string;
   firstSeq: number;
+  /** @default one call */
+  retrying?: <T>(fn: () => Promise<T>) => Promise<T>;
   onError?: (error: unknown) => void;
 }): EventWriter {
+  const retrying = options.retrying ?? ((fn) => fn());
   const { events, signals, runId } = options;
   let seq = options.firstSeq;
   const buffer: LoggedEvent[] = [];
@@ -51,9 +57,11 @@ export function createEventWriter(options: {
   async function appendWithRetry(batch: LoggedEvent[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await events.append(runId, batch);
+        await retrying(() => events.append(runId, batch));
         return;
       } catch (error) {
+        // Lost run: the attempt that reclaims it logs its own events (`firstEventSeq`).
+        if (error instanceof LeaseLostError) return;
         if (attempt >= APPEND_RETRIES) {
           options.onError?.(error);
           return;

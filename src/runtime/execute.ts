@@ -11,7 +11,11 @@
  * - a checkpoint `put` refused by the run fence (another attempt of the run wrote that step first, docs/runs.md "Leases")
  *   stops an execution that lost its lease without writing anything more; the owner continues from the new head;
  * - ends the run once (fenced on the lease): `success`/`error`/`interrupted`, or for a `rollback` cancel deletes
- *   the run and its checkpoints; on shutdown gives it back to the queue.
+ *   the run and its checkpoints; on shutdown gives it back to the queue;
+ * - retries every store call through a transient database failure (`RuntimeDeps.isTransient`) while the lease
+ *   holds as far as this process knows (the end of the last lease it wrote); once it lapses the execution gives the
+ *   run up (stop "lost"), and a worker reclaims it with `attempt + 1` (`outage-retry.ts`, docs/runs.md "MongoDB
+ *   outages"). Only the graph's own error or `LOOM_MAX_ATTEMPTS` end a run `error`.
  */
 import {
   CheckpointNotFoundError,
@@ -28,8 +32,9 @@ import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../s
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
 import { skipFirstHeadRead } from "./empty-thread.js";
 import { createEventWriter, type EventWriter, firstEventSeq } from "./event-log.js";
-import { fencedCheckpoints, retry } from "./guards.js";
+import { fencedCheckpoints, LeaseLostError } from "./guards.js";
 import { graphIdOf, UNKNOWN_GRAPH } from "./metrics.js";
+import { createOutageRetry, leaseMarginMs, type OutageRetry } from "./outage-retry.js";
 import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
 import type { WriteRef } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
@@ -69,20 +74,41 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   deps.metrics?.runStarted(
     run.attempt === 1 ? Math.max(0, Date.now() - run.availableAt.getTime()) / 1000 : undefined,
   );
+  // The lease as far as this process knows: the claim's, then each renewal's (sent at `sentAt`, the store computes
+  // the new expiry from its caller's clock at that moment or later).
+  let leaseExpiresAt = run.leaseExpiresAt?.getTime() ?? Date.now() + leaseMs;
+  const isTransient = deps.isTransient ?? (() => false);
   const heartbeat = setInterval(
     () => {
+      const sentAt = Date.now();
       deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).then(
         (r) => {
           // Gone, reclaimed by another worker, or by this one after a long pause (attempt + 1).
           if (r === null) stop("lost");
-          else if (r.cancelRequested) stop(r.cancelRequested);
+          else {
+            leaseExpiresAt = Math.max(leaseExpiresAt, sentAt + leaseMs);
+            if (r.cancelRequested) stop(r.cancelRequested);
+          }
         },
-        (error: unknown) => deps.onError?.(error, run.runId),
+        (error: unknown) => {
+          // An outage is expected to pass; the store calls of the run wait for it (`outage-retry.ts`).
+          if (!isTransient(error)) deps.onError?.(error, run.runId);
+        },
       );
     },
     Math.max(50, Math.floor(leaseMs / 3)),
   );
-  const done = execute(deps, run, options, abort.signal, () => reason, report).finally(() => {
+  const retrying = createOutageRetry({
+    isTransient,
+    leaseExpiresAt: () => leaseExpiresAt,
+    marginMs: leaseMarginMs(leaseMs),
+    onLapse: () => stop("lost"),
+    lost: () => reason === "lost",
+    onRetry: (error, attempt) => {
+      if (attempt === 0) deps.onOutage?.("retrying", error, run.runId);
+    },
+  });
+  const done = execute(deps, run, options, abort.signal, () => reason, report, retrying).finally(() => {
     clearInterval(heartbeat);
     deps.signals.notify({ runId: run.runId, runDocument: true });
   });
@@ -100,26 +126,36 @@ interface Report {
 const MAX_RACES = 3;
 
 /** Whether this execution still holds the run: same owner and same attempt (renews the lease). */
-async function holdsLease(deps: RuntimeDeps, run: RunRecord): Promise<boolean> {
+async function holdsLease(deps: RuntimeDeps, run: RunRecord, retrying: OutageRetry): Promise<boolean> {
   const { owner, leaseMs } = deps.settings;
-  const held = await deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).catch(() => null);
+  const held = await retrying(() =>
+    deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs),
+  ).catch(() => null);
   return held !== null;
 }
 
 /**
- * Ends the run (fenced, retried) and reports it; when runs are queued behind it on its thread, wakes the local
- * workers.
+ * Ends the run (fenced; retried through an outage while the lease holds). `null` when this execution lost the run
+ * or its lease lapsed before the end could be written: the run stays `running`, and the worker that reclaims it
+ * resumes from the head, where nothing is left to run, and ends it. When runs are queued behind it on its thread,
+ * wakes the local workers.
  */
 async function finishRun(
   deps: RuntimeDeps,
   run: RunRecord,
+  retrying: OutageRetry,
   status: RunStatus,
   thread: ThreadStateUpdate,
   output: JsonObject,
   report: Report,
 ): Promise<{ run: RunRecord } | null> {
   const holder = { owner: deps.settings.owner, attempt: run.attempt };
-  const ended = await retry(() => deps.queue.finish(run.runId, holder, status, thread, output));
+  const ended = await retrying(() => deps.queue.finish(run.runId, holder, status, thread, output)).catch(
+    (error: unknown) => {
+      if (error instanceof LeaseLostError) return null;
+      throw error;
+    },
+  );
   if (ended) {
     deps.metrics?.runEnded(report.graphId, status, (performance.now() - report.startedMs) / 1000);
     if (ended.threadActiveRuns > 0) deps.signals.notify({ runId: run.runId, runDocument: true, work: true });
@@ -143,17 +179,26 @@ async function execute(
   signal: AbortSignal,
   reason: () => StopReason | undefined,
   report: Report,
+  retrying: OutageRetry,
 ): Promise<RunFinished | undefined> {
   const { queue, settings } = deps;
   const fresh = options.plan !== undefined;
   let log: EventWriter | undefined;
   const fail = async (error: Error): Promise<RunFinished | undefined> => {
+    // The database, not the run, failed (the lease lapsed during an outage, or a call outside the retries): give
+    // the run up; it is reclaimed with attempt + 1 and resumes from its last checkpoint.
+    if (error instanceof LeaseLostError || deps.isTransient?.(error)) {
+      deps.onOutage?.("gave up", error, run.runId);
+      await log?.flush();
+      return undefined;
+    }
     log?.publish("error", errorJson(error));
     await log?.flush();
     const body = { __error__: errorJson(error) };
     const ended = await finishRun(
       deps,
       run,
+      retrying,
       "error",
       { status: "error", error: errorJson(error) },
       body,
@@ -171,20 +216,23 @@ async function execute(
   let plan: RunPlan;
   let resume = false;
   try {
-    plan = options.plan ?? (await deps.resolve(run));
+    plan = options.plan ?? (await retrying(() => deps.resolve(run)));
     if (report.graphId === UNKNOWN_GRAPH) report.graphId = graphIdOf(plan.metadata);
     if (run.logEvents) {
-      const firstSeq = fresh ? 0 : firstEventSeq(await deps.events.lastSeq(run.runId), run.attempt);
+      const firstSeq = fresh
+        ? 0
+        : firstEventSeq(await retrying(() => deps.events.lastSeq(run.runId)), run.attempt);
       log = createEventWriter({
         events: deps.events,
         signals: deps.signals,
         runId: run.runId,
         firstSeq,
+        retrying,
         onError: (e) => deps.onError?.(e, run.runId),
       });
       log.publish("metadata", { run_id: run.runId, attempt: run.attempt });
     }
-    resume = !fresh && (await queue.hasCheckpoint(run.threadId, run.runId));
+    resume = !fresh && (await retrying(() => queue.hasCheckpoint(run.threadId, run.runId)));
   } catch (error) {
     return fail(error instanceof Error ? error : new Error(String(error)));
   }
@@ -193,7 +241,9 @@ async function execute(
   if (!fresh && !resume) {
     // A reclaimed Command run whose writes the crashed attempt saved: not applied twice (command-mark.ts).
     try {
-      engineOptions = await reclaimedCommandOptions(deps.checkpoints, run.threadId, run.runId, plan.options);
+      engineOptions = await retrying(() =>
+        reclaimedCommandOptions(deps.checkpoints, run.threadId, run.runId, plan.options),
+      );
     } catch (error) {
       return fail(error instanceof Error ? error : new Error(String(error)));
     }
@@ -201,11 +251,13 @@ async function execute(
   /** Pending writes this execution stored, for a `rollback` (a crashed attempt's writes are not known). */
   const written: WriteRef[] = [];
   let result: RunResult | undefined;
-  for (let race = 1; ; race++) {
+  let lostRaces = 0;
+  for (let first = true; ; first = false) {
     const store = fencedCheckpoints(
       deps.checkpoints,
       () => reason() === "lost",
       (refs) => written.push(...refs),
+      retrying,
     );
     let thrown: { error: unknown } | undefined;
     try {
@@ -213,9 +265,7 @@ async function execute(
       const marked = markCommandWrites(store, run.runId);
       // Only the first execution of a fresh run: a race lost below means the thread has a head now.
       const engineStore =
-        fresh && race === 1 && options.threadHasNoCheckpoint
-          ? skipFirstHeadRead(marked, run.threadId)
-          : marked;
+        fresh && first && options.threadHasNoCheckpoint ? skipFirstHeadRead(marked, run.threadId) : marked;
       result = await plan.graph.run(engineStore, {
         ...engineOptions,
         threadId: run.threadId,
@@ -227,12 +277,20 @@ async function execute(
     } catch (error) {
       thrown = { error };
     }
-    if (reason() === "lost") return undefined; // the new owner finishes the run
+    if (reason() === "lost") {
+      if (thrown?.error instanceof LeaseLostError) deps.onOutage?.("gave up", thrown.error, run.runId);
+      return undefined; // the new owner finishes the run
+    }
     if (store.conflicted()) {
       // Another attempt of this run wrote a child of our parent first (the run fence): a stale attempt stops
       // here without writing anything more; the owner continues from the new head.
-      if (!(await holdsLease(deps, run))) return undefined;
-      if (race < MAX_RACES && reason() === undefined) {
+      if (!(await holdsLease(deps, run, retrying))) {
+        if (thrown) deps.onOutage?.("gave up", thrown.error, run.runId);
+        return undefined;
+      }
+      // A conflict on the retry of a write sent during an outage is most likely with that write itself.
+      if (!store.conflictedOnRetry()) lostRaces++;
+      if (lostRaces < MAX_RACES && reason() === undefined) {
         engineOptions = continueOptions;
         continue;
       }
@@ -256,24 +314,32 @@ async function execute(
   if (why === "lost") return undefined;
   if (why === "shutdown" && result.error instanceof GraphAbortedError) {
     await log?.flush();
-    await queue.release(run.runId, { owner: settings.owner, attempt: run.attempt });
+    await retrying(() => queue.release(run.runId, { owner: settings.owner, attempt: run.attempt })).catch(
+      (error: unknown) => {
+        if (!(error instanceof LeaseLostError)) throw error;
+      },
+    );
     return undefined;
   }
   if (why === "rollback" && result.error instanceof GraphAbortedError)
-    return rollBack(deps, run, plan, log, written, report);
+    return rollBack(deps, run, plan, log, written, report, retrying);
   if (result.status === "error" && !(result.error instanceof GraphAbortedError)) {
     log?.publish("error", errorJson(result.error));
   }
   // A static breakpoint names no interrupt; the thread still lists the paused tasks (one read, only then).
   const paused =
     result.status === "interrupted" && result.interrupts.length === 0
-      ? (await plan.graph.getState(deps.checkpoints, { threadId: run.threadId })).tasks.map((t) => t.id)
+      ? (await retrying(() => plan.graph.getState(deps.checkpoints, { threadId: run.threadId }))).tasks.map(
+          (t) => t.id,
+        )
       : [];
   await log?.flush();
+  if (reason() === "lost") return undefined;
   const body = waitBodyFor(result);
   const ended = await finishRun(
     deps,
     run,
+    retrying,
     runStatusFor(result),
     threadUpdateFor(result, paused),
     body,
@@ -292,13 +358,15 @@ async function rollBack(
   log: EventWriter | undefined,
   written: readonly WriteRef[],
   report: Report,
+  retrying: OutageRetry,
 ): Promise<RunFinished | undefined> {
   await log?.flush();
-  await deps.queue.deleteRunCheckpoints(run.threadId, run.runId, written);
-  const state = await plan.graph.getState(deps.checkpoints, { threadId: run.threadId });
+  await retrying(() => deps.queue.deleteRunCheckpoints(run.threadId, run.runId, written));
+  const state = await retrying(() => plan.graph.getState(deps.checkpoints, { threadId: run.threadId }));
   const ended = await finishRun(
     deps,
     run,
+    retrying,
     "interrupted",
     {
       status: state.next.length > 0 ? "interrupted" : "idle",

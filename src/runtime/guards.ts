@@ -1,6 +1,6 @@
 /**
  * Guards of a run's writes: checkpoint writes refused once the lease is lost or another attempt of the run wrote
- * first, and retries of the write that ends a run.
+ * first (each call run through the execution's outage retry, `outage-retry.ts`).
  */
 import {
   CheckpointConflictError,
@@ -26,6 +26,12 @@ export interface FencedCheckpointStore extends CheckpointStore {
    * continues from the new head (docs/runs.md "Leases").
    */
   conflicted(): boolean;
+  /**
+   * The conflict came on a retry of a write whose first try failed without an answer (a database outage): most
+   * likely that first try was stored, so the "other attempt" is this one. The caller continues from the head
+   * without counting it as a lost race.
+   */
+  conflictedOnRetry(): boolean;
 }
 
 /**
@@ -63,8 +69,31 @@ export function fencedCheckpoints(
   lost: () => boolean,
   /** Hears every pending write stored (for a later rollback). */
   onWrites?: (refs: WriteRef[]) => void,
+  /**
+   * Runs each store call, e.g. retrying it through a database outage while the lease holds (`outage-retry.ts`);
+   * the guard is checked again before every retry. Default: once.
+   */
+  retrying: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): FencedCheckpointStore {
   let conflict = false;
+  let retriedConflict = false;
+  /** `fn` through `retrying`, guarded on each try; a conflict on a retry is noted (see `conflictedOnRetry`). */
+  const write = <T>(fn: () => Promise<T>): Promise<T> => {
+    let tries = 0;
+    return retrying(async () => {
+      guard();
+      tries++;
+      try {
+        return await fn();
+      } catch (error) {
+        if (error instanceof CheckpointConflictError) {
+          conflict = true;
+          if (tries > 1) retriedConflict = true;
+        }
+        throw error;
+      }
+    });
+  };
   const guard = () => {
     if (lost()) throw new LeaseLostError("this worker lost the run's lease");
     if (conflict) throw new LeaseLostError("another attempt of this run wrote the thread first");
@@ -84,11 +113,9 @@ export function fencedCheckpoints(
       record(w.input.checkpointNs, w.input.parentCheckpointId, w.input.parentWrites);
   };
   const writeBatch = async (batch: readonly StoreWrite[]) => {
-    guard();
     try {
-      await store.writeBatch?.(batch);
+      await write(async () => store.writeBatch?.(batch));
     } catch (error) {
-      if (error instanceof CheckpointConflictError) conflict = true;
       for (const w of batch.slice(0, storedBefore(batch, error))) recordWrite(w);
       throw error;
     }
@@ -96,45 +123,20 @@ export function fencedCheckpoints(
   };
   return {
     ...(store.writeBatch ? { writeBatch } : {}),
-    getTuple: (query) => store.getTuple(query),
-    list: (query) => store.list(query),
+    getTuple: (query) => retrying(() => store.getTuple(query)),
+    list: (query) => retrying(() => store.list(query)),
     conflicted: () => conflict,
+    conflictedOnRetry: () => retriedConflict,
     put: async (input) => {
-      guard();
-      let ref: CheckpointRef;
-      try {
-        ref = await store.put(input);
-      } catch (error) {
-        if (error instanceof CheckpointConflictError) conflict = true;
-        throw error;
-      }
+      const ref: CheckpointRef = await write(() => store.put(input));
       if (input.parentCheckpointId !== null)
         record(input.checkpointNs, input.parentCheckpointId, input.parentWrites);
       return ref;
     },
     putWrites: async (ref, writes) => {
-      guard();
-      await store.putWrites(ref, writes);
+      await write(() => store.putWrites(ref, writes));
       record(ref.checkpointNs, ref.checkpointId, writes);
     },
-    deleteThread: (threadId) => store.deleteThread(threadId),
+    deleteThread: (threadId) => retrying(() => store.deleteThread(threadId)),
   };
-}
-
-const FINISH_ATTEMPTS = 6;
-
-/**
- * Retries a store call that ends a run (e.g. while `mongod` restarts): 6 attempts, 100 ms doubling. A run whose
- * end still cannot be written stays `running`; its lease lapses and another worker ends it (it resumes from the
- * head, where nothing is left to run).
- */
-export async function retry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= FINISH_ATTEMPTS) throw error;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-    }
-  }
 }

@@ -68,6 +68,17 @@ export interface RunQueueStore {
    * Claims one `running` run whose lease expired (its worker died), incrementing `attempt`. `null` when none.
    */
   claimExpired(owner: string, leaseMs: number): Promise<RunRecord | null>;
+  /**
+   * Claims one `running` run leased to `owner` itself that this process is not executing (`notIn`) and whose lease
+   * was last written more than `idleMs` ago, incrementing `attempt`: a claim whose answer was lost (the database
+   * went away after applying it), which would otherwise wait for its lease to expire. `null` when none.
+   */
+  claimOrphaned(
+    owner: string,
+    leaseMs: number,
+    notIn: readonly string[],
+    idleMs: number,
+  ): Promise<RunRecord | null>;
   /** Extends the lease; `null` when `holder` no longer holds the run (lost lease, reclaimed, ended or deleted). */
   renew(runId: string, holder: RunHolder, leaseMs: number): Promise<RunRecord | null>;
   /**

@@ -99,9 +99,13 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     return execution;
   }
 
-  const pool = createWorkerPool(deps, async (record) => {
-    await run(record).done.catch(() => undefined);
-  });
+  const pool = createWorkerPool(
+    deps,
+    async (record) => {
+      await run(record).done.catch(() => undefined);
+    },
+    () => [...local.keys()],
+  );
   const unsubscribe = signals.onRunDocument((change) => {
     if (change.cancel) local.get(change.runId)?.stop(change.cancel);
     if (change.work) pool.nudge();

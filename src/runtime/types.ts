@@ -54,6 +54,9 @@ export const RUNTIME_DEFAULTS: Readonly<Omit<RuntimeSettings, "owner">> = {
   pollMs: 1000,
 };
 
+/** What {@link RuntimeDeps.onOutage} reports. */
+export type OutageEvent = "retrying" | "gave up";
+
 /** Everything the runtime runs on. */
 export interface RuntimeDeps {
   queue: RunQueueStore;
@@ -64,6 +67,16 @@ export interface RuntimeDeps {
   signals: RunSignals;
   resolve: RunResolver;
   settings: RuntimeSettings;
+  /**
+   * Whether a store error is transient (the database away for now, e.g. `isTransientMongoError`): a run retries
+   * it while its lease holds, then gives the run back (docs/runs.md "MongoDB outages"). Default: none is.
+   */
+  isTransient?: (error: unknown) => boolean;
+  /**
+   * Hears a run meeting a database outage (for logging): `retrying` on the first transient failure of each spell of
+   * retries, `gave up` when the execution gives the run back to the queue because of one (its lease lapsed).
+   */
+  onOutage?: (event: OutageEvent, error: unknown, runId: string) => void;
   /** Hears errors of runs executed in the background and of the worker loop (for logging). */
   onError?: (error: unknown, runId?: string) => void;
   /** Hears runs created, started and ended here, and lease reclaims (for metrics). @default none */

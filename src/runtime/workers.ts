@@ -1,7 +1,8 @@
 /**
  * The worker pool of one process: keeps up to `workers` queued runs executing. It claims when woken (a run
  * created or ended, here or — through the change stream — on another replica) and at least every `pollMs`; it
- * looks for expired leases (crashed workers) at most every `leaseMs / 2`.
+ * looks for expired leases (crashed workers, runs given up during a database outage) and for runs leased to itself
+ * that it does not execute (a claim whose answer an outage lost) at most every `leaseMs / 2` while it finds none.
  */
 import type { RunRecord } from "../store/records.js";
 import type { RuntimeDeps } from "./types.js";
@@ -16,10 +17,14 @@ export interface WorkerPool {
   stop(): void;
 }
 
-/** Creates the pool; `execute` runs a claimed run to its end (it must not reject). */
+/**
+ * Creates the pool; `execute` runs a claimed run to its end (it must not reject); `executing` lists the runs this
+ * process executes now (a run leased to this process and not among them lost its claim's answer: it is adopted).
+ */
 export function createWorkerPool(
-  deps: Pick<RuntimeDeps, "queue" | "settings" | "onError" | "metrics">,
+  deps: Pick<RuntimeDeps, "queue" | "settings" | "onError" | "metrics" | "isTransient">,
   execute: (run: RunRecord) => Promise<void>,
+  executing: () => readonly string[] = () => [],
 ): WorkerPool {
   const { queue, settings } = deps;
   let active = 0;
@@ -39,7 +44,14 @@ export function createWorkerPool(
     lastExpiredScan = now;
     const reclaimed = await queue.claimExpired(settings.owner, settings.leaseMs);
     if (reclaimed) deps.metrics?.leaseReclaimed();
-    return reclaimed;
+    const expired =
+      reclaimed ??
+      // A claim of ours whose answer was lost in an outage: not executing anywhere, adopt it now rather than after
+      // its lease expires. Idle for half a lease: an execution renews every third, a claim in flight is younger.
+      (await queue.claimOrphaned(settings.owner, settings.leaseMs, executing(), settings.leaseMs / 2));
+    // Found one: there may be more (e.g. every run given up during a database outage), so look again at once.
+    if (expired) lastExpiredScan = 0;
+    return expired;
   }
 
   async function pump(): Promise<void> {
@@ -55,6 +67,11 @@ export function createWorkerPool(
         while (!stopped && active < settings.workers) {
           const run = await claimOne();
           if (!run) break;
+          if (stopped) {
+            // Stopped while the claim was in flight (a shutdown began): give the run straight back to the queue.
+            await queue.release(run.runId, { owner: settings.owner, attempt: run.attempt });
+            break;
+          }
           active++;
           saturated = active >= settings.workers;
           void execute(run).finally(() => {
@@ -64,7 +81,8 @@ export function createWorkerPool(
         }
       } while (again && !stopped);
     } catch (error) {
-      deps.onError?.(error);
+      // While the database is away the next tick tries again; nothing to report.
+      if (!deps.isTransient?.(error)) deps.onError?.(error);
     } finally {
       pumping = false;
     }

@@ -10,6 +10,8 @@
  * | bad input: unknown node, ambiguous or invalid update, several interrupts with a plain resume, bad query,
  *   state too large, {@link InvalidInputError} | InvalidArgument | 422 |
  * | a wait, join or stream cut by this process's shutdown (ShuttingDownError) | Unavailable | 503 |
+ * | the database is away (a transient store error: `isTransient`, e.g. `isTransientMongoError`; docs/runs.md
+ *   "MongoDB outages") | Unavailable | 503, `detail` "database unavailable: …" (the SDKs retry a 503) |
  * | anything else | Internal | 500 |
  */
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -74,15 +76,28 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [ShuttingDownError, Code.Unavailable],
 ];
 
+/** Tells a transient store failure (the database is away for now) from every other error. */
+export type TransientErrorTest = (error: unknown) => boolean;
+
 /**
  * Converts any thrown value to a `ConnectError`: a `ConnectError` passes through, a known domain error gets its
- * code and keeps its message (and itself as `cause`), anything else becomes Internal.
+ * code and keeps its message (and itself as `cause`), a transient store error (`isTransient`) becomes Unavailable
+ * with the message `database unavailable: <message>`, anything else becomes Internal.
  */
-export function toConnectError(error: unknown): ConnectError {
+export function toConnectError(error: unknown, isTransient?: TransientErrorTest): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof Error) {
     for (const [cls, code] of BY_CLASS) {
       if (error instanceof cls) return new ConnectError(error.message, code, undefined, undefined, error);
+    }
+    if (isTransient?.(error)) {
+      return new ConnectError(
+        `database unavailable: ${error.message}`,
+        Code.Unavailable,
+        undefined,
+        undefined,
+        error,
+      );
     }
   }
   return ConnectError.from(error, Code.Internal);
@@ -98,14 +113,19 @@ export type InternalErrorListener = (error: unknown, method: string) => void;
 /**
  * Wraps every method of a service implementation so that unary results and streamed parts surface errors
  * through {@link toConnectError}. Applied once where services are registered, so Connect, gRPC and the REST
- * bridge (which calls implementations directly) see the same codes. `onInternal` hears about Internal ones.
+ * bridge (which calls implementations directly) see the same codes. `onInternal` hears about Internal ones;
+ * `isTransient` picks the store errors that become Unavailable.
  */
-export function withErrorMapping<T extends object>(impl: T, onInternal?: InternalErrorListener): T {
+export function withErrorMapping<T extends object>(
+  impl: T,
+  onInternal?: InternalErrorListener,
+  isTransient?: TransientErrorTest,
+): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(impl)) {
     if (typeof fn !== "function") continue;
     const map = (error: unknown) => {
-      const ce = toConnectError(error);
+      const ce = toConnectError(error, isTransient);
       if (ce.code === Code.Internal && onInternal) onInternal(error, name);
       return ce;
     };

@@ -15,11 +15,11 @@ import type { RunMetrics } from "../runtime/metrics.js";
 import type { RunEventStore, RunQueueStore } from "../runtime/queue-store.js";
 import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
-import type { RuntimeSettings } from "../runtime/types.js";
+import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
 import { withDeadline } from "./deadline.js";
-import { type InternalErrorListener, withErrorMapping } from "./errors.js";
+import { type InternalErrorListener, type TransientErrorTest, withErrorMapping } from "./errors.js";
 import type { BoundService } from "./rest/bridge.js";
 import { createRunResolver } from "./runs/plan.js";
 import { createRunsService } from "./runs/service.js";
@@ -44,10 +44,18 @@ export interface LoomServiceDeps {
   copyThreadCheckpoints?: (sourceThreadId: string, targetThreadId: string) => Promise<void>;
   /** Errors of runs that end abnormally in the background (for logging). */
   onRunError?: (error: unknown, runId: string) => void;
+  /** The first transient store failure of each outage a run retries through (for logging). */
+  onRunOutage?: RuntimeDeps["onOutage"];
   /** Errors that become Internal (500 / INTERNAL) in any RPC (for logging). */
   onInternalError?: InternalErrorListener;
   /** Hears the runtime's runs and lease reclaims (for metrics, `RunMetrics`). @default none */
   runMetrics?: RunMetrics;
+  /**
+   * Tells a transient store error (the database away for now: `isTransientMongoError`): requests answer it with
+   * Unavailable (503) and the runtime retries it while a run's lease holds (docs/runs.md "MongoDB outages").
+   * Default: none is transient.
+   */
+  isTransientError?: TransientErrorTest;
 }
 
 /** The built services. */
@@ -77,12 +85,15 @@ export function createLoomServices(
     resolve: createRunResolver(deps),
     settings: deps.runtimeSettings,
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
+    ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),
+    ...(deps.onRunOutage ? { onOutage: deps.onRunOutage } : {}),
     ...(deps.onRunError
       ? { onError: (error: unknown, runId?: string) => deps.onRunError?.(error, runId ?? "") }
       : {}),
   });
   // Deadline inside, error mapping outside: a deadline's reason is already a ConnectError and passes through.
-  const wrap = <T extends object>(impl: T): T => withErrorMapping(withDeadline(impl), deps.onInternalError);
+  const wrap = <T extends object>(impl: T): T =>
+    withErrorMapping(withDeadline(impl), deps.onInternalError, deps.isTransientError);
   const bound: BoundService[] = [
     { service: ThreadsService, impl: wrap(createThreadsService(deps)) },
     {

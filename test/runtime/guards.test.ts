@@ -1,11 +1,10 @@
 /**
  * Write guards of a run (`src/runtime/guards.ts`): once the worker knows it lost the lease, its checkpoint writes
- * are refused (reads still pass), and so are they after a `put` lost a race (`conflicted()`); the write that ends a
- * run is retried through transient failures.
+ * are refused (reads still pass), and so are they after a `put` lost a race (`conflicted()`).
  */
 import { describe, expect, it } from "vitest";
 import { CheckpointConflictError, type CheckpointStore } from "../../src/engine/index.js";
-import { fencedCheckpoints, LeaseLostError, retry } from "../../src/runtime/guards.js";
+import { fencedCheckpoints, LeaseLostError } from "../../src/runtime/guards.js";
 import type { WriteRef } from "../../src/runtime/queue-store.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import { checkpointInput, write } from "../store/mongo-fixtures.js";
@@ -125,18 +124,5 @@ describe("fencedCheckpoints.writeBatch", () => {
     };
     expect(fencedCheckpoints(plain, () => false).writeBatch).toBeUndefined();
     expect(fencedCheckpoints(store, () => false).writeBatch).toBeTypeOf("function");
-  });
-});
-
-describe("retry", () => {
-  it("retries until the call succeeds", async () => {
-    let calls = 0;
-    const out = await retry(async () => {
-      calls++;
-      if (calls < 3) throw new Error("transient");
-      return "done";
-    });
-    expect(out).toBe("done");
-    expect(calls).toBe(3);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The MongoDB run queue (`src/store/mongo/run-queue.ts`) on the shared test `mongod`: claims skip threads that
  * already have a running run (the unique partial index), leases fence every write that ends a run, an expired
- * lease is reclaimed with `attempt + 1`, a released run goes back to `pending`, and the thread's `active_runs`
- * counter follows creation and ending.
+ * lease is reclaimed with `attempt + 1` (so is a run of the claimer's own whose claim answer was lost), a released
+ * run goes back to `pending`, and the thread's `active_runs` counter follows creation and ending.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ThreadBusyError, ThreadNotFoundError } from "../../src/store/errors.js";
@@ -39,6 +39,27 @@ async function expiredAndReclaimed(threadId: string, runId: string, first: strin
 }
 
 describe("run queue", () => {
+  it("claimOrphaned adopts a run leased to the owner itself that it does not execute, with attempt + 1", async () => {
+    await store.threads.create({ threadId: "orphan" });
+    const owner = "w-orphan";
+    await store.queue.enqueue({
+      runId: "r-orphan",
+      threadId: "orphan",
+      assistantId: "a",
+      multitaskStrategy: "reject",
+      claimFor: { owner, leaseMs: 60_000 },
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    // Executing here, leased to another owner, or written too recently: not an orphan.
+    expect(await store.queue.claimOrphaned(owner, 60_000, ["r-orphan"], 0)).toBeNull();
+    expect(await store.queue.claimOrphaned("w-other", 60_000, [], 0)).toBeNull();
+    expect(await store.queue.claimOrphaned(owner, 60_000, [], 60_000)).toBeNull();
+    const adopted = await store.queue.claimOrphaned(owner, 60_000, [], 10);
+    expect(adopted).toMatchObject({ runId: "r-orphan", status: "running", leaseOwner: owner, attempt: 2 });
+    // The old attempt's holder no longer holds it.
+    expect(await store.queue.renew("r-orphan", { owner, attempt: 1 }, 60_000)).toBeNull();
+  });
+
   it("one running run per thread; fenced finish; the queued run is claimed next", async () => {
     await store.threads.create({ threadId: "q1" });
     await store.threads.create({ threadId: "q2" });

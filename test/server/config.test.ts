@@ -14,6 +14,7 @@ describe("parseConfig", () => {
       logLevel: "info",
       bodyLimitBytes: 10 * 1024 * 1024,
       allowedHosts: [],
+      mongoSelectionTimeoutMs: 5000,
     });
   });
 

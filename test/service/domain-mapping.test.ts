@@ -28,6 +28,17 @@ import { runStatusFor, threadUpdateFor, waitBodyFor } from "../../src/service/ru
 import { ThreadBusyError, ThreadExistsError, ThreadNotFoundError } from "../../src/store/errors.js";
 
 describe("toConnectError", () => {
+  it("a transient store error (the test given) becomes Unavailable with a detail; without the test, Internal", () => {
+    class Away extends Error {}
+    const error = new Away("connect ECONNREFUSED 127.0.0.1:27017");
+    const mapped = toConnectError(error, (e) => e instanceof Away);
+    expect(mapped.code).toBe(Code.Unavailable);
+    expect(mapped.rawMessage).toBe("database unavailable: connect ECONNREFUSED 127.0.0.1:27017");
+    expect(toConnectError(error).code).toBe(Code.Internal);
+    // Domain errors keep their code even when the test would match everything.
+    expect(toConnectError(new ThreadNotFoundError("t"), () => true).code).toBe(Code.NotFound);
+  });
+
   it.each([
     [new ThreadNotFoundError("t"), Code.NotFound],
     [new GraphNotFoundError("g"), Code.NotFound],

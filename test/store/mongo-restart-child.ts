@@ -1,6 +1,6 @@
 /**
  * Child process for the restart test: starts a mongod on the data directory given as argv[2] (the launcher keeps
- * the port beside the data, so a restart comes back on the same address), prints `{"uri": …}` on one line, and
+ * the port beside the data, so a restart comes back on the same address), prints `{"uri": …, "pid": <mongod's pid>}` on one line, and
  * stops it cleanly on SIGTERM. A process per start because mongodb-memory-server caches ports per process.
  */
 import { launchMongo } from "../../src/mongod/launcher.js";
@@ -12,7 +12,7 @@ const mongo = await launchMongo({
   dbPath,
   ...(process.env.PATH ? { searchPath: process.env.PATH } : {}),
 });
-process.stdout.write(`${JSON.stringify({ uri: mongo.uri })}\n`);
+process.stdout.write(`${JSON.stringify({ uri: mongo.uri, pid: mongo.pid })}\n`);
 const keepAlive = setInterval(() => {}, 1 << 30);
 process.once("SIGTERM", () => {
   void mongo.stop().finally(() => {

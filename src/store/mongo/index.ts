@@ -17,3 +17,4 @@ export {
   createMongoStore,
   type MongoStore,
 } from "./store.js";
+export { isTransientMongoError } from "./transient.js";

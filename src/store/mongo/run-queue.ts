@@ -227,6 +227,20 @@ export function createMongoRunQueueStore(options: {
       return doc ? fromRunDoc(doc) : null;
     },
 
+    async claimOrphaned(owner, leaseMs, notIn, idleMs) {
+      const doc = await runs.findOneAndUpdate(
+        {
+          status: "running",
+          lease_owner: owner,
+          _id: { $nin: [...notIn] },
+          updated_at: { $lt: new Date(Date.now() - idleMs) },
+        },
+        { $set: leaseSet(owner, leaseMs), $inc: { attempt: 1 } },
+        { sort: { updated_at: 1 }, returnDocument: "after" },
+      );
+      return doc ? fromRunDoc(doc) : null;
+    },
+
     async renew(runId, holder, leaseMs) {
       const doc = await runs.findOneAndUpdate(
         held(runId, holder),
