@@ -4,6 +4,7 @@
  * streaming caller created here and that could start at once), answers waits/joins for runs executing anywhere,
  * cancels from any replica and shuts down gracefully (docs/api.md §5–§7).
  */
+import { setMaxListeners } from "node:events";
 import { RunNotFoundError } from "../store/errors.js";
 import type { CancelAction, RunRecord } from "../store/records.js";
 import { abortable, eitherSignal } from "./abort.js";
@@ -80,6 +81,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
   // Aborted by `close` once the runs are given back: every wait and reader still open here then fails with
   // ShuttingDownError (503 / UNAVAILABLE), so its caller gets a complete answer and retries elsewhere.
   const closing = new AbortController();
+  setMaxListeners(0, closing.signal); // one listener per open wait or reader, by design (`eitherSignal`)
 
   function run(record: RunRecord, options: ExecuteOptions = {}): Execution {
     const plan = options.plan;
