@@ -43,7 +43,10 @@ export interface Config {
    * lease holds (docs/runs.md "MongoDB outages"). Default 5000 (the driver's own default is 30000).
    */
   mongoSelectionTimeoutMs: number;
-  /** `LOOM_POLL_MS`: longest a worker, waiter or stream goes without checking MongoDB (change streams wake them sooner). Default 1000. */
+  /**
+   * `LOOM_POLL_MS`: how often the worker pool looks for queued runs and, while the change stream is down, how often
+   * the one fallback probe per process checks the runs with waiters (docs/runs.md "Wake-ups"). Default 1000.
+   */
   pollMs: number;
   /**
    * `LOOM_ALLOWED_HOSTS`: comma-separated host names (no port) served beside `localhost`, `127.0.0.1`, `[::1]`;

@@ -1,13 +1,12 @@
 /**
  * The run event log (docs/api.md §7): the executing worker appends a run's stream events to the shared store
- * in order (one batch in flight at a time); readers on any replica page through it. A reader pulls a page only
- * when its consumer asks for more, so a slow client costs at most one page of memory (pull, never push).
+ * in order (one batch in flight at a time); readers on any replica page through it, all local readers of a run
+ * through its one hub (`run-hub.ts`), which pulls a page only when a reader waits for more, so a slow client
+ * costs at most one page of memory (pull, never push).
  */
 import type { JsonValue } from "../engine/index.js";
-import { RunNotFoundError } from "../store/errors.js";
-import type { RunStore } from "../store/records.js";
 import { LeaseLostError } from "./guards.js";
-import { FINAL_RUN_STATUSES, type LoggedEvent, type RunEventStore } from "./queue-store.js";
+import type { LoggedEvent, RunEventStore } from "./queue-store.js";
 import type { RunSignals } from "./signals.js";
 
 /** Appends one run's events; `seq` continues from `firstSeq`. */
@@ -92,66 +91,4 @@ export function createEventWriter(options: {
       while (inFlight) await inFlight;
     },
   };
-}
-
-/** Options of {@link readEvents}. */
-export interface ReadEventsOptions {
-  events: RunEventStore;
-  runs: RunStore;
-  signals: RunSignals;
-  runId: string;
-  /** Events with a greater seq are returned; −1 = from the start. */
-  afterSeq: number;
-  /** Longest wait between checks when no signal comes. @default 500 */
-  pollMs?: number;
-  /** @default 100 */
-  pageSize?: number;
-  /** Called once before the first read when the run executes in another process (`RunQueueStore.watch`). */
-  watch?: () => Promise<void>;
-  /** Ends the reading (the generator throws `signal.reason`) when it aborts: the request's deadline or disconnect. */
-  signal?: AbortSignal;
-}
-
-/**
- * The run's events after `afterSeq`, live: ends once the run has ended (or was deleted) and every event it
- * logged was returned. The worker stores all of a run's events before it ends the run, so "run ended, then an
- * empty page" means the end. When `signal` aborts, a reader waiting for the next event wakes at once and throws
- * `signal.reason` (the run goes on).
- */
-export async function* readEvents(options: ReadEventsOptions): AsyncGenerator<LoggedEvent> {
-  const { events, runs, signals, runId, signal } = options;
-  const pollMs = options.pollMs ?? 500;
-  const pageSize = options.pageSize ?? 100;
-  let last = options.afterSeq;
-  let ended = false;
-  await options.watch?.().catch(() => undefined); // without it the end is found by polling
-  for (;;) {
-    signal?.throwIfAborted();
-    const wake = signals.waitRun(runId, pollMs, signal ? { signal } : {});
-    try {
-      const page = await events.read(runId, last, pageSize);
-      for (const e of page) {
-        last = e.seq;
-        yield e;
-      }
-      if (page.length === pageSize) continue;
-      if (page.length === 0) {
-        if (ended) return;
-        ended = await hasEnded(runs, runId);
-        if (ended) continue; // one more read: events logged before the end was seen
-      }
-      await wake.promise;
-    } finally {
-      wake.cancel();
-    }
-  }
-}
-
-async function hasEnded(runs: RunStore, runId: string): Promise<boolean> {
-  try {
-    return FINAL_RUN_STATUSES.includes((await runs.get(runId)).status);
-  } catch (error) {
-    if (error instanceof RunNotFoundError) return true;
-    throw error;
-  }
 }

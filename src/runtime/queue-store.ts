@@ -116,6 +116,11 @@ export interface RunQueueStore {
    * the pending writes it added to older checkpoints (e.g. a resume value on the thread's head).
    */
   deleteRunCheckpoints(threadId: string, runId: string, writes?: readonly WriteRef[]): Promise<void>;
+  /**
+   * The status of each of `runIds` that exists, in one query (the runtime's fallback poll while the change stream
+   * is down, `run-hubs.ts`); a missing run has no entry.
+   */
+  statuses(runIds: readonly string[]): Promise<Map<string, RunStatus>>;
   /** The wait body stored when the run finished, or `null`. @throws RunNotFoundError */
   output(runId: string): Promise<{ run: RunRecord; output: JsonObject | null }>;
   /** Runs waiting in the queue (`pending`, delayed ones included), all replicas: the queue depth for metrics. */
@@ -145,6 +150,11 @@ export interface RunEventStore {
   read(runId: string, afterSeq: number, limit: number): Promise<LoggedEvent[]>;
   /** The highest seq logged for the run, or −1. */
   lastSeq(runId: string): Promise<number>;
+  /**
+   * The highest seq logged for each of `runIds`, in one query (the fallback poll, `run-hubs.ts`); a run that
+   * logged nothing has no entry.
+   */
+  lastSeqs(runIds: readonly string[]): Promise<Map<string, number>>;
 }
 
 /** Statuses after which a run never changes again. */

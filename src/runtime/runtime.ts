@@ -4,15 +4,15 @@
  * streaming caller created here and that could start at once), answers waits/joins for runs executing anywhere,
  * cancels from any replica and shuts down gracefully (docs/api.md §5–§7).
  */
+import { setMaxListeners } from "node:events";
 import { RunNotFoundError } from "../store/errors.js";
 import type { CancelAction, RunRecord } from "../store/records.js";
 import { abortable, eitherSignal } from "./abort.js";
 import { ShuttingDownError } from "./errors.js";
-import { readEvents } from "./event-log.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
 import { graphIdOf } from "./metrics.js";
-import { waitBodyFromThread } from "./outcome.js";
 import { type EnqueueInput, FINAL_RUN_STATUSES, type LoggedEvent } from "./queue-store.js";
+import { createRunHubs } from "./run-hubs.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 import { createWorkerPool } from "./workers.js";
 
@@ -84,6 +84,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
   // Aborted by `close` once the runs are given back: every wait and reader still open here then fails with
   // ShuttingDownError (503 / UNAVAILABLE), so its caller gets a complete answer and retries elsewhere.
   const closing = new AbortController();
+  setMaxListeners(0, closing.signal); // one listener per open wait or reader, by design (`eitherSignal`)
 
   function run(record: RunRecord, options: ExecuteOptions = {}): Execution {
     const plan = options.plan;
@@ -111,6 +112,15 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     if (change.work) pool.nudge();
   });
 
+  // Every local waiter of a run shares its hub: one status read per change, one log read per batch (issue 21).
+  const hubs = createRunHubs({
+    queue,
+    events: deps.events,
+    threads: deps.threads,
+    signals,
+    pollMs: settings.pollMs,
+    ...(deps.onError ? { onError: (error: unknown) => deps.onError?.(error) } : {}),
+  });
   let waiting = 0;
 
   /** Waits for the end of `runId`: first for `here` (its execution in this process) when there is one. */
@@ -127,27 +137,13 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
         const finished = await abortable(here, signal);
         if (finished) return finished;
       }
-      // Executing elsewhere (or given up here): its end must come over the change stream. Polling covers a failure.
-      await abortable(
-        queue.watch(runId).catch(() => undefined),
-        signal,
-      );
-      for (;;) {
-        const wake = signals.waitRun(runId, settings.pollMs, {
-          documentOnly: true,
-          ...(signal ? { signal } : {}),
-        });
-        try {
-          const { run: record, output } = await queue.output(runId);
-          if (FINAL_RUN_STATUSES.includes(record.status)) {
-            const waitBody = output ?? waitBodyFromThread(await deps.threads.get(record.threadId));
-            return { run: record, waitBody };
-          }
-          await wake.promise;
-          signal?.throwIfAborted();
-        } finally {
-          wake.cancel();
-        }
+      // Executing elsewhere (or given up here): its end must come over the change stream, so it is watched.
+      const held = hubs.acquire(runId);
+      try {
+        held.hub.watch();
+        return await held.hub.finished(signal);
+      } finally {
+        held.release();
       }
     } finally {
       waiting--;
@@ -163,15 +159,21 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     );
   }
 
-  /** Counts a reader in {@link RunRuntime.waiters} from its first pull until it ends or is closed. */
-  async function* counted(
-    reader: AsyncGenerator<LoggedEvent>,
+  /** One reader of the run's hub, counted in {@link RunRuntime.waiters} from its first pull until it ends or is closed. */
+  async function* read(
+    runId: string,
+    afterSeq: number,
+    signal: AbortSignal,
     release: () => void,
   ): AsyncGenerator<LoggedEvent> {
     waiting++;
+    const held = hubs.acquire(runId);
     try {
-      yield* reader;
+      // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
+      if (!local.has(runId)) held.hub.watch();
+      yield* held.hub.read(afterSeq, signal);
     } finally {
+      held.release();
       waiting--;
       release();
     }
@@ -205,22 +207,8 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     waitForSubmitted: (submitted, signal) => waitFor(submitted.run.runId, signal, submitted.local),
 
     events(runId, afterSeq, callerSignal) {
-      // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
-      const watch = local.has(runId) ? undefined : () => queue.watch(runId);
       const { signal, release } = eitherSignal(callerSignal, closing.signal);
-      return counted(
-        readEvents({
-          events: deps.events,
-          runs: deps.runs,
-          signals,
-          runId,
-          afterSeq,
-          pollMs: settings.pollMs,
-          ...(watch ? { watch } : {}),
-          signal,
-        }),
-        release,
-      );
+      return read(runId, afterSeq, signal, release);
     },
 
     waiters: () => waiting,
@@ -256,6 +244,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       for (const execution of local.values()) execution.stop("shutdown");
       await all();
       closing.abort(new ShuttingDownError());
+      hubs.close();
       await signals.close();
     },
   };

@@ -1,8 +1,9 @@
 /**
  * Wake-ups for the runtime: "run R changed" (events appended, status changed, cancel requested) and "work may be
  * available" (a run was created or ended). Local notifications come from this process; a MongoDB change stream
- * (when `watch` is given) brings the other replicas' changes. Nothing depends on a signal arriving: every waiter
- * also polls, so a signal only cuts latency.
+ * (when `watch` is given) brings the other replicas' changes. The bus knows whether that stream is live (`live`):
+ * while it is, a waiter need not poll at all; while it is down (or before it first answered), the runtime's one
+ * fallback poll per process (`run-hubs.ts`) stands in for it, so nothing depends on a signal arriving.
  */
 
 /** A pending wake-up: resolves on the next signal for its run or after its timeout. */
@@ -39,19 +40,39 @@ export interface RunSignals {
   pending(): number;
   /** Calls `fn` on every change of a run document (all runs). Returns the unsubscribe function. */
   onRunDocument(fn: (change: RunChange) => void): () => void;
+  /**
+   * Calls `fn` on every change of `runId` (events, document) until the returned function is called: one
+   * listener, no timer (the per-run hub of `run-hub.ts`).
+   */
+  onRun(runId: string, fn: (change: RunChange) => void): () => void;
+  /**
+   * Whether the change stream is live: it answered and has not failed since, so every change of another replica
+   * arrives. `false` without a watcher, before its first answer and while it is reopened.
+   */
+  live(): boolean;
+  /** Calls `fn` whenever {@link RunSignals.live} changes. Returns the unsubscribe function. */
+  onLive(fn: (live: boolean) => void): () => void;
   /** Reports a change (local writers, and the change stream). */
   notify(change: RunChange): void;
   /** Stops the change stream. */
   close(): Promise<void>;
 }
 
-/** A source of remote changes: a function that starts watching and returns its stop function. */
-export type ChangeWatcher = (emit: (change: RunChange) => void) => () => Promise<void>;
+/**
+ * A source of remote changes: a function that starts watching and returns its stop function. It calls `status`
+ * with `true` once the stream answered (no change is missed from then on) and `false` when it failed or ended.
+ */
+export type ChangeWatcher = (
+  emit: (change: RunChange) => void,
+  status?: (live: boolean) => void,
+) => () => Promise<void>;
 
 /** Creates the bus; `watch` (optional) feeds it the other processes' changes. */
 export function createRunSignals(watch?: ChangeWatcher): RunSignals {
   const perRun = new Map<string, Set<(change: RunChange) => void>>();
   const documentListeners = new Set<(change: RunChange) => void>();
+  const liveListeners = new Set<(live: boolean) => void>();
+  let live = false;
 
   const bus: RunSignals = {
     waitRun(runId, timeoutMs, options = {}) {
@@ -88,6 +109,20 @@ export function createRunSignals(watch?: ChangeWatcher): RunSignals {
       documentListeners.add(fn);
       return () => documentListeners.delete(fn);
     },
+    onRun(runId, fn) {
+      const set = perRun.get(runId) ?? new Set();
+      perRun.set(runId, set);
+      set.add(fn);
+      return () => {
+        set.delete(fn);
+        if (set.size === 0 && perRun.get(runId) === set) perRun.delete(runId);
+      };
+    },
+    live: () => live,
+    onLive(fn) {
+      liveListeners.add(fn);
+      return () => liveListeners.delete(fn);
+    },
     notify(change) {
       for (const fn of [...(perRun.get(change.runId) ?? [])]) fn(change);
       if (change.runDocument) for (const fn of documentListeners) fn(change);
@@ -95,7 +130,14 @@ export function createRunSignals(watch?: ChangeWatcher): RunSignals {
     close: async () => undefined,
   };
   if (watch) {
-    const stop = watch((change) => bus.notify(change));
+    const stop = watch(
+      (change) => bus.notify(change),
+      (now) => {
+        if (now === live) return;
+        live = now;
+        for (const fn of [...liveListeners]) fn(now);
+      },
+    );
     bus.close = stop;
   }
   return bus;

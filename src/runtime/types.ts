@@ -39,7 +39,10 @@ export interface RuntimeSettings {
   leaseMs: number;
   /** Executions of a run before it fails for good after lost leases (`LOOM_MAX_ATTEMPTS`). */
   maxAttempts: number;
-  /** Longest a worker, waiter or stream reader goes without checking the database (`LOOM_POLL_MS`). */
+  /**
+   * How often the workers look for queued runs, and the fallback probe of the runs with waiters runs while the
+   * change stream is down (`LOOM_POLL_MS`, `run-hubs.ts`).
+   */
   pollMs: number;
 }
 

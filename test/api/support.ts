@@ -36,6 +36,8 @@ export interface MonitoredApiServer {
   baseUrl: string;
   /** The server's own database. */
   db: Db;
+  /** Waits, joins and stream readers in progress (`App.waiters`). */
+  waiters(): number;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startMonitoredApiServer(
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     db,
+    waiters: () => app.waiters(),
     async close() {
       await app.close(2_000);
       await db.dropDatabase();

@@ -1,19 +1,11 @@
 /**
- * The event log reader and writer (`src/runtime/event-log.ts`) over an in-memory `RunEventStore`: the reader pulls
- * one page at a time only as its consumer asks (a slow consumer holds one page), returns events in seq order after
- * `afterSeq`, ends once the run has ended and its events are read; the writer numbers events from `firstSeq` and
- * stores them in order.
+ * The event log writer (`src/runtime/event-log.ts`) over an in-memory `RunEventStore`: it numbers events from
+ * `firstSeq` and stores them in order (the readers are the run hub's, test/runtime/run-hub.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import {
-  ATTEMPT_SEQ_SPAN,
-  createEventWriter,
-  firstEventSeq,
-  readEvents,
-} from "../../src/runtime/event-log.js";
+import { ATTEMPT_SEQ_SPAN, createEventWriter, firstEventSeq } from "../../src/runtime/event-log.js";
 import type { LoggedEvent, RunEventStore } from "../../src/runtime/queue-store.js";
 import { createRunSignals } from "../../src/runtime/signals.js";
-import type { RunRecord, RunStatus, RunStore } from "../../src/store/records.js";
 
 function memoryEvents() {
   const log: LoggedEvent[] = [];
@@ -29,67 +21,12 @@ function memoryEvents() {
     async lastSeq() {
       return log.at(-1)?.seq ?? -1;
     },
+    async lastSeqs() {
+      return new Map();
+    },
   };
   return { log, reads, store };
 }
-
-function runsWithStatus(status: () => RunStatus): RunStore {
-  return { get: async () => ({ status: status() }) as RunRecord } as unknown as RunStore;
-}
-
-describe("readEvents", () => {
-  it("pulls a page only when the consumer wants more, then ends with the run", async () => {
-    const events = memoryEvents();
-    for (let seq = 0; seq < 250; seq++) events.log.push({ seq, event: "custom", data: seq });
-    let status: RunStatus = "running";
-    const signals = createRunSignals();
-    const reader = readEvents({
-      events: events.store,
-      runs: runsWithStatus(() => status),
-      signals,
-      runId: "r",
-      afterSeq: 9,
-      pollMs: 10,
-    });
-    const first = await reader.next();
-    expect(first.value).toEqual({ seq: 10, event: "custom", data: 10 });
-    expect(events.reads).toEqual([9]); // one page, though 240 events are waiting
-    const seen = [first.value?.seq];
-    for (let i = 0; i < 99; i++) seen.push((await reader.next()).value?.seq);
-    expect(events.reads).toEqual([9]);
-    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 10));
-    status = "success";
-    const rest: number[] = [];
-    for await (const e of reader) rest.push(e.seq);
-    expect(rest).toEqual(Array.from({ length: 140 }, (_, i) => i + 110));
-  });
-});
-
-describe("readEvents under an AbortSignal", () => {
-  it("a reader waiting for events wakes when the signal aborts, throws its reason and frees its wake-up", async () => {
-    const events = memoryEvents();
-    events.log.push({ seq: 0, event: "metadata", data: {} });
-    const signals = createRunSignals();
-    const controller = new AbortController();
-    const reader = readEvents({
-      events: events.store,
-      runs: runsWithStatus(() => "running"),
-      signals,
-      runId: "r",
-      afterSeq: -1,
-      pollMs: 60_000, // only the abort can wake it in time
-      signal: controller.signal,
-    });
-    expect((await reader.next()).value?.seq).toBe(0);
-    const next = reader.next();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(signals.pending()).toBe(1);
-    const reason = new Error("deadline");
-    controller.abort(reason);
-    await expect(next).rejects.toBe(reason);
-    expect(signals.pending()).toBe(0);
-  });
-});
 
 describe("createEventWriter", () => {
   it("numbers events from firstSeq and stores them in order; flush waits for the store", async () => {

@@ -54,6 +54,12 @@ const STRUCT = "google.protobuf.Struct";
 /** Marks a unary call whose late failure was already answered in-band. */
 const LATE = Symbol("late");
 
+/**
+ * SSE frames by part object: a part shared by many streams (one run event fanned out to every reader of the
+ * run, `src/service/runs/service.ts`) is formatted once. Held only as long as the part itself.
+ */
+const sseFrames = new WeakMap<object, string>();
+
 function headerRecord(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((v, k) => {
@@ -175,12 +181,21 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     const first = await it.next(); // errors before the first part are plain HTTP errors
     res.writeHead(200, { ...SSE_HEADERS, ...headerRecord(ctx.responseHeader) });
     const output = route.method.output;
-    const write = (part: unknown) => {
+    const format = (part: unknown) => {
       // biome-ignore lint/suspicious/noExplicitAny: parts are init shapes of `output`.
       const json = toJson(output, create(output, part as any), JSON_OPTS) as Record<string, JsonValue>;
       const event = typeof json.event === "string" ? json.event : "data";
       const id = typeof json.id === "string" ? json.id : "";
-      return res.write(formatSseEvent({ event, data: "event" in json ? json.data : json, id }));
+      return formatSseEvent({ event, data: "event" in json ? json.data : json, id });
+    };
+    const write = (part: unknown) => {
+      if (typeof part !== "object" || part === null) return res.write(format(part));
+      let frame = sseFrames.get(part);
+      if (frame === undefined) {
+        frame = format(part);
+        sseFrames.set(part, frame);
+      }
+      return res.write(frame);
     };
     // Backpressure: a slow client stops the pulling (the run's events wait in the event log, not in memory).
     const drained = () =>

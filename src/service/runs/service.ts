@@ -63,8 +63,23 @@ function headerConfigurable(headers: Headers): Record<string, string> {
   return out;
 }
 
-function toPart(e: LoggedEvent) {
+/**
+ * The parts of logged events: a run's hub hands the same event object to every local reader (`run-hub.ts`), so
+ * it is converted once per event, not once per stream (the REST bridge formats it once too). Parts are read only.
+ */
+const parts = new WeakMap<LoggedEvent, ReturnType<typeof convertPart>>();
+
+function convertPart(e: LoggedEvent) {
   return create(StreamPartSchema, { event: e.event, data: valueFromJson(e.data), id: String(e.seq) });
+}
+
+function toPart(e: LoggedEvent) {
+  let part = parts.get(e);
+  if (!part) {
+    part = convertPart(e);
+    parts.set(e, part);
+  }
+  return part;
 }
 
 /** The stream mode that produces an event: `messages` ← `messages-tuple`, `messages/*` ← `messages` (docs/api.md §7). */

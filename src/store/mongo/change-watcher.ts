@@ -5,7 +5,7 @@
  * assistant, for the assistant cache. Lease renewals, claims, runs created already running and unwatched ends are
  * filtered out on the server: each event costs a `getMore` and its decoding in every replica, and a wait answered
  * by the process that ran it concerns nobody else, so it produces no event at all. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened after
- * `retryMs`; waiters poll meanwhile and the assistant cache reads through, so a gap costs latency, never
+ * `retryMs`; it reports itself down meanwhile (`status`), so the runtime's fallback poll takes over, and the assistant cache reads through, so a gap costs latency, never
  * correctness.
  */
 import type { ChangeStream, Db, Document } from "mongodb";
@@ -72,7 +72,7 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
       },
     },
   ];
-  return (emit: (change: RunChange) => void) => {
+  return (emit: (change: RunChange) => void, status?: (live: boolean) => void) => {
     let stream: ChangeStream | undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
@@ -88,7 +88,10 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
       }
       // The first resume token comes with the server's answer to the opening `aggregate`: from then on no
       // change is missed (the driver's own resumes continue from the token, losing nothing).
-      stream.once("resumeTokenChanged", () => options.assistants?.attach());
+      stream.once("resumeTokenChanged", () => {
+        options.assistants?.attach();
+        status?.(true);
+      });
       stream.on("change", (c: Document) => {
         if (c.ns?.coll === names.assistants) {
           const id = c.documentKey?._id;
@@ -117,6 +120,7 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
         if (stream !== current) return;
         stream = undefined;
         options.assistants?.detach();
+        status?.(false);
         void current.close().catch(() => undefined);
         if (stopped) return;
         if (error !== undefined) options.onError?.(error);
@@ -130,6 +134,7 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
     return async () => {
       stopped = true;
       options.assistants?.detach();
+      status?.(false);
       if (timer) clearTimeout(timer);
       await stream?.close().catch(() => undefined);
     };

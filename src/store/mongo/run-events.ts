@@ -60,5 +60,15 @@ export function createMongoRunEventStore(options: {
       const doc = await events.findOne({ run_id: runId }, { sort: { seq: -1 }, projection: { seq: 1 } });
       return doc ? doc.seq : -1;
     },
+
+    async lastSeqs(runIds) {
+      const rows = await events
+        .aggregate<{ _id: string; seq: number }>([
+          { $match: { run_id: { $in: [...runIds] } } },
+          { $group: { _id: "$run_id", seq: { $max: "$seq" } } },
+        ])
+        .toArray();
+      return new Map(rows.map((r) => [r._id, r.seq]));
+    },
   };
 }

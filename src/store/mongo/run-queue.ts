@@ -323,6 +323,11 @@ export function createMongoRunQueueStore(options: {
       );
     },
 
+    async statuses(runIds) {
+      const docs = await runs.find({ _id: { $in: [...runIds] } }, { projection: { status: 1 } }).toArray();
+      return new Map(docs.map((d) => [d._id, d.status]));
+    },
+
     async output(runId) {
       const doc = await runs.findOne({ _id: runId });
       if (!doc) throw new RunNotFoundError(runId);
