@@ -5,8 +5,8 @@
  * costs at most one page of memory (pull, never push).
  */
 import type { JsonValue } from "../engine/index.js";
+import type { LoggedEvent, RunEventStore } from "../store/queue-store.js";
 import { LeaseLostError } from "./guards.js";
-import type { LoggedEvent, RunEventStore } from "./queue-store.js";
 import type { RunSignals } from "./signals.js";
 
 /** Appends one run's events; `seq` continues from `firstSeq`. */

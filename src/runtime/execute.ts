@@ -28,6 +28,7 @@ import {
   type RunResult,
 } from "../engine/index.js";
 import { ThreadNotFoundError } from "../store/errors.js";
+import type { WriteRef } from "../store/queue-store.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
 import { skipFirstHeadRead } from "./empty-thread.js";
@@ -36,7 +37,6 @@ import { fencedCheckpoints, LeaseLostError } from "./guards.js";
 import { graphIdOf, UNKNOWN_GRAPH } from "./metrics.js";
 import { createOutageRetry, leaseMarginMs, type OutageRetry } from "./outage-retry.js";
 import { errorJson, runStatusFor, threadUpdateFor, waitBodyFor } from "./outcome.js";
-import type { WriteRef } from "./queue-store.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 
 /** Why a run was stopped before its end. */

@@ -10,7 +10,7 @@ import {
   type PendingWrite,
   type StoreWrite,
 } from "../engine/index.js";
-import type { WriteRef } from "./queue-store.js";
+import type { WriteRef } from "../store/queue-store.js";
 
 /** Thrown by a checkpoint write of a worker that lost its lease. */
 export class LeaseLostError extends Error {

@@ -10,15 +10,15 @@
  * the change stream; while that is down, the process's one fallback poll (`run-hubs.ts`) pokes the hub.
  */
 import { RunNotFoundError } from "../store/errors.js";
-import type { RunRecord, RunStatus, ThreadStore } from "../store/records.js";
-import { abortable } from "./abort.js";
-import { waitBodyFromThread } from "./outcome.js";
 import {
   FINAL_RUN_STATUSES,
   type LoggedEvent,
   type RunEventStore,
   type RunQueueStore,
-} from "./queue-store.js";
+} from "../store/queue-store.js";
+import type { RunRecord, RunStatus, ThreadStore } from "../store/records.js";
+import { abortable } from "./abort.js";
+import { waitBodyFromThread } from "./outcome.js";
 import type { RunSignals } from "./signals.js";
 import type { RunFinished } from "./types.js";
 

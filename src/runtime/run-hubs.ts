@@ -6,7 +6,7 @@
  * (`$in`) and, when readers wait at a log's head, one aggregate on `run_events` — and wakes only the hubs whose
  * run changed. When the stream comes back, every hub re-reads once (what changed in the gap is not replayed).
  */
-import type { RunEventStore, RunQueueStore } from "./queue-store.js";
+import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import { createRunHub, type RunHub, type RunHubDeps } from "./run-hub.js";
 
 /** What the hubs and the fallback poll read. */

@@ -6,12 +6,12 @@
  */
 import { setMaxListeners } from "node:events";
 import { RunNotFoundError } from "../store/errors.js";
+import { type EnqueueInput, FINAL_RUN_STATUSES, type LoggedEvent } from "../store/queue-store.js";
 import type { CancelAction, RunRecord } from "../store/records.js";
 import { abortable, eitherSignal } from "./abort.js";
 import { ShuttingDownError } from "./errors.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
 import { graphIdOf } from "./metrics.js";
-import { type EnqueueInput, FINAL_RUN_STATUSES, type LoggedEvent } from "./queue-store.js";
 import { createRunHubs } from "./run-hubs.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 import { createWorkerPool } from "./workers.js";

@@ -5,23 +5,13 @@
  * while it is, a waiter need not poll at all; while it is down (or before it first answered), the runtime's one
  * fallback poll per process (`run-hubs.ts`) stands in for it, so nothing depends on a signal arriving.
  */
+import type { ChangeWatcher, RunChange } from "../store/change-feed.js";
 
 /** A pending wake-up: resolves on the next signal for its run or after its timeout. */
 export interface WakeUp {
   promise: Promise<void>;
   /** Stops waiting (resolves now, frees the listener). */
   cancel(): void;
-}
-
-/** A change seen on the database (from a change stream) or made locally. */
-export interface RunChange {
-  runId: string;
-  /** `true` when the run's status or `cancel_requested` changed, or it was created or deleted. */
-  runDocument: boolean;
-  /** Set when the change was a cancel request for the run. */
-  cancel?: "interrupt" | "rollback";
-  /** A run may be claimable now: one was queued (`pending`) or released, or a run ended with runs queued behind it. */
-  work?: boolean;
 }
 
 /** Options of {@link RunSignals.waitRun}. */
@@ -57,15 +47,6 @@ export interface RunSignals {
   /** Stops the change stream. */
   close(): Promise<void>;
 }
-
-/**
- * A source of remote changes: a function that starts watching and returns its stop function. It calls `status`
- * with `true` once the stream answered (no change is missed from then on) and `false` when it failed or ended.
- */
-export type ChangeWatcher = (
-  emit: (change: RunChange) => void,
-  status?: (live: boolean) => void,
-) => () => Promise<void>;
 
 /** Creates the bus; `watch` (optional) feeds it the other processes' changes. */
 export function createRunSignals(watch?: ChangeWatcher): RunSignals {

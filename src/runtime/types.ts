@@ -4,9 +4,9 @@
  */
 import type { CheckpointStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
 import type { HostedGraph } from "../host/hosted-graph.js";
+import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
 import type { RunMetrics } from "./metrics.js";
-import type { RunEventStore, RunQueueStore } from "./queue-store.js";
 import type { RunSignals } from "./signals.js";
 
 /** How to execute a run: its graph and engine options (without thread, signal, sink and run-id metadata). */

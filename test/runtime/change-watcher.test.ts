@@ -4,7 +4,7 @@
  * reported at all, nor claims, runs created running and ends nobody watches (a watched end is), and the stream survives the database being dropped (it reopens).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { RunChange } from "../../src/runtime/signals.js";
+import type { RunChange } from "../../src/store/change-feed.js";
 import { createMongoChangeWatcher } from "../../src/store/mongo/change-watcher.js";
 import { openTestDb, type TestDb } from "../support/mongo.js";
 

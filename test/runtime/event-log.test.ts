@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ATTEMPT_SEQ_SPAN, createEventWriter, firstEventSeq } from "../../src/runtime/event-log.js";
-import type { LoggedEvent, RunEventStore } from "../../src/runtime/queue-store.js";
 import { createRunSignals } from "../../src/runtime/signals.js";
+import type { LoggedEvent, RunEventStore } from "../../src/store/queue-store.js";
 
 function memoryEvents() {
   const log: LoggedEvent[] = [];

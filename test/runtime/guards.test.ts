@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { CheckpointConflictError, type CheckpointStore } from "../../src/engine/index.js";
 import { fencedCheckpoints, LeaseLostError } from "../../src/runtime/guards.js";
-import type { WriteRef } from "../../src/runtime/queue-store.js";
 import { MemoryStore } from "../../src/store/memory.js";
+import type { WriteRef } from "../../src/store/queue-store.js";
 import { checkpointInput, write } from "../store/mongo-fixtures.js";
 
 describe("fencedCheckpoints", () => {

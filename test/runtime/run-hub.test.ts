@@ -6,11 +6,11 @@
  * one probe per interval serves every waiter of every run.
  */
 import { describe, expect, it } from "vitest";
-import type { LoggedEvent, RunEventStore, RunQueueStore } from "../../src/runtime/queue-store.js";
 import { createRunHub } from "../../src/runtime/run-hub.js";
 import { createRunHubs } from "../../src/runtime/run-hubs.js";
 import { createRunSignals } from "../../src/runtime/signals.js";
 import { RunNotFoundError } from "../../src/store/errors.js";
+import type { LoggedEvent, RunEventStore, RunQueueStore } from "../../src/store/queue-store.js";
 import type { RunRecord, RunStatus, ThreadStore } from "../../src/store/records.js";
 
 /** An in-memory log and run status that count their reads. */

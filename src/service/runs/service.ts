@@ -15,8 +15,8 @@ import {
 import type { CheckpointStore } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import { onAbort } from "../../runtime/abort.js";
-import type { LoggedEvent } from "../../runtime/queue-store.js";
 import type { RunRuntime } from "../../runtime/runtime.js";
+import type { LoggedEvent } from "../../store/queue-store.js";
 import {
   ACTIVE_RUN_STATUSES,
   type AssistantStore,

@@ -9,8 +9,8 @@
  * correctness.
  */
 import type { ChangeStream, Db, Document } from "mongodb";
-import type { ChangeWatcher, RunChange } from "../../runtime/signals.js";
 import type { AssistantCache } from "../assistant-cache.js";
+import type { ChangeWatcher, RunChange } from "../change-feed.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
 
 /** Options of {@link createMongoChangeWatcher}. */

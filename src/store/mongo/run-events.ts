@@ -8,7 +8,7 @@
 import type { Collection } from "mongodb";
 import { MongoBulkWriteError } from "mongodb";
 import type { JsonValue } from "../../engine/checkpoint.js";
-import type { RunEventStore } from "../../runtime/queue-store.js";
+import type { RunEventStore } from "../queue-store.js";
 import { decodeJson } from "./encoding.js";
 import { toStored } from "./filters.js";
 

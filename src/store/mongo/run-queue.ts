@@ -15,8 +15,8 @@
 import type { Collection, Document, MongoClient } from "mongodb";
 import { MongoServerError } from "mongodb";
 import type { JsonObject } from "../../engine/checkpoint.js";
-import type { Enqueued, EnqueueInput, RunHolder, RunQueueStore } from "../../runtime/queue-store.js";
 import { RunExistsError, RunNotFoundError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
+import type { Enqueued, EnqueueInput, RunHolder, RunQueueStore } from "../queue-store.js";
 import { ACTIVE_RUN_STATUSES, type RunRecord } from "../records.js";
 import { writeKey } from "./checkpoint-docs.js";
 import { decodeJson, escapeKey } from "./encoding.js";

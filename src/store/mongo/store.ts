@@ -5,7 +5,7 @@
  */
 import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
 import type { CheckpointStore } from "../../engine/store.js";
-import type { RunEventStore, RunQueueStore } from "../../runtime/queue-store.js";
+import type { RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
 import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
 import type { CheckpointDoc } from "./checkpoint-docs.js";

@@ -12,7 +12,7 @@ import type {
   RunStatus,
   ThreadStateUpdate,
   ThreadStatus,
-} from "../store/records.js";
+} from "./records.js";
 
 /** What `enqueue` creates: a run, with the multitask strategy to apply on a busy thread. */
 export interface EnqueueInput extends NewRun {
