@@ -1,5 +1,5 @@
 /**
- * `npm run bench:streams`: what idle waiters cost (issue 21). N SSE join streams, then N gRPC `JoinStream` calls,
+ * `npm run bench:streams`: what idle waiters cost (docs/benchmarks.md). N SSE join streams, then N gRPC `JoinStream` calls,
  * held on one pending run of one Loom process, doing nothing.
  *
  * Loom is started as `npm start` starts it: `npm run build` once, then `node dist/src/main.js` as a child process
@@ -16,7 +16,7 @@
  *    stamped with the time; latency = arrival at each stream − that time (p50/p99/max over the N streams);
  * 6. cancel: the pending run is cancelled; time until every stream has ended;
  * 7. RSS 5 s after the streams closed.
- * The targets of issue 21 are printed next to the figures with their ratio (figure / target; ≤ 1 meets it).
+ * The targets (docs/benchmarks.md) are printed next to the figures with their ratio (figure / target; ≤ 1 meets it).
  * The clients run in the bench process, so fan-out latency includes their own parsing of N messages.
  *
  * Usage: `npm run bench:streams [-- --n=2000 --idle=10]` (`--n=10000` needs `ulimit -n` above 2 × n + 100 for

@@ -1,5 +1,5 @@
 /**
- * One run's hub (issue 21): every local waiter of a run — `waitFor` (runs/wait, join) and every event reader
+ * One run's hub: every local waiter of a run — `waitFor` (runs/wait, join) and every event reader
  * (SSE and gRPC streams, join streams) — shares it, so an idle waiter costs memory only. The hub holds one
  * listener on the signal bus and no timer. It reads the run's status once per change of the run document (not
  * once per waiter) and the event log once per new batch, fanned out in memory to every reader that waits at that

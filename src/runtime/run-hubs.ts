@@ -1,5 +1,5 @@
 /**
- * The run hubs of one process (issue 21, `run-hub.ts`): one hub per run that has local waiters, created by the
+ * The run hubs of one process (`run-hub.ts`): one hub per run that has local waiters, created by the
  * first and closed when the last leaves, and the process's one fallback poll. While the change stream is live
  * (`RunSignals.live`) nothing polls: every change of another replica arrives on it. While it is down, or before
  * it first answered, one timer per process probes every run with waiters every `pollMs` — one `find` on `runs`

@@ -112,7 +112,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     if (change.work) pool.nudge();
   });
 
-  // Every local waiter of a run shares its hub: one status read per change, one log read per batch (issue 21).
+  // Every local waiter of a run shares its hub: one status read per change, one log read per batch (docs/runs.md "Wake-ups").
   const hubs = createRunHubs({
     queue,
     events: deps.events,

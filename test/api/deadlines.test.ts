@@ -1,5 +1,5 @@
 /**
- * Deadlines and disconnects (docs/runs.md "Deadlines and disconnects", issue 19 points 1–2): a `Join`, `Wait` or
+ * Deadlines and disconnects (docs/runs.md "Deadlines and disconnects"): a `Join`, `Wait` or
  * stream on a run that is still going answers DEADLINE_EXCEEDED at the request's `grpc-timeout` /
  * `connect-timeout-ms` and frees its waiter (`App.waiters`); what the run does then: a `Wait` or `Stream` follows
  * `on_disconnect` (`cancel` ends it interrupted, `continue` lets it finish), a `Join` / `JoinStream` only stops

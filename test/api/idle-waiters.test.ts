@@ -1,5 +1,5 @@
 /**
- * Idle waiters cost a constant, not a multiple (issue 21): SSE join streams, gRPC `JoinStream` calls and REST
+ * Idle waiters cost a constant, not a multiple: SSE join streams, gRPC `JoinStream` calls and REST
  * joins held on one pending run share the run's hub, and while the change stream is live nothing polls per waiter.
  * The server's own MongoDB commands are counted over two idle windows, with 15 and then 150 waiters: the count
  * does not grow with the waiters. Then the run proceeds: every stream gets every event, in order, with its id, and

@@ -1,6 +1,6 @@
 /**
- * `mongod` killed (SIGKILL) under load and started again ~5 s later on the same data (issue 22, points 1 and 3;
- * docs/runs.md "MongoDB outages"). A Loom process executes background runs of the two-step `crash` graph on their
+ * `mongod` killed (SIGKILL) under load and started again ~5 s later on the same data
+ * (docs/runs.md "MongoDB outages"). A Loom process executes background runs of the two-step `crash` graph on their
  * own threads; while `mongod` is away:
  * - `GET /ok` answers 503 within 2 s in every sample, and 200 again within 2 s of `mongod` serving;
  * - a request that needs the database answers 503 with a `detail` instead of hanging;

@@ -101,7 +101,9 @@ export function readBody(req: Req, limit: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let total = 0;
     let refused = false;
+    let grace: NodeJS.Timeout | undefined;
     const fail = () => {
+      clearTimeout(grace);
       req.off("data", onData);
       req.off("end", onEnd);
       reject(new BodyRefusedError(413, `Request body exceeds the limit of ${limit} bytes`));
@@ -110,7 +112,7 @@ export function readBody(req: Req, limit: number): Promise<Buffer> {
       refused = true;
       chunks.length = 0;
       if (!h2) return fail();
-      setTimeout(fail, H2_DRAIN_GRACE_MS).unref();
+      grace = setTimeout(fail, H2_DRAIN_GRACE_MS).unref();
     };
     const onData = (chunk: Buffer) => {
       if (refused) return;
