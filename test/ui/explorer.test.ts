@@ -184,10 +184,14 @@ describe("thread explorer", () => {
     expect(await children.count()).toBe(2);
     expect(await page.getAttribute(`[data-checkpoint-id="${forkPoint}"]`, "class")).toContain("fork");
     const head = page.locator('[data-testid="checkpoint"][data-head="true"]');
-    await head.click();
-    expect(await page.textContent('[data-testid="detail-values"]')).toContain(
-      "Why did the chickens cross the road?",
-    );
+    // The tree may mark the new head a moment after the status turned idle (it follows the run's stream): click
+    // the head until its details are the new branch's, rather than read them once.
+    await expect
+      .poll(async () => {
+        await head.click();
+        return page.textContent('[data-testid="detail-values"]');
+      })
+      .toContain("Why did the chickens cross the road?");
     expect(await page.textContent('[data-testid="detail-diff"]')).toContain("joke");
 
     const state = await json<StateJson>(`/threads/${threadId}/state`);
