@@ -13,6 +13,10 @@
  * - **floor**: the raw MongoDB driver on the same `mongod` doing, per run, the same number of document writes
  *   (inserts, updates, deletes) that Loom was seen to perform per run, one after the other, at the same concurrency.
  *
+ * Loom also serves `lg_breakpoints`, the LangGraph.js twin of the same graph (`examples/langgraphjs/breakpoints.ts`),
+ * in a cell of its own at 32 clients: LangGraph.js hosted by Loom beside the same LangGraph.js graph on the dev
+ * server, and its server CPU per run beside Loom's engine.
+ *
  * Both servers are driven through their public REST API by the official JS SDK (`@langchain/langgraph-sdk`), one
  * `Client` per simulated client. A client loops `threads.create` + `runs.wait(thread, "breakpoints", {input})`
  * (three nodes); the `agent` cell loops `threads.create` + the wait that stops at `interrupt()` + the wait that
@@ -55,7 +59,11 @@ const PEER_WORKERS = 10;
 /** Idle time after a server's last cell before its "after load" RSS is read. */
 const SETTLE_MS = 3000;
 
-type Scenario = "breakpoints" | "agent";
+/**
+ * `breakpoints`: Loom's own engine (on the peer: its LangGraph.js twin, the only kind it runs); `lg_breakpoints`:
+ * the LangGraph.js twin hosted by Loom (`examples/langgraphjs/breakpoints.ts`); `agent`: interrupt + resume pairs.
+ */
+type Scenario = "breakpoints" | "lg_breakpoints" | "agent";
 interface Cell {
   contender: "loom" | "peer" | "floor";
   scenario: Scenario;
@@ -202,11 +210,11 @@ function sdkIteration(sdk: Client, scenario: Scenario): Iteration {
     const value = await fn();
     return [value, performance.now() - t0];
   };
-  if (scenario === "breakpoints") {
+  if (scenario === "breakpoints" || scenario === "lg_breakpoints") {
     return async () => {
       const thread = await sdk.threads.create();
       const [values, ms] = await timed(() =>
-        sdk.runs.wait(thread.thread_id, "breakpoints", { input: { messages: ["bench"] } }),
+        sdk.runs.wait(thread.thread_id, scenario, { input: { messages: ["bench"] } }),
       );
       const messages = (values as { messages?: unknown }).messages;
       if (!Array.isArray(messages) || messages.join() !== "bench,node_a,node_b,node_c") {
@@ -423,7 +431,7 @@ function fmtCell(c: Cell): string {
   const unit = c.scenario === "agent" ? "pairs" : "runs";
   return [
     c.contender.padEnd(6),
-    c.scenario.padEnd(12),
+    c.scenario.padEnd(14),
     String(c.clients).padStart(7),
     `${n(c.runsPerS, 9)} ${unit}/s`.padEnd(17),
     n(c.p50, 9, 2),
@@ -459,7 +467,7 @@ async function main(): Promise<void> {
     return cell;
   };
   const header =
-    "server  scenario      clients  throughput        wait p50  wait p99    iters  errors  peak RSS MB" +
+    "server  scenario        clients  throughput        wait p50  wait p99    iters  errors  peak RSS MB" +
     "  CPU ms/run: server mongod client";
   try {
     // ---- MongoDB (the embedded mongod, launched the way `npm start` does, in a temporary directory)
@@ -524,6 +532,19 @@ async function main(): Promise<void> {
       if (clients === 32) writes = per;
       else writesC8 = per;
     }
+    // The LangGraph.js twin of the same graph, hosted by the same Loom process (32 clients).
+    add(
+      "loom",
+      "lg_breakpoints",
+      32,
+      await drive(
+        32,
+        DURATION_S,
+        (i) => sdkIteration(loomSdks[i] as Client, "lg_breakpoints"),
+        loom.pid,
+        mongodPid,
+      ),
+    );
     if (WITH_AGENT) {
       const before = await counters(admin);
       const r = add(
@@ -707,6 +728,15 @@ async function main(): Promise<void> {
       find("floor", clients)?.runsPerS,
     );
   }
+  // LangGraph.js hosted by Loom against the same LangGraph.js graph on the dev server, and against Loom's engine.
+  ratios.loom_lg_vs_peer_c32 = ratio(
+    find("loom", 32, "lg_breakpoints")?.runsPerS,
+    find("peer", 32)?.runsPerS,
+  );
+  ratios.loom_lg_vs_loom_c32 = ratio(
+    find("loom", 32, "lg_breakpoints")?.runsPerS,
+    find("loom", 32)?.runsPerS,
+  );
   ratios.loom_vs_peer_agent_c32 = ratio(
     find("loom", 32, "agent")?.runsPerS,
     find("peer", 32, "agent")?.runsPerS,
@@ -716,6 +746,13 @@ async function main(): Promise<void> {
       ` (agent pairs ${ratios.loom_vs_peer_agent_c32 ?? "-"}×); Loom/floor ${ratios.loom_vs_floor_c8 ?? "-"}× at 8,` +
       ` ${ratios.loom_vs_floor_c32 ?? "-"}× at 32`,
   );
+  const lg32 = find("loom", 32, "lg_breakpoints");
+  console.log(
+    `LangGraph.js on Loom (lg_breakpoints, 32 clients): ${lg32?.runsPerS ?? "-"} runs/s = ` +
+      `${ratios.loom_lg_vs_peer_c32 ?? "-"}× the dev server, ${ratios.loom_lg_vs_loom_c32 ?? "-"}× Loom's engine; ` +
+      `server CPU ms/run ${lg32?.cpuMsPerRun.server?.toFixed(2) ?? "-"} (Loom's engine ` +
+      `${loom32?.cpuMsPerRun.server?.toFixed(2) ?? "-"})`,
+  );
   if (peerError) console.log(`peer: not measured — ${peerError}`);
   const verdict = (ok: boolean | null) => (ok === null ? "n/a" : ok ? "met" : "NOT met");
   const lp = ratios.loom_vs_peer_c32 ?? null;
@@ -723,7 +760,8 @@ async function main(): Promise<void> {
   console.log(
     `targets (reported, not asserted): Loom ≥ 20× peer at 32 clients: ${verdict(lp === null ? null : lp >= 20)}; ` +
       `≥ 0.5× floor: ${verdict(lf === null ? null : lf >= 0.5)}; p99 < 100 ms: ` +
-      `${verdict(loom32 ? loom32.p99 < 100 : null)}; RSS < 200 MB after load: ` +
+      `${verdict(loom32 ? loom32.p99 < 100 : null)}; LangGraph.js on Loom ≥ 5× peer: ` +
+      `${verdict(ratios.loom_lg_vs_peer_c32 == null ? null : ratios.loom_lg_vs_peer_c32 >= 5)}; RSS < 200 MB after load: ` +
       `${verdict(rss.loom_after == null ? null : rss.loom_after < 200)}`,
   );
   console.log(
@@ -744,6 +782,10 @@ async function main(): Promise<void> {
       peer_p50_ms_c32: peer32?.p50 ?? null,
       peer_p99_ms_c32: peer32?.p99 ?? null,
       floor_p50_ms_c32: floor32?.p50 ?? null,
+      lg_runs_per_s_c32: lg32?.runsPerS ?? null,
+      lg_p50_ms_c32: lg32?.p50 ?? null,
+      lg_cpu_ms_per_run_c32: lg32?.cpuMsPerRun.server ?? null,
+      cpu_ms_per_run_c32: loom32?.cpuMsPerRun.server ?? null,
       agent_pairs_per_s_c32: find("loom", 32, "agent")?.runsPerS ?? null,
       peer_agent_pairs_per_s_c32: find("peer", 32, "agent")?.runsPerS ?? null,
       rss_before_mb: rss.loom_before ?? null,

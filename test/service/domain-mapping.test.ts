@@ -142,7 +142,14 @@ describe("registry and system assistants", () => {
 
   it("loads loom.json's example graphs", async () => {
     const registry = await loadGraphRegistry(path.resolve("loom.json"));
-    expect(registry.ids()).toEqual(["agent", "breakpoints", "joke", "react_agent", "tool_review"]);
+    expect(registry.ids()).toEqual([
+      "agent",
+      "breakpoints",
+      "joke",
+      "lg_breakpoints",
+      "react_agent",
+      "tool_review",
+    ]);
     expect(() => registry.get("nope")).toThrow(GraphNotFoundError);
   });
 });
