@@ -33,19 +33,18 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Client } from "@langchain/langgraph-sdk";
 import { type Db, MongoClient } from "mongodb";
+import { ensurePeerInstalled, freePort, peerCommand, peerDir, peerVersions } from "../scripts/peer.js";
 import { type LaunchedMongo, launchMongo } from "../src/mongod/launcher.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const peerDir = path.join(root, "bench", "peer");
 const argNum = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit ? Number(hit.split("=")[1]) : fallback;
@@ -109,18 +108,6 @@ function cpuMs(pid: number | undefined): number | null {
   } catch {
     return null;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -376,25 +363,6 @@ function floorIteration(
   };
 }
 
-async function ensurePeerInstalled(): Promise<void> {
-  const apiPkg = path.join(peerDir, "node_modules", "@langchain", "langgraph-api", "package.json");
-  if (existsSync(apiPkg)) return;
-  console.log("bench/peer is not installed: running `npm ci --prefix bench/peer` ...");
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const result = spawnSync(npm, ["ci", "--prefix", peerDir, "--no-audit", "--no-fund"], {
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  if (result.status !== 0 || !existsSync(apiPkg)) {
-    const lines = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.split("\n").filter((l) => l.trim() !== "");
-    const errors = lines.filter((l) => l.startsWith("npm error"));
-    const tail = (errors.length > 0 ? errors.slice(0, 4) : lines.slice(-4)).join(" | ");
-    throw new Error(
-      `npm ci --prefix bench/peer failed (${result.error?.message ?? `exit ${result.status}`}): ${tail}`,
-    );
-  }
-}
-
 /** `npm run build`, as `npm start` runs it before `node dist/src/main.js`; throws with tsc's errors on failure. */
 function buildLoom(): void {
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -405,24 +373,6 @@ function buildLoom(): void {
       `npm run build failed (${result.error?.message ?? `exit ${result.status}`}): ${lines.slice(0, 6).join(" | ")}`,
     );
   }
-}
-
-function peerVersions(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of [
-    "@langchain/langgraph-api",
-    "@langchain/langgraph",
-    "@langchain/core",
-    "@langchain/langgraph-sdk",
-  ]) {
-    try {
-      const file = path.join(peerDir, "node_modules", ...name.split("/"), "package.json");
-      out[name] = (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-    } catch {
-      out[name] = "?";
-    }
-  }
-  return out;
 }
 
 function fmtCell(c: Cell): string {
@@ -594,30 +544,12 @@ async function main(): Promise<void> {
     if (WITH_PEER) {
       let peer: Child | null = null;
       try {
-        await ensurePeerInstalled();
+        ensurePeerInstalled(console.log);
         const versions = peerVersions();
-        const graphs = (
-          JSON.parse(readFileSync(path.join(peerDir, "langgraph.json"), "utf8")) as {
-            graphs: Record<string, string>;
-          }
-        ).graphs;
+        const cmd = peerCommand(await freePort(), PEER_WORKERS);
         await rm(path.join(peerDir, ".langgraph_api"), { recursive: true, force: true });
-        const options = {
-          port: await freePort(),
-          nWorkers: PEER_WORKERS,
-          host: "127.0.0.1",
-          cwd: peerDir,
-          graphs,
-        };
-        const preload = pathToFileURL(
-          path.join(peerDir, "node_modules", "@langchain", "langgraph-api", "dist", "preload.mjs"),
-        ).href;
-        peer = new Child(
-          process.execPath,
-          ["--import", "tsx", "--import", preload, "server.mjs", JSON.stringify(options)],
-          { cwd: peerDir, env: { ...process.env, LOG_LEVEL: "error", NODE_ENV: "development" } },
-        );
-        const ready = await peer.waitFor(/peer listening on (\S+)/, 120_000);
+        peer = new Child(process.execPath, cmd.args, { cwd: cmd.cwd, env: cmd.env });
+        const ready = await peer.waitFor(cmd.ready, 120_000);
         const peerUrl = `http://${ready[1]}`;
         await waitHttp(`${peerUrl}/ok`, peer, 30_000);
         rss.peer_before = rssMb(peer.pid);
