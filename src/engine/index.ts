@@ -108,4 +108,4 @@ export {
   type UpdateStateOptions,
   updateState,
 } from "./update-state.js";
-export type { Durability } from "./write-queue.js";
+export { createWriteQueue, type Durability, type WriteQueue } from "./write-queue.js";

@@ -52,9 +52,14 @@ export async function writeAll(store: CheckpointStore, writes: readonly StoreWri
  *   loop turns goes out as one batch (`writeAll`);
  * - while a batch is in flight, new writes accumulate and go as the next batch, right after it;
  * - `flush()` drains at once and resolves when everything queued is stored;
- * - after a failure no later write is sent: `failure()` reports it, `flush()` rejects with it.
+ * - after a failure no later write is sent: `failure()` reports it, `flush()` rejects with it, and `onFailure` (if
+ *   given) is called with it at once, so the run can stop before it does more work that cannot be saved.
  */
-export function createWriteQueue(durability: Durability, store: CheckpointStore): WriteQueue {
+export function createWriteQueue(
+  durability: Durability,
+  store: CheckpointStore,
+  onFailure?: (error: unknown) => void,
+): WriteQueue {
   if (durability === "sync") {
     return { write: (w) => writeOne(store, w), flush: async () => undefined, failure: () => undefined };
   }
@@ -74,6 +79,7 @@ export function createWriteQueue(durability: Durability, store: CheckpointStore)
       } catch (error) {
         failed = { error };
         queued = [];
+        onFailure?.(error);
       }
     }
     inFlight = undefined;

@@ -147,11 +147,12 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     threadId: string,
     extra: Record<string, unknown> = {},
     metadata: Record<string, JsonValue> = {},
+    saver: LoomCheckpointSaver = new LoomCheckpointSaver(store, { metadata }),
   ) => ({
     configurable: {
       ...extra,
       thread_id: threadId,
-      [CHECKPOINTER_KEY]: new LoomCheckpointSaver(store, { metadata }),
+      [CHECKPOINTER_KEY]: saver,
     },
   });
   const requireCheckpoint = async (
@@ -191,6 +192,15 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     let ns: string | undefined;
     const sink = options.onEvent;
     const emitter = createEmitter(sink ? (event) => sink(ns ? { ...event, ns } : event) : undefined, wanted);
+    // Durability (docs/semantics.md §1.16) is the saver's: `async` batches the checkpoints and task writes
+    // LangGraph.js hands it (one round trip per turn of the event loop); a failed batch stops the run at once.
+    const stopped = new AbortController();
+    const saver = new LoomCheckpointSaver(store, {
+      metadata: options.metadata ?? {},
+      durability: options.durability ?? "sync",
+      onFailure: () => stopped.abort(),
+    });
+    const runSignal = signal ? AbortSignal.any([signal, stopped.signal]) : stopped.signal;
     const config = {
       ...configFor(
         store,
@@ -200,17 +210,19 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
           ...(checkpointId ? { checkpoint_id: checkpointId } : {}),
         },
         options.metadata ?? {},
+        saver,
       ),
       metadata: { ...(options.metadata ?? {}) },
       ...(options.config?.tags ? { tags: options.config.tags } : {}),
       recursionLimit: options.recursionLimit ?? options.config?.recursionLimit ?? 25,
-      ...(signal ? { signal } : {}),
+      signal: runSignal,
       streamMode: modes.length > 0 ? modes : ["values"],
       subgraphs: options.subgraphs ?? false,
       ...(options.interruptBefore ? { interruptBefore: options.interruptBefore } : {}),
       ...(options.interruptAfter ? { interruptAfter: options.interruptAfter } : {}),
       // LangGraph.js's "async" puts a checkpoint after the writes against it may be saved; Loom's store refuses
-      // writes to a checkpoint it does not hold yet, so every step's checkpoint is saved before the next step.
+      // writes to a checkpoint it does not hold yet, so LangGraph.js hands every write over in order ("sync") and
+      // the saver decides when it is stored.
       durability: "sync",
     };
     const input = command ? lgCommand(command) : (options.input ?? null);
@@ -232,6 +244,12 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     } catch (thrown) {
       error = loomError(thrown, signal);
       if (!(error instanceof GraphAbortedError) && error instanceof InvalidUpdateError) throw error;
+    }
+    // Whatever the graph did, the writes it handed over are stored (or the first failure is the run's error).
+    try {
+      await saver.flush();
+    } catch (failed) {
+      error = failed instanceof Error ? failed : new Error(String(failed));
     }
     const state = await getState(store, { threadId });
     return {

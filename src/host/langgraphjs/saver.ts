@@ -22,12 +22,16 @@ import {
   type SerializerProtocol,
   WRITES_IDX_MAP,
 } from "@langchain/langgraph-checkpoint";
-import type {
-  CheckpointStore,
-  JsonValue,
-  CheckpointMetadata as LoomMetadata,
-  CheckpointTuple as LoomTuple,
-  PendingWrite as LoomWrite,
+import {
+  type CheckpointStore,
+  createWriteQueue,
+  type Durability,
+  type JsonValue,
+  type CheckpointMetadata as LoomMetadata,
+  type CheckpointTuple as LoomTuple,
+  type PendingWrite as LoomWrite,
+  type StoreWrite,
+  type WriteQueue,
 } from "../../engine/index.js";
 
 const decoder = new TextDecoder();
@@ -43,6 +47,16 @@ export interface LoomSaverOptions {
    * thread only.
    */
   namespaces?: (threadId: string | undefined) => Promise<Array<[string, string]>>;
+  /**
+   * When writes reach the store (docs/semantics.md §1.16). `"sync"` (default): `put` / `putWrites` resolve once
+   * stored. `"async"`: they resolve once queued, in call order, and go out in batches (`CheckpointStore.writeBatch`,
+   * one round trip per turn of the event loop, the engine's write queue); reads (`getTuple`, `list`) wait for the
+   * queue first, and `flush()` must be awaited before the run is over. A crash may lose the last steps, never
+   * reorder them. After a failed batch no later write is sent: `onFailure` is told at once, `flush()` rejects.
+   */
+  durability?: Durability;
+  /** Called once, as soon as it happens, with the error of the first failed background write (`"async"` only). */
+  onFailure?: (error: unknown) => void;
 }
 
 /** A `BaseCheckpointSaver` storing through `store` (see the module doc). */
@@ -58,6 +72,23 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
     super(options.serde);
     this.extra = options.metadata ?? {};
     this.namespaces = options.namespaces;
+    this.queue = createWriteQueue(options.durability ?? "sync", store, options.onFailure);
+  }
+
+  private readonly queue: WriteQueue;
+
+  /** Sends one write through the queue (see `durability`). */
+  private async send(write: StoreWrite): Promise<void> {
+    await this.queue.write(write);
+  }
+
+  /**
+   * Resolves once every write called so far is stored; rejects with the first failed write's error. A no-op
+   * with `durability: "sync"`, whose writes are stored when their call resolves.
+   */
+  async flush(): Promise<void> {
+    await this.last;
+    await this.queue.flush();
   }
 
   private readonly namespaces: LoomSaverOptions["namespaces"];
@@ -121,6 +152,7 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
 
   /** The checkpoint `config` names (`checkpoint_id`), or the head of its thread and namespace. */
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    await this.flush();
     const c = config.configurable ?? {};
     const tuple = await this.store.getTuple({
       threadId: String(c.thread_id),
@@ -153,6 +185,7 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
       return;
     }
     if (c.thread_id === undefined) return;
+    await this.flush();
     const before = options.before?.configurable?.checkpoint_id;
     const tuples = await this.store.list({
       threadId: String(c.thread_id),
@@ -191,19 +224,22 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
     const channelValues: Record<string, JsonValue> = {};
     for (const [k, v] of Object.entries(checkpoint.channel_values)) channelValues[k] = await this.encode(v);
     const meta = (await this.encode(metadata)) as Record<string, JsonValue>;
-    await this.store.put({
-      threadId,
-      checkpointNs,
-      checkpoint: {
-        v: 4,
-        id: checkpoint.id,
-        ts: checkpoint.ts,
-        channelValues,
-        channelVersions: checkpoint.channel_versions as Record<string, number>,
-        versionsSeen: checkpoint.versions_seen as Record<string, Record<string, number>>,
+    await this.send({
+      kind: "put",
+      input: {
+        threadId,
+        checkpointNs,
+        checkpoint: {
+          v: 4,
+          id: checkpoint.id,
+          ts: checkpoint.ts,
+          channelValues,
+          channelVersions: checkpoint.channel_versions as Record<string, number>,
+          versionsSeen: checkpoint.versions_seen as Record<string, Record<string, number>>,
+        },
+        metadata: { ...this.extra, ...meta } as LoomMetadata,
+        parentCheckpointId: c.checkpoint_id ? String(c.checkpoint_id) : null,
       },
-      metadata: { ...this.extra, ...meta } as LoomMetadata,
-      parentCheckpointId: c.checkpoint_id ? String(c.checkpoint_id) : null,
     });
     return {
       configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id },
@@ -227,14 +263,15 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
         value: await this.encode(value),
       });
     }
-    await this.store.putWrites(
-      {
+    await this.send({
+      kind: "putWrites",
+      ref: {
         threadId: String(c.thread_id),
         checkpointNs: String(c.checkpoint_ns ?? ""),
         checkpointId: String(c.checkpoint_id),
       },
-      loomWrites,
-    );
+      writes: loomWrites,
+    });
   }
 
   /** Removes every checkpoint and write of the thread. */
