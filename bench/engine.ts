@@ -171,7 +171,7 @@ function loomInterrupt(): Side {
       input: { some_text: "original text" },
       durability,
     });
-    check(first.status === "interrupted" && first.interrupts.length === 1, "loom interrupt: not interrupted");
+    check(first.status === "paused" && first.interrupts.length === 1, "loom interrupt: not interrupted");
     const second = await runGraph(graph, store, {
       threadId,
       command: new Command({ resume: "Edited text" }),

@@ -45,7 +45,7 @@ export interface SubgraphRequest {
 
 /** The result of a subgraph run, as `executeTask` needs it. */
 export interface SubgraphResult {
-  status: "success" | "interrupted" | "error";
+  status: "success" | "paused" | "error";
   values: Record<string, JsonValue>;
   interrupts: ReadonlyArray<{ id: string; value: JsonValue; ns: string[] }>;
   error?: Error;
@@ -142,7 +142,7 @@ export async function executeTask(task: PreparedTask, options: ExecuteOptions): 
         ...(options.resume ? { resume: options.resume } : {}),
       });
       if (sub.status === "error") throw sub.error ?? new Error(`Subgraph ${task.name} failed`);
-      if (sub.status === "interrupted") {
+      if (sub.status === "paused") {
         return interruptedWith(sub.interrupts.map((i) => ({ id: i.id, value: i.value, ns: [...i.ns] })));
       }
       const keys = new Set(graph.stateKeys);

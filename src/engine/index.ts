@@ -78,7 +78,7 @@ export {
 export { concatMessageChunks } from "./messages-legacy.js";
 /** @private Internal (pure super-step function). */
 export { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
-export type { RunOptions, RunResult, RunStatus } from "./run-types.js";
+export type { GraphRunStatus, RunOptions, RunResult } from "./run-types.js";
 export { runGraph } from "./runner.js";
 export { emptySnapshot, type SnapshotTask, type StateSnapshot } from "./snapshot.js";
 export { getHistory, getState, type HistoryOptions } from "./state.js";

@@ -167,7 +167,7 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
     }
     if (shouldInterrupt(working, graph, ctx.interruptBefore, names)) {
       emitter.emit("updates", { __interrupt__: [] });
-      return result(ctx, tuple, working, { status: "interrupted", next: notDone.map((t) => t.name) });
+      return result(ctx, tuple, working, { status: "paused", next: notDone.map((t) => t.name) });
     }
     if (stepsRun >= ctx.recursionLimit) {
       return result(ctx, tuple, working, {
@@ -201,7 +201,7 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
       const values = valuesWithDone(ctx, working, tasks, pending, outcomes);
       emitter.emit("updates", { __interrupt__: interruptsJson(interrupts) });
       emitter.emit("values", { ...values, __interrupt__: interruptsJson(interrupts) });
-      return result(ctx, tuple, working, { status: "interrupted", interrupts, next: stillPending, values });
+      return result(ctx, tuple, working, { status: "paused", interrupts, next: stillPending, values });
     }
     if (ctx.signal.aborted) {
       if (deferred) await saveDeferred(ctx, tuple, deferred);
@@ -237,7 +237,7 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
     if (shouldInterrupt(working, graph, ctx.interruptAfter, names)) {
       emitter.emit("updates", { __interrupt__: [] });
       const after = prepareTasks(working, graph, { step: step + 1, checkpointNs: ctx.checkpointNs });
-      return result(ctx, tuple, working, { status: "interrupted", next: after.map((t) => t.name) });
+      return result(ctx, tuple, working, { status: "paused", next: after.map((t) => t.name) });
     }
   }
 }

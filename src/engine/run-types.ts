@@ -46,8 +46,10 @@ export interface RunOptions {
   subgraphs?: boolean;
 }
 
-/** How a run ended: finished, paused at a breakpoint/interrupt, or failed (node error, recursion limit, abort). */
-export type RunStatus = "success" | "interrupted" | "error";
+/** How a graph run ended: finished, paused at a breakpoint/interrupt (the thread is then "interrupted", a run
+ * "success"), or failed (node error, recursion limit, abort). Not a run record's status (`RunStatus` of
+ * src/store/records.ts), where "interrupted" means cancelled. */
+export type GraphRunStatus = "success" | "paused" | "error";
 
 /**
  * Result of `runGraph`.
@@ -59,7 +61,7 @@ export type RunStatus = "success" | "interrupted" | "error";
  * - `error`: on `status: "error"`, the node's error, `GraphRecursionError`, `InvalidUpdateError` or `GraphAbortedError`.
  */
 export interface RunResult {
-  status: RunStatus;
+  status: GraphRunStatus;
   values: Record<string, JsonValue>;
   interrupts: Interrupt[];
   next: string[];

@@ -328,7 +328,7 @@ async function execute(
   }
   // A static breakpoint names no interrupt; the thread still lists the paused tasks (one read, only then).
   const paused =
-    result.status === "interrupted" && result.interrupts.length === 0
+    result.status === "paused" && result.interrupts.length === 0
       ? (await retrying(() => plan.graph.getState(deps.checkpoints, { threadId: run.threadId }))).tasks.map(
           (t) => t.id,
         )

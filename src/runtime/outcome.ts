@@ -76,7 +76,7 @@ export function runStatusFor(result: RunResult): RunStatus {
  */
 export function waitBodyFor(result: RunResult): JsonObject {
   if (result.status === "error") return { __error__: errorJson(result.error) };
-  if (result.status === "interrupted") {
+  if (result.status === "paused") {
     return { ...result.values, __interrupt__: result.interrupts.map(interruptJson) };
   }
   return { ...result.values };

@@ -10,7 +10,7 @@ describe("docs/semantics.md §2 static breakpoints", () => {
       threadId: "t",
       input: { log: ["in"] },
     });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(r.interrupts).toEqual([]);
     expect(r.next).toEqual(["b"]);
     expect(calls).toEqual({ a: 1 });
@@ -23,7 +23,7 @@ describe("docs/semantics.md §2 static breakpoints", () => {
     const store = new MemoryStore();
     const calls: Calls = {};
     const r = await runGraph(chain({ interruptAfter: ["a"] }, calls), store, { threadId: "t", input: {} });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(calls).toEqual({ a: 1 });
     expect(r.values.log).toEqual(["a"]);
     const h = await head(store, "t");
@@ -60,7 +60,7 @@ describe("docs/semantics.md §2 static breakpoints", () => {
     await runGraph(graph, store, { threadId: "t", input: {} });
     const pausedAt = await head(store, "t");
     const r = await runGraph(graph, store, { threadId: "t", input: null });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(r.next).toEqual(["c"]);
     expect(r.values.log).toEqual(["a", "b"]);
     const after = (await allCheckpoints(store, "t")).find(
@@ -78,7 +78,7 @@ describe("docs/semantics.md §2 static breakpoints", () => {
     const seen: string[][] = [];
     let r = await runGraph(graph, store, { threadId: "t", input: {} });
     seen.push(r.next);
-    while (r.status === "interrupted" && seen.length < 10) {
+    while (r.status === "paused" && seen.length < 10) {
       r = await runGraph(graph, store, { threadId: "t", input: null });
       seen.push(r.next);
     }
@@ -112,7 +112,7 @@ describe("docs/semantics.md §2 static breakpoints", () => {
     const store = new MemoryStore();
     const graph = chain({ interruptAfter: ["c"] });
     const r = await runGraph(graph, store, { threadId: "t", input: {} });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(r.next).toEqual([]);
     expect((await getState(graph, store, { threadId: "t" })).next).toEqual([]);
     const count = (await allCheckpoints(store, "t")).length;
@@ -140,7 +140,7 @@ describe("docs/semantics.md §2 static breakpoints", () => {
     const graph = chain({ interruptBefore: ["b"] });
     await runGraph(graph, store, { threadId: "t", input: { log: ["in1"] } });
     const r = await runGraph(graph, store, { threadId: "t", input: { log: ["in2"] } });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(r.next).toEqual(["b"]);
     expect(r.values.log).toEqual(["in1", "a", "in2", "a"]);
     const input = (await store.list({ threadId: "t", metadata: { source: "input" }, limit: 1 }))[0];

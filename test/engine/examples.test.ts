@@ -9,7 +9,7 @@ describe("example graphs: documented flows", () => {
   it("agent: HITL interrupt → resume → {some_text: 'Edited text'}", async () => {
     const store = new MemoryStore();
     const r1 = await runGraph(agent, store, { threadId: "t", input: { some_text: "original text" } });
-    expect(r1.status).toBe("interrupted");
+    expect(r1.status).toBe("paused");
     expect(r1.interrupts).toEqual([
       expect.objectContaining({
         id: expect.stringMatching(/^[0-9a-f]{32}$/),
@@ -36,16 +36,16 @@ describe("example graphs: documented flows", () => {
       interruptAfter: ["node_b", "node_c"],
     } as const;
     const r1 = await runGraph(breakpoints, store, { ...opts, input: { messages: ["hi"] } });
-    expect([r1.status, r1.next, r1.values.messages]).toEqual(["interrupted", ["node_a"], ["hi"]]);
+    expect([r1.status, r1.next, r1.values.messages]).toEqual(["paused", ["node_a"], ["hi"]]);
     const r2 = await runGraph(breakpoints, store, { ...opts, input: null });
     expect([r2.status, r2.next, r2.values.messages]).toEqual([
-      "interrupted",
+      "paused",
       ["node_c"],
       ["hi", "node_a", "node_b"],
     ]);
     const r3 = await runGraph(breakpoints, store, { ...opts, input: null });
     expect([r3.status, r3.next, r3.values.messages]).toEqual([
-      "interrupted",
+      "paused",
       [],
       ["hi", "node_a", "node_b", "node_c"],
     ]);

@@ -62,7 +62,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
   it("docs/semantics.md §3.2 the task stops, no checkpoint is written, an __interrupt__ write goes on the step's input checkpoint", async () => {
     const store = new MemoryStore();
     const r = await runGraph(askGraph({}), store, { threadId: "t", input: {} });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(r.interrupts.map((i) => i.value)).toEqual([{ q: 1 }]);
     const h = await head(store, "t");
     expect(h.metadata.step).toBe(0);
@@ -106,7 +106,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
     const r1 = await runGraph(graph, store, { threadId: "t", input: {} });
     await updateState(graph, store, { threadId: "t", values: { x: 1 }, asNode: "__start__" });
     const r2 = await runGraph(graph, store, { threadId: "t", input: null });
-    expect(r2.status).toBe("interrupted");
+    expect(r2.status).toBe("paused");
     expect(r2.interrupts[0]?.id).not.toBe(r1.interrupts[0]?.id);
   });
 
@@ -151,7 +151,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
     const store = new MemoryStore();
     await runGraph(askGraph({}), store, { threadId: "t", input: {} });
     const r = await runGraph(askGraph({}), store, { threadId: "t", command: new Command({ resume: null }) });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     const falsy = await runGraph(askGraph({}), store, {
       threadId: "t",
       command: new Command({ resume: "" }),
@@ -166,7 +166,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
     await runGraph(graph, store, { threadId: "t", input: {} });
     const count = (await allCheckpoints(store, "t")).length;
     const r1 = await runGraph(graph, store, { threadId: "t", command: new Command({ resume: "v0" }) });
-    expect(r1.status).toBe("interrupted");
+    expect(r1.status).toBe("paused");
     expect(r1.interrupts[0]?.value).toEqual({ q: 2 });
     expect((await allCheckpoints(store, "t")).length).toBe(count);
     const r2 = await runGraph(graph, store, { threadId: "t", command: new Command({ resume: "v1" }) });
@@ -196,7 +196,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
       threadId: "t",
       command: new Command({ resume: { [byValue["x?"] as string]: "X" } }),
     });
-    expect(r2.status).toBe("interrupted");
+    expect(r2.status).toBe("paused");
     expect(r2.interrupts.map((i) => i.value)).toEqual(["y?"]);
     expect(r2.interrupts[0]?.id).toBe(byValue["y?"]);
     expect((await allCheckpoints(store, "t")).length).toBe(steps);
@@ -301,7 +301,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
       .compile();
     await runGraph(graph, store, { threadId: "t", input: {} });
     const r = await runGraph(graph, store, { threadId: "t", command: new Command({ goto: "side" }) });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(calls).toEqual({ ask: 2, side: 1 });
     const s = await getState(graph, store, { threadId: "t" });
     expect(s.next).toEqual(["ask"]);
@@ -319,7 +319,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
       .addConditionalEdges(START, () => new Send("w", { n: 1 }), ["w", "v"])
       .compile();
     const r1 = await runGraph(graph, store, { threadId: "t", input: {} });
-    expect(r1.status).toBe("interrupted");
+    expect(r1.status).toBe("paused");
     const r2 = await runGraph(graph, store, {
       threadId: "t",
       command: new Command({ goto: new Send("v", { n: 2 }), resume: "ok" }),
@@ -370,7 +370,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
       .compile();
     const ids: string[] = [];
     let r = await runGraph(graph, store, { threadId: "t", input: {} });
-    for (let i = 0; i < 5 && r.status === "interrupted"; i++) {
+    for (let i = 0; i < 5 && r.status === "paused"; i++) {
       ids.push(r.interrupts[0]?.id as string);
       r = await runGraph(graph, store, { threadId: "t", command: new Command({ resume: `a${i}` }) });
     }
@@ -392,7 +392,7 @@ describe("docs/semantics.md §3 dynamic interrupts", () => {
       .addEdge(START, "ask")
       .compile();
     const r = await runGraph(graph, new MemoryStore(), { threadId: "t", input: {} });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(r.values).toEqual({ log: [] });
   });
 

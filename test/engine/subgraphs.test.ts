@@ -81,7 +81,7 @@ describe("subgraphs (checkpoint namespaces)", () => {
     const calls: Calls = {};
     const graph = parent(calls, true);
     const r1 = await runGraph(graph, store, { threadId: "t", input: {} });
-    expect(r1.status).toBe("interrupted");
+    expect(r1.status).toBe("paused");
     expect(r1.next).toEqual(["sub"]);
     const state = await getState(graph, store, { threadId: "t" });
     const subNs = state.tasks[0]?.checkpoint?.checkpointNs as string;
@@ -126,7 +126,7 @@ describe("subgraphs (checkpoint namespaces)", () => {
     const calls: Calls = {};
     const graph = parent(calls, false, { interruptBefore: ["write"] });
     const r1 = await runGraph(graph, store, { threadId: "t", input: {} });
-    expect(r1.status).toBe("interrupted");
+    expect(r1.status).toBe("paused");
     expect(r1.interrupts).toEqual([]);
     expect(r1.next).toEqual(["sub"]);
     const r2 = await runGraph(graph, store, { threadId: "t", input: null });
@@ -209,7 +209,7 @@ describe("subgraphs (checkpoint namespaces)", () => {
       .addEdge(START, "outer")
       .compile();
     const r1 = await runGraph(top, store, { threadId: "t", input: {} });
-    expect(r1.status).toBe("interrupted");
+    expect(r1.status).toBe("paused");
     const ns = r1.interrupts[0]?.ns ?? [];
     expect(ns.map((p) => p.split(":")[0])).toEqual(["outer", "sub", "write"]);
     expect(r1.interrupts[0]?.id).toBe(await xxhash128(ns.join("|")));

@@ -51,7 +51,7 @@ describe("docs/semantics.md §7 time travel and forks", () => {
     const c = (await head(store, "t")).checkpoint.id;
     await runGraph(graph, store, { threadId: "t", command: new Command({ resume: "first" }) });
     const r = await runGraph(graph, store, { threadId: "t", input: null, checkpointId: c });
-    expect(r.status).toBe("interrupted");
+    expect(r.status).toBe("paused");
     expect(r.interrupts[0]?.id).not.toBe(r1.interrupts[0]?.id);
     const r3 = await runGraph(graph, store, { threadId: "t", command: new Command({ resume: "second" }) });
     expect(r3.values.log).toEqual(["second"]);

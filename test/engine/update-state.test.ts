@@ -185,7 +185,7 @@ describe("docs/semantics.md §5 updateState", () => {
     expect(s.next).toEqual(["ask"]);
     expect(s.tasks[0]?.interrupts).toEqual([]);
     const r2 = await runGraph(graph, store, { threadId: "t", input: null });
-    expect(r2.status).toBe("interrupted");
+    expect(r2.status).toBe("paused");
     expect(r2.interrupts[0]?.id).not.toBe(r1.interrupts[0]?.id);
     await updateState(graph, store, { threadId: "t", values: { log: ["skipped"] }, asNode: "ask" });
     const r3 = await runGraph(graph, store, { threadId: "t", input: null });

@@ -95,15 +95,15 @@ describe("run outcome", () => {
     expect(runStatusFor(base)).toBe("success");
   });
 
-  it("interrupted: values + __interrupt__, thread interrupted with interrupts by task id", () => {
-    const r: RunResult = { ...base, status: "interrupted", interrupts: [interrupt], next: ["node"] };
+  it("paused: values + __interrupt__, thread interrupted with interrupts by task id", () => {
+    const r: RunResult = { ...base, status: "paused", interrupts: [interrupt], next: ["node"] };
     expect(waitBodyFor(r)).toEqual({ a: 1, __interrupt__: [{ ...interrupt }] });
     expect(threadUpdateFor(r)).toMatchObject({
       status: "interrupted",
       interrupts: { "task-1": [interrupt] },
     });
     expect(runStatusFor(r)).toBe("success");
-    const breakpoint: RunResult = { ...base, status: "interrupted", next: ["b"] };
+    const breakpoint: RunResult = { ...base, status: "paused", next: ["b"] };
     expect(waitBodyFor(breakpoint)).toEqual({ a: 1, __interrupt__: [] });
   });
 
@@ -146,9 +146,9 @@ describe("registry and system assistants", () => {
       "agent",
       "breakpoints",
       "joke",
-      "lg_breakpoints",
       "react_agent",
       "tool_review",
+      "lg_breakpoints",
     ]);
     expect(() => registry.get("nope")).toThrow(GraphNotFoundError);
   });

@@ -105,7 +105,7 @@ describe("engine on MongoDB", () => {
       threadId: "hitl",
       input: { some_text: "original" },
     });
-    expect(first.status).toBe("interrupted");
+    expect(first.status).toBe("paused");
     expect(first.interrupts[0]?.value).toEqual({ text_to_revise: "original" });
     const second = await runGraph(agent, mongo.checkpoints, {
       threadId: "hitl",

@@ -253,7 +253,7 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     }
     const state = await getState(store, { threadId });
     return {
-      status: error ? "error" : state.next.length > 0 ? "interrupted" : "success",
+      status: error ? "error" : state.next.length > 0 ? "paused" : "success",
       values: state.values,
       interrupts: state.interrupts,
       next: state.next,
