@@ -8,11 +8,11 @@ import { shouldInterrupt } from "./breakpoints.js";
 import type { CheckpointTuple, JsonValue, PendingWrite } from "./checkpoint.js";
 import { GraphAbortedError, GraphRecursionError } from "./errors.js";
 import { interruptsJson, taskPayload, taskResultPayload } from "./events.js";
-import { executeTask, type TaskOutcome } from "./execute.js";
 import { type ResumeSource, toInterrupt } from "./interrupt.js";
 import { isDone, taskResume, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 import { saveCheckpoint } from "./run-io.js";
+import { executeTask, type TaskOutcome } from "./run-task.js";
 import type { LoopStart, RunContext, RunResult } from "./run-types.js";
 
 function result(

@@ -4,10 +4,10 @@
 import type { CheckpointRef, CheckpointTuple, JsonValue } from "./checkpoint.js";
 import type { Command } from "./command.js";
 import type { Emitter, EventSink, StreamMode } from "./events.js";
-import type { ExecuteOptions } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
 import type { ResumeSource } from "./interrupt.js";
 import type { MessageStream } from "./message-stream.js";
+import type { TaskExecutionOptions } from "./run-task.js";
 import type { CheckpointStore } from "./store.js";
 import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
 import type { Durability, WriteQueue } from "./write-queue.js";
@@ -93,7 +93,7 @@ export interface RunContext {
   /** Where subgraph runs send their events (set when the run streams subgraphs), and in which modes. */
   readonly subgraphEvents?: { sink: EventSink; modes?: readonly StreamMode[] };
   /** Runs a subgraph node's graph in its own namespace (set by the runner). */
-  readonly runSubgraph?: ExecuteOptions["runSubgraph"];
+  readonly runSubgraph?: TaskExecutionOptions["runSubgraph"];
 }
 
 /**

@@ -9,13 +9,13 @@ import type { CheckpointRef, CheckpointTuple, JsonValue } from "./checkpoint.js"
 import { COPY, END, INPUT, NO_WRITES, START } from "./constants.js";
 import { CheckpointNotFoundError, InvalidUpdateError, NodeNotFoundError } from "./errors.js";
 import { createEmitter } from "./events.js";
-import { toPendingWrites } from "./execute.js";
 import type { CompiledGraph } from "./graph-types.js";
 import { runMetadata } from "./metadata.js";
 import { graphForNamespace } from "./namespace.js";
 import { applyNullWrites, isDone, writesByTask } from "./pending.js";
 import { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 import { type SaveContext, saveCheckpoint } from "./run-io.js";
+import { toPendingWrites } from "./run-task.js";
 import type { CheckpointStore, StoreWrite } from "./store.js";
 import type { RunConfig } from "./types.js";
 import { type WriteQueue, writeAll } from "./write-queue.js";

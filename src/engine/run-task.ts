@@ -31,7 +31,7 @@ export type TaskOutcome =
   | { kind: "interrupt"; writes: PendingWrite[]; interrupts: StoredInterrupt[] }
   | { kind: "error"; writes: PendingWrite[]; error: Error };
 
-/** What a subgraph task asks of the runner (see `ExecuteOptions.runSubgraph`). */
+/** What a subgraph task asks of the runner (see `TaskExecutionOptions.runSubgraph`). */
 export interface SubgraphRequest {
   /** The subgraph's namespace: `"<node>:<task_id>"`, prefixed by the parent namespace and `|` when nested. */
   checkpointNs: string;
@@ -58,7 +58,7 @@ export interface SubgraphResult {
  * - `checkpointNs` / `checkpointId`: where the task runs (interrupt ids and subgraph namespaces derive from them).
  * - `runSubgraph`: runs a subgraph node (provided by the runner).
  */
-export interface ExecuteOptions {
+export interface TaskExecutionOptions {
   graph: CompiledGraph;
   threadId: string;
   checkpointNs: string;
@@ -105,7 +105,7 @@ function asError(e: unknown): Error {
  * (with an `__error__` write), `interrupt()` an `interrupt` outcome (with `__interrupt__` and `__resume__`
  * writes), success a `done` outcome whose writes are the node's channel writes (or a `__no_writes__` marker).
  */
-export async function executeTask(task: PreparedTask, options: ExecuteOptions): Promise<TaskOutcome> {
+export async function executeTask(task: PreparedTask, options: TaskExecutionOptions): Promise<TaskOutcome> {
   const { graph } = options;
   const node = graph.nodes.get(task.name);
   const resumeState: TaskResumeState = {
