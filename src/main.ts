@@ -12,7 +12,11 @@ import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
 import { buildDir, projectRoot } from "./paths.js";
 import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
-import { isTransientMongoError } from "./store/mongo/index.js";
+import {
+  isTransientMongoError,
+  requireServableMongo,
+  UnsupportedMongoServerError,
+} from "./store/mongo/index.js";
 import { LOOM_VERSION } from "./version.js";
 
 /** How long start-up keeps trying to reach MongoDB (e.g. a `mongod` started beside Loom) before it gives up. */
@@ -79,6 +83,18 @@ async function main(): Promise<void> {
   });
   logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
   const client = await connectMongo(mongo.uri, config.mongoSelectionTimeoutMs, logger);
+  try {
+    await requireServableMongo(client.db(config.dbName));
+  } catch (error) {
+    if (error instanceof UnsupportedMongoServerError) {
+      // A server that cannot serve stops Loom here, not at the first run (docs/operations.md "MongoDB").
+      process.stderr.write(`loom: ${error.message}\n`);
+      await client.close().catch(() => undefined);
+      await mongo.stop().catch(() => undefined);
+      process.exit(3);
+    }
+    throw error;
+  }
   const app = createApp({
     logger,
     version: LOOM_VERSION,

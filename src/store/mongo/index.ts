@@ -9,7 +9,14 @@ export { createMongoCheckpointStore, MAX_DOCUMENT_BYTES } from "./checkpoints.js
 export { COLLECTIONS, type CollectionNames } from "./collections.js";
 export { decodeJson, encodeJson, escapeKey, unescapeKey } from "./encoding.js";
 export { ensureIndexes, INDEXES } from "./indexes.js";
-export { ReplicaSetRequiredError, requireReplicaSet } from "./server-check.js";
+export {
+  MIN_MONGODB_VERSION,
+  MongoVersionTooOldError,
+  ReplicaSetRequiredError,
+  requireReplicaSet,
+  requireServableMongo,
+  UnsupportedMongoServerError,
+} from "./server-check.js";
 export {
   type ConnectedMongoStore,
   type CreateMongoStoreOptions,
