@@ -230,3 +230,61 @@ describe("the start command (npm start: npm run build, then node dist/src/main.j
     }
   });
 });
+
+describe("Ctrl-C in a real terminal (a pseudo-terminal from script(1)), with the embedded mongod", () => {
+  it("the terminal's ^C reaches the foreground group: exit 0, no stack trace, mongod and every child gone", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "loom-pty-"));
+    const env = {
+      ...process.env,
+      PORT: "0",
+      LOOM_DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+      MONGODB_URI: "",
+      LOOM_CONFIG: "test/runtime/loom.runtime.json",
+    };
+    // script runs the server on a new pseudo-terminal (its controlling terminal, in the foreground group) and
+    // copies our stdin to it: the ETX byte below is what typing Ctrl-C sends, and the terminal's line discipline
+    // turns it into SIGINT for the whole foreground group. `-e` exits with the server's code.
+    const child = spawn("script", ["-qfec", "exec node --import tsx src/main.ts", "/dev/null"], {
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      let url: string | undefined;
+      while (!url) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start: ${output}`);
+        url = /"url":"(http:\/\/[^"]+)".*"msg":"Loom listening"/.exec(output)?.[1];
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await (await fetch(`${url}/ok`)).json()).toEqual({ ok: true });
+      const descendants = descendantPids(child.pid as number);
+      const mongods = descendants.filter((pid) => /\bmongod\b/.test(commandLine(pid)));
+      expect(mongods.length).toBeGreaterThan(0);
+      child.stdin.write("\x03");
+      expect(await exited).toBe(0);
+      expect(output).toMatch(/shutting down: draining/);
+      expect(output).toMatch(/"msg":"stopped"/);
+      expect(output).not.toMatch(/MongoServerSelectionError|MongoNetworkError|\n\s+at /);
+      expect(await allGone(descendants, 10_000)).toEqual([]);
+    } finally {
+      child.stdin.end();
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
