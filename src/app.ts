@@ -5,6 +5,7 @@
 import type net from "node:net";
 import { hostname } from "node:os";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { TracerProvider } from "@opentelemetry/api";
 import type { Db } from "mongodb";
 import { v4 as uuidv4 } from "uuid";
 import { HealthService } from "../gen/ts/loom/v1/health_pb.js";
@@ -29,6 +30,9 @@ import { buildRouteTable } from "./service/rest/routes.js";
 import { createAssistantCache } from "./store/assistant-cache.js";
 import { createMongoChangeWatcher } from "./store/mongo/change-watcher.js";
 import { createMongoStore, isTransientMongoError } from "./store/mongo/index.js";
+import { traceMongoCommands } from "./tracing/mongo-commands.js";
+import { createRequestTracing } from "./tracing/requests.js";
+import { createRunTracing } from "./tracing/runs.js";
 
 /** Everything the app needs, built by the caller. */
 export interface AppDeps {
@@ -68,6 +72,13 @@ export interface AppDeps {
    * Off: no `/metrics` route (404) and nothing measured. @default true
    */
   metrics?: boolean;
+  /**
+   * OpenTelemetry traces (docs/operations.md "Traces"): a span per request, run, super-step, node and MongoDB
+   * command (the client connected with `monitorCommands: true`), from this provider (`src/tracing/setup.ts`, or a
+   * test's). Trace context propagation uses the global propagator, so register the provider
+   * (`provider.register()`). @default none: nothing traced
+   */
+  tracerProvider?: TracerProvider;
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -124,17 +135,15 @@ export interface App {
  * The request instrumentation of the app's port: RPC labels from the served services, REST labels from their
  * route table (the same one the bridge builds); the explorer's files count as `GET /ui`, scrapes as `GET /metrics`.
  */
-function instrumentRequests(
-  metrics: LoomMetrics,
+function requestLabels(
   bound: readonly BoundService[],
   isUi: ((url: string) => boolean) | undefined,
-): RequestMetrics {
+): { rpcMethods: ReadonlySet<string>; restRoute(verb: string, path: string): string | undefined } {
   const table = buildRouteTable(bound.map((b) => b.service));
   const rpcMethods = new Set(
     bound.flatMap((b) => b.service.methods.map((m) => `${b.service.typeName}/${m.name}`)),
   );
-  return createRequestMetrics({
-    metrics,
+  return {
     rpcMethods,
     restRoute(verb, path) {
       if (path === METRICS_PATH) return `GET ${METRICS_PATH}`;
@@ -142,7 +151,11 @@ function instrumentRequests(
       const match = table.find(verb, path);
       return match.kind === "found" ? `${match.route.verb} ${match.route.template.source}` : undefined;
     },
-  });
+  };
+}
+
+function instrumentRequests(metrics: LoomMetrics, labels: ReturnType<typeof requestLabels>): RequestMetrics {
+  return createRequestMetrics({ metrics, ...labels });
 }
 
 /** Builds the app. Does not listen. */
@@ -166,6 +179,8 @@ export function createApp(deps: AppDeps): App {
   const store = createMongoStore({ client: deps.db.client, dbName: deps.db.databaseName });
   const metrics = (deps.metrics ?? true) ? createLoomMetrics() : undefined;
   const stopMongoMonitoring = metrics ? monitorMongoCommands(deps.db.client, metrics) : () => {};
+  const tracer = deps.tracerProvider?.getTracer("loom", deps.version);
+  const stopMongoTracing = tracer ? traceMongoCommands(deps.db.client, tracer) : () => {};
   // Every run resolves its assistant: served from memory while the change stream keeps the cache in step.
   const assistants = createAssistantCache(store.assistants);
   const signals = createRunSignals(
@@ -189,6 +204,7 @@ export function createApp(deps: AppDeps): App {
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
       onInternalError: (error, method) => deps.logger.error({ err: error, method }, "internal error"),
       ...(metrics ? { runMetrics: metrics } : {}),
+      ...(tracer ? { runTracing: createRunTracing(tracer) } : {}),
       isTransientError: isTransientMongoError,
       onRunOutage: (event, error, runId) =>
         deps.logger.warn(
@@ -211,7 +227,13 @@ export function createApp(deps: AppDeps): App {
     ? createStaticHandler({ prefix: "/ui", dir: deps.uiDir, missingHint: "run npm run build" })
     : undefined;
   const endpoint = metrics ? createMetricsEndpoint(metrics) : undefined;
-  const requestMetrics = metrics ? instrumentRequests(metrics, services.bound, ui?.matches) : undefined;
+  const labels = metrics || tracer ? requestLabels(services.bound, ui?.matches) : undefined;
+  const requestMetrics = metrics && labels ? instrumentRequests(metrics, labels) : undefined;
+  const requestTracing = tracer && labels ? createRequestTracing({ tracer, ...labels }) : undefined;
+  const interceptors = [
+    ...(requestTracing ? [requestTracing.interceptor] : []),
+    ...(requestMetrics ? [requestMetrics.interceptor] : []),
+  ];
   metrics?.setSources({
     pendingRuns: () => store.queue.countPending(),
     executingRuns: () => services.runtime.executing(),
@@ -226,9 +248,8 @@ export function createApp(deps: AppDeps): App {
       if (endpoint?.matches(url)) return endpoint.handle(req, res);
       return rest(req, res);
     },
-    ...(requestMetrics
-      ? { interceptors: [requestMetrics.interceptor], contextValues: requestMetrics.contextValues }
-      : {}),
+    ...(interceptors.length > 0 ? { interceptors } : {}),
+    ...(requestMetrics ? { contextValues: requestMetrics.contextValues } : {}),
   });
   const hostGuard = createHostGuard({ allowedHosts: deps.allowedHosts ?? [] });
   const guarded: NodeHandler = (req, res) => {
@@ -237,7 +258,8 @@ export function createApp(deps: AppDeps): App {
     res.writeHead(421, { "content-type": "application/json" });
     res.end(JSON.stringify({ detail: refusal }));
   };
-  const server = createOnePortServer(requestMetrics ? requestMetrics.wrap(guarded) : guarded, {
+  const timed = requestMetrics ? requestMetrics.wrap(guarded) : guarded;
+  const server = createOnePortServer(requestTracing ? requestTracing.wrap(timed) : timed, {
     continueLimitBytes: deps.bodyLimitBytes,
   });
   const prepare = async () => {
@@ -264,6 +286,7 @@ export function createApp(deps: AppDeps): App {
       await services.runtime.close(timeoutMs);
       await serverClosed;
       stopMongoMonitoring();
+      stopMongoTracing();
     },
     waiters: () => services.runtime.waiters(),
   };

@@ -53,6 +53,14 @@ export interface Config {
    * `*` serves any. Default none: on a loopback `HOST` other names get 421 (docs/security.md).
    */
   allowedHosts: string[];
+  /**
+   * OpenTelemetry traces (docs/operations.md "Traces"), switched on by the standard variables: `OTEL_TRACES_EXPORTER`
+   * (`otlp`, `console`, both comma-separated, or `none`) or an OTLP endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+   * used as it is, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, default `http://localhost:4318/v1/traces`);
+   * `OTEL_SDK_DISABLED=true` keeps them off. `OTEL_SERVICE_NAME` names the service (default `loom`).
+   * Default: `undefined`, off.
+   */
+  tracing: { exporters: Array<"otlp" | "console">; otlpTracesUrl: string; serviceName: string } | undefined;
 }
 
 /** Thrown by {@link parseConfig}; the message names each bad variable and why. */
@@ -106,6 +114,21 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
         "LOOM_ALLOWED_HOSTS must be a comma-separated list of host names, or *",
       )
       .optional(),
+    OTEL_SDK_DISABLED: z
+      .enum(["true", "false"], { message: "OTEL_SDK_DISABLED must be true or false" })
+      .optional(),
+    OTEL_TRACES_EXPORTER: z
+      .string()
+      .regex(
+        /^\s*(none|otlp|console)(\s*,\s*(otlp|console))*\s*$/,
+        "OTEL_TRACES_EXPORTER must be none, otlp, console or otlp,console",
+      )
+      .optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: "OTEL_EXPORTER_OTLP_ENDPOINT must be a URL" }).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+      .url({ message: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be a URL" })
+      .optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default("loom"),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -135,5 +158,32 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       .split(",")
       .map((h) => h.trim())
       .filter((h) => h !== ""),
+    tracing: tracingConfig(v),
+  };
+}
+
+/** The tracing part of {@link Config} from the parsed `OTEL_*` variables (see `Config.tracing`). */
+function tracingConfig(v: {
+  OTEL_SDK_DISABLED?: string | undefined;
+  OTEL_TRACES_EXPORTER?: string | undefined;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
+  OTEL_SERVICE_NAME: string;
+}): Config["tracing"] {
+  if (v.OTEL_SDK_DISABLED === "true") return undefined;
+  const endpointSet =
+    v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined || v.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
+  const named = v.OTEL_TRACES_EXPORTER?.split(",").map((s) => s.trim());
+  const exporters = named
+    ? named.filter((e) => e === "otlp" || e === "console")
+    : endpointSet
+      ? ["otlp" as const]
+      : [];
+  if (exporters.length === 0) return undefined;
+  const base = (v.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://localhost:4318").replace(/\/+$/, "");
+  return {
+    exporters,
+    otlpTracesUrl: v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${base}/v1/traces`,
+    serviceName: v.OTEL_SERVICE_NAME,
   };
 }

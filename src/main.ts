@@ -95,8 +95,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The SDK is loaded only when the OTEL_* variables switch traces on: off, no span is ever made.
+  const tracing = config.tracing
+    ? (await import("./tracing/setup.js")).startTracing({ ...config.tracing, serviceVersion: LOOM_VERSION })
+    : undefined;
+  if (config.tracing)
+    logger.info({ exporters: config.tracing.exporters, url: config.tracing.otlpTracesUrl }, "tracing on");
   const app = createApp({
     logger,
+    ...(tracing ? { tracerProvider: tracing.provider } : {}),
     version: LOOM_VERSION,
     db: client.db(config.dbName),
     bodyLimitBytes: config.bodyLimitBytes,
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
     logger.info("requests and runs drained");
     await client.close();
     await mongo.stop();
+    await tracing?.shutdown();
     logger.info("stopped");
     process.exit(0);
   };

@@ -91,6 +91,7 @@ export {
   type PutCheckpointInput,
   type StoreWrite,
 } from "./store.js";
+export type { RunTracer, StepInfo, TaskEnd, TaskInfo } from "./tracer.js";
 export type {
   BreakpointList,
   Interrupt,

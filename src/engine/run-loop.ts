@@ -92,21 +92,28 @@ async function executeStep(
   await Promise.all(
     tasks.map(async (task) => {
       ctx.emitter.emitWithDebug("tasks", step, "task", () => taskPayload(task));
-      const outcome = await executeTask(task, {
-        graph: ctx.graph,
-        threadId: ctx.threadId,
-        checkpointNs: ctx.checkpointNs,
-        checkpointId: tuple.checkpoint.id,
-        ...(ctx.runSubgraph ? { runSubgraph: ctx.runSubgraph } : {}),
-        step,
-        state,
-        config: ctx.config,
-        signal: ctx.signal,
-        savedResume: taskResume(pending.get(task.id)),
-        ...(resume ? { resume } : {}),
-        onCustom: (chunk) => ctx.emitter.emit("custom", chunk),
-        messages: ctx.messages.task(task, step),
-      });
+      const runTask = () =>
+        executeTask(task, {
+          graph: ctx.graph,
+          threadId: ctx.threadId,
+          checkpointNs: ctx.checkpointNs,
+          checkpointId: tuple.checkpoint.id,
+          ...(ctx.runSubgraph ? { runSubgraph: ctx.runSubgraph } : {}),
+          step,
+          state,
+          config: ctx.config,
+          signal: ctx.signal,
+          savedResume: taskResume(pending.get(task.id)),
+          ...(resume ? { resume } : {}),
+          onCustom: (chunk) => ctx.emitter.emit("custom", chunk),
+          messages: ctx.messages.task(task, step),
+        });
+      const outcome = ctx.tracer
+        ? await ctx.tracer.task(
+            { name: task.name, taskId: task.id, step, checkpointNs: ctx.checkpointNs },
+            runTask,
+          )
+        : await runTask();
       outcomes.set(task.id, outcome);
       remaining -= 1;
       const allDone = [...outcomes.values()].every((o) => o.kind === "done");
@@ -178,7 +185,13 @@ export async function runLoop(ctx: RunContext, start: LoopStart): Promise<RunRes
     }
     stepsRun += 1;
     const state = stateValues(working, graph);
-    const { outcomes, deferred } = await executeStep(ctx, tuple, notDone, pending, resume, state);
+    const runStep = () => executeStep(ctx, tuple, notDone, pending, resume, state);
+    const { outcomes, deferred } = ctx.tracer
+      ? await ctx.tracer.step(
+          { step, checkpointNs: ctx.checkpointNs, tasks: notDone.map((t) => t.name) },
+          runStep,
+        )
+      : await runStep();
     const failed = notDone.map((t) => outcomes.get(t.id)).find((o) => o?.kind === "error");
     const stillPending = notDone.filter((t) => outcomes.get(t.id)?.kind !== "done").map((t) => t.name);
     if (failed?.kind === "error") {

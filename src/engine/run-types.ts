@@ -9,6 +9,7 @@ import type { ResumeSource } from "./interrupt.js";
 import type { MessageStream } from "./message-stream.js";
 import type { TaskExecutionOptions } from "./run-task.js";
 import type { CheckpointStore } from "./store.js";
+import type { RunTracer } from "./tracer.js";
 import type { BreakpointList, Interrupt, RunConfig } from "./types.js";
 import type { Durability, WriteQueue } from "./write-queue.js";
 
@@ -28,6 +29,7 @@ import type { Durability, WriteQueue } from "./write-queue.js";
  * - `durability`: `"sync"` saves each checkpoint before the next step; `"async"` saves in the background, in
  *   order, in batches (one `CheckpointStore.writeBatch` per turn of the event loop), and waits for the saves
  *   before returning (docs/semantics.md §1.16, `write-queue.ts`). Subgraphs share their parent run's queue. @default "sync"
+ * - `tracer`: runs each super-step and task inside its hooks (`tracer.ts`); subgraphs use their parent's. @default none
  */
 export interface RunOptions {
   threadId: string;
@@ -44,6 +46,7 @@ export interface RunOptions {
   recursionLimit?: number;
   durability?: Durability;
   subgraphs?: boolean;
+  tracer?: RunTracer;
 }
 
 /** How a graph run ended: finished, paused at a breakpoint/interrupt (the thread is then "interrupted", a run
@@ -94,6 +97,8 @@ export interface RunContext {
   readonly subgraphEvents?: { sink: EventSink; modes?: readonly StreamMode[] };
   /** Runs a subgraph node's graph in its own namespace (set by the runner). */
   readonly runSubgraph?: TaskExecutionOptions["runSubgraph"];
+  /** The run's tracing hooks (`RunOptions.tracer`). */
+  readonly tracer?: RunTracer;
 }
 
 /**

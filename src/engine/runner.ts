@@ -95,6 +95,7 @@ async function runSubgraph(
       metadata: parent.metadata,
       signal: parent.signal,
       recursionLimit: parent.recursionLimit,
+      ...(parent.tracer ? { tracer: parent.tracer } : {}),
       ...(parent.subgraphEvents
         ? {
             subgraphs: true,
@@ -157,6 +158,7 @@ async function runGraphAt(
         }
       : {}),
     runSubgraph: (subgraph, request) => runSubgraph(ctx, subgraph, request),
+    ...(options.tracer ? { tracer: options.tracer } : {}),
   };
   let start: LoopStart | undefined;
   if (options.command) start = await startWithCommand(ctx, base, options.command);

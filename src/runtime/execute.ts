@@ -108,7 +108,8 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
       if (attempt === 0) deps.onOutage?.("retrying", error, run.runId);
     },
   });
-  const done = execute(deps, run, options, abort.signal, () => reason, report, retrying).finally(() => {
+  const executing = () => execute(deps, run, options, abort.signal, () => reason, report, retrying);
+  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(() => {
     clearInterval(heartbeat);
     deps.signals.notify({ runId: run.runId, runDocument: true });
   });
@@ -271,6 +272,7 @@ async function execute(
         threadId: run.threadId,
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
         signal,
+        ...(deps.tracing ? { tracer: deps.tracing.engine } : {}),
         // A subgraph's events are named `<mode>|<namespace>`, as LangGraph's servers name them (docs/api.md §7).
         ...(writer ? { onEvent: (e) => writer.publish(e.ns ? `${e.mode}|${e.ns}` : e.mode, e.data) } : {}),
       });

@@ -183,6 +183,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     async submit(input) {
       const enqueued = await queue.enqueue({
         ...input.run,
+        ...withTraceparent(deps.tracing?.traceparent()),
         ...(input.plan ? { claimFor: { owner: settings.owner, leaseMs: settings.leaseMs } } : {}),
       });
       deps.metrics?.runCreated(graphIdOf(input.run.threadMetadata));
@@ -248,4 +249,9 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       await signals.close();
     },
   };
+}
+
+/** The `traceparent` field of a new run, when the creating request is traced. */
+function withTraceparent(traceparent: string | undefined): { traceparent?: string } {
+  return traceparent ? { traceparent } : {};
 }

@@ -8,6 +8,7 @@ import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
 import type { RunMetrics } from "./metrics.js";
 import type { RunSignals } from "./signals.js";
+import type { RunTracing } from "./tracing.js";
 
 /** How to execute a run: its graph and engine options (without thread, signal, sink and run-id metadata). */
 export interface RunPlan {
@@ -84,4 +85,6 @@ export interface RuntimeDeps {
   onError?: (error: unknown, runId?: string) => void;
   /** Hears runs created, started and ended here, and lease reclaims (for metrics). @default none */
   metrics?: RunMetrics;
+  /** Run, super-step and task spans; the creating request's trace stored on each run. @default none (off) */
+  tracing?: RunTracing;
 }

@@ -14,6 +14,7 @@ import type { GraphRegistry } from "../registry/registry.js";
 import type { RunMetrics } from "../runtime/metrics.js";
 import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
+import type { RunTracing } from "../runtime/tracing.js";
 import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
 import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
@@ -50,6 +51,8 @@ export interface LoomServiceDeps {
   onInternalError?: InternalErrorListener;
   /** Hears the runtime's runs and lease reclaims (for metrics, `RunMetrics`). @default none */
   runMetrics?: RunMetrics;
+  /** Traces of runs, super-steps and tasks (`RunTracing`, docs/operations.md "Traces"). @default none (off) */
+  runTracing?: RunTracing;
   /**
    * Tells a transient store error (the database away for now: `isTransientMongoError`): requests answer it with
    * Unavailable (503) and the runtime retries it while a run's lease holds (docs/runs.md "MongoDB outages").
@@ -85,6 +88,7 @@ export function createLoomServices(
     resolve: createRunResolver(deps),
     settings: deps.runtimeSettings,
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
+    ...(deps.runTracing ? { tracing: deps.runTracing } : {}),
     ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),
     ...(deps.onRunOutage ? { onOutage: deps.onRunOutage } : {}),
     ...(deps.onRunError

@@ -139,6 +139,11 @@ export interface RunRecord {
   cancelRequested: CancelAction | null;
   /** The run's stream events go to the event log (background and streamed runs; a plain wait skips them). */
   logEvents: boolean;
+  /**
+   * The W3C `traceparent` of the request that created the run, when tracing was on there: the run's trace span
+   * continues that trace on whichever replica executes it (docs/operations.md "Traces").
+   */
+  traceparent?: string;
 }
 
 /** How a cancel ends a run (docs/api.md §3 `cancel?action=`): `interrupt` keeps its steps, `rollback` deletes them. */
@@ -157,6 +162,8 @@ export interface NewRun {
   availableAt?: Date;
   /** @default false */
   logEvents?: boolean;
+  /** The creating request's W3C `traceparent` (`RunRecord.traceparent`). @default none */
+  traceparent?: string;
 }
 
 /** Run fields that `RunStore.update` may set. Absent fields are left unchanged. */

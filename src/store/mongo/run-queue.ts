@@ -132,6 +132,7 @@ export function createMongoRunQueueStore(options: {
         lease_expires_at: runNow ? new Date(now.getTime() + runNow.leaseMs) : null,
         cancel_requested: null,
         log_events: input.logEvents ?? false,
+        ...(input.traceparent ? { traceparent: input.traceparent } : {}),
       };
       await runs.insertOne(doc, { session });
       return {

@@ -3,7 +3,8 @@
  * ```
  * { _id, thread_id, assistant_id, created_at, updated_at, status, metadata, kwargs, multitask_strategy,
  *   attempt: int, available_at: Date, lease_owner: string|null, lease_expires_at: Date|null,
- *   cancel_requested: "interrupt"|"rollback"|null, log_events: bool, output: <wait body>|absent }
+ *   cancel_requested: "interrupt"|"rollback"|null, log_events: bool, output: <wait body>|absent,
+ *   traceparent: string|absent }
  * ```
  * A unique partial index on `thread_id` where `status: "running"` makes "at most one running run per thread" a
  * property of the database (the queue in `run-queue.ts` relies on it).
@@ -43,6 +44,8 @@ export interface RunDoc {
   cancel_requested?: "interrupt" | "rollback" | null;
   /** Stream events of the run go to `run_events`. */
   log_events?: boolean;
+  /** The creating request's W3C `traceparent`, when tracing was on. */
+  traceparent?: string;
   /** The wait body, stored when the run finishes (escaped JSON). */
   output?: unknown;
   /** Processes other than the executing one that wait for the run's end (`RunQueueStore.watch`). */
@@ -71,6 +74,7 @@ export function fromRunDoc(doc: RunDoc): RunRecord {
     leaseExpiresAt: doc.lease_expires_at ?? null,
     cancelRequested: doc.cancel_requested ?? null,
     logEvents: doc.log_events ?? false,
+    ...(doc.traceparent ? { traceparent: doc.traceparent } : {}),
   };
 }
 
