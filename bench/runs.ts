@@ -35,6 +35,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -54,6 +56,9 @@ const WARMUP_S = argNum("warmup", 2);
 const CLIENTS = [8, 32] as const;
 const WITH_PEER = !process.argv.includes("--no-peer");
 const WITH_AGENT = !process.argv.includes("--no-agent");
+/** `--observability` (or `BENCH_OBSERVABILITY=1`): only the cost of metrics and tracing, see {@link observability}. */
+const OBSERVABILITY = process.argv.includes("--observability") || process.env.BENCH_OBSERVABILITY === "1";
+const ROUNDS = argNum("rounds", 3);
 const PEER_WORKERS = 10;
 /** Idle time after a server's last cell before its "after load" RSS is read. */
 const SETTLE_MS = 3000;
@@ -393,6 +398,124 @@ function fmtCell(c: Cell): string {
   ].join("  ");
 }
 
+/** A variant of the Loom process for `--observability`: what it measures and traces. */
+interface Variant {
+  name: "both off" | "metrics on" | "metrics + tracing";
+  env: Record<string, string>;
+}
+
+/**
+ * `--observability`: the throughput cost of metrics and tracing at 32 clients (`breakpoints`). Three Loom
+ * processes, one at a time: metrics and tracing off (`LOOM_METRICS=false`), metrics on with tracing off (the
+ * default), and metrics on with tracing exporting over OTLP/HTTP to a no-op collector this bench runs (it answers
+ * 200 to every export and drops it). The variants alternate for `--rounds` rounds (default 3), each a fresh
+ * process warmed up for `--warmup` s and measured for `--duration` s, so drift of a shared machine spreads over
+ * all of them; the median runs/s per variant and the ratios to "both off" are printed.
+ */
+async function observability(mongoUri: string, tmp: string): Promise<void> {
+  const collector = http.createServer((req, res) => {
+    let bytes = 0;
+    req.on("data", (c: Buffer) => {
+      bytes += c.length;
+    });
+    req.on("end", () => {
+      collector.emit("exported", bytes);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  let exports = 0;
+  collector.on("exported", () => {
+    exports++;
+  });
+  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+  const collectorUrl = `http://127.0.0.1:${(collector.address() as net.AddressInfo).port}`;
+  const variants: Variant[] = [
+    { name: "both off", env: { LOOM_METRICS: "false" } },
+    { name: "metrics on", env: {} },
+    { name: "metrics + tracing", env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl } },
+  ];
+  const results = new Map<Variant["name"], Cell[]>(variants.map((v) => [v.name, []]));
+  console.log(
+    `\nobservability cost: breakpoints, 32 clients, ${ROUNDS} rounds × ${variants.length} variants, ` +
+      `${DURATION_S} s each (the machine may be shared: compare medians)`,
+  );
+  try {
+    for (let pass = 1; pass <= ROUNDS; pass++) {
+      for (const variant of variants) {
+        const port = await freePort();
+        const loom = new Child(process.execPath, ["dist/src/main.js"], {
+          cwd: root,
+          env: {
+            ...process.env,
+            HOST: "127.0.0.1",
+            PORT: String(port),
+            MONGODB_URI: mongoUri,
+            LOOM_DB: `bench_obs_${pass}_${variant.name.replace(/\W+/g, "_")}`,
+            LOOM_DATA_DIR: path.join(tmp, "loom-data"),
+            LOG_LEVEL: "silent",
+            ...variant.env,
+          },
+        });
+        try {
+          const url = `http://127.0.0.1:${port}`;
+          await waitHttp(`${url}/ok`, loom, 60_000);
+          const sdks = Array.from(
+            { length: 32 },
+            () => new Client({ apiUrl: url, callerOptions: { maxRetries: 0 } }),
+          );
+          await drive(32, WARMUP_S, (i) => sdkIteration(sdks[i] as Client, "breakpoints"));
+          const r = await drive(
+            32,
+            DURATION_S,
+            (i) => sdkIteration(sdks[i] as Client, "breakpoints"),
+            loom.pid,
+          );
+          const cell: Cell = { contender: "loom", scenario: "breakpoints", clients: 32, ...r };
+          results.get(variant.name)?.push(cell);
+          console.log(
+            `round ${pass}  ${variant.name.padEnd(18)} ${String(cell.runsPerS).padStart(7)} runs/s  ` +
+              `p50 ${cell.p50} ms  p99 ${cell.p99} ms  errors ${cell.errors}  server CPU ${cell.cpuMsPerRun.server} ms/run`,
+          );
+        } finally {
+          await loom.stop();
+        }
+      }
+    }
+  } finally {
+    await new Promise((resolve) => collector.close(resolve));
+  }
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) / 2)] as number);
+  };
+  const med = Object.fromEntries(
+    variants.map((v) => [v.name, median((results.get(v.name) ?? []).map((c) => c.runsPerS))]),
+  ) as Record<Variant["name"], number>;
+  const base = med["both off"];
+  const cost = (name: Variant["name"]) => (base > 0 ? round((1 - med[name] / base) * 100, 1) : null);
+  console.log(
+    `median runs/s at 32 clients: both off ${base}, metrics on ${med["metrics on"]} ` +
+      `(${cost("metrics on")} % cost; target ≤ 3 %), metrics + tracing ${med["metrics + tracing"]} ` +
+      `(${cost("metrics + tracing")} % cost); ${exports} OTLP exports received`,
+  );
+  console.log(
+    JSON.stringify({
+      observability: true,
+      rounds: ROUNDS,
+      duration_s: DURATION_S,
+      runs_per_s_c32: med,
+      ratio_metrics_on: base > 0 ? round(med["metrics on"] / base, 3) : null,
+      ratio_metrics_tracing: base > 0 ? round(med["metrics + tracing"] / base, 3) : null,
+      metrics_cost_pct: cost("metrics on"),
+      tracing_cost_pct: cost("metrics + tracing"),
+      runs_per_s_all: Object.fromEntries(
+        variants.map((v) => [v.name, (results.get(v.name) ?? []).map((c) => c.runsPerS)]),
+      ),
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const cells: Cell[] = [];
   const rss: Record<string, number | null> = {};
@@ -439,6 +562,10 @@ async function main(): Promise<void> {
 
     // ---- Loom, started as `npm start` starts it: build, then the compiled JavaScript under plain node.
     buildLoom();
+    if (OBSERVABILITY) {
+      await observability(mongo.uri, tmp);
+      return;
+    }
     const loomPort = await freePort();
     // BENCH_LOOM_NODE_ARGS: extra node flags for the Loom process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
     const extraNodeArgs = (process.env.BENCH_LOOM_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");

@@ -53,6 +53,8 @@ export interface Config {
    * `*` serves any. Default none: on a loopback `HOST` other names get 421 (docs/security.md).
    */
   allowedHosts: string[];
+  /** `LOOM_METRICS`: `false` serves no `/metrics` and measures nothing (docs/operations.md "Metrics"). Default true. */
+  metrics: boolean;
   /**
    * OpenTelemetry traces (docs/operations.md "Traces"), switched on by the standard variables: `OTEL_TRACES_EXPORTER`
    * (`otlp`, `console`, both comma-separated, or `none`) or an OTLP endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
@@ -114,6 +116,9 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
         "LOOM_ALLOWED_HOSTS must be a comma-separated list of host names, or *",
       )
       .optional(),
+    LOOM_METRICS: z
+      .enum(["true", "false"], { message: "LOOM_METRICS must be true or false" })
+      .default("true"),
     OTEL_SDK_DISABLED: z
       .enum(["true", "false"], { message: "OTEL_SDK_DISABLED must be true or false" })
       .optional(),
@@ -158,6 +163,7 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       .split(",")
       .map((h) => h.trim())
       .filter((h) => h !== ""),
+    metrics: v.LOOM_METRICS === "true",
     tracing: tracingConfig(v),
   };
 }

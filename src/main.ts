@@ -104,6 +104,7 @@ async function main(): Promise<void> {
   const app = createApp({
     logger,
     ...(tracing ? { tracerProvider: tracing.provider } : {}),
+    metrics: config.metrics,
     version: LOOM_VERSION,
     db: client.db(config.dbName),
     bodyLimitBytes: config.bodyLimitBytes,
