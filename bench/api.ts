@@ -8,12 +8,18 @@
  * Threads are created outside the timed section. MongoDB round trips are counted per timed call with the
  * driver's command monitoring (every command the server sends while the call runs).
  *
- * Usage: `npm run bench:api [-- --n=200 --warmup=20 --unjournaled --no-metrics]`. `--no-metrics` builds the app
- * without Prometheus metrics (`createApp({metrics: false})`), to show what they cost. `--unjournaled` connects with
+ * Usage: `npm run bench:api [-- --n=200 --warmup=20 --unjournaled --no-metrics --tracing --variants]`. `--no-metrics`
+ * builds the app without Prometheus metrics (`createApp({metrics: false})`), to show what they cost; `--tracing`
+ * switches OpenTelemetry traces on, exported over OTLP/HTTP to a no-op collector the bench runs in-process;
+ * `--variants` (or `BENCH_VARIANTS=1`) runs the bench three times as child processes (both off, metrics on, metrics +
+ * tracing) and prints their p50s side by side with the ratios to "both off". `--unjournaled` connects with
  * `{w: 1, journal: false}` to show how much of the latency is journal commits (not a setting to serve with). A `mongod` is started in a temporary directory by the
  * project's launcher (`MONGODB_URI` is not consulted: the figures are for the embedded database).
  * Output: a table, then one JSON line `{n, rest: {...}, grpc: {...}, mongo_round_trips_per_call: {...}}`.
  */
+import { spawnSync } from "node:child_process";
+import http from "node:http";
+import type net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromJson } from "@bufbuild/protobuf";
@@ -28,6 +34,7 @@ import { createApp } from "../src/app.js";
 import { silentLogger } from "../src/logger.js";
 import { launchMongo } from "../src/mongod/launcher.js";
 import { loadGraphRegistry } from "../src/registry/load.js";
+import { startTracing } from "../src/tracing/setup.js";
 import { LOOM_VERSION } from "../src/version.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -64,7 +71,80 @@ interface Driver {
   wait(threadId: string, body: { assistant: string; input?: object; resume?: string }): Promise<unknown>;
 }
 
+/** `--variants`: this bench once per observability variant, each in a child process; p50 ratios to "both off". */
+async function variants(): Promise<void> {
+  const passed = process.argv
+    .slice(2)
+    .filter((a) => a.startsWith("--n=") || a.startsWith("--warmup=") || a === "--unjournaled");
+  const runs: Array<{ name: string; flags: string[] }> = [
+    { name: "both off", flags: ["--no-metrics"] },
+    { name: "metrics on", flags: [] },
+    { name: "metrics + tracing", flags: ["--tracing"] },
+  ];
+  const results: Array<{ name: string; json: Record<string, Record<string, { p50: number; p99: number }>> }> =
+    [];
+  for (const run of runs) {
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(import.meta.url), ...passed, ...run.flags],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, BENCH_VARIANTS: "" },
+      },
+    );
+    process.stdout.write(child.stdout);
+    if (child.status !== 0) throw new Error(`${run.name}: exit ${child.status}\n${child.stderr}`);
+    const last = child.stdout.trim().split("\n").at(-1) ?? "{}";
+    results.push({ name: run.name, json: JSON.parse(last) });
+  }
+  const base = results[0]?.json;
+  console.log("\nrunsWait p50 ms by variant (ratio to both off)");
+  for (const client of ["rest", "grpc"] as const) {
+    for (const scenario of ["breakpoints", "agent_interrupt", "agent_resume"]) {
+      const b = base?.[client]?.[scenario]?.p50 ?? 0;
+      const cols = results.map((r) => {
+        const v = r.json[client]?.[scenario]?.p50 ?? 0;
+        return `${r.name} ${v.toFixed(2)} (${b > 0 ? (v / b).toFixed(3) : "-"}×)`;
+      });
+      console.log(`${client.padEnd(5)} ${scenario.padEnd(16)} ${cols.join("   ")}`);
+    }
+  }
+  console.log(
+    JSON.stringify({
+      variants: Object.fromEntries(results.map((r) => [r.name, { rest: r.json.rest, grpc: r.json.grpc }])),
+    }),
+  );
+}
+
+/** A collector that accepts OTLP/HTTP exports and drops them. */
+async function noopCollector(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--variants") || process.env.BENCH_VARIANTS === "1") return variants();
+  const tracingOn = process.argv.includes("--tracing");
+  const collector = tracingOn ? await noopCollector() : undefined;
+  const tracing = collector
+    ? startTracing({
+        exporters: ["otlp"],
+        otlpTracesUrl: `${collector.url}/v1/traces`,
+        serviceName: "loom-bench",
+        serviceVersion: LOOM_VERSION,
+      })
+    : undefined;
   const mongo = await launchMongo({
     toolsRoot: root,
     ...(process.env.MONGOD_PATH ? { mongodPath: process.env.MONGOD_PATH } : {}),
@@ -88,6 +168,7 @@ async function main(): Promise<void> {
     bodyLimitBytes: 10 * 1024 * 1024,
     registry,
     metrics,
+    ...(tracing ? { tracerProvider: tracing.provider } : {}),
   });
   const address = await app.listen(0, "127.0.0.1");
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -172,7 +253,8 @@ async function main(): Promise<void> {
       (unjournaled
         ? "; write concern {w: 1, journal: false}"
         : "; default write concern (majority, journaled)") +
-      (metrics ? "; metrics on" : "; metrics off"),
+      (metrics ? "; metrics on" : "; metrics off") +
+      (tracing ? "; tracing on (OTLP to a no-op collector)" : "; tracing off"),
   );
   console.log("client        scenario          p50     p95     p99    mean   mongo round trips/call");
   for (const [name, st] of [
@@ -189,11 +271,14 @@ async function main(): Promise<void> {
   await app.close(2000);
   await mongoClient.close();
   await mongo.stop();
+  await tracing?.shutdown();
+  await collector?.close();
   console.log(
     JSON.stringify({
       n: N,
       unjournaled,
       metrics,
+      tracing: tracingOn,
       rest: pick(restStats),
       grpc: pick(grpcStats),
       mongo_round_trips_per_call: rt,
