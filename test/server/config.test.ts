@@ -66,3 +66,50 @@ describe("parseConfig", () => {
     expect(parseConfig({ PORT: "", HOST: "" }, "/").port).toBe(8123);
   });
 });
+
+describe("parseConfig: metrics and OpenTelemetry traces", () => {
+  it("metrics on and traces off by default", () => {
+    const config = parseConfig({}, "/srv/loom");
+    expect(config.metrics).toBe(true);
+    expect(config.tracing).toBeUndefined();
+    expect(parseConfig({ LOOM_METRICS: "false" }, "/srv/loom").metrics).toBe(false);
+  });
+
+  it("an OTLP endpoint or OTEL_TRACES_EXPORTER switches traces on; none or OTEL_SDK_DISABLED keep them off", () => {
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }, "/srv").tracing).toEqual({
+      exporters: ["otlp"],
+      otlpTracesUrl: "http://collector:4318/v1/traces",
+      serviceName: "loom",
+    });
+    expect(
+      parseConfig(
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://traces:9999/in",
+          OTEL_SERVICE_NAME: "loom-a",
+        },
+        "/srv",
+      ).tracing,
+    ).toEqual({ exporters: ["otlp"], otlpTracesUrl: "http://traces:9999/in", serviceName: "loom-a" });
+    expect(parseConfig({ OTEL_TRACES_EXPORTER: "otlp, console" }, "/srv").tracing).toEqual({
+      exporters: ["otlp", "console"],
+      otlpTracesUrl: "http://localhost:4318/v1/traces",
+      serviceName: "loom",
+    });
+    expect(
+      parseConfig({ OTEL_TRACES_EXPORTER: "none", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, "/srv")
+        .tracing,
+    ).toBeUndefined();
+    expect(
+      parseConfig({ OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, "/srv")
+        .tracing,
+    ).toBeUndefined();
+  });
+
+  it("names a bad OTEL variable", () => {
+    expect(() => parseConfig({ OTEL_TRACES_EXPORTER: "zipkin" }, "/srv")).toThrow(/OTEL_TRACES_EXPORTER/);
+    expect(() => parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }, "/srv")).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+  });
+});
