@@ -492,12 +492,20 @@ async function observability(mongoUri: string, tmp: string): Promise<void> {
   const med = Object.fromEntries(
     variants.map((v) => [v.name, median((results.get(v.name) ?? []).map((c) => c.runsPerS))]),
   ) as Record<Variant["name"], number>;
+  // Server CPU per run moves less than runs/s on a machine shared with other work.
+  const cpu = Object.fromEntries(
+    variants.map((v) => [v.name, median((results.get(v.name) ?? []).map((c) => c.cpuMsPerRun.server ?? 0))]),
+  ) as Record<Variant["name"], number>;
   const base = med["both off"];
   const cost = (name: Variant["name"]) => (base > 0 ? round((1 - med[name] / base) * 100, 1) : null);
   console.log(
     `median runs/s at 32 clients: both off ${base}, metrics on ${med["metrics on"]} ` +
       `(${cost("metrics on")} % cost; target ≤ 3 %), metrics + tracing ${med["metrics + tracing"]} ` +
       `(${cost("metrics + tracing")} % cost); ${exports} OTLP exports received`,
+  );
+  console.log(
+    `median server CPU ms/run: both off ${cpu["both off"]}, metrics on ${cpu["metrics on"]}, ` +
+      `metrics + tracing ${cpu["metrics + tracing"]}`,
   );
   console.log(
     JSON.stringify({
@@ -507,6 +515,7 @@ async function observability(mongoUri: string, tmp: string): Promise<void> {
       runs_per_s_c32: med,
       ratio_metrics_on: base > 0 ? round(med["metrics on"] / base, 3) : null,
       ratio_metrics_tracing: base > 0 ? round(med["metrics + tracing"] / base, 3) : null,
+      server_cpu_ms_per_run: cpu,
       metrics_cost_pct: cost("metrics on"),
       tracing_cost_pct: cost("metrics + tracing"),
       runs_per_s_all: Object.fromEntries(
