@@ -18,8 +18,10 @@ import {
   type CheckpointMetadata,
   type CheckpointPendingWrite,
   type CheckpointTuple,
+  maxChannelVersion,
   type PendingWrite,
   type SerializerProtocol,
+  TASKS,
   WRITES_IDX_MAP,
 } from "@langchain/langgraph-checkpoint";
 import {
@@ -175,6 +177,7 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
       let left = options.limit ?? Number.POSITIVE_INFINITY;
       for (const [thread, ns] of await this.namespaces(threadId)) {
         if (left <= 0) return;
+        if (c.checkpoint_ns !== undefined && ns !== String(c.checkpoint_ns)) continue;
         const limit = Number.isFinite(left) ? { limit: left } : {};
         const one = { configurable: { ...c, thread_id: thread, checkpoint_ns: ns } };
         for await (const t of this.list(one, { ...options, ...limit })) {
@@ -202,7 +205,13 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
     }
   }
 
-  /** Stores `checkpoint` as a child of `config`'s `checkpoint_id` (none: a branch root). */
+  /**
+   * Stores `checkpoint` as a child of `config`'s `checkpoint_id` (none: a branch root), in the current format
+   * (`v: 4`) with its full state (every entry of `channel_values`, whatever `newVersions` says: Loom's history reads
+   * each checkpoint's state on its own). A checkpoint of an older format (`v` < 4) is upgraded on the way in as
+   * LangGraph's savers do on read: the pending sends saved against its parent (its `TASKS` writes) become its
+   * `TASKS` channel value, at the greatest of its channel versions (or the first version when it has none).
+   */
   put(
     config: RunnableConfig,
     checkpoint: Checkpoint,
@@ -221,8 +230,17 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
     if (c.thread_id === undefined) throw new Error('Failed to put checkpoint: the config has no "thread_id"');
     const threadId = String(c.thread_id);
     const checkpointNs = String(c.checkpoint_ns ?? "");
+    const parentCheckpointId = c.checkpoint_id ? String(c.checkpoint_id) : null;
     const channelValues: Record<string, JsonValue> = {};
     for (const [k, v] of Object.entries(checkpoint.channel_values)) channelValues[k] = await this.encode(v);
+    const channelVersions = { ...checkpoint.channel_versions } as Record<string, number>;
+    if (checkpoint.v < 4 && parentCheckpointId !== null) {
+      const sends = await this.pendingSends({ threadId, checkpointNs, checkpointId: parentCheckpointId });
+      channelValues[TASKS] = await this.encode(sends);
+      const versions = Object.values(channelVersions);
+      channelVersions[TASKS] =
+        versions.length > 0 ? Number(maxChannelVersion(...versions)) : this.getNextVersion(undefined);
+    }
     const meta = (await this.encode(metadata)) as Record<string, JsonValue>;
     await this.send({
       kind: "put",
@@ -234,16 +252,33 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
           id: checkpoint.id,
           ts: checkpoint.ts,
           channelValues,
-          channelVersions: checkpoint.channel_versions as Record<string, number>,
+          channelVersions,
           versionsSeen: checkpoint.versions_seen as Record<string, Record<string, number>>,
         },
         metadata: { ...this.extra, ...meta } as LoomMetadata,
-        parentCheckpointId: c.checkpoint_id ? String(c.checkpoint_id) : null,
+        parentCheckpointId,
       },
     });
     return {
       configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id },
     };
+  }
+
+  /**
+   * The values of the `TASKS` (pending `Send`) writes saved against checkpoint `ref`, in store order (task, then
+   * index); `[]` when it has none or is unknown. Waits for queued writes first, as `ref`'s writes may be among them.
+   */
+  private async pendingSends(ref: {
+    threadId: string;
+    checkpointNs: string;
+    checkpointId: string;
+  }): Promise<unknown[]> {
+    await this.queue.flush();
+    const parent = await this.store.getTuple(ref);
+    const sends: unknown[] = [];
+    for (const w of parent?.pendingWrites ?? [])
+      if (w.channel === TASKS) sends.push(await this.decode(w.value));
+    return sends;
   }
 
   /** Stores the writes of task `taskId` against `config`'s checkpoint (special channels overwrite). */
