@@ -15,7 +15,7 @@ import type { RunMetrics } from "../runtime/metrics.js";
 import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
 import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
-import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
+import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
 import { withDeadline } from "./deadline.js";
@@ -35,6 +35,8 @@ export interface LoomServiceDeps {
   /** The run queue and event log (shared by every replica). */
   queue: RunQueueStore;
   events: RunEventStore;
+  /** Fences every step write of a run on its lease (MongoDB store); absent: writes are not fenced. */
+  leaseFence?: LeaseFence;
   /** Wake-ups for the runtime (local, plus the change stream). */
   signals: RunSignals;
   /** Workers, leases, attempts, polling. */
@@ -85,6 +87,7 @@ export function createLoomServices(
     resolve: createRunResolver(deps),
     settings: deps.runtimeSettings,
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
+    ...(deps.leaseFence ? { fence: deps.leaseFence } : {}),
     ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),
     ...(deps.onRunOutage ? { onOutage: deps.onRunOutage } : {}),
     ...(deps.onRunError
