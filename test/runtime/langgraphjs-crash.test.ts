@@ -90,7 +90,10 @@ it("a LangGraph.js run whose process is killed mid-node is finished by another p
   expect(new Set(history.map((s) => s.checkpoint.checkpoint_id)).size).toBe(history.length);
   expect(chronological.at(-1)?.values).toMatchObject({ steps: result.steps });
   // Every checkpoint is a native document of the thread, in the one collection Loom's engine writes too.
-  const docs = await client.db(dbName).collection("checkpoints").countDocuments({ thread_id: thread.thread_id });
+  const docs = await client
+    .db(dbName)
+    .collection("checkpoints")
+    .countDocuments({ thread_id: thread.thread_id });
   expect(docs).toBe(history.length);
   await b.stop("SIGKILL");
 });
