@@ -19,7 +19,9 @@ import { firstHost, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js
 import { overlaps, readExecutions } from "./execution-log.js";
 import { type LoomProcess, startLoom } from "./processes.js";
 
-const dbName = `runtime_lease_fence_${randomBytes(6).toString("hex")}`;
+const prefix = `runtime_lease_fence_${randomBytes(6).toString("hex")}`;
+/** A database per test: a process a failed test left running claims nothing of the next one. */
+let dbName = "";
 let dir: string;
 let client: MongoClient;
 const processes: LoomProcess[] = [];
@@ -33,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop("SIGKILL")));
   await Promise.all(proxies.map((p) => p.close()));
-  await client.db(dbName).dropDatabase();
+  for (const name of ["stolen", "cut"]) await client.db(`${prefix}_${name}`).dropDatabase();
   await client.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -84,6 +86,7 @@ const runs = () => client.db(dbName).collection<Document>("runs");
 it("a stolen lease: the worker's next step commit is refused, it starts no further node", {
   timeout: 90_000,
 }, async () => {
+  dbName = `${prefix}_stolen`;
   // A long lease: no renewal (every 20 s) tells the worker of the theft before its commit does.
   const a = await startLoom({ mongoUri: mongoUri(), dbName, env: { LOOM_LEASE_MS: "60000" } });
   processes.push(a);
@@ -135,6 +138,7 @@ it("a stolen lease: the worker's next step commit is refused, it starts no furth
 it("a worker cut off the database mid-node stops before its lease lapses; the reclaimer never overlaps it", {
   timeout: 120_000,
 }, async () => {
+  dbName = `${prefix}_cut`;
   const target = firstHost(mongoUri());
   const looms: { loom: LoomProcess; proxy: TcpProxy }[] = [];
   for (let i = 0; i < 2; i++) {
