@@ -166,11 +166,37 @@ export function checkRequestJson(typeName: string, json: unknown): void {
   );
 }
 
+/**
+ * The request as JSON. A message that has no JSON form (a `google.protobuf.Value` with no kind set, which a gRPC
+ * client can send) is refused naming its top-level field.
+ * @throws InvalidInputError
+ */
+function requestJson(desc: DescMessage, message: unknown): unknown {
+  try {
+    // biome-ignore lint/suspicious/noExplicitAny: `message` is a decoded message of `desc`.
+    return toJson(desc, message as any, { useProtoFieldName: true });
+  } catch (error) {
+    const fields = message as Record<string, unknown>;
+    const bad = desc.fields.find((f) => {
+      const value = fields[f.localName];
+      if (f.fieldKind !== "message" || value === undefined) return false;
+      try {
+        // biome-ignore lint/suspicious/noExplicitAny: `value` is a message of `f.message`.
+        toJson(f.message, value as any);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const why = error instanceof Error ? error.message : String(error);
+    throw new InvalidInputError(`${bad ? bad.name : "Request"} cannot be read (${why})`, bad?.name);
+  }
+}
+
 /** Checks a decoded request message (any protocol) against its message's schema. @throws InvalidInputError */
 export function checkRequestMessage(desc: DescMessage, message: unknown): void {
   if (!SCHEMAS.has(desc.typeName)) return;
-  // biome-ignore lint/suspicious/noExplicitAny: `message` is a decoded message of `desc`.
-  checkRequestJson(desc.typeName, toJson(desc, message as any, { useProtoFieldName: true }));
+  checkRequestJson(desc.typeName, requestJson(desc, message));
 }
 
 /**

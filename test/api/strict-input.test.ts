@@ -238,6 +238,19 @@ describe("grpc-js: Struct / Value fields checked after conversion, INVALID_ARGUM
     expect(await snapshot()).toEqual(before);
   });
 
+  it("a Value with no kind set → INVALID_ARGUMENT naming the field, not INTERNAL", async () => {
+    const before = await snapshot();
+    // `{}` for a Value field encodes a present Value whose `kind` oneof is empty (no JSON form).
+    const got = await grpcCode(
+      grpcApi.call("RunsService", "Wait", { thread_id: tid, assistant_id: "breakpoints", input: {} }),
+    );
+    expect(got).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^input /),
+    });
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("well-typed Struct config still runs over grpc-js", async () => {
     const ok = await grpcApi.call("RunsService", "Wait", {
       assistant_id: "breakpoints",

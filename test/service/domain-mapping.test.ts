@@ -145,10 +145,11 @@ describe("registry and system assistants", () => {
     expect(registry.ids()).toEqual([
       "agent",
       "breakpoints",
+      "breakpoints_static",
       "joke",
-      "lg_breakpoints",
       "react_agent",
       "tool_review",
+      "lg_breakpoints",
     ]);
     expect(() => registry.get("nope")).toThrow(GraphNotFoundError);
   });
