@@ -3,7 +3,7 @@
  * (no node_modules, no buf.yaml of ours), loaded with `@grpc/proto-loader` and called with grpc-js; built and
  * used by `buf` (`buf build`, `buf curl --schema proto`) against a real Loom.
  */
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -68,6 +68,23 @@ describe("proto/ without node_modules", () => {
     expect(image.file.map((f) => f.name)).toEqual(
       expect.arrayContaining(["google/api/http.proto", "google/api/annotations.proto", "loom/v1/runs.proto"]),
     );
+  });
+
+  it("builds as the repository's buf module (buf.yaml: no deps) from a copy with no node_modules", async () => {
+    const config = await readFile(path.join(ROOT, "buf.yaml"), "utf8");
+    expect(config).not.toMatch(/^\s*deps:/m);
+    expect(config).not.toMatch(/node_modules/);
+    const moduleDir = path.join(dir, "module");
+    await cp(path.join(ROOT, "proto"), path.join(moduleDir, "proto"), { recursive: true });
+    await cp(path.join(ROOT, "buf.yaml"), path.join(moduleDir, "buf.yaml"));
+    const out = await runProgram(BUF, ["build", "-o", "-#format=json"], { cwd: moduleDir });
+    expect(out.code, out.stderr).toBe(0);
+    const image = JSON.parse(out.stdout) as { file: { name: string }[] };
+    expect(image.file.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["google/api/annotations.proto", "loom/v1/threads.proto"]),
+    );
+    const lint = await runProgram(BUF, ["lint"], { cwd: moduleDir });
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
   });
 
   it("serves buf curl --schema proto run from that directory", async () => {
