@@ -105,4 +105,34 @@ describe("proto/ without node_modules", () => {
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({ ok: true });
   });
+
+  it("buf curl drives the compile-time breakpoint: camelCase output, resumed with input null", async () => {
+    const curl = async (method: string, body: object) => {
+      const out = await runProgram(
+        BUF,
+        [
+          "curl",
+          "--schema",
+          "proto",
+          "--protocol",
+          "grpc",
+          "-d",
+          JSON.stringify(body),
+          `${server.baseUrl}/${method}`,
+        ],
+        { cwd: dir },
+      );
+      expect(out.code, out.stderr).toBe(0);
+      return JSON.parse(out.stdout) as Record<string, unknown>;
+    };
+    const thread = await curl("loom.v1.ThreadsService/Create", {});
+    expect(thread).toHaveProperty("threadId");
+    expect(thread).not.toHaveProperty("thread_id");
+    const run = { thread_id: thread.threadId, assistant_id: "breakpoints_static" };
+    const paused = await curl("loom.v1.RunsService/Wait", { ...run, input: {} });
+    expect(paused.values).toEqual({ messages: ["node_a"], __interrupt__: [] });
+    expect(paused.run).toHaveProperty("runId");
+    const done = await curl("loom.v1.RunsService/Wait", { ...run, input: null });
+    expect(done.values).toEqual({ messages: ["node_a", "node_b", "node_c"] });
+  });
 });
