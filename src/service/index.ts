@@ -21,6 +21,7 @@ import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js"
 import { createAssistantsService } from "./assistants/service.js";
 import { withDeadline } from "./deadline.js";
 import { type InternalErrorListener, type TransientErrorTest, withErrorMapping } from "./errors.js";
+import { withRequestSchemas } from "./request-schema.js";
 import type { BoundService } from "./rest/bridge.js";
 import { createRunResolver } from "./runs/plan.js";
 import { createRunsService } from "./runs/service.js";
@@ -98,22 +99,27 @@ export function createLoomServices(
       ? { onError: (error: unknown, runId?: string) => deps.onRunError?.(error, runId ?? "") }
       : {}),
   });
-  // Deadline inside, error mapping outside: a deadline's reason is already a ConnectError and passes through.
-  const wrap = <T extends object>(impl: T): T =>
-    withErrorMapping(withDeadline(impl), deps.onInternalError, deps.isTransientError);
+  // Request schema innermost (its refusal is an InvalidInputError to map), deadline inside, error mapping outside:
+  // a deadline's reason is already a ConnectError and passes through.
+  const wrap = <T extends object>(service: DescService, impl: T): T =>
+    withErrorMapping(
+      withDeadline(withRequestSchemas(service, impl)),
+      deps.onInternalError,
+      deps.isTransientError,
+    );
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: wrap(createThreadsService(deps)) },
+    { service: ThreadsService, impl: wrap(ThreadsService, createThreadsService(deps)) },
     {
       service: RunsService,
-      impl: wrap(createRunsService({ ...deps, runtime })),
+      impl: wrap(RunsService, createRunsService({ ...deps, runtime })),
     },
     {
       service: AssistantsService,
-      impl: wrap(createAssistantsService(deps)),
+      impl: wrap(AssistantsService, createAssistantsService(deps)),
     },
     ...extra.map((e) => ({
       service: e.service,
-      impl: wrap(e.impl) as BoundService["impl"],
+      impl: wrap(e.service, e.impl) as BoundService["impl"],
     })),
   ];
   return {

@@ -3,7 +3,7 @@
  * (no node_modules, no buf.yaml of ours), loaded with `@grpc/proto-loader` and called with grpc-js; built and
  * used by `buf` (`buf build`, `buf curl --schema proto`) against a real Loom.
  */
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -70,6 +70,23 @@ describe("proto/ without node_modules", () => {
     );
   });
 
+  it("builds as the repository's buf module (buf.yaml: no deps) from a copy with no node_modules", async () => {
+    const config = await readFile(path.join(ROOT, "buf.yaml"), "utf8");
+    expect(config).not.toMatch(/^\s*deps:/m);
+    expect(config).not.toMatch(/node_modules/);
+    const moduleDir = path.join(dir, "module");
+    await cp(path.join(ROOT, "proto"), path.join(moduleDir, "proto"), { recursive: true });
+    await cp(path.join(ROOT, "buf.yaml"), path.join(moduleDir, "buf.yaml"));
+    const out = await runProgram(BUF, ["build", "-o", "-#format=json"], { cwd: moduleDir });
+    expect(out.code, out.stderr).toBe(0);
+    const image = JSON.parse(out.stdout) as { file: { name: string }[] };
+    expect(image.file.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["google/api/annotations.proto", "loom/v1/threads.proto"]),
+    );
+    const lint = await runProgram(BUF, ["lint"], { cwd: moduleDir });
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+  });
+
   it("serves buf curl --schema proto run from that directory", async () => {
     const out = await runProgram(
       BUF,
@@ -87,5 +104,35 @@ describe("proto/ without node_modules", () => {
     );
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({ ok: true });
+  });
+
+  it("buf curl drives the compile-time breakpoint: camelCase output, resumed with input null", async () => {
+    const curl = async (method: string, body: object) => {
+      const out = await runProgram(
+        BUF,
+        [
+          "curl",
+          "--schema",
+          "proto",
+          "--protocol",
+          "grpc",
+          "-d",
+          JSON.stringify(body),
+          `${server.baseUrl}/${method}`,
+        ],
+        { cwd: dir },
+      );
+      expect(out.code, out.stderr).toBe(0);
+      return JSON.parse(out.stdout) as Record<string, unknown>;
+    };
+    const thread = await curl("loom.v1.ThreadsService/Create", {});
+    expect(thread).toHaveProperty("threadId");
+    expect(thread).not.toHaveProperty("thread_id");
+    const run = { thread_id: thread.threadId, assistant_id: "breakpoints_static" };
+    const paused = await curl("loom.v1.RunsService/Wait", { ...run, input: {} });
+    expect(paused.values).toEqual({ messages: ["node_a"], __interrupt__: [] });
+    expect(paused.run).toHaveProperty("runId");
+    const done = await curl("loom.v1.RunsService/Wait", { ...run, input: null });
+    expect(done.values).toEqual({ messages: ["node_a", "node_b", "node_c"] });
   });
 });

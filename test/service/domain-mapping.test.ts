@@ -145,6 +145,7 @@ describe("registry and system assistants", () => {
     expect(registry.ids()).toEqual([
       "agent",
       "breakpoints",
+      "breakpoints_static",
       "joke",
       "react_agent",
       "tool_review",

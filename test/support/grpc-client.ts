@@ -78,10 +78,7 @@ export function grpcClients(port: number): GrpcClients {
   const def = protoLoader.loadSync(
     ["loom/v1/threads.proto", "loom/v1/runs.proto", "loom/v1/assistants.proto"],
     {
-      includeDirs: [
-        path.join(projectRoot, "proto"),
-        path.join(projectRoot, "node_modules", "google-proto-files"),
-      ],
+      includeDirs: [path.join(projectRoot, "proto")],
       keepCase: true,
       longs: String,
       defaults: true,

@@ -17,6 +17,8 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { InvalidInputError } from "../errors.js";
+import { checkRequestJson } from "../request-schema.js";
 
 function fieldByName(desc: DescMessage, name: string): DescField | undefined {
   return desc.fields.find((f) => f.name === name || f.jsonName === name);
@@ -72,7 +74,30 @@ function tryJson(s: string): JsonValue | undefined {
   }
 }
 
-/** Wraps a lone string given for a repeated string field into a list (top-level fields only). */
+/**
+ * Renames top-level keys given by JSON name (`interruptBefore`) to the proto name (`interrupt_before`), which
+ * protobuf-es reads as well, so the request schema sees one name per field.
+ */
+function protoNames(desc: DescMessage, json: Record<string, JsonValue>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(json)) out[fieldByName(desc, key)?.name ?? key] = value;
+  return out;
+}
+
+/** The message's request schema (`../request-schema.ts`) on the body as sent, as a ConnectError InvalidArgument. */
+function checkSchema(desc: DescMessage, json: Record<string, JsonValue>): void {
+  try {
+    checkRequestJson(desc.typeName, json);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ConnectError(error.message, Code.InvalidArgument);
+    throw error;
+  }
+}
+
+/**
+ * Wraps a lone string given for a repeated string field into a list (top-level fields only); the request schema
+ * has already refused a lone string where the API takes none.
+ */
 function liftScalarsToLists(desc: DescMessage, json: Record<string, JsonValue>): void {
   for (const [key, value] of Object.entries(json)) {
     const field = fieldByName(desc, key);
@@ -122,6 +147,8 @@ export function buildRequest<D extends DescMessage>(desc: D, parts: RequestParts
     json = queryToJson(desc, parts.query);
     if (parts.body !== "" && parts.json !== undefined) json[parts.body] = parts.json;
   }
+  json = protoNames(desc, json);
+  checkSchema(desc, json);
   liftScalarsToLists(desc, json);
   for (const [path, value] of Object.entries(parts.vars)) setPath(json, path, value);
   try {
