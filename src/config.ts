@@ -53,6 +53,66 @@ export interface Config {
    * `*` serves any. Default none: on a loopback `HOST` other names get 421 (docs/security.md).
    */
   allowedHosts: string[];
+  /**
+   * `LOOM_API_KEYS`: built-in API-key authentication (docs/security.md "API keys"). Each key is given as the hex
+   * SHA-256 of the key with the identity it stands for: `<sha256hex>:<identity>,<sha256hex>:<identity>`, or a JSON
+   * object `{"<sha256hex>": "<identity>"}`. Default none: no API keys.
+   */
+  apiKeys: ApiKeyConfig[];
+  /**
+   * `LOOM_CORS_ORIGINS`: comma-separated origins (`https://app.example.com`) browsers may call from; `*` (the
+   * default) allows any origin, as the LangGraph servers do (docs/security.md "CORS").
+   */
+  corsOrigins: string[] | "*";
+}
+
+/** One entry of `LOOM_API_KEYS`: the SHA-256 of a key (64 hex digits) and its identity. */
+export interface ApiKeyConfig {
+  sha256Hex: string;
+  identity: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const IDENTITY = /^[^\s,:]{1,200}$/;
+
+/**
+ * Parses `LOOM_API_KEYS` (see `Config.apiKeys`). Messages never quote the value: a misplaced plain key must not
+ * reach a log. @throws ConfigError
+ */
+function parseApiKeys(raw: string | undefined): ApiKeyConfig[] {
+  if (raw === undefined) return [];
+  const fail = (why: string): never => {
+    throw new ConfigError(`invalid configuration: LOOM_API_KEYS: ${why}`);
+  };
+  let pairs: [string, unknown][];
+  if (raw.trim().startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return fail("is not valid JSON");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      return fail("must be a JSON object");
+    pairs = Object.entries(parsed);
+  } else {
+    pairs = raw.split(",").map((item) => {
+      const trimmed = item.trim();
+      const colon = trimmed.indexOf(":");
+      return colon < 0 ? [trimmed, undefined] : [trimmed.slice(0, colon), trimmed.slice(colon + 1)];
+    });
+  }
+  const out = pairs.map(([hash, identity], i) => {
+    const sha256Hex = hash.toLowerCase();
+    if (!SHA256_HEX.test(sha256Hex))
+      fail(`entry ${i + 1}: the key must be given as 64 hex digits of its SHA-256`);
+    if (typeof identity !== "string" || !IDENTITY.test(identity)) {
+      fail(`entry ${i + 1}: needs an identity (1-200 characters, no space, comma or colon) after the hash`);
+    }
+    return { sha256Hex, identity: identity as string };
+  });
+  if (out.length === 0) fail("names no key");
+  return out;
 }
 
 /** Thrown by {@link parseConfig}; the message names each bad variable and why. */
@@ -106,6 +166,14 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
         "LOOM_ALLOWED_HOSTS must be a comma-separated list of host names, or *",
       )
       .optional(),
+    LOOM_API_KEYS: z.string().optional(),
+    LOOM_CORS_ORIGINS: z
+      .string()
+      .regex(
+        /^(\*|https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*)$/,
+        "LOOM_CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com",
+      )
+      .optional(),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -135,5 +203,10 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       .split(",")
       .map((h) => h.trim())
       .filter((h) => h !== ""),
+    apiKeys: parseApiKeys(v.LOOM_API_KEYS),
+    corsOrigins:
+      v.LOOM_CORS_ORIGINS === undefined || v.LOOM_CORS_ORIGINS === "*"
+        ? "*"
+        : v.LOOM_CORS_ORIGINS.split(",").map((o) => o.trim()),
   };
 }

@@ -18,6 +18,8 @@ import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
 import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
+import { withAuthorization } from "./auth/enforce.js";
+import type { Authenticator } from "./auth/types.js";
 import { withDeadline } from "./deadline.js";
 import { type InternalErrorListener, type TransientErrorTest, withErrorMapping } from "./errors.js";
 import type { BoundService } from "./rest/bridge.js";
@@ -56,6 +58,11 @@ export interface LoomServiceDeps {
    * Default: none is transient.
    */
   isTransientError?: TransientErrorTest;
+  /**
+   * Authenticates and authorizes every call of Threads, Runs and Assistants (`./auth/enforce.ts`,
+   * docs/security.md "Authentication"); health and reflection stay open. @default none: every call is allowed
+   */
+  authenticator?: Authenticator;
 }
 
 /** The built services. */
@@ -94,16 +101,20 @@ export function createLoomServices(
   // Deadline inside, error mapping outside: a deadline's reason is already a ConnectError and passes through.
   const wrap = <T extends object>(impl: T): T =>
     withErrorMapping(withDeadline(impl), deps.onInternalError, deps.isTransientError);
+  // Authorization runs before the deadline starts and inside the error mapping, so its refusals get their codes.
+  const { authenticator } = deps;
+  const guarded = <T extends object>(service: DescService, impl: T): T =>
+    withErrorMapping(
+      authenticator
+        ? withAuthorization(service, withDeadline(impl), { ...deps, authenticator })
+        : withDeadline(impl),
+      deps.onInternalError,
+      deps.isTransientError,
+    );
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: wrap(createThreadsService(deps)) },
-    {
-      service: RunsService,
-      impl: wrap(createRunsService({ ...deps, runtime })),
-    },
-    {
-      service: AssistantsService,
-      impl: wrap(createAssistantsService(deps)),
-    },
+    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService(deps)) },
+    { service: RunsService, impl: guarded(RunsService, createRunsService({ ...deps, runtime })) },
+    { service: AssistantsService, impl: guarded(AssistantsService, createAssistantsService(deps)) },
     ...extra.map((e) => ({
       service: e.service,
       impl: wrap(e.impl) as BoundService["impl"],
