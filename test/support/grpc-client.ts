@@ -106,7 +106,11 @@ export function grpcClients(port: number, options: { metadata?: Record<string, s
     });
   for (const name of ["ThreadsService", "RunsService", "AssistantsService"]) {
     const Ctor = pkg.loom.v1[name] as grpc.ServiceClientConstructor;
-    const client = new Ctor(`127.0.0.1:${port}`, creds, extra.length > 0 ? { interceptors: [withMetadata] } : {});
+    const client = new Ctor(
+      `127.0.0.1:${port}`,
+      creds,
+      extra.length > 0 ? { interceptors: [withMetadata] } : {},
+    );
     clients.set(name, client as grpc.Client & Record<string, Unary>);
   }
   return {
