@@ -235,6 +235,7 @@ export function createApp(deps: AppDeps): App {
       ...(metrics ? { runMetrics: metrics } : {}),
       isTransientError: isTransientMongoError,
       ...(authenticator ? { authenticator } : {}),
+      onUnauthenticated: (rpc, code) => deps.logger.debug({ rpc, code }, "request refused by authentication"),
       onRunOutage: (event, error, runId) =>
         deps.logger.warn(
           { err: error, runId },

@@ -63,6 +63,8 @@ export interface LoomServiceDeps {
    * docs/security.md "Authentication"); health and reflection stay open. @default none: every call is allowed
    */
   authenticator?: Authenticator;
+  /** Hears each call refused by authentication, with the RPC and the Connect code (for logging). */
+  onUnauthenticated?: (rpc: string, code: number) => void;
 }
 
 /** The built services. */
@@ -106,7 +108,11 @@ export function createLoomServices(
   const guarded = <T extends object>(service: DescService, impl: T): T =>
     withErrorMapping(
       authenticator
-        ? withAuthorization(service, withDeadline(impl), { ...deps, authenticator })
+        ? withAuthorization(service, withDeadline(impl), {
+            ...deps,
+            authenticator,
+            ...(deps.onUnauthenticated ? { onUnauthenticated: deps.onUnauthenticated } : {}),
+          })
         : withDeadline(impl),
       deps.onInternalError,
       deps.isTransientError,

@@ -33,6 +33,11 @@ export interface EnforceDeps {
   threads: ThreadStore;
   assistants: AssistantStore;
   registry: GraphRegistry;
+  /**
+   * Hears each refused authentication (Unauthenticated, or the code of the status the handler chose) with the
+   * RPC's name, e.g. to log it; never given the credential.
+   */
+  onUnauthenticated?: (rpc: string, code: Code) => void;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -128,7 +133,12 @@ export function withAuthorization<T extends object>(service: DescService, impl: 
           method: ctx.requestMethod,
           headers: ctx.requestHeader,
         }),
-      );
+      ).catch((error: unknown) => {
+        if (error instanceof ConnectError && error.code !== Code.Internal) {
+          deps.onUnauthenticated?.(`${service.typeName}/${method.name}`, error.code);
+        }
+        throw error;
+      });
       const state: RequestAuth = { auth };
       setRequestAuth(ctx, state);
       if (policy) await policy(req, guardFor(deps, state));
