@@ -85,7 +85,10 @@ export interface AppDeps {
    * @throws Error from `createApp` when both name an authenticator
    */
   apiKeys?: readonly ApiKeyConfig[];
-  /** `LOOM_CORS_ORIGINS`: origins browsers may call from; `"*"` any (docs/security.md "CORS"). @default "*" */
+  /**
+   * `LOOM_CORS_ORIGINS`: origins browsers may call from; `"*"` any (docs/security.md "CORS").
+   * @default `"*"` with auth on (as the LangGraph servers), pages on a loopback host only without auth
+   */
   corsOrigins?: readonly string[] | "*";
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
@@ -277,7 +280,10 @@ export function createApp(deps: AppDeps): App {
       : {}),
   });
   const hostGuard = createHostGuard({ allowedHosts: deps.allowedHosts ?? [] });
-  const withCorsHeaders = withCors(handler, { origins: deps.corsOrigins ?? "*" });
+  // Without auth, any page could drive a local Loom if every origin were allowed: only local pages then.
+  const withCorsHeaders = withCors(handler, {
+    origins: deps.corsOrigins ?? (authenticator ? "*" : "loopback"),
+  });
   const guarded: NodeHandler = (req, res) => {
     const refusal = hostGuard.refusal(req);
     if (refusal === undefined) return withCorsHeaders(req, res);

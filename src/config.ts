@@ -60,10 +60,11 @@ export interface Config {
    */
   apiKeys: ApiKeyConfig[];
   /**
-   * `LOOM_CORS_ORIGINS`: comma-separated origins (`https://app.example.com`) browsers may call from; `*` (the
-   * default) allows any origin, as the LangGraph servers do (docs/security.md "CORS").
+   * `LOOM_CORS_ORIGINS`: comma-separated origins (`https://app.example.com`) browsers may call from; `*` allows
+   * any origin. Default (`undefined`): any origin when auth is on, as the LangGraph servers do; without auth only
+   * pages on a loopback host (docs/security.md "CORS").
    */
-  corsOrigins: string[] | "*";
+  corsOrigins: string[] | "*" | undefined;
 }
 
 /** One entry of `LOOM_API_KEYS`: the SHA-256 of a key (64 hex digits) and its identity. */
@@ -206,7 +207,7 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     apiKeys: parseApiKeys(v.LOOM_API_KEYS),
     corsOrigins:
       v.LOOM_CORS_ORIGINS === undefined || v.LOOM_CORS_ORIGINS === "*"
-        ? "*"
+        ? v.LOOM_CORS_ORIGINS
         : v.LOOM_CORS_ORIGINS.split(",").map((o) => o.trim()),
   };
 }

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     allowedHosts: config.allowedHosts,
     apiKeys: config.apiKeys,
-    corsOrigins: config.corsOrigins,
+    ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
     ...(auth ? { auth } : {}),
     registry,
     uiDir: path.join(buildDir, "ui"),

@@ -1,7 +1,7 @@
 /**
  * CORS for every protocol on the port (docs/security.md "CORS"): REST, Connect and gRPC-Web from a browser page
- * on another origin. By default any origin may call, as the LangGraph servers allow; `origins` narrows that to
- * an allow-list. An allowed origin is echoed in `Access-Control-Allow-Origin` (with `Vary: Origin`), credentials
+ * on another origin. `"*"` lets any origin call, as the LangGraph servers do; `"loopback"` only pages served from
+ * `localhost`, `127.0.0.1` or `[::1]` (any port, http or https); a list only those origins. An allowed origin is echoed in `Access-Control-Allow-Origin` (with `Vary: Origin`), credentials
  * (cookies) are not allowed: Loom authenticates by header (`Authorization`, `x-api-key`), which browsers send
  * cross-origin once the preflight allows them.
  *
@@ -14,8 +14,8 @@ import type { NodeHandler } from "./one-port.js";
 
 /** Options of {@link withCors}. */
 export interface CorsOptions {
-  /** Allowed origins, e.g. `https://app.example.com`; `"*"`: any. */
-  origins: readonly string[] | "*";
+  /** Allowed origins, e.g. `https://app.example.com`; `"*"`: any; `"loopback"`: pages on a loopback host. */
+  origins: readonly string[] | "*" | "loopback";
   /** How long a browser may cache a preflight, in seconds. @default 600 */
   maxAgeSeconds?: number;
 }
@@ -46,16 +46,20 @@ const EXPOSED_HEADERS = [
   ]),
 ].join(", ");
 
+const LOOPBACK = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
 /** Wraps `handler` with CORS. */
 export function withCors(handler: NodeHandler, options: CorsOptions): NodeHandler {
-  const allowList = options.origins === "*" ? undefined : new Set(options.origins);
+  const allowList = typeof options.origins === "string" ? undefined : new Set(options.origins);
+  const isAllowed = (origin: string) =>
+    options.origins === "*" ? true : options.origins === "loopback" ? LOOPBACK.test(origin) : !!allowList?.has(origin);
   const maxAge = String(options.maxAgeSeconds ?? 600);
   const allowedHeadersLower = new Set(ALLOWED_HEADERS.map((h) => h.toLowerCase()));
   const allowHeaderList = ALLOWED_HEADERS.join(", ");
   return (req, res) => {
     const origin = req.headers.origin;
     if (typeof origin !== "string" || origin === "") return handler(req, res);
-    const allowed = allowList === undefined || allowList.has(origin);
+    const allowed = isAllowed(origin);
     const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
     res.setHeader("Vary", "Origin");
     if (!allowed) {

@@ -1,7 +1,7 @@
 /**
  * CORS (docs/security.md "CORS"): preflights for REST and Connect answer 204 with the methods and headers a browser
- * client needs (`Authorization`, `x-api-key`, Connect's own), any origin by default, only the listed ones with
- * `corsOrigins`; and headless Chromium on a page served from another loopback port calls Loom for real — REST with
+ * client needs (`Authorization`, `x-api-key`, Connect's own), any origin by default with auth on (loopback pages
+ * only without auth), only the listed ones with `corsOrigins`; and headless Chromium on a page served from another loopback port calls Loom for real — REST with
  * an API key, and the Connect protocol — while a page from an origin off the list is blocked.
  */
 import { createHash } from "node:crypto";
@@ -33,6 +33,7 @@ async function pageServer(): Promise<{ origin: string; close(): Promise<void> }>
 
 let open: TestServer;
 let narrowed: TestServer;
+let noAuth: TestServer;
 let allowedPage: Awaited<ReturnType<typeof pageServer>>;
 let otherPage: Awaited<ReturnType<typeof pageServer>>;
 let browser: Browser;
@@ -47,12 +48,14 @@ beforeAll(async () => {
     apiKeys: [{ sha256Hex, identity: "web" }],
     corsOrigins: [allowedPage.origin],
   });
+  noAuth = await startTestServer("api_cors_noauth", { configPath });
   browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
   await open?.close();
   await narrowed?.close();
+  await noAuth?.close();
   await allowedPage?.close();
   await otherPage?.close();
 });
@@ -116,6 +119,17 @@ describe("preflight", () => {
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
     const actual = await fetch(`${narrowed.baseUrl}/ok`, { headers: { origin: "https://evil.example" } });
     expect(actual.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("without auth", () => {
+  it("allows pages on a loopback host only, so a web site cannot drive a local Loom", async () => {
+    const local = await preflight(noAuth, "/threads", "http://localhost:3000", "POST", "content-type");
+    expect(local.status).toBe(204);
+    expect(local.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    const site = await preflight(noAuth, "/threads", "https://attacker.example", "POST", "content-type");
+    expect(site.status).toBe(403);
+    expect(site.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 
