@@ -5,6 +5,8 @@
  * - `breakpoints`: a fresh thread, one wait running node_a → node_b → node_c (no breakpoints).
  * - `agent_interrupt` / `agent_resume`: a fresh thread, a wait that stops at `interrupt()`, then the wait that
  *   resumes it with `command.resume`.
+ * Then `auth`: the `breakpoints` wait against a second app with API-key auth on (`LOOM_API_KEYS`, the key in
+ * `x-api-key` / gRPC metadata) beside the first (auth off), alternating calls so both see the same machine.
  * Threads are created outside the timed section. MongoDB round trips are counted per timed call with the
  * driver's command monitoring (every command the server sends while the call runs).
  *
@@ -15,11 +17,13 @@
  * tracing) and prints their p50s side by side with the ratios to "both off". `--unjournaled` connects with
  * `{w: 1, journal: false}` to show how much of the latency is journal commits (not a setting to serve with). A `mongod` is started in a temporary directory by the
  * project's launcher (`MONGODB_URI` is not consulted: the figures are for the embedded database).
- * Output: a table, then one JSON line `{n, rest: {...}, grpc: {...}, mongo_round_trips_per_call: {...}}`.
+ * Output: tables, then one JSON line `{n, rest: {...}, grpc: {...}, mongo_round_trips_per_call: {...},
+ * auth: {rest: {off, on, overhead_p50_ms}, grpc: {...}}}`.
  */
 import { spawnSync } from "node:child_process";
 import http from "node:http";
 import type net from "node:net";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromJson } from "@bufbuild/protobuf";
@@ -133,6 +137,48 @@ async function noopCollector(): Promise<{ url: string; close(): Promise<void> }>
   };
 }
 
+/** The SDK (REST) and connect-node gRPC drivers of the server at `baseUrl`, sending `apiKey` when given. */
+function drivers(baseUrl: string, apiKey?: string): { rest: Driver; grpc: Driver } {
+  const sdk = new Client({ apiUrl: baseUrl, apiKey: apiKey ?? null, callerOptions: { maxRetries: 0 } });
+  const rest: Driver = {
+    newThread: async () => (await sdk.threads.create()).thread_id,
+    wait: (tid, b) =>
+      sdk.runs.wait(
+        tid,
+        b.assistant,
+        b.resume !== undefined
+          ? { command: { resume: b.resume } }
+          : { input: b.input as Record<string, unknown> },
+      ),
+  };
+  const transport = createGrpcTransport({
+    baseUrl,
+    interceptors: apiKey
+      ? [
+          (next) => (req) => {
+            req.header.set("x-api-key", apiKey);
+            return next(req);
+          },
+        ]
+      : [],
+  });
+  const threadsRpc = createClient(ThreadsService, transport);
+  const runsRpc = createClient(RunsService, transport);
+  const grpc: Driver = {
+    newThread: async () => (await threadsRpc.create({})).threadId,
+    wait: (tid, b) =>
+      runsRpc.wait({
+        threadId: tid,
+        assistantId: b.assistant,
+        ...(b.resume !== undefined
+          ? { command: { resume: fromJson(ValueSchema, b.resume) } }
+          : { input: fromJson(ValueSchema, b.input as never) }),
+      }),
+  };
+
+  return { rest, grpc };
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--variants") || process.env.BENCH_VARIANTS === "1") return variants();
   const tracingOn = process.argv.includes("--tracing");
@@ -173,32 +219,20 @@ async function main(): Promise<void> {
   const address = await app.listen(0, "127.0.0.1");
   const baseUrl = `http://127.0.0.1:${address.port}`;
 
-  const sdk = new Client({ apiUrl: baseUrl, callerOptions: { maxRetries: 0 } });
-  const rest: Driver = {
-    newThread: async () => (await sdk.threads.create()).thread_id,
-    wait: (tid, b) =>
-      sdk.runs.wait(
-        tid,
-        b.assistant,
-        b.resume !== undefined
-          ? { command: { resume: b.resume } }
-          : { input: b.input as Record<string, unknown> },
-      ),
-  };
-  const transport = createGrpcTransport({ baseUrl });
-  const threadsRpc = createClient(ThreadsService, transport);
-  const runsRpc = createClient(RunsService, transport);
-  const grpc: Driver = {
-    newThread: async () => (await threadsRpc.create({})).threadId,
-    wait: (tid, b) =>
-      runsRpc.wait({
-        threadId: tid,
-        assistantId: b.assistant,
-        ...(b.resume !== undefined
-          ? { command: { resume: fromJson(ValueSchema, b.resume) } }
-          : { input: fromJson(ValueSchema, b.input as never) }),
-      }),
-  };
+  const apiKey = "bench-api-key";
+  const authApp = createApp({
+    logger: silentLogger(),
+    version: LOOM_VERSION,
+    db: mongoClient.db(`bench_api_auth_${Date.now()}`),
+    bodyLimitBytes: 10 * 1024 * 1024,
+    registry,
+    metrics,
+    apiKeys: [{ sha256Hex: createHash("sha256").update(apiKey).digest("hex"), identity: "bench" }],
+  });
+  const authAddress = await authApp.listen(0, "127.0.0.1");
+  const plain = drivers(baseUrl);
+  const withKey = drivers(`http://127.0.0.1:${authAddress.port}`, apiKey);
+  const { rest, grpc } = plain;
 
   const roundTrips: Record<Scenario, number[]> = { breakpoints: [], agent_interrupt: [], agent_resume: [] };
   async function timed(
@@ -241,6 +275,30 @@ async function main(): Promise<void> {
 
   const restStats = await measure(rest);
   const grpcStats = await measure(grpc);
+
+  /** `breakpoints` waits, auth off and on alternately (the order swapped every call). */
+  async function compareAuth(off: Driver, on: Driver) {
+    const samples = { off: [] as number[], on: [] as number[] };
+    for (let i = 0; i < WARMUP + N; i++) {
+      const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
+      for (const which of order) {
+        const driver = which === "off" ? off : on;
+        const tid = await driver.newThread();
+        const t0 = performance.now();
+        await driver.wait(tid, { assistant: "breakpoints", input: { messages: ["bench"] } });
+        if (i >= WARMUP) samples[which].push(performance.now() - t0);
+      }
+    }
+    const offStats = stats(samples.off);
+    const onStats = stats(samples.on);
+    return {
+      off: offStats,
+      on: onStats,
+      overhead_p50_ms: Math.round((onStats.p50 - offStats.p50) * 100) / 100,
+    };
+  }
+  const authRest = await compareAuth(plain.rest, withKey.rest);
+  const authGrpc = await compareAuth(plain.grpc, withKey.grpc);
   const rt = Object.fromEntries(
     Object.entries(roundTrips).map(([k, v]) => [
       k,
@@ -266,9 +324,23 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(13)} ${scenario.padEnd(16)} ${cols}   ${rt[scenario]}`);
     }
   }
+  console.log("\nruns.wait (breakpoints) with API-key auth off / on, ms");
+  console.log("client        auth     p50     p95     p99    mean");
+  for (const [name, cmp] of [
+    ["rest (SDK)", authRest],
+    ["grpc (h2c)", authGrpc],
+  ] as const) {
+    for (const which of ["off", "on"] as const) {
+      const s = cmp[which];
+      const cols = [s.p50, s.p95, s.p99, s.mean].map((x) => x.toFixed(2).padStart(7)).join(" ");
+      console.log(`${name.padEnd(13)} ${which.padEnd(4)} ${cols}`);
+    }
+    console.log(`${name.padEnd(13)} overhead p50 ${cmp.overhead_p50_ms.toFixed(2)} ms`);
+  }
   const pick = (st: Record<Scenario, Stats>) =>
     Object.fromEntries(Object.entries(st).map(([k, s]) => [k, { p50: s.p50, p99: s.p99 }]));
   await app.close(2000);
+  await authApp.close(2000);
   await mongoClient.close();
   await mongo.stop();
   await tracing?.shutdown();
@@ -282,6 +354,10 @@ async function main(): Promise<void> {
       rest: pick(restStats),
       grpc: pick(grpcStats),
       mongo_round_trips_per_call: rt,
+      auth: {
+        rest: { off: authRest.off.p50, on: authRest.on.p50, overhead_p50_ms: authRest.overhead_p50_ms },
+        grpc: { off: authGrpc.off.p50, on: authGrpc.on.p50, overhead_p50_ms: authGrpc.overhead_p50_ms },
+      },
     }),
   );
 }

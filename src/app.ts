@@ -9,18 +9,24 @@ import type { TracerProvider } from "@opentelemetry/api";
 import type { Db } from "mongodb";
 import { v4 as uuidv4 } from "uuid";
 import { HealthService } from "../gen/ts/loom/v1/health_pb.js";
+import type { ApiKeyConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createMetricsEndpoint, METRICS_PATH } from "./metrics/endpoint.js";
 import { createLoomMetrics, type LoomMetrics } from "./metrics/metrics.js";
 import { monitorMongoCommands } from "./metrics/mongo-commands.js";
 import { createRequestMetrics, type RequestMetrics } from "./metrics/requests.js";
+import type { AuthModule } from "./registry/auth-load.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createRunSignals } from "./runtime/signals.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
+import { withCors } from "./server/cors.js";
 import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
+import { createApiKeyAuthenticator } from "./service/auth/api-keys.js";
+import { createCustomAuthenticator } from "./service/auth/custom.js";
+import type { Authenticator } from "./service/auth/types.js";
 import { createGrpcHealth } from "./service/grpc/health.js";
 import { createReflectionServices } from "./service/grpc/reflection.js";
 import { createHealthService } from "./service/health.js";
@@ -79,6 +85,22 @@ export interface AppDeps {
    * (`provider.register()`). @default none: nothing traced
    */
   tracerProvider?: TracerProvider;
+  /**
+   * Custom auth: the `Auth` object `loom.json` names (`loadAuthModule`, docs/security.md "Custom auth").
+   * @default none
+   */
+  auth?: AuthModule;
+  /**
+   * `LOOM_API_KEYS`: SHA-256 (hex) of each accepted key with its identity (docs/security.md "API keys"). With `auth`
+   * too, the keys authenticate only when the module has no `authenticate` handler. @default none
+   * @throws Error from `createApp` when both name an authenticator
+   */
+  apiKeys?: readonly ApiKeyConfig[];
+  /**
+   * `LOOM_CORS_ORIGINS`: origins browsers may call from; `"*"` any (docs/security.md "CORS").
+   * @default `"*"` with auth on (as the LangGraph servers), pages on a loopback host only without auth
+   */
+  corsOrigins?: readonly string[] | "*";
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -158,10 +180,35 @@ function instrumentRequests(metrics: LoomMetrics, labels: ReturnType<typeof requ
   return createRequestMetrics({ metrics, ...labels });
 }
 
-/** Builds the app. Does not listen. */
+/**
+ * The authenticator of `deps.auth` and `deps.apiKeys`; `undefined` when neither is set.
+ * @throws Error when an `Auth` with an `authenticate` handler and API keys are both configured
+ */
+function buildAuthenticator(deps: AppDeps): Authenticator | undefined {
+  const keys = deps.apiKeys ?? [];
+  const apiKeys =
+    keys.length > 0
+      ? createApiKeyAuthenticator(
+          keys.map((k) => ({ sha256: Buffer.from(k.sha256Hex, "hex"), identity: k.identity })),
+        )
+      : undefined;
+  if (!deps.auth) return apiKeys;
+  if (apiKeys && deps.auth["~handlerCache"].authenticate) {
+    throw new Error(
+      "auth: the Auth module of loom.json has an authenticate handler and LOOM_API_KEYS is set; use one of them",
+    );
+  }
+  return createCustomAuthenticator(deps.auth, apiKeys);
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** Builds the app. Does not listen. @throws Error for a conflicting auth configuration (`buildAuthenticator`) */
 export function createApp(deps: AppDeps): App {
+  const authenticator = buildAuthenticator(deps);
   const healthDeps = {
     version: deps.version,
+    authMode: authenticator?.mode ?? ("none" as const),
     // Bounded, so a load balancer hears 503 within 2 s while MongoDB is away instead of waiting for server
     // selection (docs/runs.md "MongoDB outages"); the driver's `timeoutMS` has no effect in 7.x.
     pingDatabase: () => withTimeout(deps.db.command({ ping: 1 }), PING_TIMEOUT_MS, "MongoDB ping"),
@@ -206,6 +253,8 @@ export function createApp(deps: AppDeps): App {
       ...(metrics ? { runMetrics: metrics } : {}),
       ...(tracer ? { runTracing: createRunTracing(tracer) } : {}),
       isTransientError: isTransientMongoError,
+      ...(authenticator ? { authenticator } : {}),
+      onUnauthenticated: (rpc, code) => deps.logger.debug({ rpc, code }, "request refused by authentication"),
       onRunOutage: (event, error, runId) =>
         deps.logger.warn(
           { err: error, runId },
@@ -252,9 +301,13 @@ export function createApp(deps: AppDeps): App {
     ...(requestMetrics ? { contextValues: requestMetrics.contextValues } : {}),
   });
   const hostGuard = createHostGuard({ allowedHosts: deps.allowedHosts ?? [] });
+  // Without auth, any page could drive a local Loom if every origin were allowed: only local pages then.
+  const withCorsHeaders = withCors(handler, {
+    origins: deps.corsOrigins ?? (authenticator ? "*" : "loopback"),
+  });
   const guarded: NodeHandler = (req, res) => {
     const refusal = hostGuard.refusal(req);
-    if (refusal === undefined) return handler(req, res);
+    if (refusal === undefined) return withCorsHeaders(req, res);
     res.writeHead(421, { "content-type": "application/json" });
     res.end(JSON.stringify({ detail: refusal }));
   };
@@ -271,6 +324,12 @@ export function createApp(deps: AppDeps): App {
     async listen(port, host) {
       await prepare();
       hostGuard.listeningOn(host);
+      if (!authenticator && !LOOPBACK_HOSTS.has(host)) {
+        deps.logger.warn(
+          { host },
+          "listening on a non-loopback address without authentication: anyone who reaches the port can read and run every thread (set LOOM_API_KEYS or an auth module, docs/security.md)",
+        );
+      }
       const address = await server.listen(port, host);
       services.runtime.start();
       return address;

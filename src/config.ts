@@ -63,6 +63,67 @@ export interface Config {
    * Default: `undefined`, off.
    */
   tracing: { exporters: Array<"otlp" | "console">; otlpTracesUrl: string; serviceName: string } | undefined;
+  /**
+   * `LOOM_API_KEYS`: built-in API-key authentication (docs/security.md "API keys"). Each key is given as the hex
+   * SHA-256 of the key with the identity it stands for: `<sha256hex>:<identity>,<sha256hex>:<identity>`, or a JSON
+   * object `{"<sha256hex>": "<identity>"}`. Default none: no API keys.
+   */
+  apiKeys: ApiKeyConfig[];
+  /**
+   * `LOOM_CORS_ORIGINS`: comma-separated origins (`https://app.example.com`) browsers may call from; `*` allows
+   * any origin. Default (`undefined`): any origin when auth is on, as the LangGraph servers do; without auth only
+   * pages on a loopback host (docs/security.md "CORS").
+   */
+  corsOrigins: string[] | "*" | undefined;
+}
+
+/** One entry of `LOOM_API_KEYS`: the SHA-256 of a key (64 hex digits) and its identity. */
+export interface ApiKeyConfig {
+  sha256Hex: string;
+  identity: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const IDENTITY = /^[^\s,:]{1,200}$/;
+
+/**
+ * Parses `LOOM_API_KEYS` (see `Config.apiKeys`). Messages never quote the value: a misplaced plain key must not
+ * reach a log. @throws ConfigError
+ */
+function parseApiKeys(raw: string | undefined): ApiKeyConfig[] {
+  if (raw === undefined) return [];
+  const fail = (why: string): never => {
+    throw new ConfigError(`invalid configuration: LOOM_API_KEYS: ${why}`);
+  };
+  let pairs: [string, unknown][];
+  if (raw.trim().startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return fail("is not valid JSON");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      return fail("must be a JSON object");
+    pairs = Object.entries(parsed);
+  } else {
+    pairs = raw.split(",").map((item) => {
+      const trimmed = item.trim();
+      const colon = trimmed.indexOf(":");
+      return colon < 0 ? [trimmed, undefined] : [trimmed.slice(0, colon), trimmed.slice(colon + 1)];
+    });
+  }
+  const out = pairs.map(([hash, identity], i) => {
+    const sha256Hex = hash.toLowerCase();
+    if (!SHA256_HEX.test(sha256Hex))
+      fail(`entry ${i + 1}: the key must be given as 64 hex digits of its SHA-256`);
+    if (typeof identity !== "string" || !IDENTITY.test(identity)) {
+      fail(`entry ${i + 1}: needs an identity (1-200 characters, no space, comma or colon) after the hash`);
+    }
+    return { sha256Hex, identity: identity as string };
+  });
+  if (out.length === 0) fail("names no key");
+  return out;
 }
 
 /** Thrown by {@link parseConfig}; the message names each bad variable and why. */
@@ -134,6 +195,14 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       .url({ message: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be a URL" })
       .optional(),
     OTEL_SERVICE_NAME: z.string().min(1).default("loom"),
+    LOOM_API_KEYS: z.string().optional(),
+    LOOM_CORS_ORIGINS: z
+      .string()
+      .regex(
+        /^(\*|https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*)$/,
+        "LOOM_CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com",
+      )
+      .optional(),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -165,6 +234,11 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       .filter((h) => h !== ""),
     metrics: v.LOOM_METRICS === "true",
     tracing: tracingConfig(v),
+    apiKeys: parseApiKeys(v.LOOM_API_KEYS),
+    corsOrigins:
+      v.LOOM_CORS_ORIGINS === undefined || v.LOOM_CORS_ORIGINS === "*"
+        ? v.LOOM_CORS_ORIGINS
+        : v.LOOM_CORS_ORIGINS.split(",").map((o) => o.trim()),
   };
 }
 

@@ -11,6 +11,7 @@ import { ConfigError, parseConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
 import { buildDir, projectRoot } from "./paths.js";
+import { loadAuthModule } from "./registry/auth-load.js";
 import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
 import {
   isTransientMongoError,
@@ -71,7 +72,24 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  let auth: Awaited<ReturnType<typeof loadAuthModule>>;
+  try {
+    auth = await loadAuthModule(config.configPath);
+  } catch (error) {
+    if (error instanceof GraphConfigError) {
+      process.stderr.write(`loom: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   logger.info({ graphs: registry.ids(), config: config.configPath }, "graphs loaded");
+  if (auth || config.apiKeys.length > 0) {
+    // Identities only: the keys' hashes are not logged either.
+    logger.info(
+      { auth: auth ? "custom" : "api_key", apiKeyIdentities: config.apiKeys.map((k) => k.identity) },
+      "authentication on",
+    );
+  }
 
   const mongo = await launchMongo({
     toolsRoot: projectRoot,
@@ -109,6 +127,9 @@ async function main(): Promise<void> {
     db: client.db(config.dbName),
     bodyLimitBytes: config.bodyLimitBytes,
     allowedHosts: config.allowedHosts,
+    apiKeys: config.apiKeys,
+    ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
+    ...(auth ? { auth } : {}),
     registry,
     uiDir: path.join(buildDir, "ui"),
     runtime: {

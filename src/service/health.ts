@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   type HealthService,
+  InfoAuthSchema,
   InfoFlagsSchema,
   InfoResponseSchema,
   OkResponseSchema,
@@ -16,14 +17,18 @@ export interface HealthDeps {
   version: string;
   /** Resolves when the database answers a ping; rejects otherwise. */
   pingDatabase: () => Promise<void>;
+  /** How callers authenticate (`Authenticator.mode`), or `"none"`. @default "none" */
+  authMode?: "custom" | "api_key" | "none";
 }
 
 /**
  * Creates the HealthService implementation.
  *
- * `Ok` answers `{ok: true}` when the database answers, `Unavailable` (HTTP 503) otherwise.
+ * `Ok` answers `{ok: true}` when the database answers, `Unavailable` (HTTP 503) otherwise. `Info` says whether
+ * auth is on and its mode (`auth: {enabled, mode}`), nothing more.
  */
 export function createHealthService(deps: HealthDeps): ServiceImpl<typeof HealthService> {
+  const authMode = deps.authMode ?? "none";
   return {
     async ok() {
       try {
@@ -37,6 +42,7 @@ export function createHealthService(deps: HealthDeps): ServiceImpl<typeof Health
       return create(InfoResponseSchema, {
         version: deps.version,
         flags: create(InfoFlagsSchema, { assistants: true, crons: false, langsmith: false }),
+        auth: create(InfoAuthSchema, { enabled: authMode !== "none", mode: authMode }),
       });
     },
   };

@@ -19,6 +19,8 @@ import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
 import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
+import { withAuthorization } from "./auth/enforce.js";
+import type { Authenticator } from "./auth/types.js";
 import { withDeadline } from "./deadline.js";
 import { type InternalErrorListener, type TransientErrorTest, withErrorMapping } from "./errors.js";
 import { withRequestSchemas } from "./request-schema.js";
@@ -62,6 +64,13 @@ export interface LoomServiceDeps {
    * Default: none is transient.
    */
   isTransientError?: TransientErrorTest;
+  /**
+   * Authenticates and authorizes every call of Threads, Runs and Assistants (`./auth/enforce.ts`,
+   * docs/security.md "Authentication"); health and reflection stay open. @default none: every call is allowed
+   */
+  authenticator?: Authenticator;
+  /** Hears each call refused by authentication, with the RPC and the Connect code (for logging). */
+  onUnauthenticated?: (rpc: string, code: number) => void;
 }
 
 /** The built services. */
@@ -107,16 +116,27 @@ export function createLoomServices(
       deps.onInternalError,
       deps.isTransientError,
     );
+  // Authorization runs before the request schema and the deadline, inside the error mapping, so its refusals get
+  // their codes and an unauthenticated caller learns nothing about the request's shape.
+  const { authenticator } = deps;
+  const guarded = <T extends object>(service: DescService, impl: T): T => {
+    const inner = withDeadline(withRequestSchemas(service, impl));
+    return withErrorMapping(
+      authenticator
+        ? withAuthorization(service, inner, {
+            ...deps,
+            authenticator,
+            ...(deps.onUnauthenticated ? { onUnauthenticated: deps.onUnauthenticated } : {}),
+          })
+        : inner,
+      deps.onInternalError,
+      deps.isTransientError,
+    );
+  };
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: wrap(ThreadsService, createThreadsService(deps)) },
-    {
-      service: RunsService,
-      impl: wrap(RunsService, createRunsService({ ...deps, runtime })),
-    },
-    {
-      service: AssistantsService,
-      impl: wrap(AssistantsService, createAssistantsService(deps)),
-    },
+    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService(deps)) },
+    { service: RunsService, impl: guarded(RunsService, createRunsService({ ...deps, runtime })) },
+    { service: AssistantsService, impl: guarded(AssistantsService, createAssistantsService(deps)) },
     ...extra.map((e) => ({
       service: e.service,
       impl: wrap(e.service, e.impl) as BoundService["impl"],

@@ -67,6 +67,11 @@ export interface ThreadSearchQuery {
   status?: ThreadStatus;
   /** Only these thread ids. */
   ids?: string[];
+  /**
+   * An authorization filter on `metadata` (`AuthFilter`, docs/security.md "Filters"), ANDed with the rest: each key
+   * must hold exactly the value (`{"$eq": v}` the same), or a list holding every `{"$contains": v}` value.
+   */
+  scope?: JsonObject;
   /** @default 10 */
   limit?: number;
   /** @default 0 */
@@ -250,6 +255,8 @@ export interface AssistantSearchQuery {
   name?: string;
   /** Containment, same rules as `ThreadSearchQuery.metadata`. */
   metadata?: JsonObject;
+  /** An authorization filter on `metadata`, same rules as `ThreadSearchQuery.scope`. */
+  scope?: JsonObject;
   /** @default 10 */
   limit?: number;
   /** @default 0 */
@@ -284,5 +291,5 @@ export interface AssistantStore {
   /** A page of assistants; `total` ignores limit/offset. */
   search(query: AssistantSearchQuery): Promise<{ items: AssistantRecord[]; total: number }>;
   /** Number of assistants matching `graphId`/`name`/`metadata`. */
-  count(query: Pick<AssistantSearchQuery, "graphId" | "name" | "metadata">): Promise<number>;
+  count(query: Pick<AssistantSearchQuery, "graphId" | "name" | "metadata" | "scope">): Promise<number>;
 }

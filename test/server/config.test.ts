@@ -27,6 +27,41 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ LOOM_ALLOWED_HOSTS: "a b/c" }, "/")).toThrow(/LOOM_ALLOWED_HOSTS/);
   });
 
+  it("LOOM_API_KEYS: hashes with identities, as a list or JSON; errors never quote the value", () => {
+    const a = "a".repeat(64);
+    const b = "B".repeat(64);
+    expect(parseConfig({ LOOM_API_KEYS: `${a}:alice, ${b}:bob` }, "/").apiKeys).toEqual([
+      { sha256Hex: a, identity: "alice" },
+      { sha256Hex: "b".repeat(64), identity: "bob" },
+    ]);
+    expect(parseConfig({ LOOM_API_KEYS: JSON.stringify({ [a]: "ci-bot" }) }, "/").apiKeys).toEqual([
+      { sha256Hex: a, identity: "ci-bot" },
+    ]);
+    expect(parseConfig({}, "/").apiKeys).toEqual([]);
+    // A plain key where a hash belongs is refused, and the message does not repeat it.
+    const plain = "my-secret-plain-key";
+    let message = "";
+    try {
+      parseConfig({ LOOM_API_KEYS: `${plain}:alice` }, "/");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/LOOM_API_KEYS: entry 1: .*SHA-256/);
+    expect(message).not.toContain(plain);
+    expect(() => parseConfig({ LOOM_API_KEYS: a }, "/")).toThrow(/needs an identity/);
+    expect(() => parseConfig({ LOOM_API_KEYS: "{not json" }, "/")).toThrow(/not valid JSON/);
+  });
+
+  it("LOOM_CORS_ORIGINS: *, or a list of origins; default left to the app (any with auth, loopback without)", () => {
+    expect(parseConfig({}, "/").corsOrigins).toBeUndefined();
+    expect(parseConfig({ LOOM_CORS_ORIGINS: "*" }, "/").corsOrigins).toBe("*");
+    expect(
+      parseConfig({ LOOM_CORS_ORIGINS: "https://app.example.com, http://localhost:3000" }, "/").corsOrigins,
+    ).toEqual(["https://app.example.com", "http://localhost:3000"]);
+    expect(() => parseConfig({ LOOM_CORS_ORIGINS: "app.example.com" }, "/")).toThrow(/LOOM_CORS_ORIGINS/);
+  });
+
   it("reads every variable", () => {
     const config = parseConfig(
       {

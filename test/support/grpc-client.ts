@@ -73,8 +73,11 @@ export interface GrpcClients {
   close(): void;
 }
 
-/** Connects insecure (h2c) clients for the three services. */
-export function grpcClients(port: number): GrpcClients {
+/**
+ * Connects insecure (h2c) clients for the three services; `metadata` (e.g. `{authorization: "Bearer …"}`) is sent
+ * with every call.
+ */
+export function grpcClients(port: number, options: { metadata?: Record<string, string> } = {}): GrpcClients {
   const def = protoLoader.loadSync(
     ["loom/v1/threads.proto", "loom/v1/runs.proto", "loom/v1/assistants.proto"],
     {
@@ -90,9 +93,22 @@ export function grpcClients(port: number): GrpcClients {
   };
   const creds = grpc.credentials.createInsecure();
   const clients = new Map<string, grpc.Client & Record<string, Unary>>();
+  const extra = Object.entries(options.metadata ?? {});
+  const withMetadata: grpc.Interceptor = (callOptions, next) =>
+    new grpc.InterceptingCall(next(callOptions), {
+      start(metadata, listener, start) {
+        for (const [k, v] of extra) metadata.set(k, v);
+        start(metadata, listener);
+      },
+    });
   for (const name of ["ThreadsService", "RunsService", "AssistantsService"]) {
     const Ctor = pkg.loom.v1[name] as grpc.ServiceClientConstructor;
-    clients.set(name, new Ctor(`127.0.0.1:${port}`, creds) as grpc.Client & Record<string, Unary>);
+    const client = new Ctor(
+      `127.0.0.1:${port}`,
+      creds,
+      extra.length > 0 ? { interceptors: [withMetadata] } : {},
+    );
+    clients.set(name, client as grpc.Client & Record<string, Unary>);
   }
   return {
     call(service, method, req, options = {}) {

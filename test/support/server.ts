@@ -4,6 +4,7 @@
  */
 import { type AppDeps, createApp } from "../../src/app.js";
 import { silentLogger } from "../../src/logger.js";
+import { loadAuthModule } from "../../src/registry/auth-load.js";
 import { loadGraphRegistry } from "../../src/registry/load.js";
 import { LOOM_VERSION } from "../../src/version.js";
 import { openTestDb, type TestDb } from "./mongo.js";
@@ -22,11 +23,21 @@ export interface TestServer {
 /** Options for {@link startTestServer}; absent ones take `createApp`'s defaults. */
 export interface TestServerOptions
   extends Partial<
-    Pick<AppDeps, "sseHeartbeatMs" | "waitKeepAliveMs" | "uiDir" | "allowedHosts" | "metrics">
+    Pick<
+      AppDeps,
+      | "sseHeartbeatMs"
+      | "waitKeepAliveMs"
+      | "uiDir"
+      | "allowedHosts"
+      | "metrics"
+      | "apiKeys"
+      | "corsOrigins"
+      | "logger"
+    >
   > {
   /** Body limit in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
-  /** Graph config file (`loom.json` format) to serve; absent: no graphs. */
+  /** Graph config file (`loom.json` format) to serve, with its `auth` module if it names one; absent: no graphs. */
   configPath?: string;
 }
 
@@ -34,8 +45,10 @@ export interface TestServerOptions
 export async function startTestServer(label: string, options: TestServerOptions = {}): Promise<TestServer> {
   const testDb = await openTestDb(label);
   const { configPath, bodyLimitBytes, ...rest } = options;
+  const auth = configPath ? await loadAuthModule(configPath) : undefined;
   const app = createApp({
     logger: silentLogger(),
+    ...(auth ? { auth } : {}),
     version: LOOM_VERSION,
     db: testDb.db,
     bodyLimitBytes: bodyLimitBytes ?? 1024 * 1024,

@@ -14,6 +14,7 @@ import {
 } from "../../../gen/ts/loom/v1/assistants_pb.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import type { AssistantSearchQuery, AssistantStore } from "../../store/records.js";
+import { scopeOf } from "../auth/context.js";
 import { assistantToProto, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { parseIfExists, parseLimit, parseOffset, parseSortOrder, setPaginationHeaders } from "../validate.js";
@@ -88,6 +89,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
         ...(req.graphId ? { graphId: req.graphId } : {}),
         ...(req.name ? { name: req.name } : {}),
+        ...scopeOf(ctx),
         limit: parseLimit(req.limit),
         offset: parseOffset(req.offset),
         ...(sortBy ? { sortBy } : {}),
@@ -96,11 +98,12 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
       return create(SearchAssistantsResponseSchema, { assistants: page.items.map(assistantToProto) });
     },
-    async count(req) {
+    async count(req, ctx) {
       const n = await assistants.count({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
         ...(req.graphId ? { graphId: req.graphId } : {}),
         ...(req.name ? { name: req.name } : {}),
+        ...scopeOf(ctx),
       });
       return create(CountAssistantsResponseSchema, { count: n });
     },

@@ -12,7 +12,7 @@ import {
   StreamPartSchema,
   WaitRunResponseSchema,
 } from "../../../gen/ts/loom/v1/runs_pb.js";
-import type { CheckpointStore } from "../../engine/index.js";
+import type { CheckpointStore, JsonObject } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import { onAbort } from "../../runtime/abort.js";
 import type { RunRuntime } from "../../runtime/runtime.js";
@@ -26,6 +26,7 @@ import {
   type ThreadStore,
 } from "../../store/records.js";
 import { resolveAssistant } from "../assistants/resolve.js";
+import { authConfigurable, requestAuth } from "../auth/context.js";
 import { runToProto, valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { parseLimit, parseOffset, requireUuid } from "../validate.js";
@@ -107,6 +108,12 @@ function lastEventId(headers: Headers): number | undefined {
   return Math.max(-1, Number(raw.trim()));
 }
 
+/** The metadata an authorization handler stamped for a thread this run creates (`SubmitRequest.threadMetadata`). */
+function threadStamp(ctx: HandlerContext): { threadMetadata?: JsonObject } {
+  const metadata = requestAuth(ctx)?.threadMetadata;
+  return metadata ? { threadMetadata: metadata } : {};
+}
+
 /** Creates the RunsService implementation. Errors are domain errors, mapped by `withErrorMapping`. */
 export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof RunsService> {
   const { threads, runs, assistants, registry, runtime } = deps;
@@ -119,19 +126,21 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
     const params = runParamsFromProto(req, graph, assistant.config, stateless);
-    const fromHeaders = headerConfigurable(ctx.requestHeader);
+    // The caller's identity reaches the graph as LangGraph passes it (`langgraph_auth_user`, docs/security.md).
+    const fromHeaders = { ...headerConfigurable(ctx.requestHeader), ...authConfigurable(ctx) };
     params.config.configurable = { ...fromHeaders, ...params.config.configurable };
     // A run claimed by another replica rebuilds its config from kwargs: keep the header-derived keys there.
     const kwargsConfig = (params.kwargs.config ?? {}) as Record<string, unknown>;
     params.kwargs.config = {
       ...kwargsConfig,
-      configurable: { ...fromHeaders, ...((kwargsConfig.configurable ?? {}) as Record<string, string>) },
+      configurable: { ...fromHeaders, ...((kwargsConfig.configurable ?? {}) as JsonObject) },
     };
     const submitted = await submitRun(deps, {
       params,
       assistant,
       plan: planFromParams(params, assistant, graph),
       mode,
+      ...threadStamp(ctx),
     });
     ctx.responseHeader.set("content-location", submitted.location);
     // The SDK reconnects a dropped stream there with `Last-Event-ID` (docs/api.md §1); the event log replays it.

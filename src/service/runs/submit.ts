@@ -6,7 +6,7 @@
  * refused request leaves no trace.
  */
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
-import { CheckpointNotFoundError, type CheckpointStore } from "../../engine/index.js";
+import { CheckpointNotFoundError, type CheckpointStore, type JsonObject } from "../../engine/index.js";
 import type { RunRuntime, Submitted } from "../../runtime/runtime.js";
 import type { RunPlan } from "../../runtime/types.js";
 import { ThreadNotFoundError } from "../../store/errors.js";
@@ -27,6 +27,11 @@ export interface SubmitRequest {
   plan: RunPlan;
   /** "wait"/"stream": execute here at once when the thread is free; "background": leave it to the queue. */
   mode: "wait" | "stream" | "background";
+  /**
+   * Metadata for a thread this run creates, under `graph_id` and `assistant_id` (the run metadata an
+   * authorization handler stamped, e.g. `owner`; docs/security.md). @default none
+   */
+  threadMetadata?: JsonObject;
 }
 
 /** A created run and its `Content-Location`. */
@@ -41,7 +46,11 @@ export interface SubmittedRun extends Submitted {
  */
 export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promise<SubmittedRun> {
   const { params, assistant, mode } = request;
-  const metadata = { graph_id: assistant.graphId, assistant_id: assistant.assistantId };
+  const metadata = {
+    ...request.threadMetadata,
+    graph_id: assistant.graphId,
+    assistant_id: assistant.assistantId,
+  };
   let created = false;
   const threadId = params.threadId ?? uuidv4();
   const createThread = async () => {

@@ -14,6 +14,7 @@ import {
 import type { CheckpointStore, JsonObject, StateUpdate } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import type { ThreadRecord, ThreadSearchQuery, ThreadStatus, ThreadStore } from "../../store/records.js";
+import { scopeOf } from "../auth/context.js";
 import { jsonFromValue, objectFromStruct, threadToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { threadFieldsFromHead } from "../runs/outcome.js";
@@ -154,6 +155,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         ...(req.values ? { values: objectFromStruct(req.values) } : {}),
         ...(status ? { status } : {}),
         ...(req.ids.length > 0 ? { ids: req.ids } : {}),
+        ...scopeOf(ctx),
         limit: parseLimit(req.limit),
         offset: parseOffset(req.offset),
         ...(sortBy ? { sortBy } : {}),
@@ -162,12 +164,13 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
       return create(SearchThreadsResponseSchema, { threads: page.items.map(threadToProto) });
     },
-    async count(req) {
+    async count(req, ctx) {
       const status = parseStatus(req.status);
       const n = await threads.count({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
         ...(req.values ? { values: objectFromStruct(req.values) } : {}),
         ...(status ? { status } : {}),
+        ...scopeOf(ctx),
       });
       return create(CountThreadsResponseSchema, { count: n });
     },

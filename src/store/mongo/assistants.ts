@@ -10,7 +10,7 @@ import type { JsonObject } from "../../engine/checkpoint.js";
 import { AssistantExistsError, AssistantNotFoundError } from "../errors.js";
 import type { AssistantRecord, AssistantSearchQuery, AssistantStore, NewAssistant } from "../records.js";
 import { decodeJson, escapeKey } from "./encoding.js";
-import { containmentFilter, searchPage, toStored } from "./filters.js";
+import { containmentFilter, scopeFilter, searchPage, toStored } from "./filters.js";
 
 /** A stored assistant (see module doc). */
 export interface AssistantDoc {
@@ -54,10 +54,13 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function searchFilter(query: Pick<AssistantSearchQuery, "graphId" | "name" | "metadata">): Document {
+function searchFilter(
+  query: Pick<AssistantSearchQuery, "graphId" | "name" | "metadata" | "scope">,
+): Document {
   const filter: Document = containmentFilter("metadata", query.metadata);
   if (query.graphId !== undefined) filter.graph_id = { $eq: String(query.graphId) };
   if (query.name !== undefined) filter.name = { $regex: escapeRegex(String(query.name)), $options: "i" };
+  if (query.scope !== undefined) filter.$and = [scopeFilter("metadata", query.scope)];
   return filter;
 }
 

@@ -49,6 +49,31 @@ export function valueCondition(value: JsonValue): Document {
   return { $eq: encodeAlways(value) };
 }
 
+/**
+ * The query of an authorization filter on `field` (`AuthFilter`, LangGraph's filter form; docs/security.md
+ * "Filters"): per key, `{"$eq": v}` or a plain `v` needs the stored value to equal `v` exactly (see
+ * {@link valueCondition}); `{"$contains": v}` (or a list of values) needs a stored list holding every value. Keys
+ * are escaped and values compared as data, so no other `$` key of a filter ever becomes a query operator.
+ */
+export function scopeFilter(field: string, scope: JsonObject): Document {
+  const filter: Document = {};
+  for (const [key, condition] of Object.entries(scope)) {
+    const stored = `${field}.${escapeKey(key)}`;
+    const only = isPlainObject(condition) ? Object.keys(condition) : [];
+    if (only.length === 1 && only[0] === "$eq") {
+      filter[stored] = valueCondition((condition as JsonObject).$eq as JsonValue);
+    } else if (only.length === 1 && only[0] === "$contains") {
+      const wanted = (condition as JsonObject).$contains as JsonValue;
+      const items = Array.isArray(wanted) ? wanted : [wanted];
+      filter[stored] =
+        items.length === 0 ? { $type: "array" } : { $type: "array", $all: items.map((v) => encodeAlways(v)) };
+    } else {
+      filter[stored] = valueCondition(condition as JsonValue);
+    }
+  }
+  return filter;
+}
+
 /** Validated paging. `limit` default `defaultLimit`, `offset` default 0. */
 export function paging(
   limit: number | undefined,

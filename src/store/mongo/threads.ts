@@ -20,7 +20,7 @@ import type {
   ThreadStore,
 } from "../records.js";
 import { decodeJson, escapeKey } from "./encoding.js";
-import { containmentFilter, searchPage, toStored } from "./filters.js";
+import { containmentFilter, scopeFilter, searchPage, toStored } from "./filters.js";
 
 /** A stored thread (see module doc). */
 export interface ThreadDoc {
@@ -115,6 +115,7 @@ function searchFilter(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortB
   };
   if (query.status !== undefined) filter.status = { $eq: query.status };
   if (query.ids !== undefined) filter._id = { $in: query.ids.map(String) };
+  if (query.scope !== undefined) filter.$and = [scopeFilter("metadata", query.scope)];
   return filter;
 }
 

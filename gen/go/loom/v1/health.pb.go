@@ -148,7 +148,9 @@ type InfoResponse struct {
 	// Loom's package version, e.g. "0.1.0".
 	Version string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
 	// Optional features this server offers; a feature that is absent or false is not offered.
-	Flags         *InfoFlags `protobuf:"bytes,2,opt,name=flags,proto3" json:"flags,omitempty"`
+	Flags *InfoFlags `protobuf:"bytes,2,opt,name=flags,proto3" json:"flags,omitempty"`
+	// Whether requests must authenticate, and how; never anything secret.
+	Auth          *InfoAuth `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -197,6 +199,68 @@ func (x *InfoResponse) GetFlags() *InfoFlags {
 	return nil
 }
 
+func (x *InfoResponse) GetAuth() *InfoAuth {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
+// InfoAuth says whether the API needs a credential (docs/security.md "Authentication").
+type InfoAuth struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when Threads, Runs and Assistants calls must authenticate.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// "custom" (an Auth module named in loom.json), "api_key" (LOOM_API_KEYS) or "none".
+	Mode          string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InfoAuth) Reset() {
+	*x = InfoAuth{}
+	mi := &file_loom_v1_health_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InfoAuth) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InfoAuth) ProtoMessage() {}
+
+func (x *InfoAuth) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_health_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InfoAuth.ProtoReflect.Descriptor instead.
+func (*InfoAuth) Descriptor() ([]byte, []int) {
+	return file_loom_v1_health_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *InfoAuth) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *InfoAuth) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
 // InfoFlags lists optional features by the names the LangGraph SDKs read.
 type InfoFlags struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -212,7 +276,7 @@ type InfoFlags struct {
 
 func (x *InfoFlags) Reset() {
 	*x = InfoFlags{}
-	mi := &file_loom_v1_health_proto_msgTypes[4]
+	mi := &file_loom_v1_health_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -224,7 +288,7 @@ func (x *InfoFlags) String() string {
 func (*InfoFlags) ProtoMessage() {}
 
 func (x *InfoFlags) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_health_proto_msgTypes[4]
+	mi := &file_loom_v1_health_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -237,7 +301,7 @@ func (x *InfoFlags) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InfoFlags.ProtoReflect.Descriptor instead.
 func (*InfoFlags) Descriptor() ([]byte, []int) {
-	return file_loom_v1_health_proto_rawDescGZIP(), []int{4}
+	return file_loom_v1_health_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InfoFlags) GetAssistants() bool {
@@ -270,10 +334,14 @@ const file_loom_v1_health_proto_rawDesc = "" +
 	"\n" +
 	"OkResponse\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\"\r\n" +
-	"\vInfoRequest\"R\n" +
+	"\vInfoRequest\"y\n" +
 	"\fInfoResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12(\n" +
-	"\x05flags\x18\x02 \x01(\v2\x12.loom.v1.InfoFlagsR\x05flags\"_\n" +
+	"\x05flags\x18\x02 \x01(\v2\x12.loom.v1.InfoFlagsR\x05flags\x12%\n" +
+	"\x04auth\x18\x03 \x01(\v2\x11.loom.v1.InfoAuthR\x04auth\"8\n" +
+	"\bInfoAuth\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x12\n" +
+	"\x04mode\x18\x02 \x01(\tR\x04mode\"_\n" +
 	"\tInfoFlags\x12\x1e\n" +
 	"\n" +
 	"assistants\x18\x01 \x01(\bR\n" +
@@ -297,25 +365,27 @@ func file_loom_v1_health_proto_rawDescGZIP() []byte {
 	return file_loom_v1_health_proto_rawDescData
 }
 
-var file_loom_v1_health_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_loom_v1_health_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_loom_v1_health_proto_goTypes = []any{
 	(*OkRequest)(nil),    // 0: loom.v1.OkRequest
 	(*OkResponse)(nil),   // 1: loom.v1.OkResponse
 	(*InfoRequest)(nil),  // 2: loom.v1.InfoRequest
 	(*InfoResponse)(nil), // 3: loom.v1.InfoResponse
-	(*InfoFlags)(nil),    // 4: loom.v1.InfoFlags
+	(*InfoAuth)(nil),     // 4: loom.v1.InfoAuth
+	(*InfoFlags)(nil),    // 5: loom.v1.InfoFlags
 }
 var file_loom_v1_health_proto_depIdxs = []int32{
-	4, // 0: loom.v1.InfoResponse.flags:type_name -> loom.v1.InfoFlags
-	0, // 1: loom.v1.HealthService.Ok:input_type -> loom.v1.OkRequest
-	2, // 2: loom.v1.HealthService.Info:input_type -> loom.v1.InfoRequest
-	1, // 3: loom.v1.HealthService.Ok:output_type -> loom.v1.OkResponse
-	3, // 4: loom.v1.HealthService.Info:output_type -> loom.v1.InfoResponse
-	3, // [3:5] is the sub-list for method output_type
-	1, // [1:3] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	5, // 0: loom.v1.InfoResponse.flags:type_name -> loom.v1.InfoFlags
+	4, // 1: loom.v1.InfoResponse.auth:type_name -> loom.v1.InfoAuth
+	0, // 2: loom.v1.HealthService.Ok:input_type -> loom.v1.OkRequest
+	2, // 3: loom.v1.HealthService.Info:input_type -> loom.v1.InfoRequest
+	1, // 4: loom.v1.HealthService.Ok:output_type -> loom.v1.OkResponse
+	3, // 5: loom.v1.HealthService.Info:output_type -> loom.v1.InfoResponse
+	4, // [4:6] is the sub-list for method output_type
+	2, // [2:4] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_health_proto_init() }
@@ -329,7 +399,7 @@ func file_loom_v1_health_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_health_proto_rawDesc), len(file_loom_v1_health_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/health.proto.
  */
 export const file_loom_v1_health: GenFile = /*@__PURE__*/
-  fileDesc("ChRsb29tL3YxL2hlYWx0aC5wcm90bxIHbG9vbS52MSILCglPa1JlcXVlc3QiGAoKT2tSZXNwb25zZRIKCgJvaxgBIAEoCCINCgtJbmZvUmVxdWVzdCJCCgxJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIhCgVmbGFncxgCIAEoCzISLmxvb20udjEuSW5mb0ZsYWdzIkEKCUluZm9GbGFncxISCgphc3Npc3RhbnRzGAEgASgIEg0KBWNyb25zGAIgASgIEhEKCWxhbmdzbWl0aBgDIAEoCDKVAQoNSGVhbHRoU2VydmljZRI9CgJPaxISLmxvb20udjEuT2tSZXF1ZXN0GhMubG9vbS52MS5Pa1Jlc3BvbnNlIg6QAgGC0+STAgUSAy9vaxJFCgRJbmZvEhQubG9vbS52MS5JbmZvUmVxdWVzdBoVLmxvb20udjEuSW5mb1Jlc3BvbnNlIhCQAgGC0+STAgcSBS9pbmZvYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChRsb29tL3YxL2hlYWx0aC5wcm90bxIHbG9vbS52MSILCglPa1JlcXVlc3QiGAoKT2tSZXNwb25zZRIKCgJvaxgBIAEoCCINCgtJbmZvUmVxdWVzdCJjCgxJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIhCgVmbGFncxgCIAEoCzISLmxvb20udjEuSW5mb0ZsYWdzEh8KBGF1dGgYAyABKAsyES5sb29tLnYxLkluZm9BdXRoIikKCEluZm9BdXRoEg8KB2VuYWJsZWQYASABKAgSDAoEbW9kZRgCIAEoCSJBCglJbmZvRmxhZ3MSEgoKYXNzaXN0YW50cxgBIAEoCBINCgVjcm9ucxgCIAEoCBIRCglsYW5nc21pdGgYAyABKAgylQEKDUhlYWx0aFNlcnZpY2USPQoCT2sSEi5sb29tLnYxLk9rUmVxdWVzdBoTLmxvb20udjEuT2tSZXNwb25zZSIOkAIBgtPkkwIFEgMvb2sSRQoESW5mbxIULmxvb20udjEuSW5mb1JlcXVlc3QaFS5sb29tLnYxLkluZm9SZXNwb25zZSIQkAIBgtPkkwIHEgUvaW5mb2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * OkRequest has no fields.
@@ -83,6 +83,13 @@ export type InfoResponse = Message<"loom.v1.InfoResponse"> & {
    * @generated from field: loom.v1.InfoFlags flags = 2;
    */
   flags?: InfoFlags | undefined;
+
+  /**
+   * Whether requests must authenticate, and how; never anything secret.
+   *
+   * @generated from field: loom.v1.InfoAuth auth = 3;
+   */
+  auth?: InfoAuth | undefined;
 };
 
 /**
@@ -91,6 +98,34 @@ export type InfoResponse = Message<"loom.v1.InfoResponse"> & {
  */
 export const InfoResponseSchema: GenMessage<InfoResponse> = /*@__PURE__*/
   messageDesc(file_loom_v1_health, 3);
+
+/**
+ * InfoAuth says whether the API needs a credential (docs/security.md "Authentication").
+ *
+ * @generated from message loom.v1.InfoAuth
+ */
+export type InfoAuth = Message<"loom.v1.InfoAuth"> & {
+  /**
+   * True when Threads, Runs and Assistants calls must authenticate.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * "custom" (an Auth module named in loom.json), "api_key" (LOOM_API_KEYS) or "none".
+   *
+   * @generated from field: string mode = 2;
+   */
+  mode: string;
+};
+
+/**
+ * Describes the message loom.v1.InfoAuth.
+ * Use `create(InfoAuthSchema)` to create a new message.
+ */
+export const InfoAuthSchema: GenMessage<InfoAuth> = /*@__PURE__*/
+  messageDesc(file_loom_v1_health, 4);
 
 /**
  * InfoFlags lists optional features by the names the LangGraph SDKs read.
@@ -125,7 +160,7 @@ export type InfoFlags = Message<"loom.v1.InfoFlags"> & {
  * Use `create(InfoFlagsSchema)` to create a new message.
  */
 export const InfoFlagsSchema: GenMessage<InfoFlags> = /*@__PURE__*/
-  messageDesc(file_loom_v1_health, 4);
+  messageDesc(file_loom_v1_health, 5);
 
 /**
  * HealthService answers liveness and build-information probes. Its routes are the LangGraph Agent Server's

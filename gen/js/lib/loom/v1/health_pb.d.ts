@@ -77,6 +77,13 @@ export declare type InfoResponse = Message<"loom.v1.InfoResponse"> & {
    * @generated from field: loom.v1.InfoFlags flags = 2;
    */
   flags?: InfoFlags | undefined;
+
+  /**
+   * Whether requests must authenticate, and how; never anything secret.
+   *
+   * @generated from field: loom.v1.InfoAuth auth = 3;
+   */
+  auth?: InfoAuth | undefined;
 };
 
 /**
@@ -84,6 +91,33 @@ export declare type InfoResponse = Message<"loom.v1.InfoResponse"> & {
  * Use `create(InfoResponseSchema)` to create a new message.
  */
 export declare const InfoResponseSchema: GenMessage<InfoResponse>;
+
+/**
+ * InfoAuth says whether the API needs a credential (docs/security.md "Authentication").
+ *
+ * @generated from message loom.v1.InfoAuth
+ */
+export declare type InfoAuth = Message<"loom.v1.InfoAuth"> & {
+  /**
+   * True when Threads, Runs and Assistants calls must authenticate.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * "custom" (an Auth module named in loom.json), "api_key" (LOOM_API_KEYS) or "none".
+   *
+   * @generated from field: string mode = 2;
+   */
+  mode: string;
+};
+
+/**
+ * Describes the message loom.v1.InfoAuth.
+ * Use `create(InfoAuthSchema)` to create a new message.
+ */
+export declare const InfoAuthSchema: GenMessage<InfoAuth>;
 
 /**
  * InfoFlags lists optional features by the names the LangGraph SDKs read.

@@ -9,7 +9,7 @@ import { file_google_api_annotations } from "../../google/api/annotations_pb.js"
  * Describes the file loom/v1/health.proto.
  */
 export const file_loom_v1_health = /*@__PURE__*/
-  fileDesc("ChRsb29tL3YxL2hlYWx0aC5wcm90bxIHbG9vbS52MSILCglPa1JlcXVlc3QiGAoKT2tSZXNwb25zZRIKCgJvaxgBIAEoCCINCgtJbmZvUmVxdWVzdCJCCgxJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIhCgVmbGFncxgCIAEoCzISLmxvb20udjEuSW5mb0ZsYWdzIkEKCUluZm9GbGFncxISCgphc3Npc3RhbnRzGAEgASgIEg0KBWNyb25zGAIgASgIEhEKCWxhbmdzbWl0aBgDIAEoCDKVAQoNSGVhbHRoU2VydmljZRI9CgJPaxISLmxvb20udjEuT2tSZXF1ZXN0GhMubG9vbS52MS5Pa1Jlc3BvbnNlIg6QAgGC0+STAgUSAy9vaxJFCgRJbmZvEhQubG9vbS52MS5JbmZvUmVxdWVzdBoVLmxvb20udjEuSW5mb1Jlc3BvbnNlIhCQAgGC0+STAgcSBS9pbmZvYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChRsb29tL3YxL2hlYWx0aC5wcm90bxIHbG9vbS52MSILCglPa1JlcXVlc3QiGAoKT2tSZXNwb25zZRIKCgJvaxgBIAEoCCINCgtJbmZvUmVxdWVzdCJjCgxJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIhCgVmbGFncxgCIAEoCzISLmxvb20udjEuSW5mb0ZsYWdzEh8KBGF1dGgYAyABKAsyES5sb29tLnYxLkluZm9BdXRoIikKCEluZm9BdXRoEg8KB2VuYWJsZWQYASABKAgSDAoEbW9kZRgCIAEoCSJBCglJbmZvRmxhZ3MSEgoKYXNzaXN0YW50cxgBIAEoCBINCgVjcm9ucxgCIAEoCBIRCglsYW5nc21pdGgYAyABKAgylQEKDUhlYWx0aFNlcnZpY2USPQoCT2sSEi5sb29tLnYxLk9rUmVxdWVzdBoTLmxvb20udjEuT2tSZXNwb25zZSIOkAIBgtPkkwIFEgMvb2sSRQoESW5mbxIULmxvb20udjEuSW5mb1JlcXVlc3QaFS5sb29tLnYxLkluZm9SZXNwb25zZSIQkAIBgtPkkwIHEgUvaW5mb2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * Describes the message loom.v1.OkRequest.
@@ -40,11 +40,18 @@ export const InfoResponseSchema = /*@__PURE__*/
   messageDesc(file_loom_v1_health, 3);
 
 /**
+ * Describes the message loom.v1.InfoAuth.
+ * Use `create(InfoAuthSchema)` to create a new message.
+ */
+export const InfoAuthSchema = /*@__PURE__*/
+  messageDesc(file_loom_v1_health, 4);
+
+/**
  * Describes the message loom.v1.InfoFlags.
  * Use `create(InfoFlagsSchema)` to create a new message.
  */
 export const InfoFlagsSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_health, 4);
+  messageDesc(file_loom_v1_health, 5);
 
 /**
  * HealthService answers liveness and build-information probes. Its routes are the LangGraph Agent Server's

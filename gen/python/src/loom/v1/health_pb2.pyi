@@ -21,12 +21,22 @@ class InfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class InfoResponse(_message.Message):
-    __slots__ = ("version", "flags")
+    __slots__ = ("version", "flags", "auth")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     FLAGS_FIELD_NUMBER: _ClassVar[int]
+    AUTH_FIELD_NUMBER: _ClassVar[int]
     version: str
     flags: InfoFlags
-    def __init__(self, version: _Optional[str] = ..., flags: _Optional[_Union[InfoFlags, _Mapping]] = ...) -> None: ...
+    auth: InfoAuth
+    def __init__(self, version: _Optional[str] = ..., flags: _Optional[_Union[InfoFlags, _Mapping]] = ..., auth: _Optional[_Union[InfoAuth, _Mapping]] = ...) -> None: ...
+
+class InfoAuth(_message.Message):
+    __slots__ = ("enabled", "mode")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    mode: str
+    def __init__(self, enabled: _Optional[bool] = ..., mode: _Optional[str] = ...) -> None: ...
 
 class InfoFlags(_message.Message):
     __slots__ = ("assistants", "crons", "langsmith")

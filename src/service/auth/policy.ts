@@ -1,0 +1,212 @@
+/**
+ * Which authorization event each RPC raises and how its filter is applied (docs/security.md "Events"), after the
+ * LangGraph.js dev server (`@langchain/langgraph-api` `storage/ops`):
+ *
+ * | RPCs | event | the filter |
+ * |---|---|---|
+ * | threads create | `threads:create` | an existing id outside it: 409 |
+ * | threads get, copy (also `threads:create`), state, history; runs get, join, join-stream | `threads:read` | 404 outside it |
+ * | threads update, update_state; runs cancel | `threads:update` | 404 outside it |
+ * | threads delete; runs delete | `threads:delete` | 404 outside it |
+ * | threads search, count | `threads:search` | narrows the query |
+ * | runs list | `threads:search` | 404 when the thread is outside it |
+ * | runs create, wait, stream (stateful and stateless) | `threads:create_run` | 404 for an existing thread outside it |
+ * | assistants create | `assistants:create` | an existing id outside it: 409 |
+ * | assistants get, graph, schemas | `assistants:read` | 404 outside it |
+ * | assistants update / delete | `assistants:update` / `assistants:delete` | 404 outside it |
+ * | assistants search, count | `assistants:search` | narrows the query |
+ *
+ * A handler that changes `value.metadata` on a create, update or run changes what is stored.
+ */
+import type { JsonObject } from "../../engine/index.js";
+import type { AuthFilter } from "./types.js";
+
+/** What a policy can ask of the enforcement point. */
+export interface Guard {
+  /** Runs the event's handler. @throws AuthError when refused */
+  authorize(
+    resource: "threads" | "assistants",
+    action: string,
+    value: Record<string, unknown>,
+  ): Promise<AuthFilter | undefined>;
+  /** NotFound unless thread `threadId` is missing (left to the service) or passes `scope`. */
+  requireThread(threadId: string, scope: AuthFilter | undefined): Promise<void>;
+  /** AlreadyExists when thread `threadId` exists outside `scope`. */
+  refuseForeignThread(threadId: string, scope: AuthFilter | undefined): Promise<void>;
+  /** NotFound unless assistant (or graph) `assistantId` is missing or passes `scope`; AlreadyExists with `taken`. */
+  requireAssistant(assistantId: string, scope: AuthFilter | undefined, taken?: boolean): Promise<void>;
+  /** Narrows the call's searches and counts. */
+  narrow(scope: AuthFilter | undefined): void;
+  /** Metadata a run stamps on a thread it creates. */
+  stampThreads(metadata: JsonObject): void;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: requests are the generated message types, read by field name.
+type Req = any;
+/** The authorization of one RPC: may change `req` (stamped metadata). */
+export type Policy = (req: Req, guard: Guard) => Promise<void>;
+
+const metadataOf = (value: Record<string, unknown>): JsonObject | undefined => {
+  const m = value.metadata;
+  return m !== null && typeof m === "object" && !Array.isArray(m) ? (m as JsonObject) : undefined;
+};
+
+const threadRead: Policy = async (req, g) => {
+  const value: Record<string, unknown> = { thread_id: req.threadId };
+  if (req.runId) value.run_id = req.runId;
+  await g.requireThread(req.threadId, await g.authorize("threads", "read", value));
+};
+
+const createRun: Policy = async (req, g) => {
+  const value: Record<string, unknown> = {
+    thread_id: req.threadId === "" ? undefined : req.threadId,
+    assistant_id: req.assistantId,
+    metadata: { ...(req.metadata ?? {}) },
+    multitask_strategy: req.multitaskStrategy || undefined,
+    if_not_exists: req.ifNotExists || undefined,
+    after_seconds: req.afterSeconds || undefined,
+    kwargs: { input: req.input, config: req.config, context: req.context },
+  };
+  const scope = await g.authorize("threads", "create_run", value);
+  const metadata = metadataOf(value) ?? {};
+  req.metadata = metadata;
+  g.stampThreads(metadata);
+  if (req.threadId !== "") await g.requireThread(req.threadId, scope);
+};
+
+/** Policies by service type name, then method local name. */
+export const POLICIES: Record<string, Record<string, Policy>> = {
+  "loom.v1.ThreadsService": {
+    async create(req, g) {
+      const value = {
+        thread_id: req.threadId || undefined,
+        metadata: { ...(req.metadata ?? {}) },
+        if_exists: req.ifExists || undefined,
+      };
+      const scope = await g.authorize("threads", "create", value);
+      req.metadata = metadataOf(value) ?? {};
+      if (req.threadId) await g.refuseForeignThread(req.threadId, scope);
+    },
+    get: threadRead,
+    getState: threadRead,
+    getHistory: threadRead,
+    async copy(req, g) {
+      await threadRead(req, g);
+      await g.authorize("threads", "create", { thread_id: undefined, metadata: {} });
+    },
+    async update(req, g) {
+      const value = { thread_id: req.threadId, metadata: { ...(req.metadata ?? {}) } };
+      const scope = await g.authorize("threads", "update", value);
+      req.metadata = metadataOf(value) ?? {};
+      await g.requireThread(req.threadId, scope);
+    },
+    async updateState(req, g) {
+      await g.requireThread(
+        req.threadId,
+        await g.authorize("threads", "update", { thread_id: req.threadId }),
+      );
+    },
+    async delete(req, g) {
+      await g.requireThread(
+        req.threadId,
+        await g.authorize("threads", "delete", { thread_id: req.threadId }),
+      );
+    },
+    async search(req, g) {
+      const value = {
+        metadata: req.metadata,
+        ids: req.ids,
+        status: req.status || undefined,
+        values: req.values,
+        limit: req.limit,
+        offset: req.offset,
+      };
+      g.narrow(await g.authorize("threads", "search", value));
+    },
+    async count(req, g) {
+      const value = { metadata: req.metadata, values: req.values, status: req.status || undefined };
+      g.narrow(await g.authorize("threads", "search", value));
+    },
+  },
+  "loom.v1.RunsService": {
+    create: createRun,
+    wait: createRun,
+    stream: createRun,
+    get: threadRead,
+    join: threadRead,
+    joinStream: threadRead,
+    async list(req, g) {
+      const value = { thread_id: req.threadId, status: req.status || undefined };
+      await g.requireThread(req.threadId, await g.authorize("threads", "search", value));
+    },
+    async cancel(req, g) {
+      const value = { thread_id: req.threadId, run_ids: [req.runId], action: req.action || "interrupt" };
+      await g.requireThread(req.threadId, await g.authorize("threads", "update", value));
+    },
+    async delete(req, g) {
+      const value = { thread_id: req.threadId, run_id: req.runId };
+      await g.requireThread(req.threadId, await g.authorize("threads", "delete", value));
+    },
+  },
+  "loom.v1.AssistantsService": {
+    async create(req, g) {
+      const value = {
+        assistant_id: req.assistantId || undefined,
+        graph_id: req.graphId,
+        config: req.config,
+        context: req.context,
+        metadata: { ...(req.metadata ?? {}) },
+        if_exists: req.ifExists || undefined,
+        name: req.name || undefined,
+        description: req.description,
+      };
+      const scope = await g.authorize("assistants", "create", value);
+      req.metadata = metadataOf(value) ?? {};
+      if (req.assistantId) await g.requireAssistant(req.assistantId, scope, true);
+    },
+    async get(req, g) {
+      const scope = await g.authorize("assistants", "read", { assistant_id: req.assistantId });
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async getGraph(req, g) {
+      const scope = await g.authorize("assistants", "read", { assistant_id: req.assistantId });
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async getSchemas(req, g) {
+      const scope = await g.authorize("assistants", "read", { assistant_id: req.assistantId });
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async update(req, g) {
+      const value: Record<string, unknown> = {
+        assistant_id: req.assistantId,
+        graph_id: req.graphId,
+        config: req.config,
+        context: req.context,
+        metadata: req.metadata === undefined ? undefined : { ...req.metadata },
+        name: req.name,
+        description: req.description,
+      };
+      const scope = await g.authorize("assistants", "update", value);
+      const metadata = metadataOf(value);
+      if (metadata) req.metadata = metadata;
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async delete(req, g) {
+      const scope = await g.authorize("assistants", "delete", { assistant_id: req.assistantId });
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async search(req, g) {
+      const value = {
+        graph_id: req.graphId || undefined,
+        metadata: req.metadata,
+        limit: req.limit,
+        offset: req.offset,
+      };
+      g.narrow(await g.authorize("assistants", "search", value));
+    },
+    async count(req, g) {
+      const value = { graph_id: req.graphId || undefined, metadata: req.metadata, limit: 0, offset: 0 };
+      g.narrow(await g.authorize("assistants", "search", value));
+    },
+  },
+};
