@@ -17,7 +17,7 @@ import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js"
 import { createRunSignals } from "./runtime/signals.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
 import { createHostGuard } from "./server/host-guard.js";
-import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
+import { createOnePortServer, type NodeHandler, type OnePortOptions } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
 import { createGrpcHealth } from "./service/grpc/health.js";
@@ -68,6 +68,14 @@ export interface AppDeps {
    * Off: no `/metrics` route (404) and nothing measured. @default true
    */
   metrics?: boolean;
+  /**
+   * Deadlines for slow clients and the cap on open connections (see `OnePortOptions`, docs/operations.md
+   * "Connection limits"). @default the one-port server's defaults, no connection cap
+   */
+  connections?: Pick<
+    OnePortOptions,
+    "headersTimeoutMs" | "requestTimeoutMs" | "h2IdleTimeoutMs" | "maxConnections"
+  >;
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -237,8 +245,17 @@ export function createApp(deps: AppDeps): App {
     res.writeHead(421, { "content-type": "application/json" });
     res.end(JSON.stringify({ detail: refusal }));
   };
+  let lastRefusalLog = 0;
   const server = createOnePortServer(requestMetrics ? requestMetrics.wrap(guarded) : guarded, {
     continueLimitBytes: deps.bodyLimitBytes,
+    ...deps.connections,
+    onConnectionRefused: (reason) => {
+      // One line per burst, not per connection: a flood would otherwise flood the log too.
+      const now = Date.now();
+      if (now - lastRefusalLog < 10_000) return;
+      lastRefusalLog = now;
+      deps.logger.warn({ reason, connections: server.connections() }, "connection cap reached");
+    },
   });
   const prepare = async () => {
     await store.ensureIndexes();

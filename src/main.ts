@@ -12,6 +12,7 @@ import { createLogger } from "./logger.js";
 import { launchMongo } from "./mongod/launcher.js";
 import { buildDir, projectRoot } from "./paths.js";
 import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
+import { connectionCap, softFileLimit } from "./server/fd-limit.js";
 import { isTransientMongoError } from "./store/mongo/index.js";
 import { LOOM_VERSION } from "./version.js";
 
@@ -78,6 +79,15 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message),
   });
   logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
+  const fdLimit = softFileLimit();
+  const maxConnections = config.maxConnections ?? connectionCap(fdLimit);
+  logger.info(
+    {
+      fdLimit: fdLimit ?? "unlimited",
+      maxConnections: Number.isFinite(maxConnections) ? maxConnections : "none",
+    },
+    "connection cap",
+  );
   const client = await connectMongo(mongo.uri, config.mongoSelectionTimeoutMs, logger);
   const app = createApp({
     logger,
@@ -87,6 +97,12 @@ async function main(): Promise<void> {
     allowedHosts: config.allowedHosts,
     registry,
     uiDir: path.join(buildDir, "ui"),
+    connections: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      h2IdleTimeoutMs: config.h2IdleTimeoutMs,
+      maxConnections,
+    },
     runtime: {
       workers: config.workers,
       leaseMs: config.leaseMs,
