@@ -21,7 +21,7 @@ import { createRunSignals } from "./runtime/signals.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
 import { withCors } from "./server/cors.js";
 import { createHostGuard } from "./server/host-guard.js";
-import { createOnePortServer, type NodeHandler } from "./server/one-port.js";
+import { createOnePortServer, type NodeHandler, type OnePortOptions } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
 import { ensureSystemAssistants } from "./service/assistants/resolve.js";
 import { createApiKeyAuthenticator } from "./service/auth/api-keys.js";
@@ -101,6 +101,14 @@ export interface AppDeps {
    * @default `"*"` with auth on (as the LangGraph servers), pages on a loopback host only without auth
    */
   corsOrigins?: readonly string[] | "*";
+  /**
+   * Deadlines for slow clients and the cap on open connections (see `OnePortOptions`, docs/operations.md
+   * "Connection limits"). @default the one-port server's defaults, no connection cap
+   */
+  connections?: Pick<
+    OnePortOptions,
+    "headersTimeoutMs" | "requestTimeoutMs" | "h2IdleTimeoutMs" | "maxConnections"
+  >;
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
 }
@@ -312,8 +320,17 @@ export function createApp(deps: AppDeps): App {
     res.end(JSON.stringify({ detail: refusal }));
   };
   const timed = requestMetrics ? requestMetrics.wrap(guarded) : guarded;
+  let lastRefusalLog = 0;
   const server = createOnePortServer(requestTracing ? requestTracing.wrap(timed) : timed, {
     continueLimitBytes: deps.bodyLimitBytes,
+    ...deps.connections,
+    onConnectionRefused: (reason) => {
+      // One line per burst, not per connection: a flood would otherwise flood the log too.
+      const now = Date.now();
+      if (now - lastRefusalLog < 10_000) return;
+      lastRefusalLog = now;
+      deps.logger.warn({ reason, connections: server.connections() }, "connection cap reached");
+    },
   });
   const prepare = async () => {
     await store.ensureIndexes();

@@ -75,6 +75,24 @@ export interface Config {
    * pages on a loopback host (docs/security.md "CORS").
    */
   corsOrigins: string[] | "*" | undefined;
+  /**
+   * `LOOM_HEADERS_TIMEOUT_MS`: time a client has to send a request's headers (and, on a new connection, its
+   * first bytes; on HTTP/2, its SETTINGS); then the connection is closed (docs/security.md "Slow clients").
+   * Default 10000.
+   */
+  headersTimeoutMs: number;
+  /**
+   * `LOOM_REQUEST_TIMEOUT_MS`: time a client has to send a whole request, headers and body; then the HTTP/1.1
+   * connection is closed, the HTTP/2 stream reset. Responses (SSE, gRPC streams) are not bounded. Default 60000.
+   */
+  requestTimeoutMs: number;
+  /** `LOOM_H2_IDLE_TIMEOUT_MS`: an HTTP/2 connection with no open stream for this long gets GOAWAY. Default 60000. */
+  h2IdleTimeoutMs: number;
+  /**
+   * `LOOM_MAX_CONNECTIONS`: most client connections open at once (docs/operations.md "Connection limits").
+   * Default `undefined`: derived at start from the open-file limit (`ulimit -n` less room for MongoDB and files).
+   */
+  maxConnections: number | undefined;
 }
 
 /** One entry of `LOOM_API_KEYS`: the SHA-256 of a key (64 hex digits) and its identity. */
@@ -203,6 +221,10 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
         "LOOM_CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com",
       )
       .optional(),
+    LOOM_HEADERS_TIMEOUT_MS: intVar("LOOM_HEADERS_TIMEOUT_MS", 100, 3_600_000).default(10_000),
+    LOOM_REQUEST_TIMEOUT_MS: intVar("LOOM_REQUEST_TIMEOUT_MS", 100, 86_400_000).default(60_000),
+    LOOM_H2_IDLE_TIMEOUT_MS: intVar("LOOM_H2_IDLE_TIMEOUT_MS", 100, 86_400_000).default(60_000),
+    LOOM_MAX_CONNECTIONS: intVar("LOOM_MAX_CONNECTIONS", 1, 10_000_000).optional(),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -239,6 +261,10 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       v.LOOM_CORS_ORIGINS === undefined || v.LOOM_CORS_ORIGINS === "*"
         ? v.LOOM_CORS_ORIGINS
         : v.LOOM_CORS_ORIGINS.split(",").map((o) => o.trim()),
+    headersTimeoutMs: v.LOOM_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(v.LOOM_REQUEST_TIMEOUT_MS, v.LOOM_HEADERS_TIMEOUT_MS),
+    h2IdleTimeoutMs: v.LOOM_H2_IDLE_TIMEOUT_MS,
+    maxConnections: v.LOOM_MAX_CONNECTIONS,
   };
 }
 

@@ -13,6 +13,7 @@ import { launchMongo } from "./mongod/launcher.js";
 import { buildDir, projectRoot } from "./paths.js";
 import { loadAuthModule } from "./registry/auth-load.js";
 import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
+import { connectionCap, softFileLimit } from "./server/fd-limit.js";
 import {
   isTransientMongoError,
   requireServableMongo,
@@ -100,6 +101,15 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message),
   });
   logger.info({ source: mongo.source, version: mongo.version, dataDir: config.dataDir }, "MongoDB ready");
+  const fdLimit = softFileLimit();
+  const maxConnections = config.maxConnections ?? connectionCap(fdLimit);
+  logger.info(
+    {
+      fdLimit: fdLimit ?? "unlimited",
+      maxConnections: Number.isFinite(maxConnections) ? maxConnections : "none",
+    },
+    "connection cap",
+  );
   const client = await connectMongo(mongo.uri, config.mongoSelectionTimeoutMs, logger);
   try {
     await requireServableMongo(client.db(config.dbName));
@@ -132,6 +142,12 @@ async function main(): Promise<void> {
     ...(auth ? { auth } : {}),
     registry,
     uiDir: path.join(buildDir, "ui"),
+    connections: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      h2IdleTimeoutMs: config.h2IdleTimeoutMs,
+      maxConnections,
+    },
     runtime: {
       workers: config.workers,
       leaseMs: config.leaseMs,

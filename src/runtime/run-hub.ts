@@ -70,19 +70,8 @@ export interface RunHub {
   close(): void;
 }
 
-/** A one-shot promise with its resolver. */
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve: (value: T) => void = () => undefined;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+/** A waiter's wake-up: called once by the next publish, with the error of a failed read (else `undefined`). */
+type Wake = (error: unknown) => void;
 
 /** Creates the hub of `runId`. */
 export function createRunHub(deps: RunHubDeps, runId: string): RunHub {
@@ -109,8 +98,12 @@ export function createRunHub(deps: RunHubDeps, runId: string): RunHub {
   /** Positions of the readers waiting for the next batch (a reader leaves it when a publish serves it). */
   const readers = new Map<symbol, number>();
   let endWaiters = 0;
-  /** Resolved at each change of the hub's knowledge, with the error of a failed read (then every waiter throws it). */
-  let changed = deferred<unknown>();
+  /**
+   * Woken at the next change of the hub's knowledge, with the error of a failed read (then every waiter throws it).
+   * A waiter whose signal aborts leaves the set at once: a reaction on one shared promise could not be removed, and
+   * on an idle run every stream that came and went would stay reachable until the next event.
+   */
+  const wakes = new Set<Wake>();
   let pumping = false;
   let nudge: (() => void) | undefined;
 
@@ -127,9 +120,9 @@ export function createRunHub(deps: RunHubDeps, runId: string): RunHub {
     // woken but not yet resumed must not hold the next read back to its old position).
     for (const [reader, position] of readers)
       if (error !== undefined || served(position)) readers.delete(reader);
-    const d = changed;
-    changed = deferred();
-    d.resolve(error);
+    const woken = [...wakes];
+    wakes.clear();
+    for (const wake of woken) wake(error);
   }
 
   const busy = () => readers.size > 0 || endWaiters > 0;
@@ -210,11 +203,22 @@ export function createRunHub(deps: RunHubDeps, runId: string): RunHub {
     kick();
   });
 
-  async function waitForChange(signal: AbortSignal | undefined): Promise<void> {
-    const next = changed.promise;
-    kick();
-    const error = await abortable(next, signal);
-    if (error !== undefined) throw error;
+  function waitForChange(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        wakes.delete(wake);
+        reject(signal?.reason);
+      };
+      const wake: Wake = (error) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      wakes.add(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      kick();
+    });
   }
 
   async function result(): Promise<RunFinished> {

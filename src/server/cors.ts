@@ -52,7 +52,11 @@ const LOOPBACK = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 export function withCors(handler: NodeHandler, options: CorsOptions): NodeHandler {
   const allowList = typeof options.origins === "string" ? undefined : new Set(options.origins);
   const isAllowed = (origin: string) =>
-    options.origins === "*" ? true : options.origins === "loopback" ? LOOPBACK.test(origin) : !!allowList?.has(origin);
+    options.origins === "*"
+      ? true
+      : options.origins === "loopback"
+        ? LOOPBACK.test(origin)
+        : !!allowList?.has(origin);
   const maxAge = String(options.maxAgeSeconds ?? 600);
   const allowedHeadersLower = new Set(ALLOWED_HEADERS.map((h) => h.toLowerCase()));
   const allowHeaderList = ALLOWED_HEADERS.join(", ");

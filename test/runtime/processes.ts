@@ -19,11 +19,15 @@ export interface LoomProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts one process; `env` adds or overrides variables (e.g. `LOOM_LEASE_MS`). */
+/**
+ * Starts one process; `env` adds or overrides variables (e.g. `LOOM_LEASE_MS`); `fdLimit` starts it under
+ * `ulimit -n <fdLimit>` (through bash, which then execs node, so the pid is node's).
+ */
 export async function startLoom(options: {
   mongoUri: string;
   dbName: string;
   env?: Record<string, string>;
+  fdLimit?: number;
 }): Promise<LoomProcess> {
   const env = {
     ...process.env,
@@ -35,7 +39,14 @@ export async function startLoom(options: {
     LOOM_POLL_MS: "200",
     ...options.env,
   };
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env });
+  const args = ["--import", "tsx", "src/main.ts"];
+  const child =
+    options.fdLimit === undefined
+      ? spawn(process.execPath, args, { cwd: ROOT, env })
+      : spawn("bash", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args], {
+          cwd: ROOT,
+          env,
+        });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();

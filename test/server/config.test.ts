@@ -15,7 +15,21 @@ describe("parseConfig", () => {
       bodyLimitBytes: 10 * 1024 * 1024,
       allowedHosts: [],
       mongoSelectionTimeoutMs: 5000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
+      h2IdleTimeoutMs: 60_000,
+      maxConnections: undefined,
     });
+  });
+
+  it("connection knobs: whole numbers; the request deadline is never shorter than the headers one", () => {
+    const config = parseConfig(
+      { LOOM_HEADERS_TIMEOUT_MS: "5000", LOOM_REQUEST_TIMEOUT_MS: "2000", LOOM_MAX_CONNECTIONS: "500" },
+      "/",
+    );
+    expect(config).toMatchObject({ headersTimeoutMs: 5000, requestTimeoutMs: 5000, maxConnections: 500 });
+    expect(() => parseConfig({ LOOM_MAX_CONNECTIONS: "0" }, "/")).toThrow(/LOOM_MAX_CONNECTIONS/);
+    expect(() => parseConfig({ LOOM_HEADERS_TIMEOUT_MS: "soon" }, "/")).toThrow(/LOOM_HEADERS_TIMEOUT_MS/);
   });
 
   it("LOOM_ALLOWED_HOSTS: a comma-separated list of host names, or *; anything else names the variable", () => {

@@ -19,7 +19,7 @@ import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } fro
 import { restStatusForCode } from "./http-status.js";
 import { buildRequest } from "./request.js";
 import { buildRouteTable, type RestRoute } from "./routes.js";
-import { formatSseEvent, SSE_HEADERS, SSE_HEARTBEAT } from "./sse.js";
+import { createSseHeartbeats, formatSseEvent, SSE_HEADERS } from "./sse.js";
 
 /** A service descriptor with its implementation (the object passed to `router.service`). */
 export interface BoundService {
@@ -100,6 +100,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
   const impls = new Map(options.services.map((s) => [s.service.typeName, s.impl]));
   const heartbeatMs = options.heartbeatMs ?? 5000;
   const keepAliveMs = options.keepAliveMs ?? 5000;
+  const heartbeats = createSseHeartbeats(heartbeatMs);
 
   async function dispatch(req: Req, res: Res, route: RestRoute, vars: Record<string, string>, url: URL) {
     const raw = route.body === "" ? undefined : await readBody(req, options.bodyLimitBytes);
@@ -209,14 +210,14 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         res.on("close", done);
       });
     let gone = false;
+    // Beats stop when the stream ends or the client leaves; a write after close is a no-op.
+    const stopBeating = heartbeats.add(res);
     res.on("close", () => {
       gone = true;
+      stopBeating();
       // Stop pulling parts for a client that left; the run itself goes on unless it asked to be cancelled.
       void it.return?.(undefined)?.catch(() => undefined);
     });
-    const heartbeat = setInterval(() => {
-      if (!gone) res.write(SSE_HEARTBEAT);
-    }, heartbeatMs);
     try {
       if (!first.done) write(first.value);
       for (let next = await it.next(); !next.done && !gone; next = await it.next()) {
@@ -227,7 +228,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       if (!gone)
         res.write(formatSseEvent({ event: "error", data: { error: Code[ce.code], message: ce.rawMessage } }));
     } finally {
-      clearInterval(heartbeat);
+      stopBeating();
       if (!gone) res.end();
     }
   }

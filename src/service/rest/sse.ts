@@ -32,3 +32,48 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-cache",
   "x-accel-buffering": "no",
 };
+
+/** Something a heartbeat is written to (an SSE response). */
+export interface HeartbeatTarget {
+  write(chunk: string): unknown;
+}
+
+/** One timer for the heartbeats of every open SSE stream (see {@link createSseHeartbeats}). */
+export interface SseHeartbeats {
+  /** Writes {@link SSE_HEARTBEAT} to `target` at every beat until the returned function is called. */
+  add(target: HeartbeatTarget): () => void;
+  /** Streams beating now. */
+  size(): number;
+}
+
+/**
+ * The heartbeats of all SSE streams on one timer, running only while a stream is open: a timer per stream made
+ * the idle CPU of 10,000 streams grow with their number (docs/benchmarks.md "Idle streams"). A stream's first beat
+ * comes within `intervalMs` of its start, then one every `intervalMs`.
+ *
+ * @param intervalMs time between beats in milliseconds
+ */
+export function createSseHeartbeats(intervalMs: number): SseHeartbeats {
+  const targets = new Set<HeartbeatTarget>();
+  let timer: NodeJS.Timeout | undefined;
+  const beat = () => {
+    for (const target of targets) target.write(SSE_HEARTBEAT);
+  };
+  return {
+    add(target) {
+      targets.add(target);
+      if (!timer) {
+        timer = setInterval(beat, intervalMs);
+        timer.unref();
+      }
+      return () => {
+        targets.delete(target);
+        if (targets.size === 0 && timer) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      };
+    },
+    size: () => targets.size,
+  };
+}
