@@ -129,9 +129,30 @@ const history = z.looseObject({
   metadata: object().nullish(),
 });
 
+/** `CreateThreadRequest`: `supersteps` a list of `{updates: [{values, as_node}]}`; `metadata` an object. */
+const createThread = z.looseObject({
+  metadata: object().nullish(),
+  supersteps: z
+    .array(
+      z.looseObject(
+        {
+          updates: z
+            .array(z.looseObject({ as_node: str.nullish() }, { error: "must be an object" }), {
+              error: "must be a list of updates",
+            })
+            .nullish(),
+        },
+        { error: "must be an object" },
+      ),
+      { error: "must be a list of supersteps" },
+    )
+    .nullish(),
+});
+
 /** The schema of each request message that has one, by full message name. */
 const SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
   ["loom.v1.CreateRunRequest", createRun],
+  ["loom.v1.CreateThreadRequest", createThread],
   ["loom.v1.CreateAssistantRequest", assistant],
   ["loom.v1.UpdateAssistantRequest", assistant],
   ["loom.v1.UpdateStateRequest", updateState],
@@ -177,16 +198,24 @@ function requestJson(desc: DescMessage, message: unknown): unknown {
     return toJson(desc, message as any, { useProtoFieldName: true });
   } catch (error) {
     const fields = message as Record<string, unknown>;
-    const bad = desc.fields.find((f) => {
-      const value = fields[f.localName];
-      if (f.fieldKind !== "message" || value === undefined) return false;
+    const unreadable = (type: DescMessage, value: unknown) => {
       try {
-        // biome-ignore lint/suspicious/noExplicitAny: `value` is a message of `f.message`.
-        toJson(f.message, value as any);
+        // biome-ignore lint/suspicious/noExplicitAny: `value` is a message of `type`.
+        toJson(type, value as any);
         return false;
       } catch {
         return true;
       }
+    };
+    const bad = desc.fields.find((f) => {
+      const value = fields[f.localName];
+      // Struct fields are plain JSON objects in protobuf-es, not messages: they always have a JSON form.
+      if (value === undefined || f.message?.typeName === "google.protobuf.Struct") return false;
+      if (f.fieldKind === "message") return unreadable(f.message, value);
+      if (f.fieldKind === "list" && f.listKind === "message") {
+        return (value as unknown[]).some((item) => unreadable(f.message, item));
+      }
+      return false;
     });
     const why = error instanceof Error ? error.message : String(error);
     throw new InvalidInputError(`${bad ? bad.name : "Request"} cannot be read (${why})`, bad?.name);

@@ -248,6 +248,21 @@ describe("grpc-js: Struct / Value fields checked after conversion, INVALID_ARGUM
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringMatching(/^input /),
     });
+    const thread = await grpcCode(
+      grpcApi.call("ThreadsService", "Create", {
+        metadata: toStruct({ graph_id: "breakpoints" }),
+        supersteps: [{ updates: [{ values: {}, as_node: "node_a" }] }],
+      }),
+    );
+    expect(thread).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^supersteps /),
+    });
+    expectDetail(
+      await call(B, "POST", "/threads", { supersteps: 5 }),
+      422,
+      /^supersteps must be a list of supersteps$/,
+    );
     expect(await snapshot()).toEqual(before);
   });
 

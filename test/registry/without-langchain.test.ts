@@ -31,7 +31,7 @@ describe("without @langchain/* installed", () => {
     const script = `const { loadGraphRegistry } = await import("./src/registry/load.ts");
       const r = await loadGraphRegistry("test/api/loom.test.json"); console.log("ids=" + r.ids().join(","));`;
     const { code, out } = await run(["--input-type=module", "-e", script]);
-    expect(out).toMatch(/ids=agent,breakpoints,joke,parallel,slow,fails,chatty/);
+    expect(out).toMatch(/ids=agent,breakpoints,breakpoints_static,joke,parallel,slow,fails,chatty/);
     expect(code).toBe(0);
   });
 
