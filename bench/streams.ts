@@ -49,7 +49,7 @@ const N = arg("n", 2000);
 const IDLE_S = arg("idle", 10);
 const DB = "bench_streams";
 
-/** Issue 21's targets (a figure at or under its target meets it). */
+/** The idle-stream targets (a figure at or under its target meets it). */
 const TARGETS = {
   ops_per_s: 5,
   cpu_pct: 5,
