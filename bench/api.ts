@@ -21,9 +21,9 @@
  * auth: {rest: {off, on, overhead_p50_ms}, grpc: {...}}}`.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type net from "node:net";
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromJson } from "@bufbuild/protobuf";

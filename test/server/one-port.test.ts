@@ -49,7 +49,11 @@ describe("one port serves HTTP/1.1 and h2c", () => {
       body: "{}",
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ version: LOOM_VERSION, flags: { assistants: true }, auth: { mode: "none" } });
+    expect(await res.json()).toEqual({
+      version: LOOM_VERSION,
+      flags: { assistants: true },
+      auth: { mode: "none" },
+    });
   });
 
   it("answers a grpc-js call over h2c", async () => {
