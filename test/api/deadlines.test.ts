@@ -11,6 +11,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JoinRunRequestSchema } from "../../gen/ts/loom/v1/runs_pb.js";
 import { type GrpcClients, grpc, grpcClients, type RawMessage, toValue } from "../support/grpc-client.js";
+import { until } from "../support/until.js";
 import { type ApiServer, call, startApiServer } from "./support.js";
 
 let server: ApiServer;
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 // Every test's abandoned waits must be gone before the next one starts (no waiter outlives its request).
 afterEach(async () => {
-  await until(() => server.waiters() === 0, "waiters released");
+  await until("waiters released", () => server.waiters() === 0);
 });
 
 type Obj = Record<string, unknown>;
@@ -39,15 +40,6 @@ const DEADLINE_MS = 300;
 const PROMPT_MS = 2000;
 /** How long the `slow` runs here take: longer than PROMPT_MS even on a loaded two-core machine. */
 const RUN_MS = 3000;
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
 
 async function newThread(): Promise<string> {
   return ((await call(B, "POST", "/threads", {})).body as { thread_id: string }).thread_id;
@@ -68,14 +60,16 @@ async function runStatus(threadId: string, runId: string): Promise<string> {
 /** The thread's only run (a `Wait` that failed gives no run id). */
 async function onlyRun(threadId: string): Promise<Obj> {
   await until(
-    async () => ((await call(B, "GET", `/threads/${threadId}/runs`)).body as Obj[]).length > 0,
     "run",
+    async () => ((await call(B, "GET", `/threads/${threadId}/runs`)).body as Obj[]).length > 0,
   );
   return ((await call(B, "GET", `/threads/${threadId}/runs`)).body as Obj[])[0] as Obj;
 }
 
 async function ends(threadId: string, runId: string, status: string): Promise<void> {
-  await until(async () => (await runStatus(threadId, runId)) === status, `run ${status}`, 8000);
+  await until(`run ${status}`, async () => (await runStatus(threadId, runId)) === status, {
+    timeoutMs: 8000,
+  });
 }
 
 async function timed<T>(p: Promise<T>): Promise<{ result: T | undefined; error: unknown; ms: number }> {
@@ -88,7 +82,7 @@ async function timed<T>(p: Promise<T>): Promise<{ result: T | undefined; error: 
 }
 
 /** The server's waiters are all gone within 500 ms: long before the run (≥ 1 s) could have ended and freed them. */
-const released = () => until(() => server.waiters() === 0, "waiters released", 500);
+const released = () => until("waiters released", () => server.waiters() === 0, { timeoutMs: 500 });
 
 const deadline = () => ({ deadline: new Date(Date.now() + DEADLINE_MS) });
 
@@ -361,7 +355,7 @@ describe("REST: a client that disconnects from runs/wait", () => {
     const { threadId, runId } = await slowRun(RUN_MS);
     const controller = new AbortController();
     const pending = fetch(`${B}/threads/${threadId}/runs/${runId}/join`, { signal: controller.signal });
-    await until(() => server.waiters() > 0, "the join waits");
+    await until("the join waits", () => server.waiters() > 0);
     controller.abort();
     await pending.catch(() => undefined);
     await released();

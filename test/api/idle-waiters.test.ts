@@ -12,6 +12,7 @@ import { createParser } from "eventsource-parser";
 import type { CommandStartedEvent } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
+import { until } from "../support/until.js";
 import { call, type MonitoredApiServer, startMonitoredApiServer } from "./support.js";
 
 let server: MonitoredApiServer;
@@ -25,14 +26,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (check()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
 
 /** The commands the server sends during `ms` of idling, by name (`find runs`, `getMore`, …). */
 async function idleCommands(ms: number): Promise<string[]> {
@@ -102,10 +95,10 @@ it("15 → 150 idle waiters on a pending run: the server's reads do not grow; th
   }
 
   open(5);
-  await until(() => server.waiters() === 15, "15 waiters");
+  await until("15 waiters", () => server.waiters() === 15);
   const few = await idleCommands(2000);
   open(45);
-  await until(() => server.waiters() === 150, "150 waiters");
+  await until("150 waiters", () => server.waiters() === 150);
   const many = await idleCommands(2000);
   // Whatever polls on its own (the worker pool, the change stream's getMore) polls once per process: ten times the
   // waiters add nothing; reads of the run or its log stay within a constant (none while the stream is live).
@@ -124,5 +117,5 @@ it("15 → 150 idle waiters on a pending run: the server's reads do not grow; th
   for (const events of sse) expect(events).toEqual(reference);
   for (const parts of grpc) expect(parts).toEqual(reference);
   for (const body of joined) expect(body).toMatchObject({ ms: 50, done: true });
-  await until(() => server.waiters() === 0, "no waiter left");
+  await until("no waiter left", () => server.waiters() === 0);
 });

@@ -14,6 +14,7 @@ import { Client } from "@langchain/langgraph-sdk";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mongoUri } from "../support/mongo.js";
+import { until } from "../support/until.js";
 import { type LoomProcess, startLoom } from "./processes.js";
 
 const dbName = `runtime_crash_${randomBytes(6).toString("hex")}`;
@@ -33,15 +34,6 @@ afterAll(async () => {
   await client.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, read: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await read();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 it("a run whose process is killed mid-node is finished by another process, once", async () => {
   const env = { LOOM_LEASE_MS: "1000" };

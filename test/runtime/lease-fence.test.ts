@@ -16,6 +16,7 @@ import { type Document, MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mongoUri } from "../support/mongo.js";
 import { firstHost, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
+import { until } from "../support/until.js";
 import { overlaps, readExecutions } from "./execution-log.js";
 import { type LoomProcess, startLoom } from "./processes.js";
 
@@ -39,15 +40,6 @@ afterAll(async () => {
   await client.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, read: () => Promise<T | undefined>, tries = 600): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await read();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
@@ -92,8 +84,10 @@ it("a stolen lease: the worker's next step commit is refused, it starts no furth
   processes.push(a);
   const log = path.join(dir, "stolen.log");
   const { threadId, runId } = await startRun(a.url, { log, ms: 1500 }, "sync");
-  await until("node one started", async () =>
-    (await readExecutions(log)).some((e) => e.node === "one") ? true : undefined,
+  await until(
+    "node one started",
+    async () => ((await readExecutions(log)).some((e) => e.node === "one") ? true : undefined),
+    { timeoutMs: 30_000 },
   );
   // Taken as a reclaim takes it: another owner, attempt + 1.
   const taken = await runs().updateOne(
@@ -104,8 +98,11 @@ it("a stolen lease: the worker's next step commit is refused, it starts no furth
     },
   );
   expect(taken.modifiedCount).toBe(1);
-  await until("node one ended", async () =>
-    (await readExecutions(log)).some((e) => e.node === "one" && e.end !== undefined) ? true : undefined,
+  await until(
+    "node one ended",
+    async () =>
+      (await readExecutions(log)).some((e) => e.node === "one" && e.end !== undefined) ? true : undefined,
+    { timeoutMs: 30_000 },
   );
   // Time for a commit, and for a next node if the worker (wrongly) went on.
   await new Promise((r) => setTimeout(r, 2000));
@@ -125,7 +122,7 @@ it("a stolen lease: the worker's next step commit is refused, it starts no furth
       const doc = await runs().findOne({ _id: runId as never });
       return doc && doc.status !== "running" && doc.status !== "pending" ? doc : undefined;
     },
-    1200,
+    { timeoutMs: 60_000 },
   );
   expect(done.status).toBe("success");
   expect(done.attempt).toBe(3);
@@ -155,7 +152,9 @@ it("a worker cut off the database mid-node stops before its lease lapses; the re
   const log = path.join(dir, "cut.log");
   // Nodes longer than the lease: only the lease (renewals every second) can tell a worker to stop mid-node.
   const { threadId, runId } = await startRun(looms[0]?.loom.url as string, { log, ms: 5000 });
-  const first = await until("node one started", async () => (await readExecutions(log))[0]);
+  const first = await until("node one started", async () => (await readExecutions(log))[0], {
+    timeoutMs: 30_000,
+  });
   const holder = looms.find((l) => l.loom.pid === first.pid);
   const other = looms.find((l) => l.loom.pid !== first.pid);
   if (!holder || !other) throw new Error("the run started on no process of this test");
@@ -163,7 +162,7 @@ it("a worker cut off the database mid-node stops before its lease lapses; the re
   const reclaimed = await until(
     "another process reclaims the run",
     async () => (await readExecutions(log)).find((e) => e.pid === other.loom.pid),
-    1200,
+    { timeoutMs: 60_000 },
   );
   holder.proxy.heal();
   const done = await until(
@@ -172,7 +171,7 @@ it("a worker cut off the database mid-node stops before its lease lapses; the re
       const doc = await runs().findOne({ _id: runId as never });
       return doc && doc.status !== "running" && doc.status !== "pending" ? doc : undefined;
     },
-    1200,
+    { timeoutMs: 60_000 },
   );
   expect(done.status).toBe("success");
   // 2, or more when a loaded machine delayed a later owner's renewals past its own (3 s) lease.
