@@ -283,7 +283,7 @@ describe("lease reclaims", () => {
   });
 
   it("a run whose process was killed is reclaimed and ended by the next process, which counts both", async () => {
-    const env = { LOOM_LEASE_MS: "1000" };
+    const env = { LOOM_LEASE_MS: "3000" };
     const a = await startLoom({ mongoUri: mongoUri(), dbName, env });
     processes.push(a);
     const tid = ((await call(a.url, "POST", "/threads", {})).body as Obj).thread_id as string;

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 it("a run whose process is killed mid-node is finished by another process, once", async () => {
-  const env = { LOOM_LEASE_MS: "1000" };
+  const env = { LOOM_LEASE_MS: "3000" };
   const a = await startLoom({ mongoUri: mongoUri(), dbName, env });
   processes.push(a);
   const sdkA = new Client({ apiUrl: a.url, callerOptions: { maxRetries: 0 } });
@@ -88,7 +88,7 @@ it("a run whose process is killed mid-node is finished by another process, once"
 });
 
 it("a run whose worker keeps dying fails after LOOM_MAX_ATTEMPTS with a clear error", async () => {
-  const env = { LOOM_LEASE_MS: "1000", LOOM_MAX_ATTEMPTS: "1" };
+  const env = { LOOM_LEASE_MS: "3000", LOOM_MAX_ATTEMPTS: "1" };
   const a = await startLoom({ mongoUri: mongoUri(), dbName, env });
   processes.push(a);
   const sdkA = new Client({ apiUrl: a.url, callerOptions: { maxRetries: 0 } });

@@ -37,7 +37,7 @@ const lines = async (file: string): Promise<string[]> =>
   (await readFile(file, "utf8").catch(() => "")).split("\n").filter(Boolean);
 
 it("a LangGraph.js run whose process is killed mid-node is finished by another process, once", async () => {
-  const env = { LOOM_LEASE_MS: "1000" };
+  const env = { LOOM_LEASE_MS: "3000" };
   const a = await startLoom({ mongoUri: mongoUri(), dbName, env });
   processes.push(a);
   const sdkA = new Client({ apiUrl: a.url, callerOptions: { maxRetries: 0 } });

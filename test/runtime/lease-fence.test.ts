@@ -114,7 +114,7 @@ it("a stolen lease: the worker's next step commit is refused, it starts no furth
 
   // The other owner "dies": its lease lapses and a process scanning often reclaims the run and finishes it.
   await runs().updateOne({ _id: runId as never }, { $set: { lease_expires_at: new Date(0) } });
-  const b = await startLoom({ mongoUri: mongoUri(), dbName, env: { LOOM_LEASE_MS: "1000" } });
+  const b = await startLoom({ mongoUri: mongoUri(), dbName, env: { LOOM_LEASE_MS: "3000" } });
   processes.push(b);
   const done = await until(
     "the run's end",
