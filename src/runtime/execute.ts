@@ -27,8 +27,8 @@ import {
   NodeNotFoundError,
   type RunResult,
 } from "../engine/index.js";
-import { ThreadNotFoundError } from "../store/errors.js";
-import type { WriteRef } from "../store/queue-store.js";
+import { LeaseRefusedError, ThreadNotFoundError } from "../store/errors.js";
+import type { RunEventStore, WriteRef } from "../store/queue-store.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
 import { skipFirstHeadRead } from "./empty-thread.js";
@@ -78,8 +78,20 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   // the new expiry from its caller's clock at that moment or later).
   let leaseExpiresAt = run.leaseExpiresAt?.getTime() ?? Date.now() + leaseMs;
   const isTransient = deps.isTransient ?? (() => false);
+  const marginMs = leaseMarginMs(leaseMs);
   const heartbeat = setInterval(
     () => {
+      // Renewals failed until the lease is about to lapse: stop the nodes now (the signal), before any other worker
+      // may reclaim the run; nothing more is started or written (the fence refuses it anyway).
+      if (reason === undefined && Date.now() >= leaseExpiresAt - marginMs) {
+        stop("lost");
+        deps.onOutage?.(
+          "gave up",
+          new LeaseLostError("the lease lapsed before it could be renewed"),
+          run.runId,
+        );
+        return;
+      }
       const sentAt = Date.now();
       deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).then(
         (r) => {
@@ -101,14 +113,24 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   const retrying = createOutageRetry({
     isTransient,
     leaseExpiresAt: () => leaseExpiresAt,
-    marginMs: leaseMarginMs(leaseMs),
+    marginMs,
     onLapse: () => stop("lost"),
     lost: () => reason === "lost",
     onRetry: (error, attempt) => {
       if (attempt === 0) deps.onOutage?.("retrying", error, run.runId);
     },
   });
-  const executing = () => execute(deps, run, options, abort.signal, () => reason, report, retrying);
+  const executing = () =>
+    execute(
+      deps,
+      run,
+      options,
+      abort.signal,
+      () => reason,
+      report,
+      retrying,
+      () => stop("lost"),
+    );
   const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(() => {
     clearInterval(heartbeat);
     deps.signals.notify({ runId: run.runId, runDocument: true });
@@ -181,9 +203,18 @@ async function execute(
   reason: () => StopReason | undefined,
   report: Report,
   retrying: OutageRetry,
+  stopLost: () => void,
 ): Promise<RunFinished | undefined> {
   const { queue, settings } = deps;
   const fresh = options.plan !== undefined;
+  const holder = { owner: settings.owner, attempt: run.attempt };
+  // The lease fence: every step write commits only while this execution holds the run (docs/runs.md "Leases").
+  const lose = (error: LeaseRefusedError) => {
+    if (reason() === undefined) deps.onOutage?.("gave up", error, run.runId);
+    stopLost();
+  };
+  const checkpoints = deps.fence ? deps.fence.checkpoints(run.runId, holder) : deps.checkpoints;
+  const events = deps.fence ? refusalStops(deps.fence.events(run.runId, holder), lose) : deps.events;
   let log: EventWriter | undefined;
   const fail = async (error: Error): Promise<RunFinished | undefined> => {
     // The database, not the run, failed (the lease lapsed during an outage, or a call outside the retries): give
@@ -224,7 +255,7 @@ async function execute(
         ? 0
         : firstEventSeq(await retrying(() => deps.events.lastSeq(run.runId)), run.attempt);
       log = createEventWriter({
-        events: deps.events,
+        events,
         signals: deps.signals,
         runId: run.runId,
         firstSeq,
@@ -255,10 +286,11 @@ async function execute(
   let lostRaces = 0;
   for (let first = true; ; first = false) {
     const store = fencedCheckpoints(
-      deps.checkpoints,
+      checkpoints,
       () => reason() === "lost",
       (refs) => written.push(...refs),
       retrying,
+      lose,
     );
     let thrown: { error: unknown } | undefined;
     try {
@@ -350,6 +382,18 @@ async function execute(
   if (!ended) return undefined;
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
   return { run: ended.run, waitBody: body };
+}
+
+/** `events` whose refused `append` (the lease fence) calls `onRefused` first, e.g. to stop the execution at once. */
+function refusalStops(events: RunEventStore, onRefused: (error: LeaseRefusedError) => void): RunEventStore {
+  return {
+    ...events,
+    append: (runId, batch) =>
+      events.append(runId, batch).catch((error: unknown) => {
+        if (error instanceof LeaseRefusedError) onRefused(error);
+        throw error;
+      }),
+  };
 }
 
 /** `rollback`: the run's checkpoints and the run go; the thread shows its head again. */

@@ -16,7 +16,7 @@ import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
 import type { RunTracing } from "../runtime/tracing.js";
 import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
-import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
+import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
 import { withAuthorization } from "./auth/enforce.js";
@@ -39,6 +39,8 @@ export interface LoomServiceDeps {
   /** The run queue and event log (shared by every replica). */
   queue: RunQueueStore;
   events: RunEventStore;
+  /** Fences every step write of a run on its lease (MongoDB store); absent: writes are not fenced. */
+  leaseFence?: LeaseFence;
   /** Wake-ups for the runtime (local, plus the change stream). */
   signals: RunSignals;
   /** Workers, leases, attempts, polling. */
@@ -99,6 +101,7 @@ export function createLoomServices(
     settings: deps.runtimeSettings,
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
     ...(deps.runTracing ? { tracing: deps.runTracing } : {}),
+    ...(deps.leaseFence ? { fence: deps.leaseFence } : {}),
     ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),
     ...(deps.onRunOutage ? { onOutage: deps.onRunOutage } : {}),
     ...(deps.onRunError

@@ -5,13 +5,14 @@
  */
 import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
 import type { CheckpointStore } from "../../engine/store.js";
-import type { RunEventStore, RunQueueStore } from "../queue-store.js";
+import type { LeaseFence, RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
 import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
 import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
 import { ensureIndexes } from "./indexes.js";
+import { createMongoLeaseFence } from "./lease-fence.js";
 import { createMongoRunEventStore, type RunEventDoc } from "./run-events.js";
 import { createMongoRunQueueStore } from "./run-queue.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
@@ -44,6 +45,8 @@ export interface MongoStore {
   queue: RunQueueStore;
   /** The run event log (`run_events`). */
   events: RunEventStore;
+  /** The step writes of a run's execution, committed only while its lease holds (`lease-fence.ts`). */
+  leaseFence: LeaseFence;
   /** The database in use. */
   db: Db;
   /** Creates every index; idempotent, call at start-up (`indexes.ts`). */
@@ -79,11 +82,13 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
   const runs = db.collection<RunDoc>(names.runs, COLLECTION_OPTIONS);
   const assistants = db.collection<AssistantDoc>(names.assistants, COLLECTION_OPTIONS);
   const anyRuns = db.collection(names.runs, COLLECTION_OPTIONS);
+  const maxBytes =
+    options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {};
+  const checkpointStore = createMongoCheckpointStore({ checkpoints, ...maxBytes });
+  const eventDocs = db.collection<RunEventDoc>(names.run_events, COLLECTION_OPTIONS);
+  const eventStore = createMongoRunEventStore({ events: eventDocs });
   return {
-    checkpoints: createMongoCheckpointStore({
-      checkpoints,
-      ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
-    }),
+    checkpoints: checkpointStore,
     threads: createMongoThreadStore({
       threads,
       runs: anyRuns,
@@ -97,8 +102,15 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
       threads,
       checkpoints: db.collection(names.checkpoints, COLLECTION_OPTIONS),
     }),
-    events: createMongoRunEventStore({
-      events: db.collection<RunEventDoc>(names.run_events, COLLECTION_OPTIONS),
+    events: eventStore,
+    leaseFence: createMongoLeaseFence({
+      client,
+      runs,
+      checkpoints,
+      events: eventDocs,
+      store: checkpointStore,
+      eventStore,
+      ...maxBytes,
     }),
     db,
     ensureIndexes: () => ensureIndexes(db, names),
