@@ -79,11 +79,14 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   let leaseExpiresAt = run.leaseExpiresAt?.getTime() ?? Date.now() + leaseMs;
   const isTransient = deps.isTransient ?? (() => false);
   const marginMs = leaseMarginMs(leaseMs);
+  // Set by a failed renewal, cleared by a successful one. Only a failed renewal may make this execution give the run
+  // up on its own clock: a renewal that is merely late (a busy event loop) has most likely extended the lease.
+  let renewalFailed = false;
   const heartbeat = setInterval(
     () => {
       // Renewals failed until the lease is about to lapse: stop the nodes now (the signal), before any other worker
       // may reclaim the run; nothing more is started or written (the fence refuses it anyway).
-      if (reason === undefined && Date.now() >= leaseExpiresAt - marginMs) {
+      if (reason === undefined && renewalFailed && Date.now() >= leaseExpiresAt - marginMs) {
         stop("lost");
         deps.onOutage?.(
           "gave up",
@@ -95,6 +98,7 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
       const sentAt = Date.now();
       deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).then(
         (r) => {
+          renewalFailed = false;
           // Gone, reclaimed by another worker, or by this one after a long pause (attempt + 1).
           if (r === null) stop("lost");
           else {
@@ -103,6 +107,7 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
           }
         },
         (error: unknown) => {
+          renewalFailed = true;
           // An outage is expected to pass; the store calls of the run wait for it (`outage-retry.ts`).
           if (!isTransient(error)) deps.onError?.(error, run.runId);
         },
@@ -131,10 +136,19 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
       retrying,
       () => stop("lost"),
     );
-  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(() => {
-    clearInterval(heartbeat);
-    deps.signals.notify({ runId: run.runId, runDocument: true });
-  });
+  const holder = { owner, attempt: run.attempt };
+  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing())
+    .then(async (outcome) => {
+      // Every exit without an end gives the run back, fenced on this execution's holder: a no-op when another
+      // worker owns it already, else it is claimable at once instead of after its lease lapses. One try: during
+      // an outage it fails, and the lease lapsing does the same later.
+      if (outcome === undefined) await deps.queue.release(run.runId, holder).catch(() => undefined);
+      return outcome;
+    })
+    .finally(() => {
+      clearInterval(heartbeat);
+      deps.signals.notify({ runId: run.runId, runDocument: true });
+    });
   return { done, stop };
 }
 
