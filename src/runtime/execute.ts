@@ -79,14 +79,18 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   let leaseExpiresAt = run.leaseExpiresAt?.getTime() ?? Date.now() + leaseMs;
   const isTransient = deps.isTransient ?? (() => false);
   const marginMs = leaseMarginMs(leaseMs);
-  // Set by a failed renewal, cleared by a successful one. Only a failed renewal may make this execution give the run
-  // up on its own clock: a renewal that is merely late (a busy event loop) has most likely extended the lease.
+  // Whether renewals are failing: one was refused with an error, or the renewals of the last two ticks are both
+  // unanswered (the database is cut off: the driver waits for a server). Only then may this execution give the run up
+  // on its own clock. A renewal that is merely late because the event loop was busy is not counted: its answer is
+  // read in the poll phase before the next tick, so two ticks never both see it unanswered.
   let renewalFailed = false;
+  let unanswered = 0;
   const heartbeat = setInterval(
     () => {
       // Renewals failed until the lease is about to lapse: stop the nodes now (the signal), before any other worker
       // may reclaim the run; nothing more is started or written (the fence refuses it anyway).
-      if (reason === undefined && renewalFailed && Date.now() >= leaseExpiresAt - marginMs) {
+      const failing = renewalFailed || unanswered >= 2;
+      if (reason === undefined && failing && Date.now() >= leaseExpiresAt - marginMs) {
         stop("lost");
         deps.onOutage?.(
           "gave up",
@@ -96,9 +100,11 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
         return;
       }
       const sentAt = Date.now();
+      unanswered++;
       deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).then(
         (r) => {
           renewalFailed = false;
+          unanswered = 0;
           // Gone, reclaimed by another worker, or by this one after a long pause (attempt + 1).
           if (r === null) stop("lost");
           else {
@@ -108,6 +114,7 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
         },
         (error: unknown) => {
           renewalFailed = true;
+          unanswered = 0;
           // An outage is expected to pass; the store calls of the run wait for it (`outage-retry.ts`).
           if (!isTransient(error)) deps.onError?.(error, run.runId);
         },
