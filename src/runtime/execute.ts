@@ -143,19 +143,10 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
       retrying,
       () => stop("lost"),
     );
-  const holder = { owner, attempt: run.attempt };
-  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing())
-    .then(async (outcome) => {
-      // Every exit without an end gives the run back, fenced on this execution's holder: a no-op when another
-      // worker owns it already, else it is claimable at once instead of after its lease lapses. One try: during
-      // an outage it fails, and the lease lapsing does the same later.
-      if (outcome === undefined) await deps.queue.release(run.runId, holder).catch(() => undefined);
-      return outcome;
-    })
-    .finally(() => {
-      clearInterval(heartbeat);
-      deps.signals.notify({ runId: run.runId, runDocument: true });
-    });
+  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(() => {
+    clearInterval(heartbeat);
+    deps.signals.notify({ runId: run.runId, runDocument: true });
+  });
   return { done, stop };
 }
 
