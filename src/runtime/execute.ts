@@ -273,6 +273,7 @@ async function execute(
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
         signal,
         ...(deps.tracing ? { tracer: deps.tracing.engine } : {}),
+        ...(deps.items ? { store: deps.items } : {}),
         // A subgraph's events are named `<mode>|<namespace>`, as LangGraph's servers name them (docs/api.md §7).
         ...(writer ? { onEvent: (e) => writer.publish(e.ns ? `${e.mode}|${e.ns}` : e.mode, e.data) } : {}),
       });

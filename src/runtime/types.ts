@@ -2,7 +2,7 @@
  * Shared types of the run runtime: what it needs (stores, a resolver that turns a stored run back into a graph
  * and engine options, tuning) and what a finished run yields.
  */
-import type { CheckpointStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
+import type { CheckpointStore, ItemStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
 import type { HostedGraph } from "../host/hosted-graph.js";
 import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
@@ -87,4 +87,6 @@ export interface RuntimeDeps {
   metrics?: RunMetrics;
   /** Run, super-step and task spans; the creating request's trace stored on each run. @default none (off) */
   tracing?: RunTracing;
+  /** The long-term memory store handed to every run's nodes (`RunOptions.store`, docs/store.md). @default none */
+  items?: ItemStore;
 }

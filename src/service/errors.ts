@@ -18,6 +18,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   AmbiguousUpdateError,
   CheckpointNotFoundError,
+  InvalidItemError,
   InvalidUpdateError,
   MultipleInterruptsError,
   NodeNotFoundError,
@@ -72,6 +73,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [InvalidUpdateError, Code.InvalidArgument],
   [MultipleInterruptsError, Code.InvalidArgument],
   [InvalidQueryError, Code.InvalidArgument],
+  [InvalidItemError, Code.InvalidArgument],
   [DocumentTooLargeError, Code.InvalidArgument],
   [ShuttingDownError, Code.Unavailable],
 ];

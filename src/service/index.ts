@@ -8,8 +8,9 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AssistantsService } from "../../gen/ts/loom/v1/assistants_pb.js";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
+import { StoreService } from "../../gen/ts/loom/v1/store_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
-import type { CheckpointStore } from "../engine/index.js";
+import type { CheckpointStore, ItemStore } from "../engine/index.js";
 import type { GraphRegistry } from "../registry/registry.js";
 import type { RunMetrics } from "../runtime/metrics.js";
 import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
@@ -27,6 +28,7 @@ import { withRequestSchemas } from "./request-schema.js";
 import type { BoundService } from "./rest/bridge.js";
 import { createRunResolver } from "./runs/plan.js";
 import { createRunsService } from "./runs/service.js";
+import { createStoreService } from "./store/service.js";
 import { createThreadsService } from "./threads/service.js";
 import { invalidArgumentOnUndecodable } from "./undecodable.js";
 
@@ -67,6 +69,8 @@ export interface LoomServiceDeps {
    * docs/security.md "Authentication"); health and reflection stay open. @default none: every call is allowed
    */
   authenticator?: Authenticator;
+  /** The long-term memory store: serves StoreService and reaches every run's nodes (docs/store.md). @default none */
+  items?: ItemStore;
   /** Hears each call refused by authentication, with the RPC and the Connect code (for logging). */
   onUnauthenticated?: (rpc: string, code: number) => void;
 }
@@ -99,6 +103,7 @@ export function createLoomServices(
     settings: deps.runtimeSettings,
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
     ...(deps.runTracing ? { tracing: deps.runTracing } : {}),
+    ...(deps.items ? { items: deps.items } : {}),
     ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),
     ...(deps.onRunOutage ? { onOutage: deps.onRunOutage } : {}),
     ...(deps.onRunError
@@ -134,6 +139,9 @@ export function createLoomServices(
     { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService(deps)) },
     { service: RunsService, impl: guarded(RunsService, createRunsService({ ...deps, runtime })) },
     { service: AssistantsService, impl: guarded(AssistantsService, createAssistantsService(deps)) },
+    ...(deps.items
+      ? [{ service: StoreService, impl: guarded(StoreService, createStoreService({ items: deps.items })) }]
+      : []),
     ...extra.map((e) => ({
       service: e.service,
       impl: wrap(e.service, e.impl) as BoundService["impl"],

@@ -4,6 +4,7 @@
  * owns the client.
  */
 import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
+import type { ItemStore } from "../../engine/item-store.js";
 import type { CheckpointStore } from "../../engine/store.js";
 import type { RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
@@ -12,6 +13,8 @@ import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
 import { ensureIndexes } from "./indexes.js";
+import type { ItemDoc } from "./item-docs.js";
+import { createMongoItemStore } from "./items.js";
 import { createMongoRunEventStore, type RunEventDoc } from "./run-events.js";
 import { createMongoRunQueueStore } from "./run-queue.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
@@ -44,6 +47,8 @@ export interface MongoStore {
   queue: RunQueueStore;
   /** The run event log (`run_events`). */
   events: RunEventStore;
+  /** The long-term memory store (`store_items`, docs/store.md). */
+  items: ItemStore;
   /** The database in use. */
   db: Db;
   /** Creates every index; idempotent, call at start-up (`indexes.ts`). */
@@ -99,6 +104,9 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
     }),
     events: createMongoRunEventStore({
       events: db.collection<RunEventDoc>(names.run_events, COLLECTION_OPTIONS),
+    }),
+    items: createMongoItemStore({
+      items: db.collection<ItemDoc>(names.store_items, COLLECTION_OPTIONS),
     }),
     db,
     ensureIndexes: () => ensureIndexes(db, names),
