@@ -147,9 +147,11 @@ describe("registry and system assistants", () => {
       "breakpoints",
       "breakpoints_static",
       "joke",
+      "memory",
       "react_agent",
       "tool_review",
       "lg_breakpoints",
+      "lg_memory",
     ]);
     expect(() => registry.get("nope")).toThrow(GraphNotFoundError);
   });
