@@ -61,6 +61,14 @@ describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
   });
 });
 
+describe("official Python SDK (langgraph-sdk) client.store", () => {
+  it("put_item, get_item with TTL, search_items (filter, query, paging), list_namespaces, delete_item, 422", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_store.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok items and search\nok namespaces and delete\n");
+  });
+});
+
 describe("official Python SDK (langgraph-sdk), the LangGraph.js example agents of the default loom.json", () => {
   let agents: TestServer;
   beforeAll(async () => {
