@@ -9,6 +9,7 @@ import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
 import type { RunMetrics } from "./metrics.js";
 import type { RunSignals } from "./signals.js";
 import type { RunTracing } from "./tracing.js";
+import type { WebhookDispatcher } from "./webhooks.js";
 
 /** How to execute a run: its graph and engine options (without thread, signal, sink and run-id metadata). */
 export interface RunPlan {
@@ -87,4 +88,6 @@ export interface RuntimeDeps {
   metrics?: RunMetrics;
   /** Run, super-step and task spans; the creating request's trace stored on each run. @default none (off) */
   tracing?: RunTracing;
+  /** Delivers the webhooks of runs that end here (`webhooks.ts`). @default none: no webhook is sent */
+  webhooks?: WebhookDispatcher;
 }
