@@ -18,7 +18,9 @@ import { createRequestMetrics, type RequestMetrics } from "./metrics/requests.js
 import type { AuthModule } from "./registry/auth-load.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createRunSignals } from "./runtime/signals.js";
+import { createThreadSweeper } from "./runtime/thread-sweeper.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
+import { createWebhookDispatcher, type WebhookSettings } from "./runtime/webhooks.js";
 import { withCors } from "./server/cors.js";
 import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler, type OnePortOptions } from "./server/one-port.js";
@@ -111,6 +113,10 @@ export interface AppDeps {
   >;
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
+  /** Webhook delivery tuning (`LOOM_WEBHOOK_*`); each absent one is `WEBHOOK_DEFAULTS`'s. */
+  webhooks?: Partial<WebhookSettings>;
+  /** Interval of the thread TTL sweeper in ms (`LOOM_THREAD_SWEEP_MS`). @default 60000 */
+  threadSweepMs?: number;
 }
 
 /** Longest `/ok` (and `grpc.health.v1`) waits for MongoDB's ping before answering 503 / NOT_SERVING. */
@@ -245,15 +251,28 @@ export function createApp(deps: AppDeps): App {
       assistants,
     }),
   );
+  const owner = `${hostname()}:${process.pid}:${uuidv4()}`;
+  const webhooks = createWebhookDispatcher({
+    store: store.webhooks,
+    owner,
+    ...(deps.webhooks ? { settings: deps.webhooks } : {}),
+    onError: (error, runId) => deps.logger.warn({ err: error, runId }, "webhook delivery failed"),
+  });
+  const sweeper = createThreadSweeper({
+    threads: store.threads,
+    intervalMs: deps.threadSweepMs ?? 60_000,
+    onError: (error) => deps.logger.warn({ err: error }, "thread TTL sweep failed"),
+  });
   const services = createLoomServices(
     {
       ...store,
+      webhooks,
       assistants,
       signals,
       runtimeSettings: {
         ...RUNTIME_DEFAULTS,
         ...deps.runtime,
-        owner: `${hostname()}:${process.pid}:${uuidv4()}`,
+        owner,
       },
       registry,
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
@@ -349,6 +368,8 @@ export function createApp(deps: AppDeps): App {
       }
       const address = await server.listen(port, host);
       services.runtime.start();
+      webhooks.start();
+      sweeper.start();
       return address;
     },
     async close(timeoutMs = 10_000) {
@@ -360,6 +381,7 @@ export function createApp(deps: AppDeps): App {
       // period later, so those answers arrive whole.
       const serverClosed = server.close(timeoutMs + SHUTDOWN_ANSWER_GRACE_MS);
       await services.runtime.close(timeoutMs);
+      await Promise.all([webhooks.close(), sweeper.close()]);
       await serverClosed;
       stopMongoMonitoring();
       stopMongoTracing();

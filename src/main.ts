@@ -154,6 +154,8 @@ async function main(): Promise<void> {
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs,
     },
+    webhooks: config.webhooks,
+    threadSweepMs: config.threadSweepMs,
   });
   const address = await app.listen(config.port, config.host);
   const url = `http://${address.address}:${address.port}`;

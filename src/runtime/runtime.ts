@@ -221,6 +221,14 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     async cancel(runId, threadId, action, wait) {
       const before = await queue.requestCancel(runId, threadId, action);
       if (before.status === "pending" && deps.metrics) reportPendingCancel(before);
+      // A pending run ends here and now (`interrupted`); a rolled-back one is gone and sends nothing.
+      if (
+        before.status === "pending" &&
+        action === "interrupt" &&
+        typeof before.kwargs.webhook === "string"
+      ) {
+        await deps.webhooks?.runEnded(runId).catch((e: unknown) => deps.onError?.(e, runId));
+      }
       local.get(runId)?.stop(action);
       if (!wait || FINAL_RUN_STATUSES.includes(before.status)) return;
       await waitFor(runId).catch((error: unknown) => {

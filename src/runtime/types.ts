@@ -9,6 +9,7 @@ import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
 import type { RunMetrics } from "./metrics.js";
 import type { RunSignals } from "./signals.js";
 import type { RunTracing } from "./tracing.js";
+import type { WebhookDispatcher } from "./webhooks.js";
 
 /** How to execute a run: its graph and engine options (without thread, signal, sink and run-id metadata). */
 export interface RunPlan {
@@ -89,4 +90,6 @@ export interface RuntimeDeps {
   tracing?: RunTracing;
   /** The long-term memory store handed to every run's nodes (`RunOptions.store`, docs/store.md). @default none */
   items?: ItemStore;
+  /** Delivers the webhooks of runs that end here (`webhooks.ts`). @default none: no webhook is sent */
+  webhooks?: WebhookDispatcher;
 }

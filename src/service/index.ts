@@ -17,6 +17,7 @@ import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
 import type { RunTracing } from "../runtime/tracing.js";
 import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
+import type { WebhookDispatcher } from "../runtime/webhooks.js";
 import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
@@ -58,6 +59,8 @@ export interface LoomServiceDeps {
   runMetrics?: RunMetrics;
   /** Traces of runs, super-steps and tasks (`RunTracing`, docs/operations.md "Traces"). @default none (off) */
   runTracing?: RunTracing;
+  /** Sends the webhooks of runs ending here (`src/runtime/webhooks.ts`). @default none: no webhook is sent */
+  webhooks?: WebhookDispatcher;
   /**
    * Tells a transient store error (the database away for now: `isTransientMongoError`): requests answer it with
    * Unavailable (503) and the runtime retries it while a run's lease holds (docs/runs.md "MongoDB outages").
@@ -104,6 +107,7 @@ export function createLoomServices(
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
     ...(deps.runTracing ? { tracing: deps.runTracing } : {}),
     ...(deps.items ? { items: deps.items } : {}),
+    ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
     ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),
     ...(deps.onRunOutage ? { onOutage: deps.onRunOutage } : {}),
     ...(deps.onRunError

@@ -69,6 +69,27 @@ describe("official Python SDK (langgraph-sdk) client.store", () => {
   });
 });
 
+describe("official Python SDK (langgraph-sdk): webhooks, thread TTL, prune", () => {
+  let ttlServer: TestServer;
+  beforeAll(async () => {
+    ttlServer = await startTestServer("polyglot_python_webhooks", {
+      configPath: path.join(projectRoot, "test/api/loom.test.json"),
+      threadSweepMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await ttlServer?.close();
+  });
+
+  it("a run's webhook is POSTed, a bad one is 422; ttl sweeps a thread; prune with both strategies", async () => {
+    const out = await runProgram(VENV_PYTHON, [path.join(ROOT, "test/polyglot/sdk_webhooks_ttl.py")], {
+      env: { LOOM_URL: ttlServer.baseUrl },
+    });
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok webhooks\nok ttl\nok prune\n");
+  });
+});
+
 describe("official Python SDK (langgraph-sdk), the LangGraph.js example agents of the default loom.json", () => {
   let agents: TestServer;
   beforeAll(async () => {

@@ -7,7 +7,7 @@
  * | threads create | `threads:create` | an existing id outside it: 409 |
  * | threads get, copy (also `threads:create`), state, history; runs get, join, join-stream | `threads:read` | 404 outside it |
  * | threads update, update_state; runs cancel | `threads:update` | 404 outside it |
- * | threads delete; runs delete | `threads:delete` | 404 outside it |
+ * | threads delete, prune; runs delete | `threads:delete` | 404 outside it |
  * | threads search, count | `threads:search` | narrows the query |
  * | runs list | `threads:search` | 404 when the thread is outside it |
  * | runs create, wait, stream (stateful and stateless) | `threads:create_run` | 404 for an existing thread outside it |
@@ -111,6 +111,11 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
         req.threadId,
         await g.authorize("threads", "delete", { thread_id: req.threadId }),
       );
+    },
+    async prune(req, g) {
+      // As the Python server: one `delete` authorization for all, then each thread must be visible (else 404).
+      const scope = await g.authorize("threads", "delete", { thread_ids: [...req.threadIds] });
+      for (const threadId of req.threadIds) await g.requireThread(threadId, scope);
     },
     async search(req, g) {
       const value = {

@@ -1,6 +1,6 @@
 /**
  * ThreadsService, thread records (docs/api.md §3 "Threads", docs/api.md §8d): create, get, patch, delete, search, count,
- * copy.
+ * copy, prune (docs/api.md §3 "Thread TTL").
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -8,6 +8,7 @@ import { v4 as uuidv4 } from "uuid";
 import {
   CountThreadsResponseSchema,
   type CreateThreadRequest,
+  PruneThreadsResponseSchema,
   SearchThreadsResponseSchema,
   type ThreadsService,
 } from "../../../gen/ts/loom/v1/threads_pb.js";
@@ -26,6 +27,7 @@ import {
   requireUuid,
   setPaginationHeaders,
 } from "../validate.js";
+import { parsePruneStrategy, ttlFromRequest } from "./ttl.js";
 
 /** What the thread-record half of ThreadsService needs. */
 export interface ThreadCrudDeps {
@@ -41,7 +43,7 @@ export interface ThreadCrudDeps {
 
 type CrudMethods = Pick<
   ServiceImpl<typeof ThreadsService>,
-  "create" | "get" | "update" | "delete" | "search" | "count" | "copy"
+  "create" | "get" | "update" | "delete" | "search" | "count" | "copy" | "prune"
 >;
 
 const STATUSES: readonly ThreadStatus[] = ["idle", "busy", "interrupted", "error"];
@@ -128,7 +130,8 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         const existing = await threads.get(threadId).catch(() => undefined);
         if (existing) return threadToProto(existing);
       }
-      const thread = await threads.create({ threadId, metadata }, { ifExists });
+      const ttl = ttlFromRequest(req.ttl);
+      const thread = await threads.create({ threadId, metadata, ...(ttl ? { ttl } : {}) }, { ifExists });
       return threadToProto(plan ? await applySupersteps(thread, plan) : thread);
     },
     async get(req) {
@@ -136,12 +139,21 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
     },
     async update(req) {
       const threadId = requireUuid(req.threadId, "thread_id");
-      return threadToProto(await threads.patch(threadId, { metadata: objectFromStruct(req.metadata) }));
+      const ttl = ttlFromRequest(req.ttl);
+      return threadToProto(
+        await threads.patch(threadId, { metadata: objectFromStruct(req.metadata), ...(ttl ? { ttl } : {}) }),
+      );
     },
     async delete(req) {
       const threadId = requireUuid(req.threadId, "thread_id");
       await threads.delete(threadId);
       return {};
+    },
+    async prune(req) {
+      for (const id of req.threadIds) requireUuid(id, "thread_ids");
+      const strategy = parsePruneStrategy(req.strategy, "strategy");
+      const prunedCount = req.threadIds.length === 0 ? 0 : await threads.prune(req.threadIds, strategy);
+      return create(PruneThreadsResponseSchema, { prunedCount });
     },
     async search(req, ctx) {
       const sortBy = req.sortBy ? SORT_BY[req.sortBy] : undefined;

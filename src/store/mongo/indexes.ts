@@ -34,6 +34,8 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
     { name: "updated_at", key: { updated_at: -1 } },
     { name: "status_created_at", key: { status: 1, created_at: -1 } },
     { name: "graph_id_created_at", key: { "metadata.graph_id": 1, created_at: -1 } },
+    // The TTL sweeper's scan (docs/api.md §3 "Thread TTL"); only threads with a TTL are indexed.
+    { name: "ttl_expires_at", key: { "ttl.expires_at": 1 }, sparse: true },
   ],
   runs: [
     { name: "thread_created_at", key: { thread_id: 1, created_at: -1, _id: -1 } },
@@ -49,6 +51,12 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
       key: { thread_id: 1 },
       unique: true,
       partialFilterExpression: { status: "running" },
+    },
+    // Webhook deliveries left undone (never claimed, or claimed by a process that died): `webhooks.ts`.
+    {
+      name: "webhook_due",
+      key: { status: 1, "webhook.state": 1, "webhook.claim_expires_at": 1 },
+      partialFilterExpression: { "kwargs.webhook": { $exists: true } },
     },
   ],
   run_events: [

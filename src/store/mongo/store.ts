@@ -8,6 +8,7 @@ import type { ItemStore } from "../../engine/item-store.js";
 import type { CheckpointStore } from "../../engine/store.js";
 import type { RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
+import type { WebhookStore } from "../webhook-store.js";
 import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
 import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
@@ -20,6 +21,7 @@ import { createMongoRunQueueStore } from "./run-queue.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
 import { requireReplicaSet } from "./server-check.js";
 import { createMongoThreadStore, type ThreadDoc } from "./threads.js";
+import { createMongoWebhookStore } from "./webhooks.js";
 
 /**
  * Options of every collection of the store.
@@ -43,6 +45,8 @@ export interface MongoStore {
   threads: ThreadStore;
   runs: RunStore;
   assistants: AssistantStore;
+  /** Run webhook deliveries, claimed on the run documents. */
+  webhooks: WebhookStore;
   /** The run queue (claims, leases, cancellation) over `runs` and `threads`. */
   queue: RunQueueStore;
   /** The run event log (`run_events`). */
@@ -102,6 +106,7 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
       threads,
       checkpoints: db.collection(names.checkpoints, COLLECTION_OPTIONS),
     }),
+    webhooks: createMongoWebhookStore({ runs, threads }),
     events: createMongoRunEventStore({
       events: db.collection<RunEventDoc>(names.run_events, COLLECTION_OPTIONS),
     }),

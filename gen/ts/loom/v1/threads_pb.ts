@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/threads.proto.
  */
 export const file_loom_v1_threads: GenFile = /*@__PURE__*/
-  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEi3AIKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUilAEKE0NyZWF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpZl9leGlzdHMYAyABKAkSLAoKc3VwZXJzdGVwcxgEIAMoCzIYLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwIkIKD1RocmVhZFN1cGVyc3RlcBIvCgd1cGRhdGVzGAEgAygLMh4ubG9vbS52MS5UaHJlYWRTdXBlcnN0ZXBVcGRhdGUicwoVVGhyZWFkU3VwZXJzdGVwVXBkYXRlEiYKBnZhbHVlcxgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgdjb21tYW5kGAIgASgLMhAubG9vbS52MS5Db21tYW5kEg8KB2FzX25vZGUYAyABKAkiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiUwoTVXBkYXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IigKE0RlbGV0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIiYKEUNvcHlUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSLLAQoUU2VhcmNoVGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgsKA2lkcxgCIAMoCRIOCgZzdGF0dXMYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVsaW1pdBgFIAEoBRIOCgZvZmZzZXQYBiABKAUSDwoHc29ydF9ieRgHIAEoCRISCgpzb3J0X29yZGVyGAggASgJIjkKFVNlYXJjaFRocmVhZHNSZXNwb25zZRIgCgd0aHJlYWRzGAEgAygLMg8ubG9vbS52MS5UaHJlYWQieQoTQ291bnRUaHJlYWRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIOCgZzdGF0dXMYAyABKAkiJQoUQ291bnRUaHJlYWRzUmVzcG9uc2USDQoFY291bnQYASABKAUidwoPR2V0U3RhdGVSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIVCg1jaGVja3BvaW50X2lkGAIgASgJEicKCmNoZWNrcG9pbnQYAyABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSEQoJc3ViZ3JhcGhzGAQgASgIIrEBChJVcGRhdGVTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEiYKBnZhbHVlcxgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIVCg1jaGVja3BvaW50X2lkGAMgASgJEicKCmNoZWNrcG9pbnQYBCABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFAoHYXNfbm9kZRgFIAEoCUgAiAEBQgoKCF9hc19ub2RlIoABChNVcGRhdGVTdGF0ZVJlc3BvbnNlEicKCmNoZWNrcG9pbnQYASABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSKQoMY29uZmlndXJhYmxlGAIgASgLMhMubG9vbS52MS5DaGVja3BvaW50EhUKDWNoZWNrcG9pbnRfaWQYAyABKAkisQEKEUdldEhpc3RvcnlSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRINCgVsaW1pdBgCIAEoBRImCgZiZWZvcmUYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKCmNoZWNrcG9pbnQYBSABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQiOgoSR2V0SGlzdG9yeVJlc3BvbnNlEiQKBnN0YXRlcxgBIAMoCzIULmxvb20udjEuVGhyZWFkU3RhdGUy6wgKDlRocmVhZHNTZXJ2aWNlEkwKBkNyZWF0ZRIcLmxvb20udjEuQ3JlYXRlVGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIhOC0+STAg06ASoiCC90aHJlYWRzElIKA0dldBIZLmxvb20udjEuR2V0VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIh+QAgGC0+STAhYSFC90aHJlYWRzL3t0aHJlYWRfaWR9ElgKBlVwZGF0ZRIcLmxvb20udjEuVXBkYXRlVGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIh+C0+STAhk6ASoyFC90aHJlYWRzL3t0aHJlYWRfaWR9ElwKBkRlbGV0ZRIcLmxvb20udjEuRGVsZXRlVGhyZWFkUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIcgtPkkwIWKhQvdGhyZWFkcy97dGhyZWFkX2lkfRJsCgZTZWFyY2gSHS5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXF1ZXN0Gh4ubG9vbS52MS5TZWFyY2hUaHJlYWRzUmVzcG9uc2UiI4LT5JMCHToBKmIHdGhyZWFkcyIPL3RocmVhZHMvc2VhcmNoEmYKBUNvdW50EhwubG9vbS52MS5Db3VudFRocmVhZHNSZXF1ZXN0Gh0ubG9vbS52MS5Db3VudFRocmVhZHNSZXNwb25zZSIggtPkkwIaOgEqYgVjb3VudCIOL3RocmVhZHMvY291bnQSWQoEQ29weRIaLmxvb20udjEuQ29weVRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCIkgtPkkwIeOgEqIhkvdGhyZWFkcy97dGhyZWFkX2lkfS9jb3B5ErsBCghHZXRTdGF0ZRIYLmxvb20udjEuR2V0U3RhdGVSZXF1ZXN0GhQubG9vbS52MS5UaHJlYWRTdGF0ZSJ/kAIBgtPkkwJ2WiwSKi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL3tjaGVja3BvaW50X2lkfVoqOgEqIiUvdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZS9jaGVja3BvaW50EhovdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZRJvCgtVcGRhdGVTdGF0ZRIbLmxvb20udjEuVXBkYXRlU3RhdGVSZXF1ZXN0GhwubG9vbS52MS5VcGRhdGVTdGF0ZVJlc3BvbnNlIiWC0+STAh86ASoiGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEp4BCgpHZXRIaXN0b3J5EhoubG9vbS52MS5HZXRIaXN0b3J5UmVxdWVzdBobLmxvb20udjEuR2V0SGlzdG9yeVJlc3BvbnNlIleC0+STAlE6ASpaJmIGc3RhdGVzEhwvdGhyZWFkcy97dGhyZWFkX2lkfS9oaXN0b3J5YgZzdGF0ZXMiHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
+  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEigQMKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIwoDdHRsGAogASgLMhYubG9vbS52MS5UaHJlYWRUdGxJbmZvIrUBChNDcmVhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAMgASgJEiwKCnN1cGVyc3RlcHMYBCADKAsyGC5sb29tLnYxLlRocmVhZFN1cGVyc3RlcBIfCgN0dGwYBSABKAsyEi5sb29tLnYxLlRocmVhZFR0bCJCCg9UaHJlYWRTdXBlcnN0ZXASLwoHdXBkYXRlcxgBIAMoCzIeLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwVXBkYXRlInMKFVRocmVhZFN1cGVyc3RlcFVwZGF0ZRImCgZ2YWx1ZXMYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIQoHY29tbWFuZBgCIAEoCzIQLmxvb20udjEuQ29tbWFuZBIPCgdhc19ub2RlGAMgASgJIiUKEEdldFRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJInQKE1VwZGF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIfCgN0dGwYAyABKAsyEi5sb29tLnYxLlRocmVhZFR0bCIoChNEZWxldGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSImChFDb3B5VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiywEKFFNlYXJjaFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBILCgNpZHMYAiADKAkSDgoGc3RhdHVzGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbGltaXQYBSABKAUSDgoGb2Zmc2V0GAYgASgFEg8KB3NvcnRfYnkYByABKAkSEgoKc29ydF9vcmRlchgIIAEoCSI5ChVTZWFyY2hUaHJlYWRzUmVzcG9uc2USIAoHdGhyZWFkcxgBIAMoCzIPLmxvb20udjEuVGhyZWFkInkKE0NvdW50VGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDgoGc3RhdHVzGAMgASgJIiUKFENvdW50VGhyZWFkc1Jlc3BvbnNlEg0KBWNvdW50GAEgASgFIncKD0dldFN0YXRlUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSFQoNY2hlY2twb2ludF9pZBgCIAEoCRInCgpjaGVja3BvaW50GAMgASgLMhMubG9vbS52MS5DaGVja3BvaW50EhEKCXN1YmdyYXBocxgEIAEoCCKxAQoSVXBkYXRlU3RhdGVSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRImCgZ2YWx1ZXMYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSFQoNY2hlY2twb2ludF9pZBgDIAEoCRInCgpjaGVja3BvaW50GAQgASgLMhMubG9vbS52MS5DaGVja3BvaW50EhQKB2FzX25vZGUYBSABKAlIAIgBAUIKCghfYXNfbm9kZSKAAQoTVXBkYXRlU3RhdGVSZXNwb25zZRInCgpjaGVja3BvaW50GAEgASgLMhMubG9vbS52MS5DaGVja3BvaW50EikKDGNvbmZpZ3VyYWJsZRgCIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIVCg1jaGVja3BvaW50X2lkGAMgASgJIrEBChFHZXRIaXN0b3J5UmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDQoFbGltaXQYAiABKAUSJgoGYmVmb3JlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEikKCG1ldGFkYXRhGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgpjaGVja3BvaW50GAUgASgLMhMubG9vbS52MS5DaGVja3BvaW50IjoKEkdldEhpc3RvcnlSZXNwb25zZRIkCgZzdGF0ZXMYASADKAsyFC5sb29tLnYxLlRocmVhZFN0YXRlIioKCVRocmVhZFR0bBIQCghzdHJhdGVneRgBIAEoCRILCgN0dGwYAiABKAEiZgoNVGhyZWFkVHRsSW5mbxIQCghzdHJhdGVneRgBIAEoCRITCgt0dGxfbWludXRlcxgCIAEoARIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI7ChNQcnVuZVRocmVhZHNSZXF1ZXN0EhIKCnRocmVhZF9pZHMYASADKAkSEAoIc3RyYXRlZ3kYAiABKAkiLAoUUHJ1bmVUaHJlYWRzUmVzcG9uc2USFAoMcHJ1bmVkX2NvdW50GAEgASgFMswJCg5UaHJlYWRzU2VydmljZRJMCgZDcmVhdGUSHC5sb29tLnYxLkNyZWF0ZVRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCITgtPkkwINOgEqIggvdGhyZWFkcxJSCgNHZXQSGS5sb29tLnYxLkdldFRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCIfkAIBgtPkkwIWEhQvdGhyZWFkcy97dGhyZWFkX2lkfRJYCgZVcGRhdGUSHC5sb29tLnYxLlVwZGF0ZVRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCIfgtPkkwIZOgEqMhQvdGhyZWFkcy97dGhyZWFkX2lkfRJcCgZEZWxldGUSHC5sb29tLnYxLkRlbGV0ZVRocmVhZFJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiHILT5JMCFioUL3RocmVhZHMve3RocmVhZF9pZH0SbAoGU2VhcmNoEh0ubG9vbS52MS5TZWFyY2hUaHJlYWRzUmVxdWVzdBoeLmxvb20udjEuU2VhcmNoVGhyZWFkc1Jlc3BvbnNlIiOC0+STAh06ASpiB3RocmVhZHMiDy90aHJlYWRzL3NlYXJjaBJmCgVDb3VudBIcLmxvb20udjEuQ291bnRUaHJlYWRzUmVxdWVzdBodLmxvb20udjEuQ291bnRUaHJlYWRzUmVzcG9uc2UiIILT5JMCGjoBKmIFY291bnQiDi90aHJlYWRzL2NvdW50ElkKBENvcHkSGi5sb29tLnYxLkNvcHlUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiJILT5JMCHjoBKiIZL3RocmVhZHMve3RocmVhZF9pZH0vY29weRK7AQoIR2V0U3RhdGUSGC5sb29tLnYxLkdldFN0YXRlUmVxdWVzdBoULmxvb20udjEuVGhyZWFkU3RhdGUif5ACAYLT5JMCdlosEiovdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZS97Y2hlY2twb2ludF9pZH1aKjoBKiIlL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUvY2hlY2twb2ludBIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSbwoLVXBkYXRlU3RhdGUSGy5sb29tLnYxLlVwZGF0ZVN0YXRlUmVxdWVzdBocLmxvb20udjEuVXBkYXRlU3RhdGVSZXNwb25zZSIlgtPkkwIfOgEqIhovdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZRKeAQoKR2V0SGlzdG9yeRIaLmxvb20udjEuR2V0SGlzdG9yeVJlcXVlc3QaGy5sb29tLnYxLkdldEhpc3RvcnlSZXNwb25zZSJXgtPkkwJROgEqWiZiBnN0YXRlcxIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeWIGc3RhdGVzIhwvdGhyZWFkcy97dGhyZWFkX2lkfS9oaXN0b3J5El8KBVBydW5lEhwubG9vbS52MS5QcnVuZVRocmVhZHNSZXF1ZXN0Gh0ubG9vbS52MS5QcnVuZVRocmVhZHNSZXNwb25zZSIZgtPkkwITOgEqIg4vdGhyZWFkcy9wcnVuZWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
 
 /**
  * Thread is one conversation (docs/api.md §4 "Thread").
@@ -85,6 +85,13 @@ export type Thread = Message<"loom.v1.Thread"> & {
    * @generated from field: google.protobuf.Value error = 9;
    */
   error?: Value | undefined;
+
+  /**
+   * The thread's time-to-live, when one was set on create or update; absent otherwise.
+   *
+   * @generated from field: loom.v1.ThreadTtlInfo ttl = 10;
+   */
+  ttl?: ThreadTtlInfo | undefined;
 };
 
 /**
@@ -128,6 +135,13 @@ export type CreateThreadRequest = Message<"loom.v1.CreateThreadRequest"> & {
    * @generated from field: repeated loom.v1.ThreadSuperstep supersteps = 4;
    */
   supersteps: ThreadSuperstep[];
+
+  /**
+   * Time-to-live: the thread is swept `ttl.ttl` minutes from now. Default: none (kept until deleted).
+   *
+   * @generated from field: loom.v1.ThreadTtl ttl = 5;
+   */
+  ttl?: ThreadTtl | undefined;
 };
 
 /**
@@ -233,6 +247,13 @@ export type UpdateThreadRequest = Message<"loom.v1.UpdateThreadRequest"> & {
    * @generated from field: google.protobuf.Struct metadata = 2;
    */
   metadata?: JsonObject | undefined;
+
+  /**
+   * Time-to-live counted from now, replacing any earlier one. Default: unchanged.
+   *
+   * @generated from field: loom.v1.ThreadTtl ttl = 3;
+   */
+  ttl?: ThreadTtl | undefined;
 };
 
 /**
@@ -631,6 +652,118 @@ export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PUR
   messageDesc(file_loom_v1_threads, 16);
 
 /**
+ * ThreadTtl is the time-to-live a client sets on a thread (the LangGraph API's `ttl` object).
+ *
+ * @generated from message loom.v1.ThreadTtl
+ */
+export type ThreadTtl = Message<"loom.v1.ThreadTtl"> & {
+  /**
+   * "delete" (default): the whole thread goes, as with Delete. "keep_latest": only its latest checkpoint stays.
+   *
+   * @generated from field: string strategy = 1;
+   */
+  strategy: string;
+
+  /**
+   * Minutes from now until the thread is swept; fractions allowed, must be > 0.
+   *
+   * @generated from field: double ttl = 2;
+   */
+  ttl: number;
+};
+
+/**
+ * Describes the message loom.v1.ThreadTtl.
+ * Use `create(ThreadTtlSchema)` to create a new message.
+ */
+export const ThreadTtlSchema: GenMessage<ThreadTtl> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 17);
+
+/**
+ * ThreadTtlInfo is a thread's stored time-to-live.
+ *
+ * @generated from message loom.v1.ThreadTtlInfo
+ */
+export type ThreadTtlInfo = Message<"loom.v1.ThreadTtlInfo"> & {
+  /**
+   * "delete" | "keep_latest".
+   *
+   * @generated from field: string strategy = 1;
+   */
+  strategy: string;
+
+  /**
+   * The time-to-live in minutes, as set.
+   *
+   * @generated from field: double ttl_minutes = 2;
+   */
+  ttlMinutes: number;
+
+  /**
+   * When the sweeper removes the thread (or prunes it, for "keep_latest").
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message loom.v1.ThreadTtlInfo.
+ * Use `create(ThreadTtlInfoSchema)` to create a new message.
+ */
+export const ThreadTtlInfoSchema: GenMessage<ThreadTtlInfo> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 18);
+
+/**
+ * PruneThreadsRequest names the threads to prune.
+ *
+ * @generated from message loom.v1.PruneThreadsRequest
+ */
+export type PruneThreadsRequest = Message<"loom.v1.PruneThreadsRequest"> & {
+  /**
+   * Thread ids (UUIDs). Empty: nothing is pruned.
+   *
+   * @generated from field: repeated string thread_ids = 1;
+   */
+  threadIds: string[];
+
+  /**
+   * "delete" (default) or "keep_latest".
+   *
+   * @generated from field: string strategy = 2;
+   */
+  strategy: string;
+};
+
+/**
+ * Describes the message loom.v1.PruneThreadsRequest.
+ * Use `create(PruneThreadsRequestSchema)` to create a new message.
+ */
+export const PruneThreadsRequestSchema: GenMessage<PruneThreadsRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 19);
+
+/**
+ * PruneThreadsResponse counts the threads pruned.
+ *
+ * @generated from message loom.v1.PruneThreadsResponse
+ */
+export type PruneThreadsResponse = Message<"loom.v1.PruneThreadsResponse"> & {
+  /**
+   * Threads that existed and were pruned.
+   *
+   * @generated from field: int32 pruned_count = 1;
+   */
+  prunedCount: number;
+};
+
+/**
+ * Describes the message loom.v1.PruneThreadsResponse.
+ * Use `create(PruneThreadsResponseSchema)` to create a new message.
+ */
+export const PruneThreadsResponseSchema: GenMessage<PruneThreadsResponse> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 20);
+
+/**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
  * update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
  *
@@ -740,6 +873,17 @@ export const ThreadsService: GenService<{
     methodKind: "unary";
     input: typeof GetHistoryRequestSchema;
     output: typeof GetHistoryResponseSchema;
+  },
+  /**
+   * Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
+   * ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
+   *
+   * @generated from rpc loom.v1.ThreadsService.Prune
+   */
+  prune: {
+    methodKind: "unary";
+    input: typeof PruneThreadsRequestSchema;
+    output: typeof PruneThreadsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_loom_v1_threads, 0);
