@@ -133,8 +133,7 @@ async function resilientStream(
           errored = true;
           break;
         }
-        if (p.event === "metadata" && runId === undefined)
-          runId = (p.data as { run_id: string }).run_id;
+        if (p.event === "metadata" && runId === undefined) runId = (p.data as { run_id: string }).run_id;
         // A resume repeats nothing: the stream starts after `Last-Event-ID`.
         if (p.event !== "metadata" || parts.length === 0) parts.push(p);
       }
@@ -256,13 +255,16 @@ export async function failoverScenario(
     expect(statuses["200"]).toBeGreaterThan(0);
     expect(docs.filter((d) => d.status !== "success").map((d) => [d._id, d.status])).toEqual([]);
     expect(docs.every((d) => d.lease_owner === null && (d.attempt as number) >= 1)).toBe(true);
-    const runIds = new Set(docs.map((d) => d._id as string));
+    const runIds = new Set(docs.map((d) => String(d._id)));
     expect(runs.filter((id) => !runIds.has(id))).toEqual([]);
     expect(runIds.has(streamed.runId)).toBe(true);
     const threadIds = new Set(
-      (await db.collection("threads").find({}, { projection: { _id: 1 } }).toArray()).map(
-        (t) => t._id as unknown as string,
-      ),
+      (
+        await db
+          .collection("threads")
+          .find({}, { projection: { _id: 1 } })
+          .toArray()
+      ).map((t) => String(t._id)),
     );
     expect(threads.filter((id) => !threadIds.has(id))).toEqual([]);
 
@@ -295,7 +297,7 @@ export async function failoverScenario(
     expect(seqs.every((n, i) => i === 0 || n > (seqs[i - 1] as number))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     const lastValues = streamed.parts.filter((p) => p.event === "values").at(-1);
-    expect([...((lastValues?.data as { steps: string[] }).steps ?? [])].sort()).toEqual([
+    expect([...((lastValues?.data as { steps?: string[] } | undefined)?.steps ?? [])].sort()).toEqual([
       "last",
       "nap",
       "quick",
