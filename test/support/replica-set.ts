@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { MongoClient } from "mongodb";
+import { MongoClient, MongoNetworkError } from "mongodb";
 import { findMongod } from "../../src/mongod/find-binary.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -85,8 +85,8 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts three `mongod`s and initiates them as one replica set; resolves once member 0 is primary and the other
- * two are secondaries.
+ * Starts three `mongod`s and initiates them as one replica set; resolves once one member is primary (member 0, the
+ * one initiated, as a rule) and the other two are secondaries.
  *
  * @throws Error when no `mongod` binary is found, or the set does not come up within a minute
  */
@@ -182,8 +182,13 @@ export async function startReplicaSet(): Promise<TestReplicaSet> {
         // The primary closes its connections as it steps down: the reply may be a network error.
         await c
           .db("admin")
-          .command({ replSetStepDown: stepDownSecs, secondaryCatchUpPeriodSecs: 10 })
-          .catch(() => undefined);
+          .command({
+            replSetStepDown: stepDownSecs,
+            secondaryCatchUpPeriodSecs: Math.min(5, stepDownSecs - 1),
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof MongoNetworkError)) throw error;
+          });
       });
       const to = await set.waitForPrimary({ not: from });
       return { from, to };
@@ -222,8 +227,6 @@ export async function startReplicaSet(): Promise<TestReplicaSet> {
     },
   };
   try {
-    const first = await set.waitForPrimary();
-    if (first !== 0) await set.waitForPrimary({ timeoutMs: 30_000 });
     await set.waitHealthy();
   } catch (error) {
     await set.stop();
