@@ -8,11 +8,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { MongoClient, MongoNetworkError } from "mongodb";
 import { findMongod } from "../../src/mongod/find-binary.js";
+import { freePort } from "../../src/mongod/persistent-port.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const SET_NAME = "rs0";
@@ -48,17 +48,6 @@ export interface TestReplicaSet {
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Kills every member this set started (SIGKILL by PID) and removes the data directories. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
