@@ -241,7 +241,8 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     stopClaiming: () => pool.stop(),
 
     async close(deadlineMs) {
-      pool.stop();
+      // A claim answered after the stop is given back before `close` looks at what still executes.
+      await pool.stop();
       unsubscribe();
       const all = () => Promise.all([...local.values()].map((e) => e.done.catch(() => undefined)));
       let timer: NodeJS.Timeout | undefined;
