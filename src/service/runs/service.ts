@@ -267,7 +267,8 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       // A client that leaves (disconnect or deadline) stops watching; with `cancel_on_disconnect` it cancels the run.
       const detach = req.cancelOnDisconnect ? cancelOnAbort(ctx, run.runId, run.threadId) : () => undefined;
       try {
-        const modes = new Set(req.streamMode);
+        // `stream_mode=` (empty, as the Python SDK's `join_stream()` sends it) means every mode, as langgraph-api.
+        const modes = new Set(req.streamMode.filter((m) => m !== ""));
         const logged = runtime.events(run.runId, after, ctx.signal);
         for await (const e of resumeAfter === undefined ? afterOwnMetadata(logged) : logged) {
           const mode = requestModeOf(e.event.split("|")[0] as string);
