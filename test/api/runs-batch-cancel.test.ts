@@ -142,3 +142,27 @@ describe("POST /runs/cancel", () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe("select on searches", () => {
+  it("threads, assistants and runs answer only the named fields; an unknown field is 422", async () => {
+    const thread = await sdk.threads.create();
+    const threads = await call(server.baseUrl, "POST", "/threads/search", {
+      select: ["thread_id", "status"],
+    });
+    expect(threads.status).toBe(200);
+    for (const t of threads.body as Obj[]) expect(Object.keys(t).sort()).toEqual(["status", "thread_id"]);
+    const assistants = await call(server.baseUrl, "POST", "/assistants/search", { select: ["assistant_id"] });
+    for (const a of assistants.body as Obj[]) expect(Object.keys(a)).toEqual(["assistant_id"]);
+    await sdk.runs.wait(thread.thread_id, "slow", { input: { ms: 1 } });
+    const runs = await call(
+      server.baseUrl,
+      "GET",
+      `/threads/${thread.thread_id}/runs?select=run_id&select=status`,
+    );
+    expect(runs.body).toEqual([expect.objectContaining({ status: "success" })]);
+    expect(Object.keys((runs.body as Obj[])[0] as Obj).sort()).toEqual(["run_id", "status"]);
+    const bad = await call(server.baseUrl, "POST", "/threads/search", { select: ["nope"] });
+    expect(bad.status).toBe(422);
+    expect((bad.body as Obj).detail).toMatch(/nope/);
+  });
+});

@@ -15,6 +15,7 @@ import { create, type DescMessage, type DescService, type JsonValue, toJson } fr
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { NodeHandler } from "../../server/one-port.js";
+import { pickSelected } from "../select.js";
 import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } from "./body.js";
 import { restStatusForCode } from "./http-status.js";
 import { buildRequest } from "./request.js";
@@ -140,8 +141,11 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     }
     // biome-ignore lint/suspicious/noExplicitAny: the implementation returns an init shape of `output`.
     const msg = create(output, out as any);
-    if (res.headersSent) res.end(JSON.stringify(responseJson(route, output, msg)));
-    else sendJson(res, 200, responseJson(route, output, msg), headerRecord(ctx.responseHeader));
+    // `select` (searches): the service cleared the other fields; REST leaves them out.
+    const select = (request as { select?: unknown }).select;
+    const body = pickSelected(responseJson(route, output, msg), Array.isArray(select) ? select : []);
+    if (res.headersSent) res.end(JSON.stringify(body));
+    else sendJson(res, 200, body, headerRecord(ctx.responseHeader));
   }
 
   /**

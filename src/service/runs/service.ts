@@ -9,6 +9,7 @@ import {
   CreateRunBatchResponseSchema,
   type CreateRunRequest,
   ListRunsResponseSchema,
+  RunSchema,
   type RunsService,
   StreamPartSchema,
   WaitRunResponseSchema,
@@ -31,6 +32,7 @@ import { resolveAssistant } from "../assistants/resolve.js";
 import { authConfigurable, requestAuth } from "../auth/context.js";
 import { runToProto, valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { applySelect } from "../select.js";
 import { parseLimit, parseOffset, requireUuid } from "../validate.js";
 import { runParamsFromProto } from "./params.js";
 import { planFromParams } from "./plan.js";
@@ -236,13 +238,16 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       if (req.status && !RUN_STATUSES.includes(req.status as RunStatus)) {
         throw new InvalidInputError(`status must be one of ${RUN_STATUSES.join(", ")}`, "status");
       }
+      applySelect(RunSchema, [], req.select);
       await threads.get(req.threadId);
       const items = await runs.listByThread(req.threadId, {
         limit: parseLimit(req.limit),
         offset: parseOffset(req.offset),
         ...(req.status ? { status: req.status as RunStatus } : {}),
       });
-      return create(ListRunsResponseSchema, { runs: items.map(runToProto) });
+      const listed = items.map(runToProto);
+      applySelect(RunSchema, listed, req.select);
+      return create(ListRunsResponseSchema, { runs: listed });
     },
 
     async delete(req) {

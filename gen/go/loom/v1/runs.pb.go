@@ -785,7 +785,10 @@ type ListRunsRequest struct {
 	// Number of runs to skip. Default 0.
 	Offset int32 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
 	// Only runs with this status.
-	Status        string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	// Only these fields of each run (field names of Run); empty: all. An unknown name is InvalidArgument / 422.
+	// REST omits the other fields; gRPC leaves them at their defaults.
+	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -846,6 +849,13 @@ func (x *ListRunsRequest) GetStatus() string {
 		return x.Status
 	}
 	return ""
+}
+
+func (x *ListRunsRequest) GetSelect() []string {
+	if x != nil {
+		return x.Select
+	}
+	return nil
 }
 
 // ListRunsResponse is the page of runs (REST: the bare array).
@@ -1164,12 +1174,13 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\x02id\x18\x03 \x01(\tR\x02id\"C\n" +
 	"\rGetRunRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x15\n" +
-	"\x06run_id\x18\x02 \x01(\tR\x05runId\"t\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\"\x8c\x01\n" +
 	"\x0fListRunsRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x16\n" +
 	"\x06offset\x18\x03 \x01(\x05R\x06offset\x12\x16\n" +
-	"\x06status\x18\x04 \x01(\tR\x06status\"4\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x16\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\"4\n" +
 	"\x10ListRunsResponse\x12 \n" +
 	"\x04runs\x18\x01 \x03(\v2\f.loom.v1.RunR\x04runs\"F\n" +
 	"\x10DeleteRunRequest\x12\x1b\n" +

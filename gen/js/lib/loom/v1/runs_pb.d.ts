@@ -489,6 +489,14 @@ export declare type ListRunsRequest = Message<"loom.v1.ListRunsRequest"> & {
    * @generated from field: string status = 4;
    */
   status: string;
+
+  /**
+   * Only these fields of each run (field names of Run); empty: all. An unknown name is InvalidArgument / 422.
+   * REST omits the other fields; gRPC leaves them at their defaults.
+   *
+   * @generated from field: repeated string select = 30;
+   */
+  select: string[];
 };
 
 /**
