@@ -21,6 +21,7 @@ import { createRunSignals } from "./runtime/signals.js";
 import { createThreadSweeper } from "./runtime/thread-sweeper.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
 import { createWebhookDispatcher, type WebhookSettings } from "./runtime/webhooks.js";
+import { createApiDocsHandler } from "./server/api-docs.js";
 import { withCors } from "./server/cors.js";
 import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler, type OnePortOptions } from "./server/one-port.js";
@@ -34,6 +35,7 @@ import { createReflectionServices } from "./service/grpc/reflection.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
 import { type BoundService, createRestBridge } from "./service/rest/bridge.js";
+import { buildOpenApiDocument } from "./service/rest/openapi.js";
 import { buildRouteTable } from "./service/rest/routes.js";
 import { createAssistantCache } from "./store/assistant-cache.js";
 import { createMongoChangeWatcher } from "./store/mongo/change-watcher.js";
@@ -303,6 +305,10 @@ export function createApp(deps: AppDeps): App {
     ? createStaticHandler({ prefix: "/ui", dir: deps.uiDir, missingHint: "run npm run build" })
     : undefined;
   const endpoint = metrics ? createMetricsEndpoint(metrics) : undefined;
+  // `/openapi.json` is generated here, from the same annotations the REST bridge routes by.
+  const apiDocs = createApiDocsHandler(
+    buildOpenApiDocument(buildRouteTable(services.bound.map((b) => b.service)), { version: deps.version }),
+  );
   const labels = metrics || tracer ? requestLabels(services.bound, ui?.matches) : undefined;
   const requestMetrics = metrics && labels ? instrumentRequests(metrics, labels) : undefined;
   const requestTracing = tracer && labels ? createRequestTracing({ tracer, ...labels }) : undefined;
@@ -322,6 +328,7 @@ export function createApp(deps: AppDeps): App {
       const url = req.url ?? "";
       if (ui?.matches(url)) return ui.handle(req, res);
       if (endpoint?.matches(url)) return endpoint.handle(req, res);
+      if (apiDocs.matches(url)) return apiDocs.handle(req, res);
       return rest(req, res);
     },
     ...(interceptors.length > 0 ? { interceptors } : {}),

@@ -227,6 +227,8 @@ export interface RunStore {
   ): Promise<RunRecord[]>;
   /** Pending and running runs of a thread, oldest first (for multitask `interrupt`/`rollback`/`enqueue`). */
   listActive(threadId: string): Promise<RunRecord[]>;
+  /** Runs with one of `statuses` on any thread, oldest first (`POST /runs/cancel` by status). */
+  listByStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]>;
   /**
    * Sets run fields and bumps `updatedAt`. Does not touch the thread (use `finish` to end a run).
    * @throws RunNotFoundError

@@ -54,6 +54,12 @@ describe("generated Python stubs (pip install ./gen/python)", () => {
 });
 
 describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
+  it("runs routes: default enqueue, join_stream with empty stream_mode, create_batch, cancel_many", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_runs.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok join_stream of a queued run\nok batch\nok cancel_many\n");
+  });
+
   it("static breakpoints, dynamic interrupt with Command(resume=...), time travel", async () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_flows.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);

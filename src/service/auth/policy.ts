@@ -18,6 +18,7 @@
  *
  * A handler that changes `value.metadata` on a create, update or run changes what is stored.
  */
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { JsonObject } from "../../engine/index.js";
 import type { AuthFilter } from "./types.js";
 
@@ -151,6 +152,23 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     async delete(req, g) {
       const value = { thread_id: req.threadId, run_id: req.runId };
       await g.requireThread(req.threadId, await g.authorize("threads", "delete", value));
+    },
+    async createBatch(req, g) {
+      for (const item of req.runs) await createRun(item, g);
+    },
+    async cancelMany(req, g) {
+      const f = req.filter ?? {};
+      const value = {
+        thread_id: f.threadId || undefined,
+        run_ids: f.runIds ?? [],
+        status: f.status || undefined,
+        action: req.action || "interrupt",
+      };
+      const scope = await g.authorize("threads", "update", value);
+      if (f.threadId) await g.requireThread(f.threadId, scope);
+      // Cancelling by status reaches every thread: not under an authorization that narrows the threads.
+      else if (scope)
+        throw new ConnectError("cancel by status needs an unscoped authorization", Code.PermissionDenied);
     },
   },
   "loom.v1.AssistantsService": {

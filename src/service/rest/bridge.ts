@@ -16,6 +16,7 @@ import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { NodeHandler } from "../../server/one-port.js";
 import { RETRY_AFTER_HEADER, RETRY_AFTER_SECONDS } from "../errors.js";
+import { pickSelected } from "../select.js";
 import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } from "./body.js";
 import { restStatusForCode } from "./http-status.js";
 import { buildRequest } from "./request.js";
@@ -146,8 +147,11 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     }
     // biome-ignore lint/suspicious/noExplicitAny: the implementation returns an init shape of `output`.
     const msg = create(output, out as any);
-    if (res.headersSent) res.end(JSON.stringify(responseJson(route, output, msg)));
-    else sendJson(res, 200, responseJson(route, output, msg), headerRecord(ctx.responseHeader));
+    // `select` (searches): the service cleared the other fields; REST leaves them out.
+    const select = (request as { select?: unknown }).select;
+    const body = pickSelected(responseJson(route, output, msg), Array.isArray(select) ? select : []);
+    if (res.headersSent) res.end(JSON.stringify(body));
+    else sendJson(res, 200, body, headerRecord(ctx.responseHeader));
   }
 
   /**

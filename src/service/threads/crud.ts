@@ -10,6 +10,7 @@ import {
   type CreateThreadRequest,
   PruneThreadsResponseSchema,
   SearchThreadsResponseSchema,
+  ThreadSchema,
   type ThreadsService,
 } from "../../../gen/ts/loom/v1/threads_pb.js";
 import type { CheckpointStore, JsonObject, StateUpdate } from "../../engine/index.js";
@@ -19,6 +20,7 @@ import { scopeOf } from "../auth/context.js";
 import { jsonFromValue, objectFromStruct, threadToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { threadFieldsFromHead } from "../runs/outcome.js";
+import { applySelect } from "../select.js";
 import {
   parseIfExists,
   parseLimit,
@@ -161,6 +163,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`, "sort_by");
       }
       for (const id of req.ids) requireUuid(id, "ids");
+      applySelect(ThreadSchema, [], req.select);
       const status = parseStatus(req.status);
       const page = await threads.search({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
@@ -174,7 +177,9 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         sortOrder: parseSortOrder(req.sortOrder),
       });
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
-      return create(SearchThreadsResponseSchema, { threads: page.items.map(threadToProto) });
+      const items = page.items.map(threadToProto);
+      applySelect(ThreadSchema, items, req.select);
+      return create(SearchThreadsResponseSchema, { threads: items });
     },
     async count(req, ctx) {
       const status = parseStatus(req.status);

@@ -565,7 +565,10 @@ type SearchThreadsRequest struct {
 	// "thread_id" | "status" | "created_at" | "updated_at". Default "created_at".
 	SortBy string `protobuf:"bytes,7,opt,name=sort_by,json=sortBy,proto3" json:"sort_by,omitempty"`
 	// "asc" | "desc". Default "desc".
-	SortOrder     string `protobuf:"bytes,8,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	SortOrder string `protobuf:"bytes,8,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	// Only these fields of each thread (field names of Thread); empty: all. An unknown name is InvalidArgument /
+	// 422. REST omits the other fields; gRPC leaves them at their defaults.
+	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -654,6 +657,13 @@ func (x *SearchThreadsRequest) GetSortOrder() string {
 		return x.SortOrder
 	}
 	return ""
+}
+
+func (x *SearchThreadsRequest) GetSelect() []string {
+	if x != nil {
+		return x.Select
+	}
+	return nil
 }
 
 // SearchThreadsResponse is the page of matching threads (REST: the bare array).
@@ -1426,7 +1436,7 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\x13DeleteThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"0\n" +
 	"\x11CopyThreadRequest\x12\x1b\n" +
-	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"\x8c\x02\n" +
+	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"\xa4\x02\n" +
 	"\x14SearchThreadsRequest\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x10\n" +
 	"\x03ids\x18\x02 \x03(\tR\x03ids\x12\x16\n" +
@@ -1436,7 +1446,8 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\x06offset\x18\x06 \x01(\x05R\x06offset\x12\x17\n" +
 	"\asort_by\x18\a \x01(\tR\x06sortBy\x12\x1d\n" +
 	"\n" +
-	"sort_order\x18\b \x01(\tR\tsortOrder\"B\n" +
+	"sort_order\x18\b \x01(\tR\tsortOrder\x12\x16\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\"B\n" +
 	"\x15SearchThreadsResponse\x12)\n" +
 	"\athreads\x18\x01 \x03(\v2\x0f.loom.v1.ThreadR\athreads\"\x93\x01\n" +
 	"\x13CountThreadsRequest\x123\n" +

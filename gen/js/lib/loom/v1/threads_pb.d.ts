@@ -353,6 +353,14 @@ export declare type SearchThreadsRequest = Message<"loom.v1.SearchThreadsRequest
    * @generated from field: string sort_order = 8;
    */
   sortOrder: string;
+
+  /**
+   * Only these fields of each thread (field names of Thread); empty: all. An unknown name is InvalidArgument /
+   * 422. REST omits the other fields; gRPC leaves them at their defaults.
+   *
+   * @generated from field: repeated string select = 30;
+   */
+  select: string[];
 };
 
 /**
