@@ -49,7 +49,7 @@ export interface RunParams {
   cancelOnDisconnect: boolean;
   /** The request as received, minus ids, for `Run.kwargs` (`temporary: true` for a stateless run). */
   kwargs: JsonObject;
-  /** What to do when the thread already has an active run (docs/api.md §5). @default "reject" (agent-api §5, as the LangGraph.js server) */
+  /** What to do when the thread already has an active run (docs/api.md §5). @default "enqueue" (langgraph-api's default) */
   multitaskStrategy: MultitaskStrategy;
   /** Delay before the run may start, in ms (`after_seconds` × 1000). @default 0 */
   delayMs: number;
@@ -243,7 +243,7 @@ export function runParamsFromProto(
     keepThread: req.onCompletion === "keep",
     cancelOnDisconnect: req.onDisconnect === "cancel",
     kwargs,
-    multitaskStrategy: (req.multitaskStrategy || "reject") as MultitaskStrategy,
+    multitaskStrategy: (req.multitaskStrategy || "enqueue") as MultitaskStrategy,
     delayMs: Math.round(req.afterSeconds * 1000),
     durability,
   };

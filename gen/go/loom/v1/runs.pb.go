@@ -257,7 +257,7 @@ type Run struct {
 	Metadata *structpb.Struct `protobuf:"bytes,7,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	// The creation options: `{input, command, config, context, stream_mode, interrupt_before, ...}`.
 	Kwargs *structpb.Struct `protobuf:"bytes,8,opt,name=kwargs,proto3" json:"kwargs,omitempty"`
-	// The strategy the run was created with: "reject" (default), "enqueue", "interrupt" or "rollback".
+	// The strategy the run was created with: "enqueue" (default), "reject", "interrupt" or "rollback".
 	MultitaskStrategy string `protobuf:"bytes,9,opt,name=multitask_strategy,json=multitaskStrategy,proto3" json:"multitask_strategy,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -390,8 +390,8 @@ type CreateRunRequest struct {
 	// Accepted for the SDKs; Loom keeps every run's events, so every stream is resumable (a later JoinStream with
 	// `Last-Event-ID` replays them) whatever this says.
 	StreamResumable bool `protobuf:"varint,14,opt,name=stream_resumable,json=streamResumable,proto3" json:"stream_resumable,omitempty"`
-	// On a busy thread: "reject" (default) fails with FailedPrecondition / 409; "enqueue" queues the run behind the
-	// others; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
+	// On a busy thread: "enqueue" (default, as langgraph-api) queues the run behind the others; "reject" fails with
+	// FailedPrecondition / 409; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
 	MultitaskStrategy string `protobuf:"bytes,15,opt,name=multitask_strategy,json=multitaskStrategy,proto3" json:"multitask_strategy,omitempty"`
 	// "reject" (default): an unknown thread is NotFound. "create": create it.
 	IfNotExists string `protobuf:"bytes,16,opt,name=if_not_exists,json=ifNotExists,proto3" json:"if_not_exists,omitempty"`

@@ -178,7 +178,7 @@ export declare type Run = Message<"loom.v1.Run"> & {
   kwargs?: JsonObject | undefined;
 
   /**
-   * The strategy the run was created with: "reject" (default), "enqueue", "interrupt" or "rollback".
+   * The strategy the run was created with: "enqueue" (default), "reject", "interrupt" or "rollback".
    *
    * @generated from field: string multitask_strategy = 9;
    */
@@ -299,8 +299,8 @@ export declare type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   streamResumable: boolean;
 
   /**
-   * On a busy thread: "reject" (default) fails with FailedPrecondition / 409; "enqueue" queues the run behind the
-   * others; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
+   * On a busy thread: "enqueue" (default, as langgraph-api) queues the run behind the others; "reject" fails with
+   * FailedPrecondition / 409; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
    *
    * @generated from field: string multitask_strategy = 15;
    */
