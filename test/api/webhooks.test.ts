@@ -67,7 +67,7 @@ describe("webhook delivery", () => {
       thread_id: thread.thread_id,
       status: "success",
       values: res.body as Obj,
-      multitask_strategy: "reject",
+      multitask_strategy: "enqueue",
     });
     expect((body.kwargs as Obj).webhook).toBe(hook);
     for (const key of ["created_at", "updated_at", "run_started_at", "run_ended_at", "webhook_sent_at"]) {
