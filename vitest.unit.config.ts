@@ -13,7 +13,7 @@ export default defineConfig({
       "test/runtime/{abort,command-mark,event-log,guards}.test.ts",
       "test/server/{config,static-files}.test.ts",
       "test/service/**/*.test.ts",
-      "test/store/{memory,mongo-encoding}.test.ts",
+      "test/store/{client-options,memory,mongo-encoding}.test.ts",
       "test/ui/tree-layout.test.ts",
     ],
     testTimeout: 30_000,

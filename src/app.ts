@@ -18,7 +18,10 @@ import { createRequestMetrics, type RequestMetrics } from "./metrics/requests.js
 import type { AuthModule } from "./registry/auth-load.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createRunSignals } from "./runtime/signals.js";
+import { createThreadSweeper } from "./runtime/thread-sweeper.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
+import { createWebhookDispatcher, type WebhookSettings } from "./runtime/webhooks.js";
+import { createApiDocsHandler } from "./server/api-docs.js";
 import { withCors } from "./server/cors.js";
 import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler, type OnePortOptions } from "./server/one-port.js";
@@ -32,6 +35,7 @@ import { createReflectionServices } from "./service/grpc/reflection.js";
 import { createHealthService } from "./service/health.js";
 import { createLoomServices } from "./service/index.js";
 import { type BoundService, createRestBridge } from "./service/rest/bridge.js";
+import { buildOpenApiDocument } from "./service/rest/openapi.js";
 import { buildRouteTable } from "./service/rest/routes.js";
 import { createAssistantCache } from "./store/assistant-cache.js";
 import { createMongoChangeWatcher } from "./store/mongo/change-watcher.js";
@@ -111,6 +115,10 @@ export interface AppDeps {
   >;
   /** Run queue tuning (README "Configuration", src/config.ts); each absent one is `RUNTIME_DEFAULTS`'s. */
   runtime?: Partial<Omit<RuntimeSettings, "owner">>;
+  /** Webhook delivery tuning (`LOOM_WEBHOOK_*`); each absent one is `WEBHOOK_DEFAULTS`'s. */
+  webhooks?: Partial<WebhookSettings>;
+  /** Interval of the thread TTL sweeper in ms (`LOOM_THREAD_SWEEP_MS`). @default 60000 */
+  threadSweepMs?: number;
 }
 
 /** Longest `/ok` (and `grpc.health.v1`) waits for MongoDB's ping before answering 503 / NOT_SERVING. */
@@ -245,15 +253,28 @@ export function createApp(deps: AppDeps): App {
       assistants,
     }),
   );
+  const owner = `${hostname()}:${process.pid}:${uuidv4()}`;
+  const webhooks = createWebhookDispatcher({
+    store: store.webhooks,
+    owner,
+    ...(deps.webhooks ? { settings: deps.webhooks } : {}),
+    onError: (error, runId) => deps.logger.warn({ err: error, runId }, "webhook delivery failed"),
+  });
+  const sweeper = createThreadSweeper({
+    threads: store.threads,
+    intervalMs: deps.threadSweepMs ?? 60_000,
+    onError: (error) => deps.logger.warn({ err: error }, "thread TTL sweep failed"),
+  });
   const services = createLoomServices(
     {
       ...store,
+      webhooks,
       assistants,
       signals,
       runtimeSettings: {
         ...RUNTIME_DEFAULTS,
         ...deps.runtime,
-        owner: `${hostname()}:${process.pid}:${uuidv4()}`,
+        owner,
       },
       registry,
       onRunError: (error, runId) => deps.logger.error({ err: error, runId }, "run failed in the runtime"),
@@ -284,6 +305,10 @@ export function createApp(deps: AppDeps): App {
     ? createStaticHandler({ prefix: "/ui", dir: deps.uiDir, missingHint: "run npm run build" })
     : undefined;
   const endpoint = metrics ? createMetricsEndpoint(metrics) : undefined;
+  // `/openapi.json` is generated here, from the same annotations the REST bridge routes by.
+  const apiDocs = createApiDocsHandler(
+    buildOpenApiDocument(buildRouteTable(services.bound.map((b) => b.service)), { version: deps.version }),
+  );
   const labels = metrics || tracer ? requestLabels(services.bound, ui?.matches) : undefined;
   const requestMetrics = metrics && labels ? instrumentRequests(metrics, labels) : undefined;
   const requestTracing = tracer && labels ? createRequestTracing({ tracer, ...labels }) : undefined;
@@ -303,6 +328,7 @@ export function createApp(deps: AppDeps): App {
       const url = req.url ?? "";
       if (ui?.matches(url)) return ui.handle(req, res);
       if (endpoint?.matches(url)) return endpoint.handle(req, res);
+      if (apiDocs.matches(url)) return apiDocs.handle(req, res);
       return rest(req, res);
     },
     ...(interceptors.length > 0 ? { interceptors } : {}),
@@ -349,6 +375,8 @@ export function createApp(deps: AppDeps): App {
       }
       const address = await server.listen(port, host);
       services.runtime.start();
+      webhooks.start();
+      sweeper.start();
       return address;
     },
     async close(timeoutMs = 10_000) {
@@ -360,6 +388,7 @@ export function createApp(deps: AppDeps): App {
       // period later, so those answers arrive whole.
       const serverClosed = server.close(timeoutMs + SHUTDOWN_ANSWER_GRACE_MS);
       await services.runtime.close(timeoutMs);
+      await Promise.all([webhooks.close(), sweeper.close()]);
       await serverClosed;
       stopMongoMonitoring();
       stopMongoTracing();

@@ -5,6 +5,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { RUNTIME_DEFAULTS } from "./runtime/types.js";
+import { WEBHOOK_DEFAULTS, type WebhookSettings } from "./runtime/webhooks.js";
 
 /** Log levels accepted by `LOG_LEVEL` (pino's). */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -93,6 +94,15 @@ export interface Config {
    * Default `undefined`: derived at start from the open-file limit (`ulimit -n` less room for MongoDB and files).
    */
   maxConnections: number | undefined;
+  /**
+   * Run webhooks (docs/operations.md "Webhooks"): `LOOM_WEBHOOK_ATTEMPTS` POSTs at most per delivery (default 3),
+   * `LOOM_WEBHOOK_TIMEOUT_MS` per POST (default 10000), `LOOM_WEBHOOK_BACKOFF_MS` before the second POST, doubled
+   * before each later one (default 1000), `LOOM_WEBHOOK_RECOVERY_MS` between looks for deliveries nobody holds
+   * (default 30000).
+   */
+  webhooks: WebhookSettings;
+  /** `LOOM_THREAD_SWEEP_MS`: interval of the thread TTL sweeper (docs/operations.md "Thread TTL"). Default 60000. */
+  threadSweepMs: number;
 }
 
 /** One entry of `LOOM_API_KEYS`: the SHA-256 of a key (64 hex digits) and its identity. */
@@ -225,6 +235,17 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     LOOM_REQUEST_TIMEOUT_MS: intVar("LOOM_REQUEST_TIMEOUT_MS", 100, 86_400_000).default(60_000),
     LOOM_H2_IDLE_TIMEOUT_MS: intVar("LOOM_H2_IDLE_TIMEOUT_MS", 100, 86_400_000).default(60_000),
     LOOM_MAX_CONNECTIONS: intVar("LOOM_MAX_CONNECTIONS", 1, 10_000_000).optional(),
+    LOOM_WEBHOOK_ATTEMPTS: intVar("LOOM_WEBHOOK_ATTEMPTS", 1, 100).default(WEBHOOK_DEFAULTS.attempts),
+    LOOM_WEBHOOK_TIMEOUT_MS: intVar("LOOM_WEBHOOK_TIMEOUT_MS", 100, 600_000).default(
+      WEBHOOK_DEFAULTS.timeoutMs,
+    ),
+    LOOM_WEBHOOK_BACKOFF_MS: intVar("LOOM_WEBHOOK_BACKOFF_MS", 0, 600_000).default(
+      WEBHOOK_DEFAULTS.backoffMs,
+    ),
+    LOOM_WEBHOOK_RECOVERY_MS: intVar("LOOM_WEBHOOK_RECOVERY_MS", 100, 3_600_000).default(
+      WEBHOOK_DEFAULTS.recoveryMs,
+    ),
+    LOOM_THREAD_SWEEP_MS: intVar("LOOM_THREAD_SWEEP_MS", 10, 86_400_000).default(60_000),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -265,6 +286,13 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     requestTimeoutMs: Math.max(v.LOOM_REQUEST_TIMEOUT_MS, v.LOOM_HEADERS_TIMEOUT_MS),
     h2IdleTimeoutMs: v.LOOM_H2_IDLE_TIMEOUT_MS,
     maxConnections: v.LOOM_MAX_CONNECTIONS,
+    webhooks: {
+      attempts: v.LOOM_WEBHOOK_ATTEMPTS,
+      timeoutMs: v.LOOM_WEBHOOK_TIMEOUT_MS,
+      backoffMs: v.LOOM_WEBHOOK_BACKOFF_MS,
+      recoveryMs: v.LOOM_WEBHOOK_RECOVERY_MS,
+    },
+    threadSweepMs: v.LOOM_THREAD_SWEEP_MS,
   };
 }
 

@@ -15,6 +15,7 @@ import { loadAuthModule } from "./registry/auth-load.js";
 import { GraphConfigError, loadGraphRegistry } from "./registry/load.js";
 import { connectionCap, softFileLimit } from "./server/fd-limit.js";
 import {
+  durableClientOptions,
   isTransientMongoError,
   requireServableMongo,
   UnsupportedMongoServerError,
@@ -36,7 +37,12 @@ async function connectMongo(
   const since = Date.now();
   for (;;) {
     // Command monitoring feeds the MongoDB latency metric (`loom_mongodb_command_duration_seconds`).
-    const client = new MongoClient(uri, { serverSelectionTimeoutMS, monitorCommands: true });
+    // Majority writes, retryable reads and writes (store/mongo/client-options.ts): failover loses nothing acknowledged.
+    const client = new MongoClient(uri, {
+      ...durableClientOptions(uri),
+      serverSelectionTimeoutMS,
+      monitorCommands: true,
+    });
     try {
       return await client.connect();
     } catch (error) {
@@ -154,6 +160,8 @@ async function main(): Promise<void> {
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs,
     },
+    webhooks: config.webhooks,
+    threadSweepMs: config.threadSweepMs,
   });
   const address = await app.listen(config.port, config.host);
   const url = `http://${address.address}:${address.port}`;

@@ -61,6 +61,20 @@ export type { CompiledGraph } from "./graph-types.js";
 /** @private Internal (ids; `newCheckpointId` is also handy for store tests). */
 export { interruptId, newCheckpointId, taskId, taskPathString } from "./ids.js";
 export { interrupt } from "./interrupt.js";
+export {
+  checkKey,
+  checkNamespace,
+  checkPaging,
+  checkPutOptions,
+  checkValue,
+  type GetItemOptions,
+  InvalidItemError,
+  type ItemStore,
+  type ListNamespacesOptions,
+  type PutItemOptions,
+  type SearchItemsOptions,
+  type StoreItem,
+} from "./item-store.js";
 export type { MessageChunkLike } from "./message-stream.js";
 export {
   coerceMessage,

@@ -99,6 +99,7 @@ async function executeStep(
           checkpointNs: ctx.checkpointNs,
           checkpointId: tuple.checkpoint.id,
           ...(ctx.runSubgraph ? { runSubgraph: ctx.runSubgraph } : {}),
+          ...(ctx.itemStore ? { store: ctx.itemStore } : {}),
           step,
           state,
           config: ctx.config,

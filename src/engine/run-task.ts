@@ -14,6 +14,7 @@ import {
   type TaskResumeState,
   withNodeContext,
 } from "./interrupt.js";
+import type { ItemStore } from "./item-store.js";
 import type { TaskMessages } from "./message-stream.js";
 import type { PreparedTask } from "./prepare.js";
 import type { NodeContext, RunConfig } from "./types.js";
@@ -73,6 +74,8 @@ export interface TaskExecutionOptions {
   /** The task's message stream (`ctx.streamMessage`; messages the node writes are reported when it ends). */
   messages: TaskMessages;
   runSubgraph?: (subgraph: CompiledGraph, request: SubgraphRequest) => Promise<SubgraphResult>;
+  /** The long-term memory store, handed to the node as `ctx.store`. */
+  store?: ItemStore;
 }
 
 /** Pending writes of a task: special channels get their fixed idx, the others their position (docs/semantics.md §1.13). */
@@ -158,6 +161,7 @@ export async function executeTask(task: PreparedTask, options: TaskExecutionOpti
         writer: (chunk) => options.onCustom?.(chunk),
         streamMessage: (chunk, metadata) => options.messages.chunk(chunk, metadata),
         interrupt: <R>(value: JsonValue) => interruptCall(resumeState, options.resume, value) as R,
+        ...(options.store ? { store: options.store } : {}),
       };
       const fn = node.fn;
       const input = structuredClone(task.input) as Record<string, JsonValue>;

@@ -6,6 +6,7 @@ import type { Command } from "./command.js";
 import type { Emitter, EventSink, StreamMode } from "./events.js";
 import type { CompiledGraph } from "./graph-types.js";
 import type { ResumeSource } from "./interrupt.js";
+import type { ItemStore } from "./item-store.js";
 import type { MessageStream } from "./message-stream.js";
 import type { TaskExecutionOptions } from "./run-task.js";
 import type { CheckpointStore } from "./store.js";
@@ -30,6 +31,7 @@ import type { Durability, WriteQueue } from "./write-queue.js";
  *   order, in batches (one `CheckpointStore.writeBatch` per turn of the event loop), and waits for the saves
  *   before returning (docs/semantics.md §1.16, `write-queue.ts`). Subgraphs share their parent run's queue. @default "sync"
  * - `tracer`: runs each super-step and task inside its hooks (`tracer.ts`); subgraphs use their parent's. @default none
+ * - `store`: the long-term memory store nodes reach as `ctx.store` (docs/store.md); subgraphs share it. @default none
  */
 export interface RunOptions {
   threadId: string;
@@ -47,6 +49,7 @@ export interface RunOptions {
   durability?: Durability;
   subgraphs?: boolean;
   tracer?: RunTracer;
+  store?: ItemStore;
 }
 
 /** How a graph run ended: finished, paused at a breakpoint/interrupt (the thread is then "interrupted", a run
@@ -99,6 +102,8 @@ export interface RunContext {
   readonly runSubgraph?: TaskExecutionOptions["runSubgraph"];
   /** The run's tracing hooks (`RunOptions.tracer`). */
   readonly tracer?: RunTracer;
+  /** The run's long-term memory store (`RunOptions.store`). */
+  readonly itemStore?: ItemStore;
 }
 
 /**

@@ -96,6 +96,7 @@ async function runSubgraph(
       signal: parent.signal,
       recursionLimit: parent.recursionLimit,
       ...(parent.tracer ? { tracer: parent.tracer } : {}),
+      ...(parent.itemStore ? { store: parent.itemStore } : {}),
       ...(parent.subgraphEvents
         ? {
             subgraphs: true,
@@ -159,6 +160,7 @@ async function runGraphAt(
       : {}),
     runSubgraph: (subgraph, request) => runSubgraph(ctx, subgraph, request),
     ...(options.tracer ? { tracer: options.tracer } : {}),
+    ...(options.store ? { itemStore: options.store } : {}),
   };
   let start: LoopStart | undefined;
   if (options.command) start = await startWithCommand(ctx, base, options.command);

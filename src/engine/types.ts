@@ -1,8 +1,10 @@
 /**
  * Types a graph author and the API layer see: node functions, their context, run config and interrupts.
  */
+
 import type { JsonObject, JsonValue } from "./checkpoint.js";
 import type { Command, Send } from "./command.js";
+import type { ItemStore } from "./item-store.js";
 
 /**
  * An interrupt raised by `interrupt(value)` inside a node (docs/semantics.md §3.3, DESIGN "Interrupt object").
@@ -54,6 +56,8 @@ export interface NodeContext {
   writer(chunk: JsonValue): void;
   streamMessage(chunk: string | JsonObject, metadata?: JsonObject): string;
   interrupt<R = JsonValue>(value: JsonValue): R;
+  /** The long-term memory store shared by every thread (`RunOptions.store`, docs/store.md); absent without one. */
+  readonly store?: ItemStore;
 }
 
 /** What a node may return: a state update, a `Command` (update + goto), or nothing. */

@@ -8,7 +8,8 @@ import path from "node:path";
 
 const PORT_FILE = "loom-mongod.port";
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 free at the time of the call (the OS's pick for port 0). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

@@ -70,7 +70,11 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   };
   if (run.cancelRequested) stop(run.cancelRequested);
   const { leaseMs, owner } = deps.settings;
-  const report: Report = { graphId: graphIdOf(options.plan?.metadata), startedMs: performance.now() };
+  const report: Report = {
+    graphId: graphIdOf(options.plan?.metadata),
+    startedMs: performance.now(),
+    startedAt: new Date(),
+  };
   deps.metrics?.runStarted(
     run.attempt === 1 ? Math.max(0, Date.now() - run.availableAt.getTime()) / 1000 : undefined,
   );
@@ -155,6 +159,8 @@ interface Report {
   graphId: string;
   /** `performance.now()` at the start of the execution. */
   startedMs: number;
+  /** Wall-clock start of the execution (a webhook's `run_started_at`). */
+  startedAt: Date;
 }
 
 /** Times an execution continues from the head after losing a checkpoint race before it fails the run. */
@@ -194,6 +200,12 @@ async function finishRun(
   if (ended) {
     deps.metrics?.runEnded(report.graphId, status, (performance.now() - report.startedMs) / 1000);
     if (ended.threadActiveRuns > 0) deps.signals.notify({ runId: run.runId, runDocument: true, work: true });
+    // Claimed before anything deletes the run (a rollback, a stateless run's thread); delivered in the background.
+    if (typeof run.kwargs.webhook === "string" && deps.webhooks) {
+      await deps.webhooks
+        .runEnded(run.runId, report.startedAt)
+        .catch((e: unknown) => deps.onError?.(e, run.runId));
+    }
   }
   return ended;
 }
@@ -317,6 +329,7 @@ async function execute(
         metadata: { ...plan.metadata, run_id: run.runId, thread_id: run.threadId, run_attempt: run.attempt },
         signal,
         ...(deps.tracing ? { tracer: deps.tracing.engine } : {}),
+        ...(deps.items ? { store: deps.items } : {}),
         // A subgraph's events are named `<mode>|<namespace>`, as LangGraph's servers name them (docs/api.md §7).
         ...(writer ? { onEvent: (e) => writer.publish(e.ns ? `${e.mode}|${e.ns}` : e.mode, e.data) } : {}),
       });

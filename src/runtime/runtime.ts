@@ -221,6 +221,14 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     async cancel(runId, threadId, action, wait) {
       const before = await queue.requestCancel(runId, threadId, action);
       if (before.status === "pending" && deps.metrics) reportPendingCancel(before);
+      // A pending run ends here and now (`interrupted`); a rolled-back one is gone and sends nothing.
+      if (
+        before.status === "pending" &&
+        action === "interrupt" &&
+        typeof before.kwargs.webhook === "string"
+      ) {
+        await deps.webhooks?.runEnded(runId).catch((e: unknown) => deps.onError?.(e, runId));
+      }
       local.get(runId)?.stop(action);
       if (!wait || FINAL_RUN_STATUSES.includes(before.status)) return;
       await waitFor(runId).catch((error: unknown) => {
@@ -233,7 +241,8 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     stopClaiming: () => pool.stop(),
 
     async close(deadlineMs) {
-      pool.stop();
+      // A claim answered after the stop is given back before `close` looks at what still executes.
+      await pool.stop();
       unsubscribe();
       const all = () => Promise.all([...local.values()].map((e) => e.done.catch(() => undefined)));
       let timer: NodeJS.Timeout | undefined;

@@ -2,13 +2,14 @@
  * Shared types of the run runtime: what it needs (stores, a resolver that turns a stored run back into a graph
  * and engine options, tuning) and what a finished run yields.
  */
-import type { CheckpointStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
+import type { CheckpointStore, ItemStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
 import type { HostedGraph } from "../host/hosted-graph.js";
 import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
 import type { RunMetrics } from "./metrics.js";
 import type { RunSignals } from "./signals.js";
 import type { RunTracing } from "./tracing.js";
+import type { WebhookDispatcher } from "./webhooks.js";
 
 /** How to execute a run: its graph and engine options (without thread, signal, sink and run-id metadata). */
 export interface RunPlan {
@@ -93,4 +94,8 @@ export interface RuntimeDeps {
   metrics?: RunMetrics;
   /** Run, super-step and task spans; the creating request's trace stored on each run. @default none (off) */
   tracing?: RunTracing;
+  /** The long-term memory store handed to every run's nodes (`RunOptions.store`, docs/store.md). @default none */
+  items?: ItemStore;
+  /** Delivers the webhooks of runs that end here (`webhooks.ts`). @default none: no webhook is sent */
+  webhooks?: WebhookDispatcher;
 }

@@ -13,8 +13,11 @@ export interface WorkerPool {
   start(): void;
   /** Asks for a claim pass soon. */
   nudge(): void;
-  /** Stops claiming (runs already executing go on). */
-  stop(): void;
+  /**
+   * Stops claiming (runs already executing go on). Resolves once a claim pass in flight has ended: a run it claimed
+   * after the stop is back in the queue (or executing, when the claim came first) by then.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -30,6 +33,8 @@ export function createWorkerPool(
   let active = 0;
   let stopped = true;
   let pumping = false;
+  /** The claim pass in flight, awaited by `stop`. */
+  let passing: Promise<void> = Promise.resolve();
   let again = false;
   /** The last pass stopped because every worker was busy (not because the queue was empty). */
   let saturated = false;
@@ -54,12 +59,17 @@ export function createWorkerPool(
     return expired;
   }
 
-  async function pump(): Promise<void> {
+  function pump(): Promise<void> {
     if (pumping) {
       again = true;
-      return;
+      return passing;
     }
     pumping = true;
+    passing = pass();
+    return passing;
+  }
+
+  async function pass(): Promise<void> {
     try {
       do {
         again = false;
@@ -106,6 +116,7 @@ export function createWorkerPool(
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      return passing;
     },
   };
   return pool;

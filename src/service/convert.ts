@@ -105,6 +105,15 @@ export function threadToProto(t: ThreadRecord): Thread {
     ...(t.values ? { values: t.values as PbJsonObject } : {}),
     interrupts: t.interrupts as unknown as PbJsonObject,
     ...(t.error !== null ? { error: valueFromJson(t.error) } : {}),
+    ...(t.ttl
+      ? {
+          ttl: {
+            strategy: t.ttl.strategy,
+            ttlMinutes: t.ttl.ttlMinutes,
+            expiresAt: timestampFromDate(t.ttl.expiresAt),
+          },
+        }
+      : {}),
   });
 }
 

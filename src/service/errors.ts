@@ -10,14 +10,19 @@
  * | bad input: unknown node, ambiguous or invalid update, several interrupts with a plain resume, bad query,
  *   state too large, {@link InvalidInputError} | InvalidArgument | 422 |
  * | a wait, join or stream cut by this process's shutdown (ShuttingDownError) | Unavailable | 503 |
- * | the database is away (a transient store error: `isTransient`, e.g. `isTransientMongoError`; docs/runs.md
- *   "MongoDB outages") | Unavailable | 503, `detail` "database unavailable: …" (the SDKs retry a 503) |
+ * | the database is away (a transient store error: `isTransient`, e.g. `isTransientMongoError`: no primary during
+ *   an election, a primary stepping down, a cleared pool; docs/runs.md "MongoDB outages", "Replica sets and
+ *   failover") | Unavailable | 503, `detail` "database unavailable: …" (the SDKs retry a 503) |
+ *
+ * Every Unavailable carries {@link RETRY_AFTER_HEADER} (seconds) in its metadata, so a gRPC or Connect client sees
+ * it as a header or trailer; the REST bridge sends it as the HTTP `Retry-After` header of every 503.
  * | anything else | Internal | 500 |
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   AmbiguousUpdateError,
   CheckpointNotFoundError,
+  InvalidItemError,
   InvalidUpdateError,
   MultipleInterruptsError,
   NodeNotFoundError,
@@ -72,9 +77,19 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [InvalidUpdateError, Code.InvalidArgument],
   [MultipleInterruptsError, Code.InvalidArgument],
   [InvalidQueryError, Code.InvalidArgument],
+  [InvalidItemError, Code.InvalidArgument],
   [DocumentTooLargeError, Code.InvalidArgument],
   [ShuttingDownError, Code.Unavailable],
 ];
+
+/** The header a retryable failure carries: `Retry-After`, in seconds (RFC 9110 §10.2.3). */
+export const RETRY_AFTER_HEADER = "retry-after";
+
+/**
+ * Seconds a client should wait before retrying an Unavailable answer: an election on a replica set takes a few
+ * seconds (electionTimeoutMillis 10 s by default); 1 s lets a retry reach the new primary soon after it serves.
+ */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** Tells a transient store failure (the database is away for now) from every other error. */
 export type TransientErrorTest = (error: unknown) => boolean;
@@ -88,19 +103,26 @@ export function toConnectError(error: unknown, isTransient?: TransientErrorTest)
   if (error instanceof ConnectError) return error;
   if (error instanceof Error) {
     for (const [cls, code] of BY_CLASS) {
-      if (error instanceof cls) return new ConnectError(error.message, code, undefined, undefined, error);
+      if (error instanceof cls) {
+        const metadata = code === Code.Unavailable ? retryAfter() : undefined;
+        return new ConnectError(error.message, code, metadata, undefined, error);
+      }
     }
     if (isTransient?.(error)) {
       return new ConnectError(
         `database unavailable: ${error.message}`,
         Code.Unavailable,
-        undefined,
+        retryAfter(),
         undefined,
         error,
       );
     }
   }
   return ConnectError.from(error, Code.Internal);
+}
+
+function retryAfter(): Headers {
+  return new Headers({ [RETRY_AFTER_HEADER]: String(RETRY_AFTER_SECONDS) });
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

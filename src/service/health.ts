@@ -41,7 +41,12 @@ export function createHealthService(deps: HealthDeps): ServiceImpl<typeof Health
     async info() {
       return create(InfoResponseSchema, {
         version: deps.version,
-        flags: create(InfoFlagsSchema, { assistants: true, crons: false, langsmith: false }),
+        flags: create(InfoFlagsSchema, {
+          assistants: true,
+          crons: false,
+          langsmith: false,
+          store: true,
+        }),
         auth: create(InfoAuthSchema, { enabled: authMode !== "none", mode: authMode }),
       });
     },

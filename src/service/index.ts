@@ -8,14 +8,16 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AssistantsService } from "../../gen/ts/loom/v1/assistants_pb.js";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
+import { StoreService } from "../../gen/ts/loom/v1/store_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
-import type { CheckpointStore } from "../engine/index.js";
+import type { CheckpointStore, ItemStore } from "../engine/index.js";
 import type { GraphRegistry } from "../registry/registry.js";
 import type { RunMetrics } from "../runtime/metrics.js";
 import { createRunRuntime, type RunRuntime } from "../runtime/runtime.js";
 import type { RunSignals } from "../runtime/signals.js";
 import type { RunTracing } from "../runtime/tracing.js";
 import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
+import type { WebhookDispatcher } from "../runtime/webhooks.js";
 import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
@@ -27,6 +29,7 @@ import { withRequestSchemas } from "./request-schema.js";
 import type { BoundService } from "./rest/bridge.js";
 import { createRunResolver } from "./runs/plan.js";
 import { createRunsService } from "./runs/service.js";
+import { createStoreService } from "./store/service.js";
 import { createThreadsService } from "./threads/service.js";
 import { invalidArgumentOnUndecodable } from "./undecodable.js";
 
@@ -58,6 +61,8 @@ export interface LoomServiceDeps {
   runMetrics?: RunMetrics;
   /** Traces of runs, super-steps and tasks (`RunTracing`, docs/operations.md "Traces"). @default none (off) */
   runTracing?: RunTracing;
+  /** Sends the webhooks of runs ending here (`src/runtime/webhooks.ts`). @default none: no webhook is sent */
+  webhooks?: WebhookDispatcher;
   /**
    * Tells a transient store error (the database away for now: `isTransientMongoError`): requests answer it with
    * Unavailable (503) and the runtime retries it while a run's lease holds (docs/runs.md "MongoDB outages").
@@ -69,6 +74,8 @@ export interface LoomServiceDeps {
    * docs/security.md "Authentication"); health and reflection stay open. @default none: every call is allowed
    */
   authenticator?: Authenticator;
+  /** The long-term memory store: serves StoreService and reaches every run's nodes (docs/store.md). @default none */
+  items?: ItemStore;
   /** Hears each call refused by authentication, with the RPC and the Connect code (for logging). */
   onUnauthenticated?: (rpc: string, code: number) => void;
 }
@@ -102,6 +109,8 @@ export function createLoomServices(
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
     ...(deps.runTracing ? { tracing: deps.runTracing } : {}),
     ...(deps.leaseFence ? { fence: deps.leaseFence } : {}),
+    ...(deps.items ? { items: deps.items } : {}),
+    ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
     ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),
     ...(deps.onRunOutage ? { onOutage: deps.onRunOutage } : {}),
     ...(deps.onRunError
@@ -137,6 +146,9 @@ export function createLoomServices(
     { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService(deps)) },
     { service: RunsService, impl: guarded(RunsService, createRunsService({ ...deps, runtime })) },
     { service: AssistantsService, impl: guarded(AssistantsService, createAssistantsService(deps)) },
+    ...(deps.items
+      ? [{ service: StoreService, impl: guarded(StoreService, createStoreService({ items: deps.items })) }]
+      : []),
     ...extra.map((e) => ({
       service: e.service,
       impl: wrap(e.service, e.impl) as BoundService["impl"],

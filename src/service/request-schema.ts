@@ -149,6 +149,21 @@ const createThread = z.looseObject({
     .nullish(),
 });
 
+/** Store requests (docs/store.md): namespaces are lists of labels, `value` and `filter` objects. */
+const labels = stringList("labels").nullish();
+const putItem = z.looseObject({
+  namespace: labels,
+  key: str.nullish(),
+  value: object().nullish(),
+  ttl: num.nullish(),
+});
+const searchItems = z.looseObject({
+  namespace_prefix: labels,
+  filter: object().nullish(),
+  query: str.nullish(),
+});
+const listNamespaces = z.looseObject({ prefix: labels, suffix: labels });
+
 /** The schema of each request message that has one, by full message name. */
 const SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
   ["loom.v1.CreateRunRequest", createRun],
@@ -157,6 +172,9 @@ const SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
   ["loom.v1.UpdateAssistantRequest", assistant],
   ["loom.v1.UpdateStateRequest", updateState],
   ["loom.v1.GetHistoryRequest", history],
+  ["loom.v1.PutItemRequest", putItem],
+  ["loom.v1.SearchItemsRequest", searchItems],
+  ["loom.v1.ListNamespacesRequest", listNamespaces],
 ]);
 
 /** `config.tags[0]`-style name of an issue's path (`""` for the message itself). */

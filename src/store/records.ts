@@ -38,6 +38,19 @@ export interface ThreadRecord {
   interrupts: Record<string, JsonObject[]>;
   /** Error of the last run when `status` is `error` (e.g. `{error, message}`), else `null`. */
   error: JsonValue | null;
+  /** The thread's time-to-live (docs/api.md §3 "Thread TTL"), or `null` when none was set. */
+  ttl: ThreadTtl | null;
+}
+
+/** What the TTL sweeper (or `POST /threads/prune`) does to a thread: delete it, or keep only its latest checkpoint. */
+export type PruneStrategy = "delete" | "keep_latest";
+
+/** A thread's time-to-live: swept at `expiresAt` with `strategy`. */
+export interface ThreadTtl {
+  strategy: PruneStrategy;
+  /** The TTL as set, in minutes (fractions allowed). */
+  ttlMinutes: number;
+  expiresAt: Date;
 }
 
 /** Fields accepted when creating a thread. Absent fields take their defaults (`metadata {}`, `config {}`, status `idle`). */
@@ -45,6 +58,8 @@ export interface NewThread {
   threadId: string;
   metadata?: JsonObject;
   config?: JsonObject;
+  /** @default none: the thread is kept until deleted */
+  ttl?: ThreadTtl;
 }
 
 /** What a finished run or a state update sets on its thread. Absent fields are left unchanged. */
@@ -95,7 +110,7 @@ export interface ThreadStore {
    * Shallow-merges `metadata` into the thread's metadata (docs/api.md §3 PATCH /threads/{id}) and bumps `updatedAt`.
    * @throws ThreadNotFoundError
    */
-  patch(threadId: string, patch: { metadata?: JsonObject }): Promise<ThreadRecord>;
+  patch(threadId: string, patch: { metadata?: JsonObject; ttl?: ThreadTtl }): Promise<ThreadRecord>;
   /**
    * Sets status/values/interrupts/error (after a run or a state update) and bumps `updatedAt`, `stateUpdatedAt`.
    * @throws ThreadNotFoundError
@@ -118,6 +133,16 @@ export interface ThreadStore {
   search(query: ThreadSearchQuery): Promise<{ items: ThreadRecord[]; total: number }>;
   /** Number of threads matching `metadata`/`values`/`status`/`ids`. */
   count(query: Omit<ThreadSearchQuery, "limit" | "offset" | "sortBy" | "sortOrder">): Promise<number>;
+  /**
+   * Prunes threads (docs/api.md §3 `POST /threads/prune`): `delete` removes each as `delete` does; `keep_latest`
+   * removes every checkpoint but the newest of each namespace and clears the TTL. Missing ids are skipped;
+   * idempotent. Returns how many of `threadIds` existed and were pruned.
+   */
+  prune(threadIds: readonly string[], strategy: PruneStrategy): Promise<number>;
+  /**
+   * Up to `limit` threads whose TTL expired at `now`, with their strategies (oldest expiry first), for the sweeper.
+   */
+  listExpired(now: Date, limit: number): Promise<Array<{ threadId: string; strategy: PruneStrategy }>>;
 }
 
 /** A run (docs/api.md §4 "Run"), plus the fields a later run queue uses for leases. */
@@ -202,6 +227,8 @@ export interface RunStore {
   ): Promise<RunRecord[]>;
   /** Pending and running runs of a thread, oldest first (for multitask `interrupt`/`rollback`/`enqueue`). */
   listActive(threadId: string): Promise<RunRecord[]>;
+  /** Runs with one of `statuses` on any thread, oldest first (`POST /runs/cancel` by status). */
+  listByStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]>;
   /**
    * Sets run fields and bumps `updatedAt`. Does not touch the thread (use `finish` to end a run).
    * @throws RunNotFoundError

@@ -272,12 +272,19 @@ describe("conflicts and limits", () => {
       /^Thread is busy$/,
     );
     expectDetail(
-      await call(B, "POST", `/threads/${tid}/runs/wait`, { assistant_id: "slow", input: { ms: 1 } }),
+      await call(B, "POST", `/threads/${tid}/runs/wait`, {
+        assistant_id: "slow",
+        input: { ms: 1 },
+        multitask_strategy: "reject",
+      }),
       409,
       /already running a task/,
     );
     await expectCode(threadsRpc.updateState({ threadId: tid }), Code.FailedPrecondition, /Thread is busy/);
-    await expectCode(runsRpc.wait({ threadId: tid, assistantId: "slow" }), Code.FailedPrecondition);
+    await expectCode(
+      runsRpc.wait({ threadId: tid, assistantId: "slow", multitaskStrategy: "reject" }),
+      Code.FailedPrecondition,
+    );
     const historyNow = (await call(B, "POST", `/threads/${tid}/history`, { limit: 1000 })).body as Obj[];
     expect(historyNow.length).toBeGreaterThanOrEqual(historyBefore.length);
     expect(historyNow.every((s) => (s.metadata as Obj).source !== "update")).toBe(true);

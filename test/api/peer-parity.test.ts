@@ -178,7 +178,7 @@ function comparable(answers: Record<string, unknown>): Json {
     const kwargs = r.kwargs as Obj;
     return {
       status: r.status,
-      multitask_strategy: r.multitask_strategy,
+      // 8. No strategy sent: Loom's default is the Python server's `enqueue`, the dev server's `reject`.
       input: kwargs.input ?? null,
       command: kwargs.command ?? null,
       created_at: r.created_at,

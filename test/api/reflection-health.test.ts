@@ -39,6 +39,7 @@ const SERVICES = [
   "loom.v1.AssistantsService",
   "loom.v1.HealthService",
   "loom.v1.RunsService",
+  "loom.v1.StoreService",
   "loom.v1.ThreadsService",
 ];
 

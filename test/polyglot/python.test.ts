@@ -54,10 +54,45 @@ describe("generated Python stubs (pip install ./gen/python)", () => {
 });
 
 describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
+  it("runs routes: default enqueue, join_stream with empty stream_mode, create_batch, cancel_many", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_runs.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok join_stream of a queued run\nok batch\nok cancel_many\n");
+  });
+
   it("static breakpoints, dynamic interrupt with Command(resume=...), time travel", async () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_flows.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
     expect(out.stdout).toBe("ok static breakpoints\nok dynamic interrupt\nok time travel\n");
+  });
+});
+
+describe("official Python SDK (langgraph-sdk) client.store", () => {
+  it("put_item, get_item with TTL, search_items (filter, query, paging), list_namespaces, delete_item, 422", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_store.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok items and search\nok namespaces and delete\n");
+  });
+});
+
+describe("official Python SDK (langgraph-sdk): webhooks, thread TTL, prune", () => {
+  let ttlServer: TestServer;
+  beforeAll(async () => {
+    ttlServer = await startTestServer("polyglot_python_webhooks", {
+      configPath: path.join(projectRoot, "test/api/loom.test.json"),
+      threadSweepMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await ttlServer?.close();
+  });
+
+  it("a run's webhook is POSTed, a bad one is 422; ttl sweeps a thread; prune with both strategies", async () => {
+    const out = await runProgram(VENV_PYTHON, [path.join(ROOT, "test/polyglot/sdk_webhooks_ttl.py")], {
+      env: { LOOM_URL: ttlServer.baseUrl },
+    });
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok webhooks\nok ttl\nok prune\n");
   });
 });
 

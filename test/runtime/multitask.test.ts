@@ -1,6 +1,6 @@
 /**
  * Multitask strategies and cancellation through the JS SDK (docs/api.md §5 "Multitask", docs/api.md §3
- * cancel, docs/api.md §8e): reject (409), enqueue (runs one after the other), interrupt (the running run ends `interrupted`
+ * cancel, docs/api.md §8e): reject (409), enqueue (the default; runs one after the other), interrupt (the running run ends `interrupted`
  * with its completed steps kept), rollback (the running run and its checkpoints are removed), cancel with
  * `action=interrupt|rollback` and `wait`, cancelling a pending run, and DELETE of a running run; `after_seconds`
  * and `if_not_exists: "create"` (docs/api.md §5); join-stream `cancel_on_disconnect`.
@@ -66,6 +66,21 @@ describe("multitask strategies", () => {
     const secondInput = history.findLast((s) => s.metadata?.run_id === second.run_id);
     expect(secondInput?.parent_checkpoint?.checkpoint_id).toBe(firstEnd?.checkpoint.checkpoint_id);
     expect((await sdk.threads.get(threadId)).status).toBe("idle");
+  });
+
+  it("no multitask_strategy: enqueued like langgraph-api's default, recorded as enqueue", async () => {
+    const { threadId, first } = await busyThread(300);
+    const res = await fetch(`${server.baseUrl}/threads/${threadId}/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "slow", input: { ms: 1 } }),
+    });
+    expect(res.status).toBe(200);
+    const second = (await res.json()) as { run_id: string; status: string; multitask_strategy: string };
+    expect(second.status).toBe("pending");
+    expect(second.multitask_strategy).toBe("enqueue");
+    expect(await sdk.runs.join(threadId, second.run_id)).toEqual({ ms: 1, done: true });
+    expect((await sdk.runs.get(threadId, first.run_id)).status).toBe("success");
   });
 
   it("enqueue with a stream: answered at once, then the run's events once a worker starts it", async () => {

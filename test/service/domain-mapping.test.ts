@@ -34,6 +34,8 @@ describe("toConnectError", () => {
     const mapped = toConnectError(error, (e) => e instanceof Away);
     expect(mapped.code).toBe(Code.Unavailable);
     expect(mapped.rawMessage).toBe("database unavailable: connect ECONNREFUSED 127.0.0.1:27017");
+    // Retryable soon: a gRPC/Connect client reads it from the metadata, the REST bridge sends it as a header.
+    expect(mapped.metadata.get("retry-after")).toBe("1");
     expect(toConnectError(error).code).toBe(Code.Internal);
     // Domain errors keep their code even when the test would match everything.
     expect(toConnectError(new ThreadNotFoundError("t"), () => true).code).toBe(Code.NotFound);
@@ -147,9 +149,11 @@ describe("registry and system assistants", () => {
       "breakpoints",
       "breakpoints_static",
       "joke",
+      "memory",
       "react_agent",
       "tool_review",
       "lg_breakpoints",
+      "lg_memory",
     ]);
     expect(() => registry.get("nope")).toThrow(GraphNotFoundError);
   });

@@ -55,6 +55,11 @@ describe("isTransientMongoError", () => {
     expect(bulk.message).toBe("read ECONNRESET");
     expect(isTransientMongoError(bulk)).toBe(true);
     expect(isTransientMongoError(new Error("wrapped", { cause: reset }))).toBe(true);
+    // What an election surfaces as: a cleared pool (a network error labelled PoolRequestedRetry), NotWritablePrimary,
+    // InterruptedDueToReplStateChange, PrimarySteppedDown, ShutdownInProgress, NotPrimaryOrSecondary.
+    const cleared = Object.assign(new MongoNetworkError("Connection pool for 127.0.0.1:1 was cleared"), {});
+    cleared.addErrorLabel("PoolRequestedRetry");
+    expect(isTransientMongoError(cleared)).toBe(true);
     for (const code of [10107, 11602, 189, 91, 13436]) {
       expect(isTransientMongoError(new MongoServerError({ message: "stepping down", code }))).toBe(true);
     }

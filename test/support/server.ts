@@ -33,6 +33,8 @@ export interface TestServerOptions
       | "apiKeys"
       | "corsOrigins"
       | "logger"
+      | "webhooks"
+      | "threadSweepMs"
     >
   > {
   /** Body limit in bytes. Default 1 MiB. */

@@ -33,6 +33,7 @@ import {
   type StreamMode,
 } from "../../engine/index.js";
 import type { HostedGraph } from "../hosted-graph.js";
+import { LoomBaseStore } from "./base-store.js";
 import { toJson } from "./json.js";
 import { LoomCheckpointSaver } from "./saver.js";
 
@@ -224,6 +225,8 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       // writes to a checkpoint it does not hold yet, so LangGraph.js hands every write over in order ("sync") and
       // the saver decides when it is stored.
       durability: "sync",
+      // The long-term memory store, for `getStore()` / `config.store` in the graph's nodes (docs/store.md).
+      ...(options.store ? { store: new LoomBaseStore(options.store) } : {}),
     };
     const input = command ? lgCommand(command) : (options.input ?? null);
     let error: Error | undefined;

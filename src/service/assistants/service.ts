@@ -8,6 +8,7 @@ import { StructSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { validate as isUuid, v4 as uuidv4 } from "uuid";
 import {
+  AssistantSchema,
   type AssistantsService,
   CountAssistantsResponseSchema,
   SearchAssistantsResponseSchema,
@@ -17,6 +18,7 @@ import type { AssistantSearchQuery, AssistantStore } from "../../store/records.j
 import { scopeOf } from "../auth/context.js";
 import { assistantToProto, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { applySelect } from "../select.js";
 import { parseIfExists, parseLimit, parseOffset, parseSortOrder, setPaginationHeaders } from "../validate.js";
 import { resolveAssistant } from "./resolve.js";
 
@@ -85,6 +87,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       const sortBy = req.sortBy ? SORT_BY[req.sortBy] : undefined;
       if (req.sortBy && !sortBy)
         throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`);
+      applySelect(AssistantSchema, [], req.select);
       const page = await assistants.search({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
         ...(req.graphId ? { graphId: req.graphId } : {}),
@@ -96,7 +99,9 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
         sortOrder: parseSortOrder(req.sortOrder),
       });
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
-      return create(SearchAssistantsResponseSchema, { assistants: page.items.map(assistantToProto) });
+      const items = page.items.map(assistantToProto);
+      applySelect(AssistantSchema, items, req.select);
+      return create(SearchAssistantsResponseSchema, { assistants: items });
     },
     async count(req, ctx) {
       const n = await assistants.count({

@@ -7,7 +7,7 @@
  * | threads create | `threads:create` | an existing id outside it: 409 |
  * | threads get, copy (also `threads:create`), state, history; runs get, join, join-stream | `threads:read` | 404 outside it |
  * | threads update, update_state; runs cancel | `threads:update` | 404 outside it |
- * | threads delete; runs delete | `threads:delete` | 404 outside it |
+ * | threads delete, prune; runs delete | `threads:delete` | 404 outside it |
  * | threads search, count | `threads:search` | narrows the query |
  * | runs list | `threads:search` | 404 when the thread is outside it |
  * | runs create, wait, stream (stateful and stateless) | `threads:create_run` | 404 for an existing thread outside it |
@@ -18,6 +18,7 @@
  *
  * A handler that changes `value.metadata` on a create, update or run changes what is stored.
  */
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { JsonObject } from "../../engine/index.js";
 import type { AuthFilter } from "./types.js";
 
@@ -112,6 +113,11 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
         await g.authorize("threads", "delete", { thread_id: req.threadId }),
       );
     },
+    async prune(req, g) {
+      // As the Python server: one `delete` authorization for all, then each thread must be visible (else 404).
+      const scope = await g.authorize("threads", "delete", { thread_ids: [...req.threadIds] });
+      for (const threadId of req.threadIds) await g.requireThread(threadId, scope);
+    },
     async search(req, g) {
       const value = {
         metadata: req.metadata,
@@ -146,6 +152,23 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     async delete(req, g) {
       const value = { thread_id: req.threadId, run_id: req.runId };
       await g.requireThread(req.threadId, await g.authorize("threads", "delete", value));
+    },
+    async createBatch(req, g) {
+      for (const item of req.runs) await createRun(item, g);
+    },
+    async cancelMany(req, g) {
+      const f = req.filter ?? {};
+      const value = {
+        thread_id: f.threadId || undefined,
+        run_ids: f.runIds ?? [],
+        status: f.status || undefined,
+        action: req.action || "interrupt",
+      };
+      const scope = await g.authorize("threads", "update", value);
+      if (f.threadId) await g.requireThread(f.threadId, scope);
+      // Cancelling by status reaches every thread: not under an authorization that narrows the threads.
+      else if (scope)
+        throw new ConnectError("cancel by status needs an unscoped authorization", Code.PermissionDenied);
     },
   },
   "loom.v1.AssistantsService": {

@@ -15,6 +15,8 @@ import { create, type DescMessage, type DescService, type JsonValue, toJson } fr
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { NodeHandler } from "../../server/one-port.js";
+import { RETRY_AFTER_HEADER, RETRY_AFTER_SECONDS } from "../errors.js";
+import { pickSelected } from "../select.js";
 import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } from "./body.js";
 import { restStatusForCode } from "./http-status.js";
 import { buildRequest } from "./request.js";
@@ -89,9 +91,14 @@ function responseJson(route: RestRoute, output: DescMessage, msg: unknown): Json
   return json[route.responseBody] ?? null;
 }
 
-function errorDetail(error: unknown): { status: number; detail: string; code: Code } {
+function errorDetail(error: unknown): { status: number; detail: string; code: Code; retryAfter: string } {
   const ce = ConnectError.from(error);
-  return { status: restStatusForCode(ce.code), detail: ce.rawMessage, code: ce.code };
+  return {
+    status: restStatusForCode(ce.code),
+    detail: ce.rawMessage,
+    code: ce.code,
+    retryAfter: ce.metadata.get(RETRY_AFTER_HEADER) ?? String(RETRY_AFTER_SECONDS),
+  };
 }
 
 /** Creates the fallback handler. @throws PathTemplateError for an annotation outside the supported grammar. */
@@ -140,8 +147,11 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
     }
     // biome-ignore lint/suspicious/noExplicitAny: the implementation returns an init shape of `output`.
     const msg = create(output, out as any);
-    if (res.headersSent) res.end(JSON.stringify(responseJson(route, output, msg)));
-    else sendJson(res, 200, responseJson(route, output, msg), headerRecord(ctx.responseHeader));
+    // `select` (searches): the service cleared the other fields; REST leaves them out.
+    const select = (request as { select?: unknown }).select;
+    const body = pickSelected(responseJson(route, output, msg), Array.isArray(select) ? select : []);
+    if (res.headersSent) res.end(JSON.stringify(body));
+    else sendJson(res, 200, body, headerRecord(ctx.responseHeader));
   }
 
   /**
@@ -249,12 +259,13 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         return;
       }
       if (error instanceof BodyRefusedError) return sendJson(res, error.status, { detail: error.message });
-      const { status, detail } = errorDetail(error);
+      const { status, detail, retryAfter } = errorDetail(error);
       // Service errors arrive as ConnectErrors (logged where they are mapped); anything else is the bridge's own.
       if (!(error instanceof ConnectError)) {
         options.onInternalError?.(error, `${route.verb} ${route.template.source}`);
       }
-      sendJson(res, status, { detail });
+      // Every 503 is worth retrying soon (an election, a restarting mongod, a draining replica): say when.
+      sendJson(res, status, { detail }, status === 503 ? { "retry-after": retryAfter } : {});
     });
   };
 }

@@ -107,6 +107,25 @@ function liftScalarsToLists(desc: DescMessage, json: Record<string, JsonValue>):
   }
 }
 
+/**
+ * The items of a repeated message field (the payloads of `POST /runs/batch`) get the top-level treatment too: JSON
+ * names renamed to proto names (the JS SDK sends `assistantId` beside `assistant_id`, which protobuf-es would read
+ * as the same field set twice) and lone strings lifted to lists (`stream_mode: "values"`).
+ */
+function normaliseListItems(desc: DescMessage, json: Record<string, JsonValue>): void {
+  for (const [key, value] of Object.entries(json)) {
+    const field = fieldByName(desc, key);
+    if (field?.fieldKind !== "list" || field.listKind !== "message" || !Array.isArray(value)) continue;
+    const item = field.message;
+    json[key] = value.map((v) => {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+      const named = protoNames(item, v);
+      liftScalarsToLists(item, named);
+      return named;
+    });
+  }
+}
+
 function setPath(json: Record<string, JsonValue>, dotted: string, value: string): void {
   const parts = dotted.split(".");
   let target = json;
@@ -150,6 +169,7 @@ export function buildRequest<D extends DescMessage>(desc: D, parts: RequestParts
   json = protoNames(desc, json);
   checkSchema(desc, json);
   liftScalarsToLists(desc, json);
+  normaliseListItems(desc, json);
   for (const [path, value] of Object.entries(parts.vars)) setPath(json, path, value);
   try {
     return fromJson(desc, json, { ignoreUnknownFields: true });

@@ -49,7 +49,7 @@ export interface RunParams {
   cancelOnDisconnect: boolean;
   /** The request as received, minus ids, for `Run.kwargs` (`temporary: true` for a stateless run). */
   kwargs: JsonObject;
-  /** What to do when the thread already has an active run (docs/api.md §5). @default "reject" */
+  /** What to do when the thread already has an active run (docs/api.md §5). @default "enqueue" (langgraph-api's default) */
   multitaskStrategy: MultitaskStrategy;
   /** Delay before the run may start, in ms (`after_seconds` × 1000). @default 0 */
   delayMs: number;
@@ -59,6 +59,28 @@ export interface RunParams {
    * final-checkpoint-only mode). @default "async" (the Python server's default)
    */
   durability: Durability;
+}
+
+/** Longest `webhook` URL accepted (the Python server's default `max_url_length`). */
+const MAX_WEBHOOK_LENGTH = 4096;
+
+/**
+ * `webhook` (docs/api.md §5): absent, or an absolute `http://` / `https://` URL with a host, at most 4096 characters.
+ * Relative URLs (which the Python server would send to its own routes) are refused too.
+ * @throws InvalidInputError naming `webhook`
+ */
+export function validateWebhook(webhook: string): void {
+  if (webhook === "") return;
+  if (webhook.length > MAX_WEBHOOK_LENGTH) throw new InvalidInputError("Webhook URL too long", "webhook");
+  let url: URL | undefined;
+  try {
+    url = new URL(webhook);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
+    throw new InvalidInputError("webhook must be an absolute http or https URL", "webhook");
+  }
 }
 
 /** Longest `after_seconds` accepted: 365 days. A run scheduled further out is a mistake, not a plan. */
@@ -157,7 +179,8 @@ function inputFromValue(v: Value | undefined): JsonValue | undefined {
 /**
  * Validates `req` against the assistant's graph.
  * @throws InvalidInputError for a malformed thread id, an unknown breakpoint node, an unsupported multitask
- *   strategy, a bad `if_not_exists`/`on_completion`/`on_disconnect`/`durability`, a non-object input, a bad command.
+ *   strategy, a bad `if_not_exists`/`on_completion`/`on_disconnect`/`durability`/`webhook`, a non-object input, a bad
+ *   command.
  */
 export function runParamsFromProto(
   req: CreateRunRequest,
@@ -187,6 +210,7 @@ export function runParamsFromProto(
   if (!["", "cancel", "continue"].includes(req.onDisconnect)) {
     throw new InvalidInputError('on_disconnect must be "cancel" or "continue"', "on_disconnect");
   }
+  validateWebhook(req.webhook);
   const durability = durabilityOf(req.durability);
   const unknownModes = req.streamMode.filter((m) => !KNOWN_STREAM_MODES.has(m));
   if (unknownModes.length > 0) {
@@ -219,7 +243,7 @@ export function runParamsFromProto(
     keepThread: req.onCompletion === "keep",
     cancelOnDisconnect: req.onDisconnect === "cancel",
     kwargs,
-    multitaskStrategy: (req.multitaskStrategy || "reject") as MultitaskStrategy,
+    multitaskStrategy: (req.multitaskStrategy || "enqueue") as MultitaskStrategy,
     delayMs: Math.round(req.afterSeconds * 1000),
     durability,
   };

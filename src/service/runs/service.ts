@@ -6,8 +6,10 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
+  CreateRunBatchResponseSchema,
   type CreateRunRequest,
   ListRunsResponseSchema,
+  RunSchema,
   type RunsService,
   StreamPartSchema,
   WaitRunResponseSchema,
@@ -16,6 +18,7 @@ import type { CheckpointStore, JsonObject } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
 import { onAbort } from "../../runtime/abort.js";
 import type { RunRuntime } from "../../runtime/runtime.js";
+import { RunNotFoundError } from "../../store/errors.js";
 import type { LoggedEvent } from "../../store/queue-store.js";
 import {
   ACTIVE_RUN_STATUSES,
@@ -29,6 +32,7 @@ import { resolveAssistant } from "../assistants/resolve.js";
 import { authConfigurable, requestAuth } from "../auth/context.js";
 import { runToProto, valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { applySelect } from "../select.js";
 import { parseLimit, parseOffset, requireUuid } from "../validate.js";
 import { runParamsFromProto } from "./params.js";
 import { planFromParams } from "./plan.js";
@@ -118,14 +122,28 @@ function threadStamp(ctx: HandlerContext): { threadMetadata?: JsonObject } {
 export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof RunsService> {
   const { threads, runs, assistants, registry, runtime } = deps;
 
-  /** `mode`: "wait"/"stream" execute here at once when the thread is free; "background" goes to the queue. */
-  async function start(req: CreateRunRequest, ctx: HandlerContext, mode: "wait" | "stream" | "background") {
+  /**
+   * Validates a run creation and resolves its assistant; writes nothing.
+   * @throws InvalidInputError, AssistantNotFoundError and the refusals of `runParamsFromProto`
+   */
+  async function prepare(req: CreateRunRequest) {
     const stateless = req.threadId === "";
     if (!stateless) requireUuid(req.threadId, "thread_id");
     if (!req.assistantId) throw new InvalidInputError("assistant_id is required", "assistant_id");
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
     const params = runParamsFromProto(req, graph, assistant.config, stateless);
+    return { assistant, graph, params, stateless };
+  }
+
+  /** `mode`: "wait"/"stream" execute here at once when the thread is free; "background" goes to the queue. */
+  async function start(
+    req: CreateRunRequest,
+    ctx: HandlerContext,
+    mode: "wait" | "stream" | "background",
+    prepared?: Awaited<ReturnType<typeof prepare>>,
+  ) {
+    const { assistant, graph, params, stateless } = prepared ?? (await prepare(req));
     // The caller's identity reaches the graph as LangGraph passes it (`langgraph_auth_user`, docs/security.md).
     const fromHeaders = { ...headerConfigurable(ctx.requestHeader), ...authConfigurable(ctx) };
     params.config.configurable = { ...fromHeaders, ...params.config.configurable };
@@ -220,13 +238,16 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       if (req.status && !RUN_STATUSES.includes(req.status as RunStatus)) {
         throw new InvalidInputError(`status must be one of ${RUN_STATUSES.join(", ")}`, "status");
       }
+      applySelect(RunSchema, [], req.select);
       await threads.get(req.threadId);
       const items = await runs.listByThread(req.threadId, {
         limit: parseLimit(req.limit),
         offset: parseOffset(req.offset),
         ...(req.status ? { status: req.status as RunStatus } : {}),
       });
-      return create(ListRunsResponseSchema, { runs: items.map(runToProto) });
+      const listed = items.map(runToProto);
+      applySelect(RunSchema, listed, req.select);
+      return create(ListRunsResponseSchema, { runs: listed });
     },
 
     async delete(req) {
@@ -267,7 +288,8 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       // A client that leaves (disconnect or deadline) stops watching; with `cancel_on_disconnect` it cancels the run.
       const detach = req.cancelOnDisconnect ? cancelOnAbort(ctx, run.runId, run.threadId) : () => undefined;
       try {
-        const modes = new Set(req.streamMode);
+        // `stream_mode=` (empty, as the Python SDK's `join_stream()` sends it) means every mode, as langgraph-api.
+        const modes = new Set(req.streamMode.filter((m) => m !== ""));
         const logged = runtime.events(run.runId, after, ctx.signal);
         for await (const e of resumeAfter === undefined ? afterOwnMetadata(logged) : logged) {
           const mode = requestModeOf(e.event.split("|")[0] as string);
@@ -278,6 +300,68 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       } finally {
         detach();
       }
+    },
+
+    async createBatch(req, ctx) {
+      if (req.runs.length === 0) throw new InvalidInputError("runs must list at least one run", "runs");
+      // All items are validated before any run is created: one bad item creates nothing.
+      const prepared = [];
+      for (const [i, item] of req.runs.entries()) {
+        if (item.threadId !== "") {
+          throw new InvalidInputError(
+            `runs[${i}].thread_id must be empty (batch runs are stateless)`,
+            `runs[${i}].thread_id`,
+          );
+        }
+        try {
+          prepared.push(await prepare(item));
+        } catch (error) {
+          if (!(error instanceof InvalidInputError)) throw error;
+          const field = `runs[${i}]${error.field ? `.${error.field}` : ""}`;
+          throw new InvalidInputError(`${field}: ${error.message}`, field);
+        }
+      }
+      const created = [];
+      for (const [i, item] of req.runs.entries()) {
+        created.push(runToProto((await start(item, ctx, "background", prepared[i])).run));
+      }
+      ctx.responseHeader.delete("content-location");
+      return create(CreateRunBatchResponseSchema, { runs: created });
+    },
+
+    async cancelMany(req) {
+      const filter = req.filter;
+      const action: CancelAction = req.action === "rollback" ? "rollback" : "interrupt";
+      const status = (filter?.status ?? "").toLowerCase();
+      let targets: Array<{ runId: string; threadId: string }>;
+      if (status !== "") {
+        if (!["pending", "running", "all"].includes(status)) {
+          throw new InvalidInputError("Invalid status: must be 'pending', 'running', or 'all'", "status");
+        }
+        if (filter?.threadId || (filter?.runIds.length ?? 0) > 0) {
+          throw new InvalidInputError(
+            "When providing a 'status', 'thread_id' and 'run_ids' must be omitted. The 'status' parameter cancels all runs with the given status, regardless of thread or run ID.",
+            "status",
+          );
+        }
+        const statuses = status === "all" ? ACTIVE_RUN_STATUSES : [status as RunStatus];
+        targets = await runs.listByStatus(statuses);
+      } else {
+        const threadId = requireUuid(filter?.threadId ?? "", "thread_id");
+        const runIds = filter?.runIds ?? [];
+        if (runIds.length === 0) throw new InvalidInputError("run_ids must list at least one run", "run_ids");
+        for (const runId of runIds) requireUuid(runId, "run_ids");
+        // Every run is looked up first: an unknown one is NotFound and nothing is cancelled.
+        for (const runId of runIds) await runs.get(runId, threadId);
+        targets = runIds.map((runId) => ({ runId, threadId }));
+      }
+      for (const t of targets) {
+        await runtime.cancel(t.runId, t.threadId, action, false).catch((error: unknown) => {
+          // A run that ended or vanished meanwhile needs no cancelling.
+          if (!(error instanceof RunNotFoundError)) throw error;
+        });
+      }
+      return {};
     },
 
     async cancel(req) {

@@ -1,6 +1,6 @@
 /**
  * ThreadsService, thread records (docs/api.md §3 "Threads", docs/api.md §8d): create, get, patch, delete, search, count,
- * copy.
+ * copy, prune (docs/api.md §3 "Thread TTL").
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -8,7 +8,9 @@ import { v4 as uuidv4 } from "uuid";
 import {
   CountThreadsResponseSchema,
   type CreateThreadRequest,
+  PruneThreadsResponseSchema,
   SearchThreadsResponseSchema,
+  ThreadSchema,
   type ThreadsService,
 } from "../../../gen/ts/loom/v1/threads_pb.js";
 import type { CheckpointStore, JsonObject, StateUpdate } from "../../engine/index.js";
@@ -18,6 +20,7 @@ import { scopeOf } from "../auth/context.js";
 import { jsonFromValue, objectFromStruct, threadToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { threadFieldsFromHead } from "../runs/outcome.js";
+import { applySelect } from "../select.js";
 import {
   parseIfExists,
   parseLimit,
@@ -26,6 +29,7 @@ import {
   requireUuid,
   setPaginationHeaders,
 } from "../validate.js";
+import { parsePruneStrategy, ttlFromRequest } from "./ttl.js";
 
 /** What the thread-record half of ThreadsService needs. */
 export interface ThreadCrudDeps {
@@ -41,7 +45,7 @@ export interface ThreadCrudDeps {
 
 type CrudMethods = Pick<
   ServiceImpl<typeof ThreadsService>,
-  "create" | "get" | "update" | "delete" | "search" | "count" | "copy"
+  "create" | "get" | "update" | "delete" | "search" | "count" | "copy" | "prune"
 >;
 
 const STATUSES: readonly ThreadStatus[] = ["idle", "busy", "interrupted", "error"];
@@ -128,7 +132,8 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         const existing = await threads.get(threadId).catch(() => undefined);
         if (existing) return threadToProto(existing);
       }
-      const thread = await threads.create({ threadId, metadata }, { ifExists });
+      const ttl = ttlFromRequest(req.ttl);
+      const thread = await threads.create({ threadId, metadata, ...(ttl ? { ttl } : {}) }, { ifExists });
       return threadToProto(plan ? await applySupersteps(thread, plan) : thread);
     },
     async get(req) {
@@ -136,12 +141,21 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
     },
     async update(req) {
       const threadId = requireUuid(req.threadId, "thread_id");
-      return threadToProto(await threads.patch(threadId, { metadata: objectFromStruct(req.metadata) }));
+      const ttl = ttlFromRequest(req.ttl);
+      return threadToProto(
+        await threads.patch(threadId, { metadata: objectFromStruct(req.metadata), ...(ttl ? { ttl } : {}) }),
+      );
     },
     async delete(req) {
       const threadId = requireUuid(req.threadId, "thread_id");
       await threads.delete(threadId);
       return {};
+    },
+    async prune(req) {
+      for (const id of req.threadIds) requireUuid(id, "thread_ids");
+      const strategy = parsePruneStrategy(req.strategy, "strategy");
+      const prunedCount = req.threadIds.length === 0 ? 0 : await threads.prune(req.threadIds, strategy);
+      return create(PruneThreadsResponseSchema, { prunedCount });
     },
     async search(req, ctx) {
       const sortBy = req.sortBy ? SORT_BY[req.sortBy] : undefined;
@@ -149,6 +163,7 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`, "sort_by");
       }
       for (const id of req.ids) requireUuid(id, "ids");
+      applySelect(ThreadSchema, [], req.select);
       const status = parseStatus(req.status);
       const page = await threads.search({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
@@ -162,7 +177,9 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
         sortOrder: parseSortOrder(req.sortOrder),
       });
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
-      return create(SearchThreadsResponseSchema, { threads: page.items.map(threadToProto) });
+      const items = page.items.map(threadToProto);
+      applySelect(ThreadSchema, items, req.select);
+      return create(SearchThreadsResponseSchema, { threads: items });
     },
     async count(req, ctx) {
       const status = parseStatus(req.status);

@@ -6,12 +6,20 @@
  * filtered out on the server: each event costs a `getMore` and its decoding in every replica, and a wait answered
  * by the process that ran it concerns nobody else, so it produces no event at all. When the stream fails or ends (e.g. `mongod` restarts, the database is dropped) it is reopened after
  * `retryMs`; it reports itself down meanwhile (`status`), so the runtime's fallback poll takes over, and the assistant cache reads through, so a gap costs latency, never
- * correctness.
+ * correctness. A reopen starts after the last resume token seen (`startAfter`), so after an election that outlasted
+ * the driver's own single resume nothing is skipped either (`startAfter` also continues past an invalidate, e.g. of
+ * a dropped database); a token the oplog no longer holds is dropped and the stream opens from now.
  */
-import type { ChangeStream, Db, Document } from "mongodb";
+import { type ChangeStream, type Db, type Document, MongoServerError, type ResumeToken } from "mongodb";
 import type { AssistantCache } from "../assistant-cache.js";
 import type { ChangeWatcher, RunChange } from "../change-feed.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
+
+/**
+ * Server codes after which a stream cannot continue from its token: ChangeStreamHistoryLost (286), InvalidResumeToken
+ * (260), ChangeStreamFatalError (280).
+ */
+const TOKEN_LOST_CODES = new Set([260, 280, 286]);
 
 /** Options of {@link createMongoChangeWatcher}. */
 export interface MongoChangeWatcherOptions {
@@ -76,10 +84,12 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
     let stream: ChangeStream | undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
+    // The last position seen (each event's and each empty batch's token): a reopen continues from there.
+    let token: ResumeToken | undefined;
     const open = () => {
       if (stopped) return;
       try {
-        stream = db.watch(pipeline);
+        stream = db.watch(pipeline, token !== undefined ? { startAfter: token } : {});
       } catch (error) {
         options.onError?.(error);
         options.onReopen?.();
@@ -88,7 +98,11 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
       }
       // The first resume token comes with the server's answer to the opening `aggregate`: from then on no
       // change is missed (the driver's own resumes continue from the token, losing nothing).
-      stream.once("resumeTokenChanged", () => {
+      let live = false;
+      stream.on("resumeTokenChanged", (next: ResumeToken) => {
+        token = next;
+        if (live) return;
+        live = true;
         options.assistants?.attach();
         status?.(true);
       });
@@ -119,6 +133,12 @@ export function createMongoChangeWatcher(db: Db, options: MongoChangeWatcherOpti
       const reopen = (error?: unknown) => {
         if (stream !== current) return;
         stream = undefined;
+        if (
+          error instanceof MongoServerError &&
+          typeof error.code === "number" &&
+          TOKEN_LOST_CODES.has(error.code)
+        )
+          token = undefined;
         options.assistants?.detach();
         status?.(false);
         void current.close().catch(() => undefined);

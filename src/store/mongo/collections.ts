@@ -8,6 +8,8 @@ export interface CollectionNames {
   assistants: string;
   /** Run stream events (`run-events.ts`). */
   run_events: string;
+  /** Long-term memory store items (`items.ts`, docs/store.md). */
+  store_items: string;
 }
 
 /** Default names. Pending writes live inside `checkpoints` (see `checkpoint-docs.ts`). */
@@ -17,4 +19,5 @@ export const COLLECTIONS: Readonly<CollectionNames> = {
   runs: "runs",
   assistants: "assistants",
   run_events: "run_events",
+  store_items: "store_items",
 };

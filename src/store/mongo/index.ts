@@ -6,6 +6,7 @@
 // ---- building blocks (@private) ----
 export { type CheckpointDoc, fromCheckpointDoc, toCheckpointDoc } from "./checkpoint-docs.js";
 export { createMongoCheckpointStore, MAX_DOCUMENT_BYTES } from "./checkpoints.js";
+export { durableClientOptions } from "./client-options.js";
 export { COLLECTIONS, type CollectionNames } from "./collections.js";
 export { decodeJson, encodeJson, escapeKey, unescapeKey } from "./encoding.js";
 export { ensureIndexes, INDEXES } from "./indexes.js";

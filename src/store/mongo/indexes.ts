@@ -34,6 +34,8 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
     { name: "updated_at", key: { updated_at: -1 } },
     { name: "status_created_at", key: { status: 1, created_at: -1 } },
     { name: "graph_id_created_at", key: { "metadata.graph_id": 1, created_at: -1 } },
+    // The TTL sweeper's scan (docs/api.md §3 "Thread TTL"); only threads with a TTL are indexed.
+    { name: "ttl_expires_at", key: { "ttl.expires_at": 1 }, sparse: true },
   ],
   runs: [
     { name: "thread_created_at", key: { thread_id: 1, created_at: -1, _id: -1 } },
@@ -50,11 +52,28 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
       unique: true,
       partialFilterExpression: { status: "running" },
     },
+    // Webhook deliveries left undone (never claimed, or claimed by a process that died): `webhooks.ts`.
+    {
+      name: "webhook_due",
+      key: { status: 1, "webhook.state": 1, "webhook.claim_expires_at": 1 },
+      partialFilterExpression: { "kwargs.webhook": { $exists: true } },
+    },
   ],
   run_events: [
     { name: "run_seq", key: { run_id: 1, seq: 1 }, unique: true },
     // Each event carries its own expiry time.
     { name: "expire_at", key: { expire_at: 1 }, expireAfterSeconds: 0 },
+  ],
+  store_items: [
+    // One item per (namespace, key); `ns` is the dot-joined namespace, so the index is not multikey. Its prefix
+    // also serves namespace-prefix searches (an anchored regex on `ns`).
+    { name: "ns_key", key: { ns: 1, key: 1 }, unique: true },
+    // Listing without a namespace prefix, most recently updated first.
+    { name: "updated_at", key: { updated_at: -1 } },
+    // `query` searches; the language field is renamed so a top-level field never picks the stemming language.
+    { name: "text", key: { text: "text" }, language_override: "text_language" },
+    // Items stored with a `ttl` carry their own expiry time; reads skip expired items before the monitor runs.
+    { name: "expires_at", key: { expires_at: 1 }, expireAfterSeconds: 0 },
   ],
   assistants: [
     { name: "created_at", key: { created_at: -1 } },

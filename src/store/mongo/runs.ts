@@ -169,6 +169,13 @@ export function createMongoRunStore(options: {
       return docs.map(fromRunDoc);
     },
 
+    async listByStatus(statuses): Promise<RunRecord[]> {
+      const docs = await runs
+        .find({ status: { $in: [...statuses] } }, { sort: { created_at: 1, _id: 1 } })
+        .toArray();
+      return docs.map(fromRunDoc);
+    },
+
     async update(runId, update): Promise<RunRecord> {
       const set: Document = { updated_at: new Date() };
       if (update.status !== undefined) set.status = update.status;

@@ -4,20 +4,25 @@
  * owns the client.
  */
 import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
+import type { ItemStore } from "../../engine/item-store.js";
 import type { CheckpointStore } from "../../engine/store.js";
 import type { LeaseFence, RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
+import type { WebhookStore } from "../webhook-store.js";
 import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
 import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
 import { ensureIndexes } from "./indexes.js";
+import type { ItemDoc } from "./item-docs.js";
+import { createMongoItemStore } from "./items.js";
 import { createMongoLeaseFence } from "./lease-fence.js";
 import { createMongoRunEventStore, type RunEventDoc } from "./run-events.js";
 import { createMongoRunQueueStore } from "./run-queue.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
 import { requireReplicaSet } from "./server-check.js";
 import { createMongoThreadStore, type ThreadDoc } from "./threads.js";
+import { createMongoWebhookStore } from "./webhooks.js";
 
 /**
  * Options of every collection of the store.
@@ -41,12 +46,16 @@ export interface MongoStore {
   threads: ThreadStore;
   runs: RunStore;
   assistants: AssistantStore;
+  /** Run webhook deliveries, claimed on the run documents. */
+  webhooks: WebhookStore;
   /** The run queue (claims, leases, cancellation) over `runs` and `threads`. */
   queue: RunQueueStore;
   /** The run event log (`run_events`). */
   events: RunEventStore;
   /** The step writes of a run's execution, committed only while its lease holds (`lease-fence.ts`). */
   leaseFence: LeaseFence;
+  /** The long-term memory store (`store_items`, docs/store.md). */
+  items: ItemStore;
   /** The database in use. */
   db: Db;
   /** Creates every index; idempotent, call at start-up (`indexes.ts`). */
@@ -102,6 +111,7 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
       threads,
       checkpoints: db.collection(names.checkpoints, COLLECTION_OPTIONS),
     }),
+    webhooks: createMongoWebhookStore({ runs, threads }),
     events: eventStore,
     leaseFence: createMongoLeaseFence({
       client,
@@ -111,6 +121,9 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
       store: checkpointStore,
       eventStore,
       ...maxBytes,
+    }),
+    items: createMongoItemStore({
+      items: db.collection<ItemDoc>(names.store_items, COLLECTION_OPTIONS),
     }),
     db,
     ensureIndexes: () => ensureIndexes(db, names),

@@ -14,10 +14,12 @@ import type { JsonObject, JsonValue } from "../../engine/checkpoint.js";
 import { DocumentTooLargeError, ThreadExistsError, ThreadNotFoundError } from "../errors.js";
 import type {
   NewThread,
+  PruneStrategy,
   ThreadRecord,
   ThreadSearchQuery,
   ThreadStateUpdate,
   ThreadStore,
+  ThreadTtl,
 } from "../records.js";
 import { decodeJson, escapeKey } from "./encoding.js";
 import { containmentFilter, scopeFilter, searchPage, toStored } from "./filters.js";
@@ -43,6 +45,8 @@ export interface ThreadDoc {
    * skips the head read; absent (a thread older than this field) proves nothing.
    */
   checkpoint_writers?: number;
+  /** Time-to-live (docs/api.md §3 "Thread TTL"); `expires_at` is indexed for the sweeper. Absent = none. */
+  ttl?: { strategy: PruneStrategy; ttl_minutes: number; expires_at: Date };
 }
 
 const SORT_FIELDS: Record<NonNullable<ThreadSearchQuery["sortBy"]>, string> = {
@@ -66,7 +70,15 @@ export function fromThreadDoc(doc: ThreadDoc): ThreadRecord {
     values: (decodeJson(doc.values ?? null) as JsonObject | null) ?? null,
     interrupts: decodeJson(doc.interrupts ?? {}) as Record<string, JsonObject[]>,
     error: decodeJson(doc.error ?? null),
+    ttl: doc.ttl
+      ? { strategy: doc.ttl.strategy, ttlMinutes: doc.ttl.ttl_minutes, expiresAt: doc.ttl.expires_at }
+      : null,
   };
+}
+
+/** A TTL as stored. */
+function ttlDoc(ttl: ThreadTtl): NonNullable<ThreadDoc["ttl"]> {
+  return { strategy: ttl.strategy, ttl_minutes: ttl.ttlMinutes, expires_at: ttl.expiresAt };
 }
 
 /** Largest thread document accepted (MongoDB's 16 MiB), minus room for the fixed fields. */
@@ -129,6 +141,35 @@ export function createMongoThreadStore(options: {
 }): ThreadStore {
   const { threads, runs, checkpoints } = options;
 
+  /** Deletes the thread and its children; `false` when there was no thread document. */
+  async function deleteThread(threadId: string): Promise<boolean> {
+    // Children first: a crash midway leaves the thread document, so a retried delete finishes the job.
+    await Promise.all([
+      runs.deleteMany({ thread_id: threadId }),
+      checkpoints.deleteMany({ thread_id: threadId }),
+    ]);
+    const { deletedCount } = await threads.deleteOne({ _id: threadId });
+    return deletedCount > 0;
+  }
+
+  /** Drops all but the newest checkpoint of each namespace and clears the TTL; `false` when there is no thread. */
+  async function keepLatest(threadId: string): Promise<boolean> {
+    const newest = await checkpoints
+      .aggregate<{ _id: string; last: string }>([
+        { $match: { thread_id: threadId } },
+        { $group: { _id: "$checkpoint_ns", last: { $max: "$checkpoint_id" } } },
+      ])
+      .toArray();
+    for (const { _id: ns, last } of newest) {
+      await checkpoints.deleteMany({ thread_id: threadId, checkpoint_ns: ns, checkpoint_id: { $lt: last } });
+    }
+    const { matchedCount } = await threads.updateOne(
+      { _id: threadId },
+      { $unset: { ttl: "" }, $set: { updated_at: new Date() } },
+    );
+    return matchedCount > 0;
+  }
+
   async function get(threadId: string): Promise<ThreadRecord> {
     const doc = await threads.findOne({ _id: threadId });
     if (!doc) throw new ThreadNotFoundError(threadId);
@@ -151,6 +192,7 @@ export function createMongoThreadStore(options: {
         error: null,
         run_seq: 0,
         checkpoint_writers: 0,
+        ...(input.ttl ? { ttl: ttlDoc(input.ttl) } : {}),
       };
       try {
         await threads.insertOne(doc);
@@ -169,6 +211,7 @@ export function createMongoThreadStore(options: {
       for (const [key, value] of Object.entries(patch.metadata ?? {})) {
         set[`metadata.${escapeKey(key)}`] = toStored(value);
       }
+      if (patch.ttl) set.ttl = ttlDoc(patch.ttl);
       const doc = await threads.findOneAndUpdate(
         { _id: threadId },
         { $set: set },
@@ -197,13 +240,25 @@ export function createMongoThreadStore(options: {
     },
 
     async delete(threadId): Promise<void> {
-      // Children first: a crash midway leaves the thread document, so a retried delete finishes the job.
-      await Promise.all([
-        runs.deleteMany({ thread_id: threadId }),
-        checkpoints.deleteMany({ thread_id: threadId }),
-      ]);
-      const { deletedCount } = await threads.deleteOne({ _id: threadId });
-      if (deletedCount === 0) throw new ThreadNotFoundError(threadId);
+      if (!(await deleteThread(threadId))) throw new ThreadNotFoundError(threadId);
+    },
+
+    async prune(threadIds, strategy): Promise<number> {
+      let pruned = 0;
+      for (const threadId of new Set(threadIds)) {
+        const done = strategy === "delete" ? await deleteThread(threadId) : await keepLatest(threadId);
+        if (done) pruned++;
+      }
+      return pruned;
+    },
+
+    async listExpired(now, limit) {
+      const docs = await threads
+        .find({ "ttl.expires_at": { $lte: now } }, { projection: { _id: 1, "ttl.strategy": 1 } })
+        .sort({ "ttl.expires_at": 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map((d) => ({ threadId: d._id, strategy: d.ttl?.strategy ?? "delete" }));
     },
 
     async search(query): Promise<{ items: ThreadRecord[]; total: number }> {

@@ -478,7 +478,10 @@ type SearchAssistantsRequest struct {
 	// "assistant_id" | "graph_id" | "name" | "created_at" | "updated_at". Default "created_at".
 	SortBy string `protobuf:"bytes,6,opt,name=sort_by,json=sortBy,proto3" json:"sort_by,omitempty"`
 	// "asc" | "desc". Default "desc".
-	SortOrder     string `protobuf:"bytes,7,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	SortOrder string `protobuf:"bytes,7,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	// Only these fields of each assistant (field names of Assistant); empty: all. An unknown name is
+	// InvalidArgument / 422. REST omits the other fields; gRPC leaves them at their defaults.
+	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -560,6 +563,13 @@ func (x *SearchAssistantsRequest) GetSortOrder() string {
 		return x.SortOrder
 	}
 	return ""
+}
+
+func (x *SearchAssistantsRequest) GetSelect() []string {
+	if x != nil {
+		return x.Select
+	}
+	return nil
 }
 
 // SearchAssistantsResponse is the page of assistants (REST: the bare array).
@@ -864,7 +874,7 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\f_description\"b\n" +
 	"\x16DeleteAssistantRequest\x12!\n" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12%\n" +
-	"\x0edelete_threads\x18\x02 \x01(\bR\rdeleteThreads\"\xe3\x01\n" +
+	"\x0edelete_threads\x18\x02 \x01(\bR\rdeleteThreads\"\xfb\x01\n" +
 	"\x17SearchAssistantsRequest\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x19\n" +
 	"\bgraph_id\x18\x02 \x01(\tR\agraphId\x12\x12\n" +
@@ -873,7 +883,8 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\x06offset\x18\x05 \x01(\x05R\x06offset\x12\x17\n" +
 	"\asort_by\x18\x06 \x01(\tR\x06sortBy\x12\x1d\n" +
 	"\n" +
-	"sort_order\x18\a \x01(\tR\tsortOrder\"N\n" +
+	"sort_order\x18\a \x01(\tR\tsortOrder\x12\x16\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\"N\n" +
 	"\x18SearchAssistantsResponse\x122\n" +
 	"\n" +
 	"assistants\x18\x01 \x03(\v2\x12.loom.v1.AssistantR\n" +

@@ -269,7 +269,9 @@ type InfoFlags struct {
 	// Scheduled runs (`/runs/crons`) are served.
 	Crons bool `protobuf:"varint,2,opt,name=crons,proto3" json:"crons,omitempty"`
 	// Runs are traced to LangSmith.
-	Langsmith     bool `protobuf:"varint,3,opt,name=langsmith,proto3" json:"langsmith,omitempty"`
+	Langsmith bool `protobuf:"varint,3,opt,name=langsmith,proto3" json:"langsmith,omitempty"`
+	// The long-term memory store (`/store/...`, StoreService) is served.
+	Store         bool `protobuf:"varint,4,opt,name=store,proto3" json:"store,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -325,6 +327,13 @@ func (x *InfoFlags) GetLangsmith() bool {
 	return false
 }
 
+func (x *InfoFlags) GetStore() bool {
+	if x != nil {
+		return x.Store
+	}
+	return false
+}
+
 var File_loom_v1_health_proto protoreflect.FileDescriptor
 
 const file_loom_v1_health_proto_rawDesc = "" +
@@ -341,13 +350,14 @@ const file_loom_v1_health_proto_rawDesc = "" +
 	"\x04auth\x18\x03 \x01(\v2\x11.loom.v1.InfoAuthR\x04auth\"8\n" +
 	"\bInfoAuth\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x12\n" +
-	"\x04mode\x18\x02 \x01(\tR\x04mode\"_\n" +
+	"\x04mode\x18\x02 \x01(\tR\x04mode\"u\n" +
 	"\tInfoFlags\x12\x1e\n" +
 	"\n" +
 	"assistants\x18\x01 \x01(\bR\n" +
 	"assistants\x12\x14\n" +
 	"\x05crons\x18\x02 \x01(\bR\x05crons\x12\x1c\n" +
-	"\tlangsmith\x18\x03 \x01(\bR\tlangsmith2\x95\x01\n" +
+	"\tlangsmith\x18\x03 \x01(\bR\tlangsmith\x12\x14\n" +
+	"\x05store\x18\x04 \x01(\bR\x05store2\x95\x01\n" +
 	"\rHealthService\x12=\n" +
 	"\x02Ok\x12\x12.loom.v1.OkRequest\x1a\x13.loom.v1.OkResponse\"\x0e\x82\xd3\xe4\x93\x02\x05\x12\x03/ok\x90\x02\x01\x12E\n" +
 	"\x04Info\x12\x14.loom.v1.InfoRequest\x1a\x15.loom.v1.InfoResponse\"\x10\x82\xd3\xe4\x93\x02\a\x12\x05/info\x90\x02\x01B\x87\x01\n" +

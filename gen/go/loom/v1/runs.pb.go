@@ -25,6 +25,218 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// CreateRunBatchRequest is the body of `POST /runs/batch`.
+type CreateRunBatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stateless run payloads (RunCreateStateless; `thread_id` must be empty). At least one.
+	Runs          []*CreateRunRequest `protobuf:"bytes,1,rep,name=runs,proto3" json:"runs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRunBatchRequest) Reset() {
+	*x = CreateRunBatchRequest{}
+	mi := &file_loom_v1_runs_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRunBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRunBatchRequest) ProtoMessage() {}
+
+func (x *CreateRunBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_runs_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRunBatchRequest.ProtoReflect.Descriptor instead.
+func (*CreateRunBatchRequest) Descriptor() ([]byte, []int) {
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CreateRunBatchRequest) GetRuns() []*CreateRunRequest {
+	if x != nil {
+		return x.Runs
+	}
+	return nil
+}
+
+// CreateRunBatchResponse lists the created runs, in the order of the request.
+type CreateRunBatchResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The runs, each `pending`.
+	Runs          []*Run `protobuf:"bytes,1,rep,name=runs,proto3" json:"runs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRunBatchResponse) Reset() {
+	*x = CreateRunBatchResponse{}
+	mi := &file_loom_v1_runs_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRunBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRunBatchResponse) ProtoMessage() {}
+
+func (x *CreateRunBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_runs_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRunBatchResponse.ProtoReflect.Descriptor instead.
+func (*CreateRunBatchResponse) Descriptor() ([]byte, []int) {
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateRunBatchResponse) GetRuns() []*Run {
+	if x != nil {
+		return x.Runs
+	}
+	return nil
+}
+
+// CancelRunsFilter selects the runs of `POST /runs/cancel`: `thread_id` and `run_ids`, or `status` alone.
+type CancelRunsFilter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Thread of the runs (UUID); with `run_ids`.
+	ThreadId string `protobuf:"bytes,1,opt,name=thread_id,json=threadId,proto3" json:"thread_id,omitempty"`
+	// Runs to cancel (UUIDs).
+	RunIds []string `protobuf:"bytes,2,rep,name=run_ids,json=runIds,proto3" json:"run_ids,omitempty"`
+	// "pending" | "running" | "all": every run of that status on any thread; excludes `thread_id` and `run_ids`.
+	Status        string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRunsFilter) Reset() {
+	*x = CancelRunsFilter{}
+	mi := &file_loom_v1_runs_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRunsFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRunsFilter) ProtoMessage() {}
+
+func (x *CancelRunsFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_runs_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRunsFilter.ProtoReflect.Descriptor instead.
+func (*CancelRunsFilter) Descriptor() ([]byte, []int) {
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CancelRunsFilter) GetThreadId() string {
+	if x != nil {
+		return x.ThreadId
+	}
+	return ""
+}
+
+func (x *CancelRunsFilter) GetRunIds() []string {
+	if x != nil {
+		return x.RunIds
+	}
+	return nil
+}
+
+func (x *CancelRunsFilter) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+// CancelRunsRequest is `POST /runs/cancel`.
+type CancelRunsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which runs.
+	Filter *CancelRunsFilter `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// "interrupt" (default) keeps completed steps; "rollback" also deletes the runs. Anything else is "interrupt",
+	// as langgraph-api.
+	Action        string `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRunsRequest) Reset() {
+	*x = CancelRunsRequest{}
+	mi := &file_loom_v1_runs_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRunsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRunsRequest) ProtoMessage() {}
+
+func (x *CancelRunsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_runs_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRunsRequest.ProtoReflect.Descriptor instead.
+func (*CancelRunsRequest) Descriptor() ([]byte, []int) {
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CancelRunsRequest) GetFilter() *CancelRunsFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *CancelRunsRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
 // Run is one execution of a graph on a thread (docs/api.md §4 "Run").
 type Run struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -45,7 +257,7 @@ type Run struct {
 	Metadata *structpb.Struct `protobuf:"bytes,7,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	// The creation options: `{input, command, config, context, stream_mode, interrupt_before, ...}`.
 	Kwargs *structpb.Struct `protobuf:"bytes,8,opt,name=kwargs,proto3" json:"kwargs,omitempty"`
-	// "reject" (the only strategy served so far).
+	// The strategy the run was created with: "enqueue" (default), "reject", "interrupt" or "rollback".
 	MultitaskStrategy string `protobuf:"bytes,9,opt,name=multitask_strategy,json=multitaskStrategy,proto3" json:"multitask_strategy,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -53,7 +265,7 @@ type Run struct {
 
 func (x *Run) Reset() {
 	*x = Run{}
-	mi := &file_loom_v1_runs_proto_msgTypes[0]
+	mi := &file_loom_v1_runs_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -65,7 +277,7 @@ func (x *Run) String() string {
 func (*Run) ProtoMessage() {}
 
 func (x *Run) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[0]
+	mi := &file_loom_v1_runs_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -78,7 +290,7 @@ func (x *Run) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Run.ProtoReflect.Descriptor instead.
 func (*Run) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{0}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Run) GetRunId() string {
@@ -178,8 +390,8 @@ type CreateRunRequest struct {
 	// Accepted for the SDKs; Loom keeps every run's events, so every stream is resumable (a later JoinStream with
 	// `Last-Event-ID` replays them) whatever this says.
 	StreamResumable bool `protobuf:"varint,14,opt,name=stream_resumable,json=streamResumable,proto3" json:"stream_resumable,omitempty"`
-	// On a busy thread: "reject" (default) fails with FailedPrecondition / 409; "enqueue" queues the run behind the
-	// others; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
+	// On a busy thread: "enqueue" (default, as langgraph-api) queues the run behind the others; "reject" fails with
+	// FailedPrecondition / 409; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
 	MultitaskStrategy string `protobuf:"bytes,15,opt,name=multitask_strategy,json=multitaskStrategy,proto3" json:"multitask_strategy,omitempty"`
 	// "reject" (default): an unknown thread is NotFound. "create": create it.
 	IfNotExists string `protobuf:"bytes,16,opt,name=if_not_exists,json=ifNotExists,proto3" json:"if_not_exists,omitempty"`
@@ -206,7 +418,7 @@ type CreateRunRequest struct {
 
 func (x *CreateRunRequest) Reset() {
 	*x = CreateRunRequest{}
-	mi := &file_loom_v1_runs_proto_msgTypes[1]
+	mi := &file_loom_v1_runs_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -218,7 +430,7 @@ func (x *CreateRunRequest) String() string {
 func (*CreateRunRequest) ProtoMessage() {}
 
 func (x *CreateRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[1]
+	mi := &file_loom_v1_runs_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -231,7 +443,7 @@ func (x *CreateRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRunRequest.ProtoReflect.Descriptor instead.
 func (*CreateRunRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{1}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreateRunRequest) GetThreadId() string {
@@ -401,7 +613,7 @@ type WaitRunResponse struct {
 
 func (x *WaitRunResponse) Reset() {
 	*x = WaitRunResponse{}
-	mi := &file_loom_v1_runs_proto_msgTypes[2]
+	mi := &file_loom_v1_runs_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +625,7 @@ func (x *WaitRunResponse) String() string {
 func (*WaitRunResponse) ProtoMessage() {}
 
 func (x *WaitRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[2]
+	mi := &file_loom_v1_runs_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,7 +638,7 @@ func (x *WaitRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitRunResponse.ProtoReflect.Descriptor instead.
 func (*WaitRunResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{2}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WaitRunResponse) GetValues() *structpb.Struct {
@@ -459,7 +671,7 @@ type StreamPart struct {
 
 func (x *StreamPart) Reset() {
 	*x = StreamPart{}
-	mi := &file_loom_v1_runs_proto_msgTypes[3]
+	mi := &file_loom_v1_runs_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +683,7 @@ func (x *StreamPart) String() string {
 func (*StreamPart) ProtoMessage() {}
 
 func (x *StreamPart) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[3]
+	mi := &file_loom_v1_runs_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +696,7 @@ func (x *StreamPart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamPart.ProtoReflect.Descriptor instead.
 func (*StreamPart) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{3}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StreamPart) GetEvent() string {
@@ -521,7 +733,7 @@ type GetRunRequest struct {
 
 func (x *GetRunRequest) Reset() {
 	*x = GetRunRequest{}
-	mi := &file_loom_v1_runs_proto_msgTypes[4]
+	mi := &file_loom_v1_runs_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -533,7 +745,7 @@ func (x *GetRunRequest) String() string {
 func (*GetRunRequest) ProtoMessage() {}
 
 func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[4]
+	mi := &file_loom_v1_runs_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -546,7 +758,7 @@ func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunRequest.ProtoReflect.Descriptor instead.
 func (*GetRunRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{4}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetRunRequest) GetThreadId() string {
@@ -573,14 +785,17 @@ type ListRunsRequest struct {
 	// Number of runs to skip. Default 0.
 	Offset int32 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
 	// Only runs with this status.
-	Status        string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	// Only these fields of each run (field names of Run); empty: all. An unknown name is InvalidArgument / 422.
+	// REST omits the other fields; gRPC leaves them at their defaults.
+	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListRunsRequest) Reset() {
 	*x = ListRunsRequest{}
-	mi := &file_loom_v1_runs_proto_msgTypes[5]
+	mi := &file_loom_v1_runs_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -592,7 +807,7 @@ func (x *ListRunsRequest) String() string {
 func (*ListRunsRequest) ProtoMessage() {}
 
 func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[5]
+	mi := &file_loom_v1_runs_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -605,7 +820,7 @@ func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsRequest.ProtoReflect.Descriptor instead.
 func (*ListRunsRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{5}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListRunsRequest) GetThreadId() string {
@@ -636,6 +851,13 @@ func (x *ListRunsRequest) GetStatus() string {
 	return ""
 }
 
+func (x *ListRunsRequest) GetSelect() []string {
+	if x != nil {
+		return x.Select
+	}
+	return nil
+}
+
 // ListRunsResponse is the page of runs (REST: the bare array).
 type ListRunsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -647,7 +869,7 @@ type ListRunsResponse struct {
 
 func (x *ListRunsResponse) Reset() {
 	*x = ListRunsResponse{}
-	mi := &file_loom_v1_runs_proto_msgTypes[6]
+	mi := &file_loom_v1_runs_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +881,7 @@ func (x *ListRunsResponse) String() string {
 func (*ListRunsResponse) ProtoMessage() {}
 
 func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[6]
+	mi := &file_loom_v1_runs_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +894,7 @@ func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsResponse.ProtoReflect.Descriptor instead.
 func (*ListRunsResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{6}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListRunsResponse) GetRuns() []*Run {
@@ -695,7 +917,7 @@ type DeleteRunRequest struct {
 
 func (x *DeleteRunRequest) Reset() {
 	*x = DeleteRunRequest{}
-	mi := &file_loom_v1_runs_proto_msgTypes[7]
+	mi := &file_loom_v1_runs_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +929,7 @@ func (x *DeleteRunRequest) String() string {
 func (*DeleteRunRequest) ProtoMessage() {}
 
 func (x *DeleteRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[7]
+	mi := &file_loom_v1_runs_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +942,7 @@ func (x *DeleteRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRunRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRunRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{7}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeleteRunRequest) GetThreadId() string {
@@ -755,7 +977,7 @@ type JoinRunRequest struct {
 
 func (x *JoinRunRequest) Reset() {
 	*x = JoinRunRequest{}
-	mi := &file_loom_v1_runs_proto_msgTypes[8]
+	mi := &file_loom_v1_runs_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -767,7 +989,7 @@ func (x *JoinRunRequest) String() string {
 func (*JoinRunRequest) ProtoMessage() {}
 
 func (x *JoinRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[8]
+	mi := &file_loom_v1_runs_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -780,7 +1002,7 @@ func (x *JoinRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRunRequest.ProtoReflect.Descriptor instead.
 func (*JoinRunRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{8}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *JoinRunRequest) GetThreadId() string {
@@ -828,7 +1050,7 @@ type CancelRunRequest struct {
 
 func (x *CancelRunRequest) Reset() {
 	*x = CancelRunRequest{}
-	mi := &file_loom_v1_runs_proto_msgTypes[9]
+	mi := &file_loom_v1_runs_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +1062,7 @@ func (x *CancelRunRequest) String() string {
 func (*CancelRunRequest) ProtoMessage() {}
 
 func (x *CancelRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_runs_proto_msgTypes[9]
+	mi := &file_loom_v1_runs_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +1075,7 @@ func (x *CancelRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRunRequest.ProtoReflect.Descriptor instead.
 func (*CancelRunRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_runs_proto_rawDescGZIP(), []int{9}
+	return file_loom_v1_runs_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CancelRunRequest) GetThreadId() string {
@@ -888,7 +1110,18 @@ var File_loom_v1_runs_proto protoreflect.FileDescriptor
 
 const file_loom_v1_runs_proto_rawDesc = "" +
 	"\n" +
-	"\x12loom/v1/runs.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13loom/v1/types.proto\"\xff\x02\n" +
+	"\x12loom/v1/runs.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13loom/v1/types.proto\"F\n" +
+	"\x15CreateRunBatchRequest\x12-\n" +
+	"\x04runs\x18\x01 \x03(\v2\x19.loom.v1.CreateRunRequestR\x04runs\":\n" +
+	"\x16CreateRunBatchResponse\x12 \n" +
+	"\x04runs\x18\x01 \x03(\v2\f.loom.v1.RunR\x04runs\"`\n" +
+	"\x10CancelRunsFilter\x12\x1b\n" +
+	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x17\n" +
+	"\arun_ids\x18\x02 \x03(\tR\x06runIds\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\"^\n" +
+	"\x11CancelRunsRequest\x121\n" +
+	"\x06filter\x18\x01 \x01(\v2\x19.loom.v1.CancelRunsFilterR\x06filter\x12\x16\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\"\xff\x02\n" +
 	"\x03Run\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x1b\n" +
 	"\tthread_id\x18\x02 \x01(\tR\bthreadId\x12!\n" +
@@ -941,12 +1174,13 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\x02id\x18\x03 \x01(\tR\x02id\"C\n" +
 	"\rGetRunRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x15\n" +
-	"\x06run_id\x18\x02 \x01(\tR\x05runId\"t\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\"\x8c\x01\n" +
 	"\x0fListRunsRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x16\n" +
 	"\x06offset\x18\x03 \x01(\x05R\x06offset\x12\x16\n" +
-	"\x06status\x18\x04 \x01(\tR\x06status\"4\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x16\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\"4\n" +
 	"\x10ListRunsResponse\x12 \n" +
 	"\x04runs\x18\x01 \x03(\v2\f.loom.v1.RunR\x04runs\"F\n" +
 	"\x10DeleteRunRequest\x12\x1b\n" +
@@ -962,7 +1196,7 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x15\n" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12\x12\n" +
 	"\x04wait\x18\x03 \x01(\bR\x04wait\x12\x16\n" +
-	"\x06action\x18\x04 \x01(\tR\x06action2\xfb\a\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action2\xcc\t\n" +
 	"\vRunsService\x12c\n" +
 	"\x06Create\x12\x19.loom.v1.CreateRunRequest\x1a\f.loom.v1.Run\"0\x82\xd3\xe4\x93\x02*:\x01*Z\n" +
 	":\x01*\"\x05/runs\"\x19/threads/{thread_id}/runs\x12\x87\x01\n" +
@@ -975,7 +1209,10 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\x04Join\x12\x17.loom.v1.JoinRunRequest\x1a\x18.loom.v1.WaitRunResponse\"7\x82\xd3\xe4\x93\x021b\x06values\x12'/threads/{thread_id}/runs/{run_id}/join\x12o\n" +
 	"\n" +
 	"JoinStream\x12\x17.loom.v1.JoinRunRequest\x1a\x13.loom.v1.StreamPart\"1\x82\xd3\xe4\x93\x02+\x12)/threads/{thread_id}/runs/{run_id}/stream0\x01\x12n\n" +
-	"\x06Cancel\x12\x19.loom.v1.CancelRunRequest\x1a\x16.google.protobuf.Empty\"1\x82\xd3\xe4\x93\x02+\")/threads/{thread_id}/runs/{run_id}/cancelB\x85\x01\n" +
+	"\x06Cancel\x12\x19.loom.v1.CancelRunRequest\x1a\x16.google.protobuf.Empty\"1\x82\xd3\xe4\x93\x02+\")/threads/{thread_id}/runs/{run_id}/cancel\x12o\n" +
+	"\vCreateBatch\x12\x1e.loom.v1.CreateRunBatchRequest\x1a\x1f.loom.v1.CreateRunBatchResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x04runsb\x04runs\"\v/runs/batch\x12^\n" +
+	"\n" +
+	"CancelMany\x12\x1a.loom.v1.CancelRunsRequest\x1a\x16.google.protobuf.Empty\"\x1c\x82\xd3\xe4\x93\x02\x16:\x06filter\"\f/runs/cancelB\x85\x01\n" +
 	"\vcom.loom.v1B\tRunsProtoP\x01Z.github.com/loom-dev/loom/gen/go/loom/v1;loomv1\xa2\x02\x03LXX\xaa\x02\aLoom.V1\xca\x02\aLoom\\V1\xe2\x02\x13Loom\\V1\\GPBMetadata\xea\x02\bLoom::V1b\x06proto3"
 
 var (
@@ -990,63 +1227,74 @@ func file_loom_v1_runs_proto_rawDescGZIP() []byte {
 	return file_loom_v1_runs_proto_rawDescData
 }
 
-var file_loom_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_loom_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_loom_v1_runs_proto_goTypes = []any{
-	(*Run)(nil),                   // 0: loom.v1.Run
-	(*CreateRunRequest)(nil),      // 1: loom.v1.CreateRunRequest
-	(*WaitRunResponse)(nil),       // 2: loom.v1.WaitRunResponse
-	(*StreamPart)(nil),            // 3: loom.v1.StreamPart
-	(*GetRunRequest)(nil),         // 4: loom.v1.GetRunRequest
-	(*ListRunsRequest)(nil),       // 5: loom.v1.ListRunsRequest
-	(*ListRunsResponse)(nil),      // 6: loom.v1.ListRunsResponse
-	(*DeleteRunRequest)(nil),      // 7: loom.v1.DeleteRunRequest
-	(*JoinRunRequest)(nil),        // 8: loom.v1.JoinRunRequest
-	(*CancelRunRequest)(nil),      // 9: loom.v1.CancelRunRequest
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 11: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 12: google.protobuf.Value
-	(*Command)(nil),               // 13: loom.v1.Command
-	(*Checkpoint)(nil),            // 14: loom.v1.Checkpoint
-	(*emptypb.Empty)(nil),         // 15: google.protobuf.Empty
+	(*CreateRunBatchRequest)(nil),  // 0: loom.v1.CreateRunBatchRequest
+	(*CreateRunBatchResponse)(nil), // 1: loom.v1.CreateRunBatchResponse
+	(*CancelRunsFilter)(nil),       // 2: loom.v1.CancelRunsFilter
+	(*CancelRunsRequest)(nil),      // 3: loom.v1.CancelRunsRequest
+	(*Run)(nil),                    // 4: loom.v1.Run
+	(*CreateRunRequest)(nil),       // 5: loom.v1.CreateRunRequest
+	(*WaitRunResponse)(nil),        // 6: loom.v1.WaitRunResponse
+	(*StreamPart)(nil),             // 7: loom.v1.StreamPart
+	(*GetRunRequest)(nil),          // 8: loom.v1.GetRunRequest
+	(*ListRunsRequest)(nil),        // 9: loom.v1.ListRunsRequest
+	(*ListRunsResponse)(nil),       // 10: loom.v1.ListRunsResponse
+	(*DeleteRunRequest)(nil),       // 11: loom.v1.DeleteRunRequest
+	(*JoinRunRequest)(nil),         // 12: loom.v1.JoinRunRequest
+	(*CancelRunRequest)(nil),       // 13: loom.v1.CancelRunRequest
+	(*timestamppb.Timestamp)(nil),  // 14: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),        // 15: google.protobuf.Struct
+	(*structpb.Value)(nil),         // 16: google.protobuf.Value
+	(*Command)(nil),                // 17: loom.v1.Command
+	(*Checkpoint)(nil),             // 18: loom.v1.Checkpoint
+	(*emptypb.Empty)(nil),          // 19: google.protobuf.Empty
 }
 var file_loom_v1_runs_proto_depIdxs = []int32{
-	10, // 0: loom.v1.Run.created_at:type_name -> google.protobuf.Timestamp
-	10, // 1: loom.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
-	11, // 2: loom.v1.Run.metadata:type_name -> google.protobuf.Struct
-	11, // 3: loom.v1.Run.kwargs:type_name -> google.protobuf.Struct
-	12, // 4: loom.v1.CreateRunRequest.input:type_name -> google.protobuf.Value
-	13, // 5: loom.v1.CreateRunRequest.command:type_name -> loom.v1.Command
-	11, // 6: loom.v1.CreateRunRequest.config:type_name -> google.protobuf.Struct
-	11, // 7: loom.v1.CreateRunRequest.context:type_name -> google.protobuf.Struct
-	11, // 8: loom.v1.CreateRunRequest.metadata:type_name -> google.protobuf.Struct
-	14, // 9: loom.v1.CreateRunRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	11, // 10: loom.v1.WaitRunResponse.values:type_name -> google.protobuf.Struct
-	0,  // 11: loom.v1.WaitRunResponse.run:type_name -> loom.v1.Run
-	12, // 12: loom.v1.StreamPart.data:type_name -> google.protobuf.Value
-	0,  // 13: loom.v1.ListRunsResponse.runs:type_name -> loom.v1.Run
-	1,  // 14: loom.v1.RunsService.Create:input_type -> loom.v1.CreateRunRequest
-	1,  // 15: loom.v1.RunsService.Wait:input_type -> loom.v1.CreateRunRequest
-	1,  // 16: loom.v1.RunsService.Stream:input_type -> loom.v1.CreateRunRequest
-	4,  // 17: loom.v1.RunsService.Get:input_type -> loom.v1.GetRunRequest
-	5,  // 18: loom.v1.RunsService.List:input_type -> loom.v1.ListRunsRequest
-	7,  // 19: loom.v1.RunsService.Delete:input_type -> loom.v1.DeleteRunRequest
-	8,  // 20: loom.v1.RunsService.Join:input_type -> loom.v1.JoinRunRequest
-	8,  // 21: loom.v1.RunsService.JoinStream:input_type -> loom.v1.JoinRunRequest
-	9,  // 22: loom.v1.RunsService.Cancel:input_type -> loom.v1.CancelRunRequest
-	0,  // 23: loom.v1.RunsService.Create:output_type -> loom.v1.Run
-	2,  // 24: loom.v1.RunsService.Wait:output_type -> loom.v1.WaitRunResponse
-	3,  // 25: loom.v1.RunsService.Stream:output_type -> loom.v1.StreamPart
-	0,  // 26: loom.v1.RunsService.Get:output_type -> loom.v1.Run
-	6,  // 27: loom.v1.RunsService.List:output_type -> loom.v1.ListRunsResponse
-	15, // 28: loom.v1.RunsService.Delete:output_type -> google.protobuf.Empty
-	2,  // 29: loom.v1.RunsService.Join:output_type -> loom.v1.WaitRunResponse
-	3,  // 30: loom.v1.RunsService.JoinStream:output_type -> loom.v1.StreamPart
-	15, // 31: loom.v1.RunsService.Cancel:output_type -> google.protobuf.Empty
-	23, // [23:32] is the sub-list for method output_type
-	14, // [14:23] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	5,  // 0: loom.v1.CreateRunBatchRequest.runs:type_name -> loom.v1.CreateRunRequest
+	4,  // 1: loom.v1.CreateRunBatchResponse.runs:type_name -> loom.v1.Run
+	2,  // 2: loom.v1.CancelRunsRequest.filter:type_name -> loom.v1.CancelRunsFilter
+	14, // 3: loom.v1.Run.created_at:type_name -> google.protobuf.Timestamp
+	14, // 4: loom.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 5: loom.v1.Run.metadata:type_name -> google.protobuf.Struct
+	15, // 6: loom.v1.Run.kwargs:type_name -> google.protobuf.Struct
+	16, // 7: loom.v1.CreateRunRequest.input:type_name -> google.protobuf.Value
+	17, // 8: loom.v1.CreateRunRequest.command:type_name -> loom.v1.Command
+	15, // 9: loom.v1.CreateRunRequest.config:type_name -> google.protobuf.Struct
+	15, // 10: loom.v1.CreateRunRequest.context:type_name -> google.protobuf.Struct
+	15, // 11: loom.v1.CreateRunRequest.metadata:type_name -> google.protobuf.Struct
+	18, // 12: loom.v1.CreateRunRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	15, // 13: loom.v1.WaitRunResponse.values:type_name -> google.protobuf.Struct
+	4,  // 14: loom.v1.WaitRunResponse.run:type_name -> loom.v1.Run
+	16, // 15: loom.v1.StreamPart.data:type_name -> google.protobuf.Value
+	4,  // 16: loom.v1.ListRunsResponse.runs:type_name -> loom.v1.Run
+	5,  // 17: loom.v1.RunsService.Create:input_type -> loom.v1.CreateRunRequest
+	5,  // 18: loom.v1.RunsService.Wait:input_type -> loom.v1.CreateRunRequest
+	5,  // 19: loom.v1.RunsService.Stream:input_type -> loom.v1.CreateRunRequest
+	8,  // 20: loom.v1.RunsService.Get:input_type -> loom.v1.GetRunRequest
+	9,  // 21: loom.v1.RunsService.List:input_type -> loom.v1.ListRunsRequest
+	11, // 22: loom.v1.RunsService.Delete:input_type -> loom.v1.DeleteRunRequest
+	12, // 23: loom.v1.RunsService.Join:input_type -> loom.v1.JoinRunRequest
+	12, // 24: loom.v1.RunsService.JoinStream:input_type -> loom.v1.JoinRunRequest
+	13, // 25: loom.v1.RunsService.Cancel:input_type -> loom.v1.CancelRunRequest
+	0,  // 26: loom.v1.RunsService.CreateBatch:input_type -> loom.v1.CreateRunBatchRequest
+	3,  // 27: loom.v1.RunsService.CancelMany:input_type -> loom.v1.CancelRunsRequest
+	4,  // 28: loom.v1.RunsService.Create:output_type -> loom.v1.Run
+	6,  // 29: loom.v1.RunsService.Wait:output_type -> loom.v1.WaitRunResponse
+	7,  // 30: loom.v1.RunsService.Stream:output_type -> loom.v1.StreamPart
+	4,  // 31: loom.v1.RunsService.Get:output_type -> loom.v1.Run
+	10, // 32: loom.v1.RunsService.List:output_type -> loom.v1.ListRunsResponse
+	19, // 33: loom.v1.RunsService.Delete:output_type -> google.protobuf.Empty
+	6,  // 34: loom.v1.RunsService.Join:output_type -> loom.v1.WaitRunResponse
+	7,  // 35: loom.v1.RunsService.JoinStream:output_type -> loom.v1.StreamPart
+	19, // 36: loom.v1.RunsService.Cancel:output_type -> google.protobuf.Empty
+	1,  // 37: loom.v1.RunsService.CreateBatch:output_type -> loom.v1.CreateRunBatchResponse
+	19, // 38: loom.v1.RunsService.CancelMany:output_type -> google.protobuf.Empty
+	28, // [28:39] is the sub-list for method output_type
+	17, // [17:28] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_runs_proto_init() }
@@ -1055,14 +1303,14 @@ func file_loom_v1_runs_proto_init() {
 		return
 	}
 	file_loom_v1_types_proto_init()
-	file_loom_v1_runs_proto_msgTypes[1].OneofWrappers = []any{}
+	file_loom_v1_runs_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_runs_proto_rawDesc), len(file_loom_v1_runs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,15 +20,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RunsService_Create_FullMethodName     = "/loom.v1.RunsService/Create"
-	RunsService_Wait_FullMethodName       = "/loom.v1.RunsService/Wait"
-	RunsService_Stream_FullMethodName     = "/loom.v1.RunsService/Stream"
-	RunsService_Get_FullMethodName        = "/loom.v1.RunsService/Get"
-	RunsService_List_FullMethodName       = "/loom.v1.RunsService/List"
-	RunsService_Delete_FullMethodName     = "/loom.v1.RunsService/Delete"
-	RunsService_Join_FullMethodName       = "/loom.v1.RunsService/Join"
-	RunsService_JoinStream_FullMethodName = "/loom.v1.RunsService/JoinStream"
-	RunsService_Cancel_FullMethodName     = "/loom.v1.RunsService/Cancel"
+	RunsService_Create_FullMethodName      = "/loom.v1.RunsService/Create"
+	RunsService_Wait_FullMethodName        = "/loom.v1.RunsService/Wait"
+	RunsService_Stream_FullMethodName      = "/loom.v1.RunsService/Stream"
+	RunsService_Get_FullMethodName         = "/loom.v1.RunsService/Get"
+	RunsService_List_FullMethodName        = "/loom.v1.RunsService/List"
+	RunsService_Delete_FullMethodName      = "/loom.v1.RunsService/Delete"
+	RunsService_Join_FullMethodName        = "/loom.v1.RunsService/Join"
+	RunsService_JoinStream_FullMethodName  = "/loom.v1.RunsService/JoinStream"
+	RunsService_Cancel_FullMethodName      = "/loom.v1.RunsService/Cancel"
+	RunsService_CreateBatch_FullMethodName = "/loom.v1.RunsService/CreateBatch"
+	RunsService_CancelMany_FullMethodName  = "/loom.v1.RunsService/CancelMany"
 )
 
 // RunsServiceClient is the client API for RunsService service.
@@ -72,6 +74,14 @@ type RunsServiceClient interface {
 	JoinStream(ctx context.Context, in *JoinRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamPart], error)
 	// Cancel stops a pending or running run; it ends "interrupted" and the steps it completed are kept.
 	Cancel(ctx context.Context, in *CancelRunRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// CreateBatch creates background stateless runs, one per item, as Create does for each (docs/api.md §3). Every
+	// item is validated first: one bad item fails the call (InvalidArgument / 422 naming its index and field,
+	// e.g. `runs[2].assistant_id`) and no run is created. REST: the body is the bare array, the answer the array of runs.
+	CreateBatch(ctx context.Context, in *CreateRunBatchRequest, opts ...grpc.CallOption) (*CreateRunBatchResponse, error)
+	// CancelMany cancels several runs (docs/api.md §3 `POST /runs/cancel`, as langgraph-api): the runs `run_ids` of
+	// thread `thread_id`, or every run with `status` ("pending" | "running" | "all" active ones) across threads.
+	// REST: the body is the filter, `?action=interrupt|rollback`; 204.
+	CancelMany(ctx context.Context, in *CancelRunsRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
 type runsServiceClient struct {
@@ -190,6 +200,26 @@ func (c *runsServiceClient) Cancel(ctx context.Context, in *CancelRunRequest, op
 	return out, nil
 }
 
+func (c *runsServiceClient) CreateBatch(ctx context.Context, in *CreateRunBatchRequest, opts ...grpc.CallOption) (*CreateRunBatchResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRunBatchResponse)
+	err := c.cc.Invoke(ctx, RunsService_CreateBatch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *runsServiceClient) CancelMany(ctx context.Context, in *CancelRunsRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, RunsService_CancelMany_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RunsServiceServer is the server API for RunsService service.
 // All implementations must embed UnimplementedRunsServiceServer
 // for forward compatibility.
@@ -231,6 +261,14 @@ type RunsServiceServer interface {
 	JoinStream(*JoinRunRequest, grpc.ServerStreamingServer[StreamPart]) error
 	// Cancel stops a pending or running run; it ends "interrupted" and the steps it completed are kept.
 	Cancel(context.Context, *CancelRunRequest) (*emptypb.Empty, error)
+	// CreateBatch creates background stateless runs, one per item, as Create does for each (docs/api.md §3). Every
+	// item is validated first: one bad item fails the call (InvalidArgument / 422 naming its index and field,
+	// e.g. `runs[2].assistant_id`) and no run is created. REST: the body is the bare array, the answer the array of runs.
+	CreateBatch(context.Context, *CreateRunBatchRequest) (*CreateRunBatchResponse, error)
+	// CancelMany cancels several runs (docs/api.md §3 `POST /runs/cancel`, as langgraph-api): the runs `run_ids` of
+	// thread `thread_id`, or every run with `status` ("pending" | "running" | "all" active ones) across threads.
+	// REST: the body is the filter, `?action=interrupt|rollback`; 204.
+	CancelMany(context.Context, *CancelRunsRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedRunsServiceServer()
 }
 
@@ -267,6 +305,12 @@ func (UnimplementedRunsServiceServer) JoinStream(*JoinRunRequest, grpc.ServerStr
 }
 func (UnimplementedRunsServiceServer) Cancel(context.Context, *CancelRunRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method Cancel not implemented")
+}
+func (UnimplementedRunsServiceServer) CreateBatch(context.Context, *CreateRunBatchRequest) (*CreateRunBatchResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateBatch not implemented")
+}
+func (UnimplementedRunsServiceServer) CancelMany(context.Context, *CancelRunsRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelMany not implemented")
 }
 func (UnimplementedRunsServiceServer) mustEmbedUnimplementedRunsServiceServer() {}
 func (UnimplementedRunsServiceServer) testEmbeddedByValue()                     {}
@@ -437,6 +481,42 @@ func _RunsService_Cancel_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RunsService_CreateBatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRunBatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RunsServiceServer).CreateBatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RunsService_CreateBatch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RunsServiceServer).CreateBatch(ctx, req.(*CreateRunBatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RunsService_CancelMany_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelRunsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RunsServiceServer).CancelMany(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RunsService_CancelMany_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RunsServiceServer).CancelMany(ctx, req.(*CancelRunsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RunsService_ServiceDesc is the grpc.ServiceDesc for RunsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -471,6 +551,14 @@ var RunsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Cancel",
 			Handler:    _RunsService_Cancel_Handler,
+		},
+		{
+			MethodName: "CreateBatch",
+			Handler:    _RunsService_CreateBatch_Handler,
+		},
+		{
+			MethodName: "CancelMany",
+			Handler:    _RunsService_CancelMany_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -45,7 +45,9 @@ type Thread struct {
 	// Pending interrupts by task id: `{"<task_id>": [Interrupt, ...]}`; `[]` for a static breakpoint.
 	Interrupts *structpb.Struct `protobuf:"bytes,8,opt,name=interrupts,proto3" json:"interrupts,omitempty"`
 	// Error of the last run (`{"error": name, "message": text}`) when `status` is "error".
-	Error         *structpb.Value `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	Error *structpb.Value `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	// The thread's time-to-live, when one was set on create or update; absent otherwise.
+	Ttl           *ThreadTtlInfo `protobuf:"bytes,10,opt,name=ttl,proto3" json:"ttl,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -143,6 +145,13 @@ func (x *Thread) GetError() *structpb.Value {
 	return nil
 }
 
+func (x *Thread) GetTtl() *ThreadTtlInfo {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
 // CreateThreadRequest creates a thread.
 type CreateThreadRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -154,7 +163,9 @@ type CreateThreadRequest struct {
 	IfExists string `protobuf:"bytes,3,opt,name=if_exists,json=ifExists,proto3" json:"if_exists,omitempty"`
 	// State to write right after creation, one checkpoint per superstep (source "update"), as with UpdateState.
 	// Needs `metadata.graph_id` naming a registered graph. Default: none.
-	Supersteps    []*ThreadSuperstep `protobuf:"bytes,4,rep,name=supersteps,proto3" json:"supersteps,omitempty"`
+	Supersteps []*ThreadSuperstep `protobuf:"bytes,4,rep,name=supersteps,proto3" json:"supersteps,omitempty"`
+	// Time-to-live: the thread is swept `ttl.ttl` minutes from now. Default: none (kept until deleted).
+	Ttl           *ThreadTtl `protobuf:"bytes,5,opt,name=ttl,proto3" json:"ttl,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -213,6 +224,13 @@ func (x *CreateThreadRequest) GetIfExists() string {
 func (x *CreateThreadRequest) GetSupersteps() []*ThreadSuperstep {
 	if x != nil {
 		return x.Supersteps
+	}
+	return nil
+}
+
+func (x *CreateThreadRequest) GetTtl() *ThreadTtl {
+	if x != nil {
+		return x.Ttl
 	}
 	return nil
 }
@@ -379,7 +397,9 @@ type UpdateThreadRequest struct {
 	// Thread id (UUID).
 	ThreadId string `protobuf:"bytes,1,opt,name=thread_id,json=threadId,proto3" json:"thread_id,omitempty"`
 	// Keys to set in the thread metadata (shallow merge).
-	Metadata      *structpb.Struct `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	Metadata *structpb.Struct `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// Time-to-live counted from now, replacing any earlier one. Default: unchanged.
+	Ttl           *ThreadTtl `protobuf:"bytes,3,opt,name=ttl,proto3" json:"ttl,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -424,6 +444,13 @@ func (x *UpdateThreadRequest) GetThreadId() string {
 func (x *UpdateThreadRequest) GetMetadata() *structpb.Struct {
 	if x != nil {
 		return x.Metadata
+	}
+	return nil
+}
+
+func (x *UpdateThreadRequest) GetTtl() *ThreadTtl {
+	if x != nil {
+		return x.Ttl
 	}
 	return nil
 }
@@ -538,7 +565,10 @@ type SearchThreadsRequest struct {
 	// "thread_id" | "status" | "created_at" | "updated_at". Default "created_at".
 	SortBy string `protobuf:"bytes,7,opt,name=sort_by,json=sortBy,proto3" json:"sort_by,omitempty"`
 	// "asc" | "desc". Default "desc".
-	SortOrder     string `protobuf:"bytes,8,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	SortOrder string `protobuf:"bytes,8,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	// Only these fields of each thread (field names of Thread); empty: all. An unknown name is InvalidArgument /
+	// 422. REST omits the other fields; gRPC leaves them at their defaults.
+	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -627,6 +657,13 @@ func (x *SearchThreadsRequest) GetSortOrder() string {
 		return x.SortOrder
 	}
 	return ""
+}
+
+func (x *SearchThreadsRequest) GetSelect() []string {
+	if x != nil {
+		return x.Select
+	}
+	return nil
 }
 
 // SearchThreadsResponse is the page of matching threads (REST: the bare array).
@@ -1135,11 +1172,231 @@ func (x *GetHistoryResponse) GetStates() []*ThreadState {
 	return nil
 }
 
+// ThreadTtl is the time-to-live a client sets on a thread (the LangGraph API's `ttl` object).
+type ThreadTtl struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "delete" (default): the whole thread goes, as with Delete. "keep_latest": only its latest checkpoint stays.
+	Strategy string `protobuf:"bytes,1,opt,name=strategy,proto3" json:"strategy,omitempty"`
+	// Minutes from now until the thread is swept; fractions allowed, must be > 0.
+	Ttl           float64 `protobuf:"fixed64,2,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ThreadTtl) Reset() {
+	*x = ThreadTtl{}
+	mi := &file_loom_v1_threads_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ThreadTtl) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ThreadTtl) ProtoMessage() {}
+
+func (x *ThreadTtl) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_threads_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ThreadTtl.ProtoReflect.Descriptor instead.
+func (*ThreadTtl) Descriptor() ([]byte, []int) {
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ThreadTtl) GetStrategy() string {
+	if x != nil {
+		return x.Strategy
+	}
+	return ""
+}
+
+func (x *ThreadTtl) GetTtl() float64 {
+	if x != nil {
+		return x.Ttl
+	}
+	return 0
+}
+
+// ThreadTtlInfo is a thread's stored time-to-live.
+type ThreadTtlInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "delete" | "keep_latest".
+	Strategy string `protobuf:"bytes,1,opt,name=strategy,proto3" json:"strategy,omitempty"`
+	// The time-to-live in minutes, as set.
+	TtlMinutes float64 `protobuf:"fixed64,2,opt,name=ttl_minutes,json=ttlMinutes,proto3" json:"ttl_minutes,omitempty"`
+	// When the sweeper removes the thread (or prunes it, for "keep_latest").
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ThreadTtlInfo) Reset() {
+	*x = ThreadTtlInfo{}
+	mi := &file_loom_v1_threads_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ThreadTtlInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ThreadTtlInfo) ProtoMessage() {}
+
+func (x *ThreadTtlInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_threads_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ThreadTtlInfo.ProtoReflect.Descriptor instead.
+func (*ThreadTtlInfo) Descriptor() ([]byte, []int) {
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ThreadTtlInfo) GetStrategy() string {
+	if x != nil {
+		return x.Strategy
+	}
+	return ""
+}
+
+func (x *ThreadTtlInfo) GetTtlMinutes() float64 {
+	if x != nil {
+		return x.TtlMinutes
+	}
+	return 0
+}
+
+func (x *ThreadTtlInfo) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+// PruneThreadsRequest names the threads to prune.
+type PruneThreadsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Thread ids (UUIDs). Empty: nothing is pruned.
+	ThreadIds []string `protobuf:"bytes,1,rep,name=thread_ids,json=threadIds,proto3" json:"thread_ids,omitempty"`
+	// "delete" (default) or "keep_latest".
+	Strategy      string `protobuf:"bytes,2,opt,name=strategy,proto3" json:"strategy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PruneThreadsRequest) Reset() {
+	*x = PruneThreadsRequest{}
+	mi := &file_loom_v1_threads_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PruneThreadsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PruneThreadsRequest) ProtoMessage() {}
+
+func (x *PruneThreadsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_threads_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PruneThreadsRequest.ProtoReflect.Descriptor instead.
+func (*PruneThreadsRequest) Descriptor() ([]byte, []int) {
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *PruneThreadsRequest) GetThreadIds() []string {
+	if x != nil {
+		return x.ThreadIds
+	}
+	return nil
+}
+
+func (x *PruneThreadsRequest) GetStrategy() string {
+	if x != nil {
+		return x.Strategy
+	}
+	return ""
+}
+
+// PruneThreadsResponse counts the threads pruned.
+type PruneThreadsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Threads that existed and were pruned.
+	PrunedCount   int32 `protobuf:"varint,1,opt,name=pruned_count,json=prunedCount,proto3" json:"pruned_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PruneThreadsResponse) Reset() {
+	*x = PruneThreadsResponse{}
+	mi := &file_loom_v1_threads_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PruneThreadsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PruneThreadsResponse) ProtoMessage() {}
+
+func (x *PruneThreadsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_threads_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PruneThreadsResponse.ProtoReflect.Descriptor instead.
+func (*PruneThreadsResponse) Descriptor() ([]byte, []int) {
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *PruneThreadsResponse) GetPrunedCount() int32 {
+	if x != nil {
+		return x.PrunedCount
+	}
+	return 0
+}
+
 var File_loom_v1_threads_proto protoreflect.FileDescriptor
 
 const file_loom_v1_threads_proto_rawDesc = "" +
 	"\n" +
-	"\x15loom/v1/threads.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13loom/v1/types.proto\"\xb1\x03\n" +
+	"\x15loom/v1/threads.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13loom/v1/types.proto\"\xdb\x03\n" +
 	"\x06Thread\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x129\n" +
 	"\n" +
@@ -1153,14 +1410,17 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\n" +
 	"interrupts\x18\b \x01(\v2\x17.google.protobuf.StructR\n" +
 	"interrupts\x12,\n" +
-	"\x05error\x18\t \x01(\v2\x16.google.protobuf.ValueR\x05error\"\xbe\x01\n" +
+	"\x05error\x18\t \x01(\v2\x16.google.protobuf.ValueR\x05error\x12(\n" +
+	"\x03ttl\x18\n" +
+	" \x01(\v2\x16.loom.v1.ThreadTtlInfoR\x03ttl\"\xe4\x01\n" +
 	"\x13CreateThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x123\n" +
 	"\bmetadata\x18\x02 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x1b\n" +
 	"\tif_exists\x18\x03 \x01(\tR\bifExists\x128\n" +
 	"\n" +
 	"supersteps\x18\x04 \x03(\v2\x18.loom.v1.ThreadSuperstepR\n" +
-	"supersteps\"K\n" +
+	"supersteps\x12$\n" +
+	"\x03ttl\x18\x05 \x01(\v2\x12.loom.v1.ThreadTtlR\x03ttl\"K\n" +
 	"\x0fThreadSuperstep\x128\n" +
 	"\aupdates\x18\x01 \x03(\v2\x1e.loom.v1.ThreadSuperstepUpdateR\aupdates\"\x8c\x01\n" +
 	"\x15ThreadSuperstepUpdate\x12.\n" +
@@ -1168,14 +1428,15 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\acommand\x18\x02 \x01(\v2\x10.loom.v1.CommandR\acommand\x12\x17\n" +
 	"\aas_node\x18\x03 \x01(\tR\x06asNode\"/\n" +
 	"\x10GetThreadRequest\x12\x1b\n" +
-	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"g\n" +
+	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"\x8d\x01\n" +
 	"\x13UpdateThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x123\n" +
-	"\bmetadata\x18\x02 \x01(\v2\x17.google.protobuf.StructR\bmetadata\"2\n" +
+	"\bmetadata\x18\x02 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12$\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x12.loom.v1.ThreadTtlR\x03ttl\"2\n" +
 	"\x13DeleteThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"0\n" +
 	"\x11CopyThreadRequest\x12\x1b\n" +
-	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"\x8c\x02\n" +
+	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"\xa4\x02\n" +
 	"\x14SearchThreadsRequest\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x10\n" +
 	"\x03ids\x18\x02 \x03(\tR\x03ids\x12\x16\n" +
@@ -1185,7 +1446,8 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\x06offset\x18\x06 \x01(\x05R\x06offset\x12\x17\n" +
 	"\asort_by\x18\a \x01(\tR\x06sortBy\x12\x1d\n" +
 	"\n" +
-	"sort_order\x18\b \x01(\tR\tsortOrder\"B\n" +
+	"sort_order\x18\b \x01(\tR\tsortOrder\x12\x16\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\"B\n" +
 	"\x15SearchThreadsResponse\x12)\n" +
 	"\athreads\x18\x01 \x03(\v2\x0f.loom.v1.ThreadR\athreads\"\x93\x01\n" +
 	"\x13CountThreadsRequest\x123\n" +
@@ -1226,7 +1488,22 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"checkpoint\x18\x05 \x01(\v2\x13.loom.v1.CheckpointR\n" +
 	"checkpoint\"B\n" +
 	"\x12GetHistoryResponse\x12,\n" +
-	"\x06states\x18\x01 \x03(\v2\x14.loom.v1.ThreadStateR\x06states2\xeb\b\n" +
+	"\x06states\x18\x01 \x03(\v2\x14.loom.v1.ThreadStateR\x06states\"9\n" +
+	"\tThreadTtl\x12\x1a\n" +
+	"\bstrategy\x18\x01 \x01(\tR\bstrategy\x12\x10\n" +
+	"\x03ttl\x18\x02 \x01(\x01R\x03ttl\"\x87\x01\n" +
+	"\rThreadTtlInfo\x12\x1a\n" +
+	"\bstrategy\x18\x01 \x01(\tR\bstrategy\x12\x1f\n" +
+	"\vttl_minutes\x18\x02 \x01(\x01R\n" +
+	"ttlMinutes\x129\n" +
+	"\n" +
+	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"P\n" +
+	"\x13PruneThreadsRequest\x12\x1d\n" +
+	"\n" +
+	"thread_ids\x18\x01 \x03(\tR\tthreadIds\x12\x1a\n" +
+	"\bstrategy\x18\x02 \x01(\tR\bstrategy\"9\n" +
+	"\x14PruneThreadsResponse\x12!\n" +
+	"\fpruned_count\x18\x01 \x01(\x05R\vprunedCount2\xcc\t\n" +
 	"\x0eThreadsService\x12L\n" +
 	"\x06Create\x12\x1c.loom.v1.CreateThreadRequest\x1a\x0f.loom.v1.Thread\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/threads\x12R\n" +
 	"\x03Get\x12\x19.loom.v1.GetThreadRequest\x1a\x0f.loom.v1.Thread\"\x1f\x82\xd3\xe4\x93\x02\x16\x12\x14/threads/{thread_id}\x90\x02\x01\x12X\n" +
@@ -1238,7 +1515,8 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\bGetState\x12\x18.loom.v1.GetStateRequest\x1a\x14.loom.v1.ThreadState\"\x7f\x82\xd3\xe4\x93\x02vZ,\x12*/threads/{thread_id}/state/{checkpoint_id}Z*:\x01*\"%/threads/{thread_id}/state/checkpoint\x12\x1a/threads/{thread_id}/state\x90\x02\x01\x12o\n" +
 	"\vUpdateState\x12\x1b.loom.v1.UpdateStateRequest\x1a\x1c.loom.v1.UpdateStateResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/threads/{thread_id}/state\x12\x9e\x01\n" +
 	"\n" +
-	"GetHistory\x12\x1a.loom.v1.GetHistoryRequest\x1a\x1b.loom.v1.GetHistoryResponse\"W\x82\xd3\xe4\x93\x02Q:\x01*Z&b\x06states\x12\x1c/threads/{thread_id}/historyb\x06states\"\x1c/threads/{thread_id}/historyB\x88\x01\n" +
+	"GetHistory\x12\x1a.loom.v1.GetHistoryRequest\x1a\x1b.loom.v1.GetHistoryResponse\"W\x82\xd3\xe4\x93\x02Q:\x01*Z&b\x06states\x12\x1c/threads/{thread_id}/historyb\x06states\"\x1c/threads/{thread_id}/history\x12_\n" +
+	"\x05Prune\x12\x1c.loom.v1.PruneThreadsRequest\x1a\x1d.loom.v1.PruneThreadsResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/threads/pruneB\x88\x01\n" +
 	"\vcom.loom.v1B\fThreadsProtoP\x01Z.github.com/loom-dev/loom/gen/go/loom/v1;loomv1\xa2\x02\x03LXX\xaa\x02\aLoom.V1\xca\x02\aLoom\\V1\xe2\x02\x13Loom\\V1\\GPBMetadata\xea\x02\bLoom::V1b\x06proto3"
 
 var (
@@ -1253,7 +1531,7 @@ func file_loom_v1_threads_proto_rawDescGZIP() []byte {
 	return file_loom_v1_threads_proto_rawDescData
 }
 
-var file_loom_v1_threads_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_loom_v1_threads_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_loom_v1_threads_proto_goTypes = []any{
 	(*Thread)(nil),                // 0: loom.v1.Thread
 	(*CreateThreadRequest)(nil),   // 1: loom.v1.CreateThreadRequest
@@ -1272,67 +1550,77 @@ var file_loom_v1_threads_proto_goTypes = []any{
 	(*UpdateStateResponse)(nil),   // 14: loom.v1.UpdateStateResponse
 	(*GetHistoryRequest)(nil),     // 15: loom.v1.GetHistoryRequest
 	(*GetHistoryResponse)(nil),    // 16: loom.v1.GetHistoryResponse
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 18: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 19: google.protobuf.Value
-	(*Command)(nil),               // 20: loom.v1.Command
-	(*Checkpoint)(nil),            // 21: loom.v1.Checkpoint
-	(*ThreadState)(nil),           // 22: loom.v1.ThreadState
-	(*emptypb.Empty)(nil),         // 23: google.protobuf.Empty
+	(*ThreadTtl)(nil),             // 17: loom.v1.ThreadTtl
+	(*ThreadTtlInfo)(nil),         // 18: loom.v1.ThreadTtlInfo
+	(*PruneThreadsRequest)(nil),   // 19: loom.v1.PruneThreadsRequest
+	(*PruneThreadsResponse)(nil),  // 20: loom.v1.PruneThreadsResponse
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 22: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 23: google.protobuf.Value
+	(*Command)(nil),               // 24: loom.v1.Command
+	(*Checkpoint)(nil),            // 25: loom.v1.Checkpoint
+	(*ThreadState)(nil),           // 26: loom.v1.ThreadState
+	(*emptypb.Empty)(nil),         // 27: google.protobuf.Empty
 }
 var file_loom_v1_threads_proto_depIdxs = []int32{
-	17, // 0: loom.v1.Thread.created_at:type_name -> google.protobuf.Timestamp
-	17, // 1: loom.v1.Thread.updated_at:type_name -> google.protobuf.Timestamp
-	18, // 2: loom.v1.Thread.metadata:type_name -> google.protobuf.Struct
-	18, // 3: loom.v1.Thread.config:type_name -> google.protobuf.Struct
-	18, // 4: loom.v1.Thread.values:type_name -> google.protobuf.Struct
-	18, // 5: loom.v1.Thread.interrupts:type_name -> google.protobuf.Struct
-	19, // 6: loom.v1.Thread.error:type_name -> google.protobuf.Value
-	18, // 7: loom.v1.CreateThreadRequest.metadata:type_name -> google.protobuf.Struct
-	2,  // 8: loom.v1.CreateThreadRequest.supersteps:type_name -> loom.v1.ThreadSuperstep
-	3,  // 9: loom.v1.ThreadSuperstep.updates:type_name -> loom.v1.ThreadSuperstepUpdate
-	19, // 10: loom.v1.ThreadSuperstepUpdate.values:type_name -> google.protobuf.Value
-	20, // 11: loom.v1.ThreadSuperstepUpdate.command:type_name -> loom.v1.Command
-	18, // 12: loom.v1.UpdateThreadRequest.metadata:type_name -> google.protobuf.Struct
-	18, // 13: loom.v1.SearchThreadsRequest.metadata:type_name -> google.protobuf.Struct
-	18, // 14: loom.v1.SearchThreadsRequest.values:type_name -> google.protobuf.Struct
-	0,  // 15: loom.v1.SearchThreadsResponse.threads:type_name -> loom.v1.Thread
-	18, // 16: loom.v1.CountThreadsRequest.metadata:type_name -> google.protobuf.Struct
-	18, // 17: loom.v1.CountThreadsRequest.values:type_name -> google.protobuf.Struct
-	21, // 18: loom.v1.GetStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	19, // 19: loom.v1.UpdateStateRequest.values:type_name -> google.protobuf.Value
-	21, // 20: loom.v1.UpdateStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	21, // 21: loom.v1.UpdateStateResponse.checkpoint:type_name -> loom.v1.Checkpoint
-	21, // 22: loom.v1.UpdateStateResponse.configurable:type_name -> loom.v1.Checkpoint
-	19, // 23: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
-	18, // 24: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
-	21, // 25: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	22, // 26: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
-	1,  // 27: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
-	4,  // 28: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
-	5,  // 29: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
-	6,  // 30: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
-	8,  // 31: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
-	10, // 32: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
-	7,  // 33: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
-	12, // 34: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
-	13, // 35: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
-	15, // 36: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
-	0,  // 37: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
-	0,  // 38: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
-	0,  // 39: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
-	23, // 40: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
-	9,  // 41: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
-	11, // 42: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
-	0,  // 43: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
-	22, // 44: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
-	14, // 45: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
-	16, // 46: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
-	37, // [37:47] is the sub-list for method output_type
-	27, // [27:37] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	21, // 0: loom.v1.Thread.created_at:type_name -> google.protobuf.Timestamp
+	21, // 1: loom.v1.Thread.updated_at:type_name -> google.protobuf.Timestamp
+	22, // 2: loom.v1.Thread.metadata:type_name -> google.protobuf.Struct
+	22, // 3: loom.v1.Thread.config:type_name -> google.protobuf.Struct
+	22, // 4: loom.v1.Thread.values:type_name -> google.protobuf.Struct
+	22, // 5: loom.v1.Thread.interrupts:type_name -> google.protobuf.Struct
+	23, // 6: loom.v1.Thread.error:type_name -> google.protobuf.Value
+	18, // 7: loom.v1.Thread.ttl:type_name -> loom.v1.ThreadTtlInfo
+	22, // 8: loom.v1.CreateThreadRequest.metadata:type_name -> google.protobuf.Struct
+	2,  // 9: loom.v1.CreateThreadRequest.supersteps:type_name -> loom.v1.ThreadSuperstep
+	17, // 10: loom.v1.CreateThreadRequest.ttl:type_name -> loom.v1.ThreadTtl
+	3,  // 11: loom.v1.ThreadSuperstep.updates:type_name -> loom.v1.ThreadSuperstepUpdate
+	23, // 12: loom.v1.ThreadSuperstepUpdate.values:type_name -> google.protobuf.Value
+	24, // 13: loom.v1.ThreadSuperstepUpdate.command:type_name -> loom.v1.Command
+	22, // 14: loom.v1.UpdateThreadRequest.metadata:type_name -> google.protobuf.Struct
+	17, // 15: loom.v1.UpdateThreadRequest.ttl:type_name -> loom.v1.ThreadTtl
+	22, // 16: loom.v1.SearchThreadsRequest.metadata:type_name -> google.protobuf.Struct
+	22, // 17: loom.v1.SearchThreadsRequest.values:type_name -> google.protobuf.Struct
+	0,  // 18: loom.v1.SearchThreadsResponse.threads:type_name -> loom.v1.Thread
+	22, // 19: loom.v1.CountThreadsRequest.metadata:type_name -> google.protobuf.Struct
+	22, // 20: loom.v1.CountThreadsRequest.values:type_name -> google.protobuf.Struct
+	25, // 21: loom.v1.GetStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	23, // 22: loom.v1.UpdateStateRequest.values:type_name -> google.protobuf.Value
+	25, // 23: loom.v1.UpdateStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	25, // 24: loom.v1.UpdateStateResponse.checkpoint:type_name -> loom.v1.Checkpoint
+	25, // 25: loom.v1.UpdateStateResponse.configurable:type_name -> loom.v1.Checkpoint
+	23, // 26: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
+	22, // 27: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
+	25, // 28: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	26, // 29: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
+	21, // 30: loom.v1.ThreadTtlInfo.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 31: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
+	4,  // 32: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
+	5,  // 33: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
+	6,  // 34: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
+	8,  // 35: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
+	10, // 36: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
+	7,  // 37: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
+	12, // 38: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
+	13, // 39: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
+	15, // 40: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
+	19, // 41: loom.v1.ThreadsService.Prune:input_type -> loom.v1.PruneThreadsRequest
+	0,  // 42: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
+	0,  // 43: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
+	0,  // 44: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
+	27, // 45: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
+	9,  // 46: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
+	11, // 47: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
+	0,  // 48: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
+	26, // 49: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
+	14, // 50: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
+	16, // 51: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
+	20, // 52: loom.v1.ThreadsService.Prune:output_type -> loom.v1.PruneThreadsResponse
+	42, // [42:53] is the sub-list for method output_type
+	31, // [31:42] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_threads_proto_init() }
@@ -1348,7 +1636,7 @@ func file_loom_v1_threads_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_threads_proto_rawDesc), len(file_loom_v1_threads_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,7 @@ const (
 	ThreadsService_GetState_FullMethodName    = "/loom.v1.ThreadsService/GetState"
 	ThreadsService_UpdateState_FullMethodName = "/loom.v1.ThreadsService/UpdateState"
 	ThreadsService_GetHistory_FullMethodName  = "/loom.v1.ThreadsService/GetHistory"
+	ThreadsService_Prune_FullMethodName       = "/loom.v1.ThreadsService/Prune"
 )
 
 // ThreadsServiceClient is the client API for ThreadsService service.
@@ -63,6 +64,9 @@ type ThreadsServiceClient interface {
 	UpdateState(ctx context.Context, in *UpdateStateRequest, opts ...grpc.CallOption) (*UpdateStateResponse, error)
 	// GetHistory lists the thread's checkpoints as states, newest first, across all branches.
 	GetHistory(ctx context.Context, in *GetHistoryRequest, opts ...grpc.CallOption) (*GetHistoryResponse, error)
+	// Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
+	// ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
+	Prune(ctx context.Context, in *PruneThreadsRequest, opts ...grpc.CallOption) (*PruneThreadsResponse, error)
 }
 
 type threadsServiceClient struct {
@@ -173,6 +177,16 @@ func (c *threadsServiceClient) GetHistory(ctx context.Context, in *GetHistoryReq
 	return out, nil
 }
 
+func (c *threadsServiceClient) Prune(ctx context.Context, in *PruneThreadsRequest, opts ...grpc.CallOption) (*PruneThreadsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PruneThreadsResponse)
+	err := c.cc.Invoke(ctx, ThreadsService_Prune_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ThreadsServiceServer is the server API for ThreadsService service.
 // All implementations must embed UnimplementedThreadsServiceServer
 // for forward compatibility.
@@ -204,6 +218,9 @@ type ThreadsServiceServer interface {
 	UpdateState(context.Context, *UpdateStateRequest) (*UpdateStateResponse, error)
 	// GetHistory lists the thread's checkpoints as states, newest first, across all branches.
 	GetHistory(context.Context, *GetHistoryRequest) (*GetHistoryResponse, error)
+	// Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
+	// ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
+	Prune(context.Context, *PruneThreadsRequest) (*PruneThreadsResponse, error)
 	mustEmbedUnimplementedThreadsServiceServer()
 }
 
@@ -243,6 +260,9 @@ func (UnimplementedThreadsServiceServer) UpdateState(context.Context, *UpdateSta
 }
 func (UnimplementedThreadsServiceServer) GetHistory(context.Context, *GetHistoryRequest) (*GetHistoryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetHistory not implemented")
+}
+func (UnimplementedThreadsServiceServer) Prune(context.Context, *PruneThreadsRequest) (*PruneThreadsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Prune not implemented")
 }
 func (UnimplementedThreadsServiceServer) mustEmbedUnimplementedThreadsServiceServer() {}
 func (UnimplementedThreadsServiceServer) testEmbeddedByValue()                        {}
@@ -445,6 +465,24 @@ func _ThreadsService_GetHistory_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ThreadsService_Prune_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PruneThreadsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ThreadsServiceServer).Prune(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ThreadsService_Prune_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ThreadsServiceServer).Prune(ctx, req.(*PruneThreadsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ThreadsService_ServiceDesc is the grpc.ServiceDesc for ThreadsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -491,6 +529,10 @@ var ThreadsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetHistory",
 			Handler:    _ThreadsService_GetHistory_Handler,
+		},
+		{
+			MethodName: "Prune",
+			Handler:    _ThreadsService_Prune_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

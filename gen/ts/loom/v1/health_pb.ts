@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/health.proto.
  */
 export const file_loom_v1_health: GenFile = /*@__PURE__*/
-  fileDesc("ChRsb29tL3YxL2hlYWx0aC5wcm90bxIHbG9vbS52MSILCglPa1JlcXVlc3QiGAoKT2tSZXNwb25zZRIKCgJvaxgBIAEoCCINCgtJbmZvUmVxdWVzdCJjCgxJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIhCgVmbGFncxgCIAEoCzISLmxvb20udjEuSW5mb0ZsYWdzEh8KBGF1dGgYAyABKAsyES5sb29tLnYxLkluZm9BdXRoIikKCEluZm9BdXRoEg8KB2VuYWJsZWQYASABKAgSDAoEbW9kZRgCIAEoCSJBCglJbmZvRmxhZ3MSEgoKYXNzaXN0YW50cxgBIAEoCBINCgVjcm9ucxgCIAEoCBIRCglsYW5nc21pdGgYAyABKAgylQEKDUhlYWx0aFNlcnZpY2USPQoCT2sSEi5sb29tLnYxLk9rUmVxdWVzdBoTLmxvb20udjEuT2tSZXNwb25zZSIOkAIBgtPkkwIFEgMvb2sSRQoESW5mbxIULmxvb20udjEuSW5mb1JlcXVlc3QaFS5sb29tLnYxLkluZm9SZXNwb25zZSIQkAIBgtPkkwIHEgUvaW5mb2IGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("ChRsb29tL3YxL2hlYWx0aC5wcm90bxIHbG9vbS52MSILCglPa1JlcXVlc3QiGAoKT2tSZXNwb25zZRIKCgJvaxgBIAEoCCINCgtJbmZvUmVxdWVzdCJjCgxJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIhCgVmbGFncxgCIAEoCzISLmxvb20udjEuSW5mb0ZsYWdzEh8KBGF1dGgYAyABKAsyES5sb29tLnYxLkluZm9BdXRoIikKCEluZm9BdXRoEg8KB2VuYWJsZWQYASABKAgSDAoEbW9kZRgCIAEoCSJQCglJbmZvRmxhZ3MSEgoKYXNzaXN0YW50cxgBIAEoCBINCgVjcm9ucxgCIAEoCBIRCglsYW5nc21pdGgYAyABKAgSDQoFc3RvcmUYBCABKAgylQEKDUhlYWx0aFNlcnZpY2USPQoCT2sSEi5sb29tLnYxLk9rUmVxdWVzdBoTLmxvb20udjEuT2tSZXNwb25zZSIOkAIBgtPkkwIFEgMvb2sSRQoESW5mbxIULmxvb20udjEuSW5mb1JlcXVlc3QaFS5sb29tLnYxLkluZm9SZXNwb25zZSIQkAIBgtPkkwIHEgUvaW5mb2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * OkRequest has no fields.
@@ -153,6 +153,13 @@ export type InfoFlags = Message<"loom.v1.InfoFlags"> & {
    * @generated from field: bool langsmith = 3;
    */
   langsmith: boolean;
+
+  /**
+   * The long-term memory store (`/store/...`, StoreService) is served.
+   *
+   * @generated from field: bool store = 4;
+   */
+  store: boolean;
 };
 
 /**

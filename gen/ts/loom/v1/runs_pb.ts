@@ -15,7 +15,113 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/runs.proto.
  */
 export const file_loom_v1_runs: GenFile = /*@__PURE__*/
-  fileDesc("ChJsb29tL3YxL3J1bnMucHJvdG8SB2xvb20udjEingIKA1J1bhIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzdGF0dXMYBiABKAkSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmt3YXJncxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGgoSbXVsdGl0YXNrX3N0cmF0ZWd5GAkgASgJIocFChBDcmVhdGVSdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIUCgxhc3Npc3RhbnRfaWQYAiABKAkSJQoFaW5wdXQYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIQoHY29tbWFuZBgEIAEoCzIQLmxvb20udjEuQ29tbWFuZBInCgZjb25maWcYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbnRleHQYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EikKCG1ldGFkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIVCg1jaGVja3BvaW50X2lkGAggASgJEicKCmNoZWNrcG9pbnQYCSABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSGAoQaW50ZXJydXB0X2JlZm9yZRgKIAMoCRIXCg9pbnRlcnJ1cHRfYWZ0ZXIYCyADKAkSEwoLc3RyZWFtX21vZGUYDCADKAkSGAoQc3RyZWFtX3N1YmdyYXBocxgNIAEoCBIYChBzdHJlYW1fcmVzdW1hYmxlGA4gASgIEhoKEm11bHRpdGFza19zdHJhdGVneRgPIAEoCRIVCg1pZl9ub3RfZXhpc3RzGBAgASgJEhUKDW9uX2Rpc2Nvbm5lY3QYESABKAkSFQoNb25fY29tcGxldGlvbhgSIAEoCRIVCg1hZnRlcl9zZWNvbmRzGBMgASgBEg8KB3dlYmhvb2sYFCABKAkSFQoNZmVlZGJhY2tfa2V5cxgVIAMoCRIXCgpkdXJhYmlsaXR5GBYgASgJSACIAQFCDQoLX2R1cmFiaWxpdHkiVQoPV2FpdFJ1blJlc3BvbnNlEicKBnZhbHVlcxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGQoDcnVuGAIgASgLMgwubG9vbS52MS5SdW4iTQoKU3RyZWFtUGFydBINCgVldmVudBgBIAEoCRIkCgRkYXRhGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEgoKAmlkGAMgASgJIjIKDUdldFJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSJTCg9MaXN0UnVuc1JlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEg4KBm9mZnNldBgDIAEoBRIOCgZzdGF0dXMYBCABKAkiLgoQTGlzdFJ1bnNSZXNwb25zZRIaCgRydW5zGAEgAygLMgwubG9vbS52MS5SdW4iNQoQRGVsZXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJImYKDkpvaW5SdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSHAoUY2FuY2VsX29uX2Rpc2Nvbm5lY3QYAyABKAgSEwoLc3RyZWFtX21vZGUYBCADKAkiUwoQQ2FuY2VsUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEgwKBHdhaXQYAyABKAgSDgoGYWN0aW9uGAQgASgJMvsHCgtSdW5zU2VydmljZRJjCgZDcmVhdGUSGS5sb29tLnYxLkNyZWF0ZVJ1blJlcXVlc3QaDC5sb29tLnYxLlJ1biIwgtPkkwIqOgEqWgo6ASoiBS9ydW5zIhkvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zEocBCgRXYWl0EhkubG9vbS52MS5DcmVhdGVSdW5SZXF1ZXN0GhgubG9vbS52MS5XYWl0UnVuUmVzcG9uc2UiSoLT5JMCRDoBKloXOgEqYgZ2YWx1ZXMiCi9ydW5zL3dhaXRiBnZhbHVlcyIeL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy93YWl0EnoKBlN0cmVhbRIZLmxvb20udjEuQ3JlYXRlUnVuUmVxdWVzdBoTLmxvb20udjEuU3RyZWFtUGFydCI+gtPkkwI4OgEqWhE6ASoiDC9ydW5zL3N0cmVhbSIgL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy9zdHJlYW0wARJaCgNHZXQSFi5sb29tLnYxLkdldFJ1blJlcXVlc3QaDC5sb29tLnYxLlJ1biItkAIBgtPkkwIkEiIvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9EmcKBExpc3QSGC5sb29tLnYxLkxpc3RSdW5zUmVxdWVzdBoZLmxvb20udjEuTGlzdFJ1bnNSZXNwb25zZSIqkAIBgtPkkwIhYgRydW5zEhkvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zEmcKBkRlbGV0ZRIZLmxvb20udjEuRGVsZXRlUnVuUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIqgtPkkwIkKiIvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9EnIKBEpvaW4SFy5sb29tLnYxLkpvaW5SdW5SZXF1ZXN0GhgubG9vbS52MS5XYWl0UnVuUmVzcG9uc2UiN4LT5JMCMWIGdmFsdWVzEicvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9L2pvaW4SbwoKSm9pblN0cmVhbRIXLmxvb20udjEuSm9pblJ1blJlcXVlc3QaEy5sb29tLnYxLlN0cmVhbVBhcnQiMYLT5JMCKxIpL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy97cnVuX2lkfS9zdHJlYW0wARJuCgZDYW5jZWwSGS5sb29tLnYxLkNhbmNlbFJ1blJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiMYLT5JMCKyIpL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy97cnVuX2lkfS9jYW5jZWxiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
+  fileDesc("ChJsb29tL3YxL3J1bnMucHJvdG8SB2xvb20udjEiQAoVQ3JlYXRlUnVuQmF0Y2hSZXF1ZXN0EicKBHJ1bnMYASADKAsyGS5sb29tLnYxLkNyZWF0ZVJ1blJlcXVlc3QiNAoWQ3JlYXRlUnVuQmF0Y2hSZXNwb25zZRIaCgRydW5zGAEgAygLMgwubG9vbS52MS5SdW4iRgoQQ2FuY2VsUnVuc0ZpbHRlchIRCgl0aHJlYWRfaWQYASABKAkSDwoHcnVuX2lkcxgCIAMoCRIOCgZzdGF0dXMYAyABKAkiTgoRQ2FuY2VsUnVuc1JlcXVlc3QSKQoGZmlsdGVyGAEgASgLMhkubG9vbS52MS5DYW5jZWxSdW5zRmlsdGVyEg4KBmFjdGlvbhgCIAEoCSKeAgoDUnVuEg4KBnJ1bl9pZBgBIAEoCRIRCgl0aHJlYWRfaWQYAiABKAkSFAoMYXNzaXN0YW50X2lkGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnN0YXR1cxgGIAEoCRIpCghtZXRhZGF0YRgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGa3dhcmdzGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIaChJtdWx0aXRhc2tfc3RyYXRlZ3kYCSABKAkihwUKEENyZWF0ZVJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhQKDGFzc2lzdGFudF9pZBgCIAEoCRIlCgVpbnB1dBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgdjb21tYW5kGAQgASgLMhAubG9vbS52MS5Db21tYW5kEicKBmNvbmZpZxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhUKDWNoZWNrcG9pbnRfaWQYCCABKAkSJwoKY2hlY2twb2ludBgJIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIYChBpbnRlcnJ1cHRfYmVmb3JlGAogAygJEhcKD2ludGVycnVwdF9hZnRlchgLIAMoCRITCgtzdHJlYW1fbW9kZRgMIAMoCRIYChBzdHJlYW1fc3ViZ3JhcGhzGA0gASgIEhgKEHN0cmVhbV9yZXN1bWFibGUYDiABKAgSGgoSbXVsdGl0YXNrX3N0cmF0ZWd5GA8gASgJEhUKDWlmX25vdF9leGlzdHMYECABKAkSFQoNb25fZGlzY29ubmVjdBgRIAEoCRIVCg1vbl9jb21wbGV0aW9uGBIgASgJEhUKDWFmdGVyX3NlY29uZHMYEyABKAESDwoHd2ViaG9vaxgUIAEoCRIVCg1mZWVkYmFja19rZXlzGBUgAygJEhcKCmR1cmFiaWxpdHkYFiABKAlIAIgBAUINCgtfZHVyYWJpbGl0eSJVCg9XYWl0UnVuUmVzcG9uc2USJwoGdmFsdWVzGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIZCgNydW4YAiABKAsyDC5sb29tLnYxLlJ1biJNCgpTdHJlYW1QYXJ0Eg0KBWV2ZW50GAEgASgJEiQKBGRhdGEYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSCgoCaWQYAyABKAkiMgoNR2V0UnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJImMKD0xpc3RSdW5zUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDQoFbGltaXQYAiABKAUSDgoGb2Zmc2V0GAMgASgFEg4KBnN0YXR1cxgEIAEoCRIOCgZzZWxlY3QYHiADKAkiLgoQTGlzdFJ1bnNSZXNwb25zZRIaCgRydW5zGAEgAygLMgwubG9vbS52MS5SdW4iNQoQRGVsZXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJImYKDkpvaW5SdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSHAoUY2FuY2VsX29uX2Rpc2Nvbm5lY3QYAyABKAgSEwoLc3RyZWFtX21vZGUYBCADKAkiUwoQQ2FuY2VsUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEgwKBHdhaXQYAyABKAgSDgoGYWN0aW9uGAQgASgJMswJCgtSdW5zU2VydmljZRJjCgZDcmVhdGUSGS5sb29tLnYxLkNyZWF0ZVJ1blJlcXVlc3QaDC5sb29tLnYxLlJ1biIwgtPkkwIqOgEqWgo6ASoiBS9ydW5zIhkvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zEocBCgRXYWl0EhkubG9vbS52MS5DcmVhdGVSdW5SZXF1ZXN0GhgubG9vbS52MS5XYWl0UnVuUmVzcG9uc2UiSoLT5JMCRDoBKloXOgEqYgZ2YWx1ZXMiCi9ydW5zL3dhaXRiBnZhbHVlcyIeL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy93YWl0EnoKBlN0cmVhbRIZLmxvb20udjEuQ3JlYXRlUnVuUmVxdWVzdBoTLmxvb20udjEuU3RyZWFtUGFydCI+gtPkkwI4OgEqWhE6ASoiDC9ydW5zL3N0cmVhbSIgL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy9zdHJlYW0wARJaCgNHZXQSFi5sb29tLnYxLkdldFJ1blJlcXVlc3QaDC5sb29tLnYxLlJ1biItkAIBgtPkkwIkEiIvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9EmcKBExpc3QSGC5sb29tLnYxLkxpc3RSdW5zUmVxdWVzdBoZLmxvb20udjEuTGlzdFJ1bnNSZXNwb25zZSIqkAIBgtPkkwIhYgRydW5zEhkvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zEmcKBkRlbGV0ZRIZLmxvb20udjEuRGVsZXRlUnVuUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIqgtPkkwIkKiIvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9EnIKBEpvaW4SFy5sb29tLnYxLkpvaW5SdW5SZXF1ZXN0GhgubG9vbS52MS5XYWl0UnVuUmVzcG9uc2UiN4LT5JMCMWIGdmFsdWVzEicvdGhyZWFkcy97dGhyZWFkX2lkfS9ydW5zL3tydW5faWR9L2pvaW4SbwoKSm9pblN0cmVhbRIXLmxvb20udjEuSm9pblJ1blJlcXVlc3QaEy5sb29tLnYxLlN0cmVhbVBhcnQiMYLT5JMCKxIpL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy97cnVuX2lkfS9zdHJlYW0wARJuCgZDYW5jZWwSGS5sb29tLnYxLkNhbmNlbFJ1blJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiMYLT5JMCKyIpL3RocmVhZHMve3RocmVhZF9pZH0vcnVucy97cnVuX2lkfS9jYW5jZWwSbwoLQ3JlYXRlQmF0Y2gSHi5sb29tLnYxLkNyZWF0ZVJ1bkJhdGNoUmVxdWVzdBofLmxvb20udjEuQ3JlYXRlUnVuQmF0Y2hSZXNwb25zZSIfgtPkkwIZOgRydW5zYgRydW5zIgsvcnVucy9iYXRjaBJeCgpDYW5jZWxNYW55EhoubG9vbS52MS5DYW5jZWxSdW5zUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIcgtPkkwIWOgZmaWx0ZXIiDC9ydW5zL2NhbmNlbGIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
+
+/**
+ * CreateRunBatchRequest is the body of `POST /runs/batch`.
+ *
+ * @generated from message loom.v1.CreateRunBatchRequest
+ */
+export type CreateRunBatchRequest = Message<"loom.v1.CreateRunBatchRequest"> & {
+  /**
+   * Stateless run payloads (RunCreateStateless; `thread_id` must be empty). At least one.
+   *
+   * @generated from field: repeated loom.v1.CreateRunRequest runs = 1;
+   */
+  runs: CreateRunRequest[];
+};
+
+/**
+ * Describes the message loom.v1.CreateRunBatchRequest.
+ * Use `create(CreateRunBatchRequestSchema)` to create a new message.
+ */
+export const CreateRunBatchRequestSchema: GenMessage<CreateRunBatchRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_runs, 0);
+
+/**
+ * CreateRunBatchResponse lists the created runs, in the order of the request.
+ *
+ * @generated from message loom.v1.CreateRunBatchResponse
+ */
+export type CreateRunBatchResponse = Message<"loom.v1.CreateRunBatchResponse"> & {
+  /**
+   * The runs, each `pending`.
+   *
+   * @generated from field: repeated loom.v1.Run runs = 1;
+   */
+  runs: Run[];
+};
+
+/**
+ * Describes the message loom.v1.CreateRunBatchResponse.
+ * Use `create(CreateRunBatchResponseSchema)` to create a new message.
+ */
+export const CreateRunBatchResponseSchema: GenMessage<CreateRunBatchResponse> = /*@__PURE__*/
+  messageDesc(file_loom_v1_runs, 1);
+
+/**
+ * CancelRunsFilter selects the runs of `POST /runs/cancel`: `thread_id` and `run_ids`, or `status` alone.
+ *
+ * @generated from message loom.v1.CancelRunsFilter
+ */
+export type CancelRunsFilter = Message<"loom.v1.CancelRunsFilter"> & {
+  /**
+   * Thread of the runs (UUID); with `run_ids`.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * Runs to cancel (UUIDs).
+   *
+   * @generated from field: repeated string run_ids = 2;
+   */
+  runIds: string[];
+
+  /**
+   * "pending" | "running" | "all": every run of that status on any thread; excludes `thread_id` and `run_ids`.
+   *
+   * @generated from field: string status = 3;
+   */
+  status: string;
+};
+
+/**
+ * Describes the message loom.v1.CancelRunsFilter.
+ * Use `create(CancelRunsFilterSchema)` to create a new message.
+ */
+export const CancelRunsFilterSchema: GenMessage<CancelRunsFilter> = /*@__PURE__*/
+  messageDesc(file_loom_v1_runs, 2);
+
+/**
+ * CancelRunsRequest is `POST /runs/cancel`.
+ *
+ * @generated from message loom.v1.CancelRunsRequest
+ */
+export type CancelRunsRequest = Message<"loom.v1.CancelRunsRequest"> & {
+  /**
+   * Which runs.
+   *
+   * @generated from field: loom.v1.CancelRunsFilter filter = 1;
+   */
+  filter?: CancelRunsFilter | undefined;
+
+  /**
+   * "interrupt" (default) keeps completed steps; "rollback" also deletes the runs. Anything else is "interrupt",
+   * as langgraph-api.
+   *
+   * @generated from field: string action = 2;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message loom.v1.CancelRunsRequest.
+ * Use `create(CancelRunsRequestSchema)` to create a new message.
+ */
+export const CancelRunsRequestSchema: GenMessage<CancelRunsRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_runs, 3);
 
 /**
  * Run is one execution of a graph on a thread (docs/api.md §4 "Run").
@@ -81,7 +187,7 @@ export type Run = Message<"loom.v1.Run"> & {
   kwargs?: JsonObject | undefined;
 
   /**
-   * "reject" (the only strategy served so far).
+   * The strategy the run was created with: "enqueue" (default), "reject", "interrupt" or "rollback".
    *
    * @generated from field: string multitask_strategy = 9;
    */
@@ -93,7 +199,7 @@ export type Run = Message<"loom.v1.Run"> & {
  * Use `create(RunSchema)` to create a new message.
  */
 export const RunSchema: GenMessage<Run> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 0);
+  messageDesc(file_loom_v1_runs, 4);
 
 /**
  * CreateRunRequest is the RunCreate body (docs/api.md §5). Unknown JSON fields are ignored over REST.
@@ -203,8 +309,8 @@ export type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   streamResumable: boolean;
 
   /**
-   * On a busy thread: "reject" (default) fails with FailedPrecondition / 409; "enqueue" queues the run behind the
-   * others; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
+   * On a busy thread: "enqueue" (default, as langgraph-api) queues the run behind the others; "reject" fails with
+   * FailedPrecondition / 409; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
    *
    * @generated from field: string multitask_strategy = 15;
    */
@@ -270,7 +376,7 @@ export type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
  * Use `create(CreateRunRequestSchema)` to create a new message.
  */
 export const CreateRunRequestSchema: GenMessage<CreateRunRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 1);
+  messageDesc(file_loom_v1_runs, 5);
 
 /**
  * WaitRunResponse is the outcome of a finished run.
@@ -298,7 +404,7 @@ export type WaitRunResponse = Message<"loom.v1.WaitRunResponse"> & {
  * Use `create(WaitRunResponseSchema)` to create a new message.
  */
 export const WaitRunResponseSchema: GenMessage<WaitRunResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 2);
+  messageDesc(file_loom_v1_runs, 6);
 
 /**
  * StreamPart is one streamed event (docs/api.md §7): REST sends it as an SSE event.
@@ -334,7 +440,7 @@ export type StreamPart = Message<"loom.v1.StreamPart"> & {
  * Use `create(StreamPartSchema)` to create a new message.
  */
 export const StreamPartSchema: GenMessage<StreamPart> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 3);
+  messageDesc(file_loom_v1_runs, 7);
 
 /**
  * GetRunRequest names a run.
@@ -362,7 +468,7 @@ export type GetRunRequest = Message<"loom.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 4);
+  messageDesc(file_loom_v1_runs, 8);
 
 /**
  * ListRunsRequest pages a thread's runs.
@@ -397,6 +503,14 @@ export type ListRunsRequest = Message<"loom.v1.ListRunsRequest"> & {
    * @generated from field: string status = 4;
    */
   status: string;
+
+  /**
+   * Only these fields of each run (field names of Run); empty: all. An unknown name is InvalidArgument / 422.
+   * REST omits the other fields; gRPC leaves them at their defaults.
+   *
+   * @generated from field: repeated string select = 30;
+   */
+  select: string[];
 };
 
 /**
@@ -404,7 +518,7 @@ export type ListRunsRequest = Message<"loom.v1.ListRunsRequest"> & {
  * Use `create(ListRunsRequestSchema)` to create a new message.
  */
 export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 5);
+  messageDesc(file_loom_v1_runs, 9);
 
 /**
  * ListRunsResponse is the page of runs (REST: the bare array).
@@ -425,7 +539,7 @@ export type ListRunsResponse = Message<"loom.v1.ListRunsResponse"> & {
  * Use `create(ListRunsResponseSchema)` to create a new message.
  */
 export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 6);
+  messageDesc(file_loom_v1_runs, 10);
 
 /**
  * DeleteRunRequest names a run.
@@ -453,7 +567,7 @@ export type DeleteRunRequest = Message<"loom.v1.DeleteRunRequest"> & {
  * Use `create(DeleteRunRequestSchema)` to create a new message.
  */
 export const DeleteRunRequestSchema: GenMessage<DeleteRunRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 7);
+  messageDesc(file_loom_v1_runs, 11);
 
 /**
  * JoinRunRequest names a run to wait for or to stream.
@@ -496,7 +610,7 @@ export type JoinRunRequest = Message<"loom.v1.JoinRunRequest"> & {
  * Use `create(JoinRunRequestSchema)` to create a new message.
  */
 export const JoinRunRequestSchema: GenMessage<JoinRunRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 8);
+  messageDesc(file_loom_v1_runs, 12);
 
 /**
  * CancelRunRequest names a run to cancel.
@@ -538,7 +652,7 @@ export type CancelRunRequest = Message<"loom.v1.CancelRunRequest"> & {
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_runs, 9);
+  messageDesc(file_loom_v1_runs, 13);
 
 /**
  * RunsService runs graphs on threads: create (background), wait, stream, get, list, delete, join, cancel
@@ -651,6 +765,30 @@ export const RunsService: GenService<{
   cancel: {
     methodKind: "unary";
     input: typeof CancelRunRequestSchema;
+    output: typeof EmptySchema;
+  },
+  /**
+   * CreateBatch creates background stateless runs, one per item, as Create does for each (docs/api.md §3). Every
+   * item is validated first: one bad item fails the call (InvalidArgument / 422 naming its index and field,
+   * e.g. `runs[2].assistant_id`) and no run is created. REST: the body is the bare array, the answer the array of runs.
+   *
+   * @generated from rpc loom.v1.RunsService.CreateBatch
+   */
+  createBatch: {
+    methodKind: "unary";
+    input: typeof CreateRunBatchRequestSchema;
+    output: typeof CreateRunBatchResponseSchema;
+  },
+  /**
+   * CancelMany cancels several runs (docs/api.md §3 `POST /runs/cancel`, as langgraph-api): the runs `run_ids` of
+   * thread `thread_id`, or every run with `status` ("pending" | "running" | "all" active ones) across threads.
+   * REST: the body is the filter, `?action=interrupt|rollback`; 204.
+   *
+   * @generated from rpc loom.v1.RunsService.CancelMany
+   */
+  cancelMany: {
+    methodKind: "unary";
+    input: typeof CancelRunsRequestSchema;
     output: typeof EmptySchema;
   },
 }> = /*@__PURE__*/

@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/threads.proto.
  */
 export const file_loom_v1_threads: GenFile = /*@__PURE__*/
-  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEi3AIKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUilAEKE0NyZWF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpZl9leGlzdHMYAyABKAkSLAoKc3VwZXJzdGVwcxgEIAMoCzIYLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwIkIKD1RocmVhZFN1cGVyc3RlcBIvCgd1cGRhdGVzGAEgAygLMh4ubG9vbS52MS5UaHJlYWRTdXBlcnN0ZXBVcGRhdGUicwoVVGhyZWFkU3VwZXJzdGVwVXBkYXRlEiYKBnZhbHVlcxgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgdjb21tYW5kGAIgASgLMhAubG9vbS52MS5Db21tYW5kEg8KB2FzX25vZGUYAyABKAkiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiUwoTVXBkYXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IigKE0RlbGV0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIiYKEUNvcHlUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSLLAQoUU2VhcmNoVGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgsKA2lkcxgCIAMoCRIOCgZzdGF0dXMYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVsaW1pdBgFIAEoBRIOCgZvZmZzZXQYBiABKAUSDwoHc29ydF9ieRgHIAEoCRISCgpzb3J0X29yZGVyGAggASgJIjkKFVNlYXJjaFRocmVhZHNSZXNwb25zZRIgCgd0aHJlYWRzGAEgAygLMg8ubG9vbS52MS5UaHJlYWQieQoTQ291bnRUaHJlYWRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIOCgZzdGF0dXMYAyABKAkiJQoUQ291bnRUaHJlYWRzUmVzcG9uc2USDQoFY291bnQYASABKAUidwoPR2V0U3RhdGVSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIVCg1jaGVja3BvaW50X2lkGAIgASgJEicKCmNoZWNrcG9pbnQYAyABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSEQoJc3ViZ3JhcGhzGAQgASgIIrEBChJVcGRhdGVTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEiYKBnZhbHVlcxgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIVCg1jaGVja3BvaW50X2lkGAMgASgJEicKCmNoZWNrcG9pbnQYBCABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFAoHYXNfbm9kZRgFIAEoCUgAiAEBQgoKCF9hc19ub2RlIoABChNVcGRhdGVTdGF0ZVJlc3BvbnNlEicKCmNoZWNrcG9pbnQYASABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSKQoMY29uZmlndXJhYmxlGAIgASgLMhMubG9vbS52MS5DaGVja3BvaW50EhUKDWNoZWNrcG9pbnRfaWQYAyABKAkisQEKEUdldEhpc3RvcnlSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRINCgVsaW1pdBgCIAEoBRImCgZiZWZvcmUYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKCmNoZWNrcG9pbnQYBSABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQiOgoSR2V0SGlzdG9yeVJlc3BvbnNlEiQKBnN0YXRlcxgBIAMoCzIULmxvb20udjEuVGhyZWFkU3RhdGUy6wgKDlRocmVhZHNTZXJ2aWNlEkwKBkNyZWF0ZRIcLmxvb20udjEuQ3JlYXRlVGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIhOC0+STAg06ASoiCC90aHJlYWRzElIKA0dldBIZLmxvb20udjEuR2V0VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIh+QAgGC0+STAhYSFC90aHJlYWRzL3t0aHJlYWRfaWR9ElgKBlVwZGF0ZRIcLmxvb20udjEuVXBkYXRlVGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIh+C0+STAhk6ASoyFC90aHJlYWRzL3t0aHJlYWRfaWR9ElwKBkRlbGV0ZRIcLmxvb20udjEuRGVsZXRlVGhyZWFkUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIcgtPkkwIWKhQvdGhyZWFkcy97dGhyZWFkX2lkfRJsCgZTZWFyY2gSHS5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXF1ZXN0Gh4ubG9vbS52MS5TZWFyY2hUaHJlYWRzUmVzcG9uc2UiI4LT5JMCHToBKmIHdGhyZWFkcyIPL3RocmVhZHMvc2VhcmNoEmYKBUNvdW50EhwubG9vbS52MS5Db3VudFRocmVhZHNSZXF1ZXN0Gh0ubG9vbS52MS5Db3VudFRocmVhZHNSZXNwb25zZSIggtPkkwIaOgEqYgVjb3VudCIOL3RocmVhZHMvY291bnQSWQoEQ29weRIaLmxvb20udjEuQ29weVRocmVhZFJlcXVlc3QaDy5sb29tLnYxLlRocmVhZCIkgtPkkwIeOgEqIhkvdGhyZWFkcy97dGhyZWFkX2lkfS9jb3B5ErsBCghHZXRTdGF0ZRIYLmxvb20udjEuR2V0U3RhdGVSZXF1ZXN0GhQubG9vbS52MS5UaHJlYWRTdGF0ZSJ/kAIBgtPkkwJ2WiwSKi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL3tjaGVja3BvaW50X2lkfVoqOgEqIiUvdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZS9jaGVja3BvaW50EhovdGhyZWFkcy97dGhyZWFkX2lkfS9zdGF0ZRJvCgtVcGRhdGVTdGF0ZRIbLmxvb20udjEuVXBkYXRlU3RhdGVSZXF1ZXN0GhwubG9vbS52MS5VcGRhdGVTdGF0ZVJlc3BvbnNlIiWC0+STAh86ASoiGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEp4BCgpHZXRIaXN0b3J5EhoubG9vbS52MS5HZXRIaXN0b3J5UmVxdWVzdBobLmxvb20udjEuR2V0SGlzdG9yeVJlc3BvbnNlIleC0+STAlE6ASpaJmIGc3RhdGVzEhwvdGhyZWFkcy97dGhyZWFkX2lkfS9oaXN0b3J5YgZzdGF0ZXMiHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
+  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEigQMKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIwoDdHRsGAogASgLMhYubG9vbS52MS5UaHJlYWRUdGxJbmZvIrUBChNDcmVhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAMgASgJEiwKCnN1cGVyc3RlcHMYBCADKAsyGC5sb29tLnYxLlRocmVhZFN1cGVyc3RlcBIfCgN0dGwYBSABKAsyEi5sb29tLnYxLlRocmVhZFR0bCJCCg9UaHJlYWRTdXBlcnN0ZXASLwoHdXBkYXRlcxgBIAMoCzIeLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwVXBkYXRlInMKFVRocmVhZFN1cGVyc3RlcFVwZGF0ZRImCgZ2YWx1ZXMYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIQoHY29tbWFuZBgCIAEoCzIQLmxvb20udjEuQ29tbWFuZBIPCgdhc19ub2RlGAMgASgJIiUKEEdldFRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJInQKE1VwZGF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIfCgN0dGwYAyABKAsyEi5sb29tLnYxLlRocmVhZFR0bCIoChNEZWxldGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSImChFDb3B5VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAki2wEKFFNlYXJjaFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBILCgNpZHMYAiADKAkSDgoGc3RhdHVzGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbGltaXQYBSABKAUSDgoGb2Zmc2V0GAYgASgFEg8KB3NvcnRfYnkYByABKAkSEgoKc29ydF9vcmRlchgIIAEoCRIOCgZzZWxlY3QYHiADKAkiOQoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEiAKB3RocmVhZHMYASADKAsyDy5sb29tLnYxLlRocmVhZCJ5ChNDb3VudFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgDIAEoCSIlChRDb3VudFRocmVhZHNSZXNwb25zZRINCgVjb3VudBgBIAEoBSJ3Cg9HZXRTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhUKDWNoZWNrcG9pbnRfaWQYAiABKAkSJwoKY2hlY2twb2ludBgDIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIRCglzdWJncmFwaHMYBCABKAgisQEKElVwZGF0ZVN0YXRlUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSJgoGdmFsdWVzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhUKDWNoZWNrcG9pbnRfaWQYAyABKAkSJwoKY2hlY2twb2ludBgEIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIUCgdhc19ub2RlGAUgASgJSACIAQFCCgoIX2FzX25vZGUigAEKE1VwZGF0ZVN0YXRlUmVzcG9uc2USJwoKY2hlY2twb2ludBgBIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIpCgxjb25maWd1cmFibGUYAiABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFQoNY2hlY2twb2ludF9pZBgDIAEoCSKxAQoRR2V0SGlzdG9yeVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEiYKBmJlZm9yZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoKY2hlY2twb2ludBgFIAEoCzITLmxvb20udjEuQ2hlY2twb2ludCI6ChJHZXRIaXN0b3J5UmVzcG9uc2USJAoGc3RhdGVzGAEgAygLMhQubG9vbS52MS5UaHJlYWRTdGF0ZSIqCglUaHJlYWRUdGwSEAoIc3RyYXRlZ3kYASABKAkSCwoDdHRsGAIgASgBImYKDVRocmVhZFR0bEluZm8SEAoIc3RyYXRlZ3kYASABKAkSEwoLdHRsX21pbnV0ZXMYAiABKAESLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOwoTUHJ1bmVUaHJlYWRzUmVxdWVzdBISCgp0aHJlYWRfaWRzGAEgAygJEhAKCHN0cmF0ZWd5GAIgASgJIiwKFFBydW5lVGhyZWFkc1Jlc3BvbnNlEhQKDHBydW5lZF9jb3VudBgBIAEoBTLMCQoOVGhyZWFkc1NlcnZpY2USTAoGQ3JlYXRlEhwubG9vbS52MS5DcmVhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiE4LT5JMCDToBKiIIL3RocmVhZHMSUgoDR2V0EhkubG9vbS52MS5HZXRUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH5ACAYLT5JMCFhIUL3RocmVhZHMve3RocmVhZF9pZH0SWAoGVXBkYXRlEhwubG9vbS52MS5VcGRhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH4LT5JMCGToBKjIUL3RocmVhZHMve3RocmVhZF9pZH0SXAoGRGVsZXRlEhwubG9vbS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IhyC0+STAhYqFC90aHJlYWRzL3t0aHJlYWRfaWR9EmwKBlNlYXJjaBIdLmxvb20udjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaHi5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXNwb25zZSIjgtPkkwIdOgEqYgd0aHJlYWRzIg8vdGhyZWFkcy9zZWFyY2gSZgoFQ291bnQSHC5sb29tLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaHS5sb29tLnYxLkNvdW50VGhyZWFkc1Jlc3BvbnNlIiCC0+STAho6ASpiBWNvdW50Ig4vdGhyZWFkcy9jb3VudBJZCgRDb3B5EhoubG9vbS52MS5Db3B5VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIiSC0+STAh46ASoiGS90aHJlYWRzL3t0aHJlYWRfaWR9L2NvcHkSuwEKCEdldFN0YXRlEhgubG9vbS52MS5HZXRTdGF0ZVJlcXVlc3QaFC5sb29tLnYxLlRocmVhZFN0YXRlIn+QAgGC0+STAnZaLBIqL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUve2NoZWNrcG9pbnRfaWR9Wio6ASoiJS90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL2NoZWNrcG9pbnQSGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEm8KC1VwZGF0ZVN0YXRlEhsubG9vbS52MS5VcGRhdGVTdGF0ZVJlcXVlc3QaHC5sb29tLnYxLlVwZGF0ZVN0YXRlUmVzcG9uc2UiJYLT5JMCHzoBKiIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSngEKCkdldEhpc3RvcnkSGi5sb29tLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubG9vbS52MS5HZXRIaXN0b3J5UmVzcG9uc2UiV4LT5JMCUToBKlomYgZzdGF0ZXMSHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnN0YXRlcyIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeRJfCgVQcnVuZRIcLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVxdWVzdBodLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3RocmVhZHMvcHJ1bmViBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
 
 /**
  * Thread is one conversation (docs/api.md §4 "Thread").
@@ -85,6 +85,13 @@ export type Thread = Message<"loom.v1.Thread"> & {
    * @generated from field: google.protobuf.Value error = 9;
    */
   error?: Value | undefined;
+
+  /**
+   * The thread's time-to-live, when one was set on create or update; absent otherwise.
+   *
+   * @generated from field: loom.v1.ThreadTtlInfo ttl = 10;
+   */
+  ttl?: ThreadTtlInfo | undefined;
 };
 
 /**
@@ -128,6 +135,13 @@ export type CreateThreadRequest = Message<"loom.v1.CreateThreadRequest"> & {
    * @generated from field: repeated loom.v1.ThreadSuperstep supersteps = 4;
    */
   supersteps: ThreadSuperstep[];
+
+  /**
+   * Time-to-live: the thread is swept `ttl.ttl` minutes from now. Default: none (kept until deleted).
+   *
+   * @generated from field: loom.v1.ThreadTtl ttl = 5;
+   */
+  ttl?: ThreadTtl | undefined;
 };
 
 /**
@@ -233,6 +247,13 @@ export type UpdateThreadRequest = Message<"loom.v1.UpdateThreadRequest"> & {
    * @generated from field: google.protobuf.Struct metadata = 2;
    */
   metadata?: JsonObject | undefined;
+
+  /**
+   * Time-to-live counted from now, replacing any earlier one. Default: unchanged.
+   *
+   * @generated from field: loom.v1.ThreadTtl ttl = 3;
+   */
+  ttl?: ThreadTtl | undefined;
 };
 
 /**
@@ -345,6 +366,14 @@ export type SearchThreadsRequest = Message<"loom.v1.SearchThreadsRequest"> & {
    * @generated from field: string sort_order = 8;
    */
   sortOrder: string;
+
+  /**
+   * Only these fields of each thread (field names of Thread); empty: all. An unknown name is InvalidArgument /
+   * 422. REST omits the other fields; gRPC leaves them at their defaults.
+   *
+   * @generated from field: repeated string select = 30;
+   */
+  select: string[];
 };
 
 /**
@@ -631,6 +660,118 @@ export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PUR
   messageDesc(file_loom_v1_threads, 16);
 
 /**
+ * ThreadTtl is the time-to-live a client sets on a thread (the LangGraph API's `ttl` object).
+ *
+ * @generated from message loom.v1.ThreadTtl
+ */
+export type ThreadTtl = Message<"loom.v1.ThreadTtl"> & {
+  /**
+   * "delete" (default): the whole thread goes, as with Delete. "keep_latest": only its latest checkpoint stays.
+   *
+   * @generated from field: string strategy = 1;
+   */
+  strategy: string;
+
+  /**
+   * Minutes from now until the thread is swept; fractions allowed, must be > 0.
+   *
+   * @generated from field: double ttl = 2;
+   */
+  ttl: number;
+};
+
+/**
+ * Describes the message loom.v1.ThreadTtl.
+ * Use `create(ThreadTtlSchema)` to create a new message.
+ */
+export const ThreadTtlSchema: GenMessage<ThreadTtl> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 17);
+
+/**
+ * ThreadTtlInfo is a thread's stored time-to-live.
+ *
+ * @generated from message loom.v1.ThreadTtlInfo
+ */
+export type ThreadTtlInfo = Message<"loom.v1.ThreadTtlInfo"> & {
+  /**
+   * "delete" | "keep_latest".
+   *
+   * @generated from field: string strategy = 1;
+   */
+  strategy: string;
+
+  /**
+   * The time-to-live in minutes, as set.
+   *
+   * @generated from field: double ttl_minutes = 2;
+   */
+  ttlMinutes: number;
+
+  /**
+   * When the sweeper removes the thread (or prunes it, for "keep_latest").
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message loom.v1.ThreadTtlInfo.
+ * Use `create(ThreadTtlInfoSchema)` to create a new message.
+ */
+export const ThreadTtlInfoSchema: GenMessage<ThreadTtlInfo> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 18);
+
+/**
+ * PruneThreadsRequest names the threads to prune.
+ *
+ * @generated from message loom.v1.PruneThreadsRequest
+ */
+export type PruneThreadsRequest = Message<"loom.v1.PruneThreadsRequest"> & {
+  /**
+   * Thread ids (UUIDs). Empty: nothing is pruned.
+   *
+   * @generated from field: repeated string thread_ids = 1;
+   */
+  threadIds: string[];
+
+  /**
+   * "delete" (default) or "keep_latest".
+   *
+   * @generated from field: string strategy = 2;
+   */
+  strategy: string;
+};
+
+/**
+ * Describes the message loom.v1.PruneThreadsRequest.
+ * Use `create(PruneThreadsRequestSchema)` to create a new message.
+ */
+export const PruneThreadsRequestSchema: GenMessage<PruneThreadsRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 19);
+
+/**
+ * PruneThreadsResponse counts the threads pruned.
+ *
+ * @generated from message loom.v1.PruneThreadsResponse
+ */
+export type PruneThreadsResponse = Message<"loom.v1.PruneThreadsResponse"> & {
+  /**
+   * Threads that existed and were pruned.
+   *
+   * @generated from field: int32 pruned_count = 1;
+   */
+  prunedCount: number;
+};
+
+/**
+ * Describes the message loom.v1.PruneThreadsResponse.
+ * Use `create(PruneThreadsResponseSchema)` to create a new message.
+ */
+export const PruneThreadsResponseSchema: GenMessage<PruneThreadsResponse> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 20);
+
+/**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
  * update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
  *
@@ -740,6 +881,17 @@ export const ThreadsService: GenService<{
     methodKind: "unary";
     input: typeof GetHistoryRequestSchema;
     output: typeof GetHistoryResponseSchema;
+  },
+  /**
+   * Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
+   * ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
+   *
+   * @generated from rpc loom.v1.ThreadsService.Prune
+   */
+  prune: {
+    methodKind: "unary";
+    input: typeof PruneThreadsRequestSchema;
+    output: typeof PruneThreadsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_loom_v1_threads, 0);

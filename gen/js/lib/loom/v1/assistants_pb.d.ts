@@ -326,6 +326,14 @@ export declare type SearchAssistantsRequest = Message<"loom.v1.SearchAssistantsR
    * @generated from field: string sort_order = 7;
    */
   sortOrder: string;
+
+  /**
+   * Only these fields of each assistant (field names of Assistant); empty: all. An unknown name is
+   * InvalidArgument / 422. REST omits the other fields; gRPC leaves them at their defaults.
+   *
+   * @generated from field: repeated string select = 30;
+   */
+  select: string[];
 };
 
 /**

@@ -145,6 +145,13 @@ export declare type InfoFlags = Message<"loom.v1.InfoFlags"> & {
    * @generated from field: bool langsmith = 3;
    */
   langsmith: boolean;
+
+  /**
+   * The long-term memory store (`/store/...`, StoreService) is served.
+   *
+   * @generated from field: bool store = 4;
+   */
+  store: boolean;
 };
 
 /**

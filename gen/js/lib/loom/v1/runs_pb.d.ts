@@ -13,6 +13,108 @@ import type { Checkpoint, Command } from "./types_pb.js";
 export declare const file_loom_v1_runs: GenFile;
 
 /**
+ * CreateRunBatchRequest is the body of `POST /runs/batch`.
+ *
+ * @generated from message loom.v1.CreateRunBatchRequest
+ */
+export declare type CreateRunBatchRequest = Message<"loom.v1.CreateRunBatchRequest"> & {
+  /**
+   * Stateless run payloads (RunCreateStateless; `thread_id` must be empty). At least one.
+   *
+   * @generated from field: repeated loom.v1.CreateRunRequest runs = 1;
+   */
+  runs: CreateRunRequest[];
+};
+
+/**
+ * Describes the message loom.v1.CreateRunBatchRequest.
+ * Use `create(CreateRunBatchRequestSchema)` to create a new message.
+ */
+export declare const CreateRunBatchRequestSchema: GenMessage<CreateRunBatchRequest>;
+
+/**
+ * CreateRunBatchResponse lists the created runs, in the order of the request.
+ *
+ * @generated from message loom.v1.CreateRunBatchResponse
+ */
+export declare type CreateRunBatchResponse = Message<"loom.v1.CreateRunBatchResponse"> & {
+  /**
+   * The runs, each `pending`.
+   *
+   * @generated from field: repeated loom.v1.Run runs = 1;
+   */
+  runs: Run[];
+};
+
+/**
+ * Describes the message loom.v1.CreateRunBatchResponse.
+ * Use `create(CreateRunBatchResponseSchema)` to create a new message.
+ */
+export declare const CreateRunBatchResponseSchema: GenMessage<CreateRunBatchResponse>;
+
+/**
+ * CancelRunsFilter selects the runs of `POST /runs/cancel`: `thread_id` and `run_ids`, or `status` alone.
+ *
+ * @generated from message loom.v1.CancelRunsFilter
+ */
+export declare type CancelRunsFilter = Message<"loom.v1.CancelRunsFilter"> & {
+  /**
+   * Thread of the runs (UUID); with `run_ids`.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * Runs to cancel (UUIDs).
+   *
+   * @generated from field: repeated string run_ids = 2;
+   */
+  runIds: string[];
+
+  /**
+   * "pending" | "running" | "all": every run of that status on any thread; excludes `thread_id` and `run_ids`.
+   *
+   * @generated from field: string status = 3;
+   */
+  status: string;
+};
+
+/**
+ * Describes the message loom.v1.CancelRunsFilter.
+ * Use `create(CancelRunsFilterSchema)` to create a new message.
+ */
+export declare const CancelRunsFilterSchema: GenMessage<CancelRunsFilter>;
+
+/**
+ * CancelRunsRequest is `POST /runs/cancel`.
+ *
+ * @generated from message loom.v1.CancelRunsRequest
+ */
+export declare type CancelRunsRequest = Message<"loom.v1.CancelRunsRequest"> & {
+  /**
+   * Which runs.
+   *
+   * @generated from field: loom.v1.CancelRunsFilter filter = 1;
+   */
+  filter?: CancelRunsFilter | undefined;
+
+  /**
+   * "interrupt" (default) keeps completed steps; "rollback" also deletes the runs. Anything else is "interrupt",
+   * as langgraph-api.
+   *
+   * @generated from field: string action = 2;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message loom.v1.CancelRunsRequest.
+ * Use `create(CancelRunsRequestSchema)` to create a new message.
+ */
+export declare const CancelRunsRequestSchema: GenMessage<CancelRunsRequest>;
+
+/**
  * Run is one execution of a graph on a thread (docs/api.md §4 "Run").
  *
  * @generated from message loom.v1.Run
@@ -76,7 +178,7 @@ export declare type Run = Message<"loom.v1.Run"> & {
   kwargs?: JsonObject | undefined;
 
   /**
-   * "reject" (the only strategy served so far).
+   * The strategy the run was created with: "enqueue" (default), "reject", "interrupt" or "rollback".
    *
    * @generated from field: string multitask_strategy = 9;
    */
@@ -197,8 +299,8 @@ export declare type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   streamResumable: boolean;
 
   /**
-   * On a busy thread: "reject" (default) fails with FailedPrecondition / 409; "enqueue" queues the run behind the
-   * others; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
+   * On a busy thread: "enqueue" (default, as langgraph-api) queues the run behind the others; "reject" fails with
+   * FailedPrecondition / 409; "interrupt" / "rollback" cancel the active runs first (rollback also deletes them).
    *
    * @generated from field: string multitask_strategy = 15;
    */
@@ -387,6 +489,14 @@ export declare type ListRunsRequest = Message<"loom.v1.ListRunsRequest"> & {
    * @generated from field: string status = 4;
    */
   status: string;
+
+  /**
+   * Only these fields of each run (field names of Run); empty: all. An unknown name is InvalidArgument / 422.
+   * REST omits the other fields; gRPC leaves them at their defaults.
+   *
+   * @generated from field: repeated string select = 30;
+   */
+  select: string[];
 };
 
 /**
@@ -636,6 +746,30 @@ export declare const RunsService: GenService<{
   cancel: {
     methodKind: "unary";
     input: typeof CancelRunRequestSchema;
+    output: typeof EmptySchema;
+  },
+  /**
+   * CreateBatch creates background stateless runs, one per item, as Create does for each (docs/api.md §3). Every
+   * item is validated first: one bad item fails the call (InvalidArgument / 422 naming its index and field,
+   * e.g. `runs[2].assistant_id`) and no run is created. REST: the body is the bare array, the answer the array of runs.
+   *
+   * @generated from rpc loom.v1.RunsService.CreateBatch
+   */
+  createBatch: {
+    methodKind: "unary";
+    input: typeof CreateRunBatchRequestSchema;
+    output: typeof CreateRunBatchResponseSchema;
+  },
+  /**
+   * CancelMany cancels several runs (docs/api.md §3 `POST /runs/cancel`, as langgraph-api): the runs `run_ids` of
+   * thread `thread_id`, or every run with `status` ("pending" | "running" | "all" active ones) across threads.
+   * REST: the body is the filter, `?action=interrupt|rollback`; 204.
+   *
+   * @generated from rpc loom.v1.RunsService.CancelMany
+   */
+  cancelMany: {
+    methodKind: "unary";
+    input: typeof CancelRunsRequestSchema;
     output: typeof EmptySchema;
   },
 }>;

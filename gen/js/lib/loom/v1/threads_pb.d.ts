@@ -80,6 +80,13 @@ export declare type Thread = Message<"loom.v1.Thread"> & {
    * @generated from field: google.protobuf.Value error = 9;
    */
   error?: Value | undefined;
+
+  /**
+   * The thread's time-to-live, when one was set on create or update; absent otherwise.
+   *
+   * @generated from field: loom.v1.ThreadTtlInfo ttl = 10;
+   */
+  ttl?: ThreadTtlInfo | undefined;
 };
 
 /**
@@ -122,6 +129,13 @@ export declare type CreateThreadRequest = Message<"loom.v1.CreateThreadRequest">
    * @generated from field: repeated loom.v1.ThreadSuperstep supersteps = 4;
    */
   supersteps: ThreadSuperstep[];
+
+  /**
+   * Time-to-live: the thread is swept `ttl.ttl` minutes from now. Default: none (kept until deleted).
+   *
+   * @generated from field: loom.v1.ThreadTtl ttl = 5;
+   */
+  ttl?: ThreadTtl | undefined;
 };
 
 /**
@@ -223,6 +237,13 @@ export declare type UpdateThreadRequest = Message<"loom.v1.UpdateThreadRequest">
    * @generated from field: google.protobuf.Struct metadata = 2;
    */
   metadata?: JsonObject | undefined;
+
+  /**
+   * Time-to-live counted from now, replacing any earlier one. Default: unchanged.
+   *
+   * @generated from field: loom.v1.ThreadTtl ttl = 3;
+   */
+  ttl?: ThreadTtl | undefined;
 };
 
 /**
@@ -332,6 +353,14 @@ export declare type SearchThreadsRequest = Message<"loom.v1.SearchThreadsRequest
    * @generated from field: string sort_order = 8;
    */
   sortOrder: string;
+
+  /**
+   * Only these fields of each thread (field names of Thread); empty: all. An unknown name is InvalidArgument /
+   * 422. REST omits the other fields; gRPC leaves them at their defaults.
+   *
+   * @generated from field: repeated string select = 30;
+   */
+  select: string[];
 };
 
 /**
@@ -609,6 +638,114 @@ export declare type GetHistoryResponse = Message<"loom.v1.GetHistoryResponse"> &
 export declare const GetHistoryResponseSchema: GenMessage<GetHistoryResponse>;
 
 /**
+ * ThreadTtl is the time-to-live a client sets on a thread (the LangGraph API's `ttl` object).
+ *
+ * @generated from message loom.v1.ThreadTtl
+ */
+export declare type ThreadTtl = Message<"loom.v1.ThreadTtl"> & {
+  /**
+   * "delete" (default): the whole thread goes, as with Delete. "keep_latest": only its latest checkpoint stays.
+   *
+   * @generated from field: string strategy = 1;
+   */
+  strategy: string;
+
+  /**
+   * Minutes from now until the thread is swept; fractions allowed, must be > 0.
+   *
+   * @generated from field: double ttl = 2;
+   */
+  ttl: number;
+};
+
+/**
+ * Describes the message loom.v1.ThreadTtl.
+ * Use `create(ThreadTtlSchema)` to create a new message.
+ */
+export declare const ThreadTtlSchema: GenMessage<ThreadTtl>;
+
+/**
+ * ThreadTtlInfo is a thread's stored time-to-live.
+ *
+ * @generated from message loom.v1.ThreadTtlInfo
+ */
+export declare type ThreadTtlInfo = Message<"loom.v1.ThreadTtlInfo"> & {
+  /**
+   * "delete" | "keep_latest".
+   *
+   * @generated from field: string strategy = 1;
+   */
+  strategy: string;
+
+  /**
+   * The time-to-live in minutes, as set.
+   *
+   * @generated from field: double ttl_minutes = 2;
+   */
+  ttlMinutes: number;
+
+  /**
+   * When the sweeper removes the thread (or prunes it, for "keep_latest").
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message loom.v1.ThreadTtlInfo.
+ * Use `create(ThreadTtlInfoSchema)` to create a new message.
+ */
+export declare const ThreadTtlInfoSchema: GenMessage<ThreadTtlInfo>;
+
+/**
+ * PruneThreadsRequest names the threads to prune.
+ *
+ * @generated from message loom.v1.PruneThreadsRequest
+ */
+export declare type PruneThreadsRequest = Message<"loom.v1.PruneThreadsRequest"> & {
+  /**
+   * Thread ids (UUIDs). Empty: nothing is pruned.
+   *
+   * @generated from field: repeated string thread_ids = 1;
+   */
+  threadIds: string[];
+
+  /**
+   * "delete" (default) or "keep_latest".
+   *
+   * @generated from field: string strategy = 2;
+   */
+  strategy: string;
+};
+
+/**
+ * Describes the message loom.v1.PruneThreadsRequest.
+ * Use `create(PruneThreadsRequestSchema)` to create a new message.
+ */
+export declare const PruneThreadsRequestSchema: GenMessage<PruneThreadsRequest>;
+
+/**
+ * PruneThreadsResponse counts the threads pruned.
+ *
+ * @generated from message loom.v1.PruneThreadsResponse
+ */
+export declare type PruneThreadsResponse = Message<"loom.v1.PruneThreadsResponse"> & {
+  /**
+   * Threads that existed and were pruned.
+   *
+   * @generated from field: int32 pruned_count = 1;
+   */
+  prunedCount: number;
+};
+
+/**
+ * Describes the message loom.v1.PruneThreadsResponse.
+ * Use `create(PruneThreadsResponseSchema)` to create a new message.
+ */
+export declare const PruneThreadsResponseSchema: GenMessage<PruneThreadsResponse>;
+
+/**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
  * update, history (docs/api.md §3 "Threads"). Every method also answers on its LangGraph REST route.
  *
@@ -718,6 +855,17 @@ export declare const ThreadsService: GenService<{
     methodKind: "unary";
     input: typeof GetHistoryRequestSchema;
     output: typeof GetHistoryResponseSchema;
+  },
+  /**
+   * Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
+   * ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
+   *
+   * @generated from rpc loom.v1.ThreadsService.Prune
+   */
+  prune: {
+    methodKind: "unary";
+    input: typeof PruneThreadsRequestSchema;
+    output: typeof PruneThreadsResponseSchema;
   },
 }>;
 

@@ -89,7 +89,7 @@ class DeleteAssistantRequest(_message.Message):
     def __init__(self, assistant_id: _Optional[str] = ..., delete_threads: _Optional[bool] = ...) -> None: ...
 
 class SearchAssistantsRequest(_message.Message):
-    __slots__ = ("metadata", "graph_id", "name", "limit", "offset", "sort_by", "sort_order")
+    __slots__ = ("metadata", "graph_id", "name", "limit", "offset", "sort_by", "sort_order", "select")
     METADATA_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -97,6 +97,7 @@ class SearchAssistantsRequest(_message.Message):
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     SORT_BY_FIELD_NUMBER: _ClassVar[int]
     SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
+    SELECT_FIELD_NUMBER: _ClassVar[int]
     metadata: _struct_pb2.Struct
     graph_id: str
     name: str
@@ -104,7 +105,8 @@ class SearchAssistantsRequest(_message.Message):
     offset: int
     sort_by: str
     sort_order: str
-    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ...) -> None: ...
+    select: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ..., select: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SearchAssistantsResponse(_message.Message):
     __slots__ = ("assistants",)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14loom/v1/health.proto\x12\x07loom.v1\x1a\x1cgoogle/api/annotations.proto\"\x0b\n\tOkRequest\"\x1c\n\nOkResponse\x12\x0e\n\x02ok\x18\x01 \x01(\x08R\x02ok\"\r\n\x0bInfoRequest\"y\n\x0cInfoResponse\x12\x18\n\x07version\x18\x01 \x01(\tR\x07version\x12(\n\x05\x66lags\x18\x02 \x01(\x0b\x32\x12.loom.v1.InfoFlagsR\x05\x66lags\x12%\n\x04\x61uth\x18\x03 \x01(\x0b\x32\x11.loom.v1.InfoAuthR\x04\x61uth\"8\n\x08InfoAuth\x12\x18\n\x07\x65nabled\x18\x01 \x01(\x08R\x07\x65nabled\x12\x12\n\x04mode\x18\x02 \x01(\tR\x04mode\"_\n\tInfoFlags\x12\x1e\n\nassistants\x18\x01 \x01(\x08R\nassistants\x12\x14\n\x05\x63rons\x18\x02 \x01(\x08R\x05\x63rons\x12\x1c\n\tlangsmith\x18\x03 \x01(\x08R\tlangsmith2\x95\x01\n\rHealthService\x12=\n\x02Ok\x12\x12.loom.v1.OkRequest\x1a\x13.loom.v1.OkResponse\"\x0e\x90\x02\x01\x82\xd3\xe4\x93\x02\x05\x12\x03/ok\x12\x45\n\x04Info\x12\x14.loom.v1.InfoRequest\x1a\x15.loom.v1.InfoResponse\"\x10\x90\x02\x01\x82\xd3\xe4\x93\x02\x07\x12\x05/infob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14loom/v1/health.proto\x12\x07loom.v1\x1a\x1cgoogle/api/annotations.proto\"\x0b\n\tOkRequest\"\x1c\n\nOkResponse\x12\x0e\n\x02ok\x18\x01 \x01(\x08R\x02ok\"\r\n\x0bInfoRequest\"y\n\x0cInfoResponse\x12\x18\n\x07version\x18\x01 \x01(\tR\x07version\x12(\n\x05\x66lags\x18\x02 \x01(\x0b\x32\x12.loom.v1.InfoFlagsR\x05\x66lags\x12%\n\x04\x61uth\x18\x03 \x01(\x0b\x32\x11.loom.v1.InfoAuthR\x04\x61uth\"8\n\x08InfoAuth\x12\x18\n\x07\x65nabled\x18\x01 \x01(\x08R\x07\x65nabled\x12\x12\n\x04mode\x18\x02 \x01(\tR\x04mode\"u\n\tInfoFlags\x12\x1e\n\nassistants\x18\x01 \x01(\x08R\nassistants\x12\x14\n\x05\x63rons\x18\x02 \x01(\x08R\x05\x63rons\x12\x1c\n\tlangsmith\x18\x03 \x01(\x08R\tlangsmith\x12\x14\n\x05store\x18\x04 \x01(\x08R\x05store2\x95\x01\n\rHealthService\x12=\n\x02Ok\x12\x12.loom.v1.OkRequest\x1a\x13.loom.v1.OkResponse\"\x0e\x90\x02\x01\x82\xd3\xe4\x93\x02\x05\x12\x03/ok\x12\x45\n\x04Info\x12\x14.loom.v1.InfoRequest\x1a\x15.loom.v1.InfoResponse\"\x10\x90\x02\x01\x82\xd3\xe4\x93\x02\x07\x12\x05/infob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,7 +47,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INFOAUTH']._serialized_start=244
   _globals['_INFOAUTH']._serialized_end=300
   _globals['_INFOFLAGS']._serialized_start=302
-  _globals['_INFOFLAGS']._serialized_end=397
-  _globals['_HEALTHSERVICE']._serialized_start=400
-  _globals['_HEALTHSERVICE']._serialized_end=549
+  _globals['_INFOFLAGS']._serialized_end=419
+  _globals['_HEALTHSERVICE']._serialized_start=422
+  _globals['_HEALTHSERVICE']._serialized_end=571
 # @@protoc_insertion_point(module_scope)

@@ -39,11 +39,13 @@ class InfoAuth(_message.Message):
     def __init__(self, enabled: _Optional[bool] = ..., mode: _Optional[str] = ...) -> None: ...
 
 class InfoFlags(_message.Message):
-    __slots__ = ("assistants", "crons", "langsmith")
+    __slots__ = ("assistants", "crons", "langsmith", "store")
     ASSISTANTS_FIELD_NUMBER: _ClassVar[int]
     CRONS_FIELD_NUMBER: _ClassVar[int]
     LANGSMITH_FIELD_NUMBER: _ClassVar[int]
+    STORE_FIELD_NUMBER: _ClassVar[int]
     assistants: bool
     crons: bool
     langsmith: bool
-    def __init__(self, assistants: _Optional[bool] = ..., crons: _Optional[bool] = ..., langsmith: _Optional[bool] = ...) -> None: ...
+    store: bool
+    def __init__(self, assistants: _Optional[bool] = ..., crons: _Optional[bool] = ..., langsmith: _Optional[bool] = ..., store: _Optional[bool] = ...) -> None: ...

@@ -88,6 +88,16 @@ class RunsServiceStub:
                 request_serializer=loom_dot_v1_dot_runs__pb2.CancelRunRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.CreateBatch = channel.unary_unary(
+                '/loom.v1.RunsService/CreateBatch',
+                request_serializer=loom_dot_v1_dot_runs__pb2.CreateRunBatchRequest.SerializeToString,
+                response_deserializer=loom_dot_v1_dot_runs__pb2.CreateRunBatchResponse.FromString,
+                _registered_method=True)
+        self.CancelMany = channel.unary_unary(
+                '/loom.v1.RunsService/CancelMany',
+                request_serializer=loom_dot_v1_dot_runs__pb2.CancelRunsRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class RunsServiceServicer:
@@ -174,6 +184,24 @@ class RunsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateBatch(self, request, context):
+        """CreateBatch creates background stateless runs, one per item, as Create does for each (docs/api.md §3). Every
+        item is validated first: one bad item fails the call (InvalidArgument / 422 naming its index and field,
+        e.g. `runs[2].assistant_id`) and no run is created. REST: the body is the bare array, the answer the array of runs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelMany(self, request, context):
+        """CancelMany cancels several runs (docs/api.md §3 `POST /runs/cancel`, as langgraph-api): the runs `run_ids` of
+        thread `thread_id`, or every run with `status` ("pending" | "running" | "all" active ones) across threads.
+        REST: the body is the filter, `?action=interrupt|rollback`; 204.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RunsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -220,6 +248,16 @@ def add_RunsServiceServicer_to_server(servicer, server):
             'Cancel': grpc.unary_unary_rpc_method_handler(
                     servicer.Cancel,
                     request_deserializer=loom_dot_v1_dot_runs__pb2.CancelRunRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'CreateBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBatch,
+                    request_deserializer=loom_dot_v1_dot_runs__pb2.CreateRunBatchRequest.FromString,
+                    response_serializer=loom_dot_v1_dot_runs__pb2.CreateRunBatchResponse.SerializeToString,
+            ),
+            'CancelMany': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelMany,
+                    request_deserializer=loom_dot_v1_dot_runs__pb2.CancelRunsRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
     }
@@ -473,6 +511,60 @@ class RunsService:
             target,
             '/loom.v1.RunsService/Cancel',
             loom_dot_v1_dot_runs__pb2.CancelRunRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/loom.v1.RunsService/CreateBatch',
+            loom_dot_v1_dot_runs__pb2.CreateRunBatchRequest.SerializeToString,
+            loom_dot_v1_dot_runs__pb2.CreateRunBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelMany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/loom.v1.RunsService/CancelMany',
+            loom_dot_v1_dot_runs__pb2.CancelRunsRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,

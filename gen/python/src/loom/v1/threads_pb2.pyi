@@ -14,7 +14,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Thread(_message.Message):
-    __slots__ = ("thread_id", "created_at", "updated_at", "metadata", "status", "config", "values", "interrupts", "error")
+    __slots__ = ("thread_id", "created_at", "updated_at", "metadata", "status", "config", "values", "interrupts", "error", "ttl")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,7 @@ class Thread(_message.Message):
     VALUES_FIELD_NUMBER: _ClassVar[int]
     INTERRUPTS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    TTL_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
@@ -33,19 +34,22 @@ class Thread(_message.Message):
     values: _struct_pb2.Struct
     interrupts: _struct_pb2.Struct
     error: _struct_pb2.Value
-    def __init__(self, thread_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., status: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., interrupts: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+    ttl: ThreadTtlInfo
+    def __init__(self, thread_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., status: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., interrupts: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., ttl: _Optional[_Union[ThreadTtlInfo, _Mapping]] = ...) -> None: ...
 
 class CreateThreadRequest(_message.Message):
-    __slots__ = ("thread_id", "metadata", "if_exists", "supersteps")
+    __slots__ = ("thread_id", "metadata", "if_exists", "supersteps", "ttl")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     IF_EXISTS_FIELD_NUMBER: _ClassVar[int]
     SUPERSTEPS_FIELD_NUMBER: _ClassVar[int]
+    TTL_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     metadata: _struct_pb2.Struct
     if_exists: str
     supersteps: _containers.RepeatedCompositeFieldContainer[ThreadSuperstep]
-    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., if_exists: _Optional[str] = ..., supersteps: _Optional[_Iterable[_Union[ThreadSuperstep, _Mapping]]] = ...) -> None: ...
+    ttl: ThreadTtl
+    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., if_exists: _Optional[str] = ..., supersteps: _Optional[_Iterable[_Union[ThreadSuperstep, _Mapping]]] = ..., ttl: _Optional[_Union[ThreadTtl, _Mapping]] = ...) -> None: ...
 
 class ThreadSuperstep(_message.Message):
     __slots__ = ("updates",)
@@ -70,12 +74,14 @@ class GetThreadRequest(_message.Message):
     def __init__(self, thread_id: _Optional[str] = ...) -> None: ...
 
 class UpdateThreadRequest(_message.Message):
-    __slots__ = ("thread_id", "metadata")
+    __slots__ = ("thread_id", "metadata", "ttl")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    TTL_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     metadata: _struct_pb2.Struct
-    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    ttl: ThreadTtl
+    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ttl: _Optional[_Union[ThreadTtl, _Mapping]] = ...) -> None: ...
 
 class DeleteThreadRequest(_message.Message):
     __slots__ = ("thread_id",)
@@ -90,7 +96,7 @@ class CopyThreadRequest(_message.Message):
     def __init__(self, thread_id: _Optional[str] = ...) -> None: ...
 
 class SearchThreadsRequest(_message.Message):
-    __slots__ = ("metadata", "ids", "status", "values", "limit", "offset", "sort_by", "sort_order")
+    __slots__ = ("metadata", "ids", "status", "values", "limit", "offset", "sort_by", "sort_order", "select")
     METADATA_FIELD_NUMBER: _ClassVar[int]
     IDS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +105,7 @@ class SearchThreadsRequest(_message.Message):
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     SORT_BY_FIELD_NUMBER: _ClassVar[int]
     SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
+    SELECT_FIELD_NUMBER: _ClassVar[int]
     metadata: _struct_pb2.Struct
     ids: _containers.RepeatedScalarFieldContainer[str]
     status: str
@@ -107,7 +114,8 @@ class SearchThreadsRequest(_message.Message):
     offset: int
     sort_by: str
     sort_order: str
-    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ...) -> None: ...
+    select: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ..., select: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SearchThreadsResponse(_message.Message):
     __slots__ = ("threads",)
@@ -186,3 +194,35 @@ class GetHistoryResponse(_message.Message):
     STATES_FIELD_NUMBER: _ClassVar[int]
     states: _containers.RepeatedCompositeFieldContainer[_types_pb2.ThreadState]
     def __init__(self, states: _Optional[_Iterable[_Union[_types_pb2.ThreadState, _Mapping]]] = ...) -> None: ...
+
+class ThreadTtl(_message.Message):
+    __slots__ = ("strategy", "ttl")
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    TTL_FIELD_NUMBER: _ClassVar[int]
+    strategy: str
+    ttl: float
+    def __init__(self, strategy: _Optional[str] = ..., ttl: _Optional[float] = ...) -> None: ...
+
+class ThreadTtlInfo(_message.Message):
+    __slots__ = ("strategy", "ttl_minutes", "expires_at")
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    TTL_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    strategy: str
+    ttl_minutes: float
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, strategy: _Optional[str] = ..., ttl_minutes: _Optional[float] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PruneThreadsRequest(_message.Message):
+    __slots__ = ("thread_ids", "strategy")
+    THREAD_IDS_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    thread_ids: _containers.RepeatedScalarFieldContainer[str]
+    strategy: str
+    def __init__(self, thread_ids: _Optional[_Iterable[str]] = ..., strategy: _Optional[str] = ...) -> None: ...
+
+class PruneThreadsResponse(_message.Message):
+    __slots__ = ("pruned_count",)
+    PRUNED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    pruned_count: int
+    def __init__(self, pruned_count: _Optional[int] = ...) -> None: ...

@@ -88,6 +88,11 @@ class ThreadsServiceStub:
                 request_serializer=loom_dot_v1_dot_threads__pb2.GetHistoryRequest.SerializeToString,
                 response_deserializer=loom_dot_v1_dot_threads__pb2.GetHistoryResponse.FromString,
                 _registered_method=True)
+        self.Prune = channel.unary_unary(
+                '/loom.v1.ThreadsService/Prune',
+                request_serializer=loom_dot_v1_dot_threads__pb2.PruneThreadsRequest.SerializeToString,
+                response_deserializer=loom_dot_v1_dot_threads__pb2.PruneThreadsResponse.FromString,
+                _registered_method=True)
 
 
 class ThreadsServiceServicer:
@@ -169,6 +174,14 @@ class ThreadsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Prune(self, request, context):
+        """Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
+        ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ThreadsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -221,6 +234,11 @@ def add_ThreadsServiceServicer_to_server(servicer, server):
                     servicer.GetHistory,
                     request_deserializer=loom_dot_v1_dot_threads__pb2.GetHistoryRequest.FromString,
                     response_serializer=loom_dot_v1_dot_threads__pb2.GetHistoryResponse.SerializeToString,
+            ),
+            'Prune': grpc.unary_unary_rpc_method_handler(
+                    servicer.Prune,
+                    request_deserializer=loom_dot_v1_dot_threads__pb2.PruneThreadsRequest.FromString,
+                    response_serializer=loom_dot_v1_dot_threads__pb2.PruneThreadsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -495,6 +513,33 @@ class ThreadsService:
             '/loom.v1.ThreadsService/GetHistory',
             loom_dot_v1_dot_threads__pb2.GetHistoryRequest.SerializeToString,
             loom_dot_v1_dot_threads__pb2.GetHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Prune(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/loom.v1.ThreadsService/Prune',
+            loom_dot_v1_dot_threads__pb2.PruneThreadsRequest.SerializeToString,
+            loom_dot_v1_dot_threads__pb2.PruneThreadsResponse.FromString,
             options,
             channel_credentials,
             insecure,
