@@ -333,7 +333,7 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       const filter = req.filter;
       const action: CancelAction = req.action === "rollback" ? "rollback" : "interrupt";
       const status = (filter?.status ?? "").toLowerCase();
-      let targets: Array<{ runId: string; threadId: string }>;
+      let targets: Array<{ runId: string; threadId: string; status: RunStatus }>;
       if (status !== "") {
         if (!["pending", "running", "all"].includes(status)) {
           throw new InvalidInputError("Invalid status: must be 'pending', 'running', or 'all'", "status");
@@ -352,9 +352,12 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
         if (runIds.length === 0) throw new InvalidInputError("run_ids must list at least one run", "run_ids");
         for (const runId of runIds) requireUuid(runId, "run_ids");
         // Every run is looked up first: an unknown one is NotFound and nothing is cancelled.
-        for (const runId of runIds) await runs.get(runId, threadId);
-        targets = runIds.map((runId) => ({ runId, threadId }));
+        targets = [];
+        for (const runId of runIds) targets.push(await runs.get(runId, threadId));
       }
+      // Pending runs first: a running run stopped first would let a worker claim the next one of its thread
+      // before that one's cancel arrives.
+      targets.sort((a, b) => Number(b.status === "pending") - Number(a.status === "pending"));
       for (const t of targets) {
         await runtime.cancel(t.runId, t.threadId, action, false).catch((error: unknown) => {
           // A run that ended or vanished meanwhile needs no cancelling.
