@@ -1,11 +1,12 @@
 /**
  * The lease fence on MongoDB (`LeaseFence`, docs/runs.md "Leases"): every step write of an execution — a checkpoint
- * `put`, `putWrites`, a `writeBatch`, an event `append` — runs in one transaction that first updates the run's
+ * `put`, `putWrites`, a `writeBatch`, an event `append` — runs in one transaction that also updates the run's
  * document under the holder's fencing token:
  * ```
  * runs.updateOne({_id, status: "running", lease_owner, attempt, lease_expires_at: {$gt: now}}, {$set: {fenced_at}})
  * ```
- * No match: the transaction is aborted, nothing is stored, `LeaseRefusedError`. Because the fence WRITES the run
+ * (after the writes, so the run document is locked only for the instant before the commit). No match: the
+ * transaction is aborted, nothing is stored, `LeaseRefusedError`. Because the fence WRITES the run
  * document, a claim or reclaim of the run (which writes `attempt`/`lease_owner` of the same document) and a fenced
  * commit conflict: one of them commits first, and the other sees its effect (a reclaim after the commit; a refused
  * commit after the reclaim). No timing is involved. `fenced_at` is filtered out of the change stream.
@@ -66,6 +67,11 @@ export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFen
       for (let tries = 1; ; tries++) {
         session.startTransaction();
         try {
+          const result = await write(session);
+          // The fence last: the run document stays locked only from here to the commit, so a worker killed
+          // mid-write does not hold up the reclaim of its run until the server ends the orphaned transaction
+          // (`transactionLifetimeLimitSeconds`, 60 s by default). A reclaim that wrote the run document after this
+          // transaction began still makes this update a write conflict: the fence holds whatever the order.
           const now = new Date();
           const fenced = await runs.updateOne(
             {
@@ -79,7 +85,6 @@ export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFen
             { session },
           );
           if (fenced.matchedCount === 0) throw new LeaseRefusedError(runId, holder.attempt);
-          const result = await write(session);
           await session.commitTransaction();
           return result;
         } catch (error) {
