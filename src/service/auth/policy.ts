@@ -15,18 +15,25 @@
  * | assistants get, graph, schemas | `assistants:read` | 404 outside it |
  * | assistants update / delete | `assistants:update` / `assistants:delete` | 404 outside it |
  * | assistants search, count | `assistants:search` | narrows the query |
+ * | store put, get, delete, search, list namespaces | `store:put`, `store:get`, `store:delete`, `store:search`, `store:list_namespaces` | search: ANDed with `filter` on the value |
+ *
+ * Store handlers may rewrite the value they get (`namespace`, `key`, `value`, paging, …) and the call uses what
+ * they leave, as the Python server (`langgraph_api/api/store.py`): e.g. a handler that prefixes the namespace with
+ * the user's identity keeps each user's memories apart.
  *
  * A handler that changes `value.metadata` on a create, update or run changes what is stored.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { JsonObject } from "../../engine/index.js";
+import { jsonFromValue } from "../convert.js";
+import { getNamespace } from "../store/service.js";
 import type { AuthFilter } from "./types.js";
 
 /** What a policy can ask of the enforcement point. */
 export interface Guard {
   /** Runs the event's handler. @throws AuthError when refused */
   authorize(
-    resource: "threads" | "assistants",
+    resource: "threads" | "assistants" | "store",
     action: string,
     value: Record<string, unknown>,
   ): Promise<AuthFilter | undefined>;
@@ -46,6 +53,9 @@ export interface Guard {
 type Req = any;
 /** The authorization of one RPC: may change `req` (stamped metadata). */
 export type Policy = (req: Req, guard: Guard) => Promise<void>;
+
+const isJsonObject = (v: unknown): v is JsonObject =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
 
 const metadataOf = (value: Record<string, unknown>): JsonObject | undefined => {
   const m = value.metadata;
@@ -74,6 +84,30 @@ const createRun: Policy = async (req, g) => {
   g.stampThreads(metadata);
   if (req.threadId !== "") await g.requireThread(req.threadId, scope);
 };
+
+/**
+ * The namespace a store handler left in `value[field]`: a list of non-empty strings without "." (as the request's
+ * own), else InvalidArgument naming the field. `undefined`/`null` is allowed where the request may omit it.
+ */
+function namespaceAfterHandler(value: Record<string, unknown>, field: string, optional = false): string[] {
+  const ns = value.namespace;
+  if (optional && (ns === undefined || ns === null)) return [];
+  if (!Array.isArray(ns) || !ns.every((l) => typeof l === "string" && l !== "" && !l.includes("."))) {
+    throw new ConnectError(
+      `${field}: the authorization handler left a namespace that is not a list of labels`,
+      Code.InvalidArgument,
+    );
+  }
+  return [...ns];
+}
+
+/** `value[key]` as a string when the handler left one there, else `fallback`. */
+const stringOr = (value: Record<string, unknown>, key: string, fallback: string): string =>
+  typeof value[key] === "string" ? (value[key] as string) : fallback;
+
+/** `value[key]` as an integer when the handler left one there, else `fallback`. */
+const intOr = (value: Record<string, unknown>, key: string, fallback: number | undefined) =>
+  Number.isInteger(value[key]) ? (value[key] as number) : fallback;
 
 /** Policies by service type name, then method local name. */
 export const POLICIES: Record<string, Record<string, Policy>> = {
@@ -230,6 +264,69 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     async count(req, g) {
       const value = { graph_id: req.graphId || undefined, metadata: req.metadata, limit: 0, offset: 0 };
       g.narrow(await g.authorize("assistants", "search", value));
+    },
+  },
+  "loom.v1.StoreService": {
+    async putItem(req, g) {
+      const value: Record<string, unknown> = {
+        namespace: [...req.namespace],
+        key: req.key,
+        value: req.value,
+        index: jsonFromValue(req.index) ?? null,
+        ttl: req.ttl ?? null,
+      };
+      await g.authorize("store", "put", value);
+      req.namespace = namespaceAfterHandler(value, "namespace");
+      req.key = stringOr(value, "key", req.key);
+      if (isJsonObject(value.value)) req.value = value.value;
+      if (typeof value.ttl === "number") req.ttl = value.ttl;
+    },
+    async getItem(req, g) {
+      const value: Record<string, unknown> = {
+        namespace: getNamespace(req.namespace),
+        key: req.key,
+        refresh_ttl: req.refreshTtl ?? null,
+      };
+      await g.authorize("store", "get", value);
+      req.namespace = namespaceAfterHandler(value, "namespace");
+      req.key = stringOr(value, "key", req.key);
+    },
+    async deleteItem(req, g) {
+      const value: Record<string, unknown> = { namespace: [...req.namespace], key: req.key };
+      await g.authorize("store", "delete", value);
+      req.namespace = namespaceAfterHandler(value, "namespace");
+      req.key = stringOr(value, "key", req.key);
+    },
+    async searchItems(req, g) {
+      const value: Record<string, unknown> = {
+        namespace: [...req.namespacePrefix],
+        filter: req.filter ?? null,
+        limit: req.limit ?? 10,
+        offset: req.offset ?? 0,
+        query: req.query ?? null,
+        refresh_ttl: req.refreshTtl ?? null,
+      };
+      g.narrow(await g.authorize("store", "search", value));
+      req.namespacePrefix = namespaceAfterHandler(value, "namespace_prefix");
+      if (isJsonObject(value.filter)) req.filter = value.filter;
+      req.limit = intOr(value, "limit", req.limit);
+      req.offset = intOr(value, "offset", req.offset);
+      if (typeof value.query === "string") req.query = value.query;
+    },
+    async listNamespaces(req, g) {
+      const value: Record<string, unknown> = {
+        namespace: req.prefix.length > 0 ? [...req.prefix] : null,
+        suffix: req.suffix.length > 0 ? [...req.suffix] : null,
+        max_depth: req.maxDepth ?? null,
+        limit: req.limit ?? 100,
+        offset: req.offset ?? 0,
+      };
+      await g.authorize("store", "list_namespaces", value);
+      req.prefix = namespaceAfterHandler(value, "prefix", true);
+      req.suffix = namespaceAfterHandler({ namespace: value.suffix }, "suffix", true);
+      req.maxDepth = intOr(value, "max_depth", req.maxDepth);
+      req.limit = intOr(value, "limit", req.limit);
+      req.offset = intOr(value, "offset", req.offset);
     },
   },
 };
