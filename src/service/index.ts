@@ -140,7 +140,7 @@ export function createLoomServices(
     );
   };
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService(deps)) },
+    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService({ ...deps, runtime })) },
     { service: RunsService, impl: guarded(RunsService, createRunsService({ ...deps, runtime })) },
     { service: AssistantsService, impl: guarded(AssistantsService, createAssistantsService(deps)) },
     ...(deps.items

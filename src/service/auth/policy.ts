@@ -5,7 +5,7 @@
  * | RPCs | event | the filter |
  * |---|---|---|
  * | threads create | `threads:create` | an existing id outside it: 409 |
- * | threads get, copy (also `threads:create`), state, history; runs get, join, join-stream | `threads:read` | 404 outside it |
+ * | threads get, copy (also `threads:create`), state, history, stream; runs get, join, join-stream | `threads:read` | 404 outside it |
  * | threads update, update_state; runs cancel | `threads:update` | 404 outside it |
  * | threads delete, prune; runs delete | `threads:delete` | 404 outside it |
  * | threads search, count | `threads:search` | narrows the query |
@@ -91,6 +91,7 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     get: threadRead,
     getState: threadRead,
     getHistory: threadRead,
+    stream: threadRead,
     async copy(req, g) {
       await threadRead(req, g);
       await g.authorize("threads", "create", { thread_id: undefined, metadata: {} });

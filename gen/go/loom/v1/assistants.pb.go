@@ -412,7 +412,8 @@ type DeleteAssistantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assistant id (UUID) or graph id.
 	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
-	// Also delete the threads whose metadata names this assistant (accepted, not served yet). Default false.
+	// Also delete the threads whose `metadata.assistant_id` is this assistant, with their runs, checkpoints and
+	// stream events; their active runs are cancelled first (docs/api.md §3 "Assistants"). Default false.
 	DeleteThreads bool `protobuf:"varint,2,opt,name=delete_threads,json=deleteThreads,proto3" json:"delete_threads,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

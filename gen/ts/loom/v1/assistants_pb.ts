@@ -267,7 +267,8 @@ export type DeleteAssistantRequest = Message<"loom.v1.DeleteAssistantRequest"> &
   assistantId: string;
 
   /**
-   * Also delete the threads whose metadata names this assistant (accepted, not served yet). Default false.
+   * Also delete the threads whose `metadata.assistant_id` is this assistant, with their runs, checkpoints and
+   * stream events; their active runs are cancelled first (docs/api.md §3 "Assistants"). Default false.
    *
    * @generated from field: bool delete_threads = 2;
    */
