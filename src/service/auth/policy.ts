@@ -14,6 +14,7 @@
  * | assistants create | `assistants:create` | an existing id outside it: 409 |
  * | assistants get, graph, schemas | `assistants:read` | 404 outside it |
  * | assistants update / delete | `assistants:update` / `assistants:delete` | 404 outside it |
+ * | assistants delete with `delete_threads` | also `threads:delete` | narrows the threads deleted |
  * | assistants search, count | `assistants:search` | narrows the query |
  *
  * A handler that changes `value.metadata` on a create, update or run changes what is stored.
@@ -218,6 +219,9 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     async delete(req, g) {
       const scope = await g.authorize("assistants", "delete", { assistant_id: req.assistantId });
       await g.requireAssistant(req.assistantId, scope);
+      // `delete_threads` deletes threads too: only those the caller may delete (the scope narrows their search).
+      if (req.deleteThreads)
+        g.narrow(await g.authorize("threads", "delete", { assistant_id: req.assistantId }));
     },
     async search(req, g) {
       const value = {
