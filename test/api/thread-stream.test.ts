@@ -46,19 +46,30 @@ interface Part {
   id?: string | undefined;
 }
 
-/** Reads `parts` in the background until `runDone` `run_done` events arrived (or `stop` is called). */
-function collect(parts: AsyncIterable<{ event: string; data: unknown; id?: string }>, runDone: number) {
-  const seen: Part[] = [];
+/**
+ * Joins the thread's stream with the JS SDK and reads it in the background until `runDone` `run_done` events
+ * arrived; then leaves (aborts the request: the stream itself never ends while the thread lives).
+ */
+function collect(
+  client: Client,
+  threadId: string,
+  runDone: number,
+  options: { lastEventId?: string; streamMode?: "lifecycle" } = {},
+) {
+  const leave = new AbortController();
+  const parts = client.threads.joinStream(threadId, { ...options, signal: leave.signal });
   const done = (async () => {
+    const seen: Part[] = [];
     let ends = 0;
     for await (const p of parts) {
       seen.push({ event: p.event, data: p.data, id: p.id });
       if (p.event === "metadata" && (p.data as { status?: string }).status === "run_done") ends++;
       if (ends >= runDone) break;
     }
+    leave.abort();
     return seen;
   })();
-  return { seen, done };
+  return { done };
 }
 
 /** Runs `joke` in the background on `client` and waits until it ended. */
@@ -68,15 +79,20 @@ async function jokeRun(client: Client, threadId: string, topic: string): Promise
   return run.run_id;
 }
 
+/** Waits until no stream of an earlier test is still open on the first app (its waiters back to 0). */
+async function settled(): Promise<void> {
+  await expect.poll(() => server.waiters(), { timeout: 10_000 }).toBe(0);
+}
+
 const runDone = (runId: string) => ({ event: "metadata", data: { status: "run_done", run_id: runId } });
 
 describe("thread stream", () => {
   it("JS SDK joinStream sees two consecutive runs (the second on another app), then resumes with lastEventId", async () => {
     const thread = await a.threads.create();
-    const before = server.waiters();
-    const live = collect(a.threads.joinStream(thread.thread_id), 2);
+    await settled();
+    const live = collect(a, thread.thread_id, 2);
     // Joined once it counts as a waiter: every run created from then on is streamed.
-    await expect.poll(() => server.waiters(), { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect.poll(() => server.waiters(), { timeout: 10_000 }).toBeGreaterThan(0);
     const first = await jokeRun(a, thread.thread_id, "cats");
     const secondRun = await jokeRun(b, thread.thread_id, "dogs");
     const parts = await live.done;
@@ -100,16 +116,10 @@ describe("thread stream", () => {
 
     // Resuming after the first run's first `values` event replays exactly what followed it.
     const cut = parts.findIndex((p) => p.event === "values");
-    const resumed = await collect(
-      a.threads.joinStream(thread.thread_id, { lastEventId: parts[cut]?.id as string }),
-      2,
-    ).done;
+    const resumed = await collect(a, thread.thread_id, 2, { lastEventId: parts[cut]?.id as string }).done;
     expect(resumed).toEqual(parts.slice(cut + 1));
     // After the first run's end: the second run alone.
-    const afterFirst = await collect(
-      b.threads.joinStream(thread.thread_id, { lastEventId: `${first}:done` }),
-      1,
-    ).done;
+    const afterFirst = await collect(b, thread.thread_id, 1, { lastEventId: `${first}:done` }).done;
     expect(afterFirst).toEqual(ofRun(secondRun));
   });
 
@@ -117,10 +127,7 @@ describe("thread stream", () => {
     const thread = await a.threads.create();
     const r1 = await jokeRun(a, thread.thread_id, "owls");
     const r2 = await jokeRun(b, thread.thread_id, "bats");
-    const parts = await collect(
-      a.threads.joinStream(thread.thread_id, { lastEventId: "-", streamMode: "lifecycle" }),
-      2,
-    ).done;
+    const parts = await collect(a, thread.thread_id, 2, { lastEventId: "-", streamMode: "lifecycle" }).done;
     expect(parts.map(({ event, data }) => ({ event, data }))).toEqual([
       { event: "metadata", data: { run_id: r1, attempt: 1 } },
       runDone(r1),
@@ -131,6 +138,7 @@ describe("thread stream", () => {
 
   it("gRPC ThreadsService.Stream streams a run started after the join, with last_event_id resuming", async () => {
     const thread = await a.threads.create();
+    await settled();
     const stream = grpc.stream("ThreadsService", "Stream", { thread_id: thread.thread_id });
     const parts: Part[] = [];
     const ended = new Promise<void>((resolve, reject) => {
@@ -166,6 +174,17 @@ describe("thread stream", () => {
     again.cancel();
     again.on("error", () => undefined);
     expect(fromValue(first.data as RawMessage)).toEqual(runDone(runId).data);
+  });
+
+  it("an idle thread's stream answers 200 with SSE headers at once, and ends when the thread is deleted", async () => {
+    const thread = await a.threads.create();
+    const res = await fetch(`${server.baseUrl}/threads/${thread.thread_id}/stream`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const body = res.text();
+    expect((await a.threads.get(thread.thread_id)).status).toBe("idle");
+    await a.threads.delete(thread.thread_id);
+    expect(await body).not.toContain("event:");
   });
 
   it("refuses bad input (unknown thread 404, non-UUID, unknown mode, bad Last-Event-ID 422) and writes nothing", async () => {

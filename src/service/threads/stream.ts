@@ -10,8 +10,10 @@ import { StreamPartSchema } from "../../../gen/ts/loom/v1/runs_pb.js";
 import type { StreamThreadRequest } from "../../../gen/ts/loom/v1/threads_pb.js";
 import type { RunRuntime } from "../../runtime/runtime.js";
 import { parseThreadEventId, type ThreadStreamEvent } from "../../runtime/thread-stream.js";
+import type { ThreadStore } from "../../store/records.js";
 import { valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { openStream } from "../stream-open.js";
 import { requireUuid } from "../validate.js";
 
 /** The modes a thread stream accepts (langgraph-api `ThreadStreamMode`). */
@@ -48,7 +50,10 @@ function passes(modes: ReadonlySet<ThreadStreamMode>, e: ThreadStreamEvent): boo
 }
 
 /** Creates the Stream handler. */
-export function createThreadStream(deps: { runtime: Pick<RunRuntime, "threadEvents"> }) {
+export function createThreadStream(deps: {
+  runtime: Pick<RunRuntime, "threadEvents">;
+  threads: Pick<ThreadStore, "get">;
+}) {
   return async function* stream(req: StreamThreadRequest, ctx: HandlerContext) {
     const threadId = requireUuid(req.threadId, "thread_id");
     const modes = parseThreadStreamModes(req);
@@ -61,6 +66,9 @@ export function createThreadStream(deps: { runtime: Pick<RunRuntime, "threadEven
         "last_event_id",
       );
     }
+    await deps.threads.get(threadId);
+    // Valid: the SSE answer starts now, though the thread may stay idle until its next run.
+    openStream(ctx);
     for await (const e of deps.runtime.threadEvents(threadId, cursor, ctx.signal)) {
       if (passes(modes, e))
         yield create(StreamPartSchema, { event: e.event, data: valueFromJson(e.data), id: e.id });
