@@ -4,7 +4,8 @@
  * `{"status": "run_done", "run_id"}` event, until the caller leaves. It reads each run through the runtime's event
  * readers (`run-hub.ts`), so it works wherever the run executes; a run created on another replica is noticed from
  * the change stream (its first logged event or its document), and by a re-listing of the thread's runs every
- * `pollMs` while the stream is down (every 5 × `pollMs` while it is live, for runs that log nothing).
+ * `pollMs` while the stream is down (every 10 × `pollMs` while it is live, for runs that log nothing and for a
+ * thread deleted before it had runs; a thread deleted with its runs is seen at once, from their deletes).
  *
  * Event ids are `<run_id>:<seq>` (`<run_id>:done` for the `run_done` event): `Last-Event-ID` resumes after that
  * event, replaying the rest of that run and every later run of the thread still in the event log; `-` replays
@@ -28,6 +29,9 @@ export interface ThreadStreamEvent {
 
 /** Where a resumed thread stream continues: after event `seq` of `runId`, after its end (`"done"`), or from the start. */
 export type ThreadStreamCursor = { runId: string; seq: number | "done" } | "start";
+
+/** While the change stream is live, an idle stream still re-lists every this many `pollMs` (runs that log nothing). */
+const LIVE_RELIST_POLLS = 10;
 
 /** Runs of a thread listed per re-listing (newest first, then taken oldest first). */
 const LISTED_RUNS = 100;
@@ -83,12 +87,15 @@ export async function* threadEvents(
   let dirty = false;
   let wake: (() => void) | undefined;
   const unlisten = signals.onAnyRun((change) => {
-    if (known.has(change.runId) || foreign.has(change.runId)) return;
+    if (foreign.has(change.runId)) return;
+    // A known run's events are its reader's business; its document changing (deleted with the thread) is ours.
+    if (known.has(change.runId) && !change.runDocument) return;
     suspects.add(change.runId);
     dirty = true;
     wake?.();
   });
 
+  let soon = false;
   const done = new Set<string>();
   const startAfter = new Map<string, number>();
   try {
@@ -126,7 +133,10 @@ export async function* threadEvents(
       dirty = false;
       const seen = [...suspects];
       suspects.clear();
+      const before = listed.length;
       listed = await list();
+      // Runs gone (the thread's delete removes them before the thread): look again soon, not a long interval later.
+      soon = listed.length < before;
       for (const r of listed) known.add(r.runId);
       if (foreign.size > 10_000) foreign.clear();
       for (const id of seen) if (!known.has(id)) foreign.add(id);
@@ -146,7 +156,7 @@ export async function* threadEvents(
 
   /** Waits for a wake-up, the next re-listing interval, or `signal`. */
   async function idle(abort: AbortSignal): Promise<void> {
-    const timeoutMs = signals.live() ? 5 * deps.pollMs : deps.pollMs;
+    const timeoutMs = signals.live() && !soon ? LIVE_RELIST_POLLS * deps.pollMs : deps.pollMs;
     await new Promise<void>((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer);

@@ -178,6 +178,7 @@ describe("thread stream", () => {
 
   it("an idle thread's stream answers 200 with SSE headers at once, and ends when the thread is deleted", async () => {
     const thread = await a.threads.create();
+    await jokeRun(a, thread.thread_id, "moths");
     const res = await fetch(`${server.baseUrl}/threads/${thread.thread_id}/stream`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
