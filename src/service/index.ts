@@ -140,9 +140,12 @@ export function createLoomServices(
     );
   };
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService(deps)) },
+    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService({ ...deps, runtime })) },
     { service: RunsService, impl: guarded(RunsService, createRunsService({ ...deps, runtime })) },
-    { service: AssistantsService, impl: guarded(AssistantsService, createAssistantsService(deps)) },
+    {
+      service: AssistantsService,
+      impl: guarded(AssistantsService, createAssistantsService({ ...deps, runtime })),
+    },
     ...(deps.items
       ? [{ service: StoreService, impl: guarded(StoreService, createStoreService({ items: deps.items })) }]
       : []),

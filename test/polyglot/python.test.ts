@@ -75,6 +75,14 @@ describe("official Python SDK (langgraph-sdk) client.store", () => {
   });
 });
 
+describe("official Python SDK (langgraph-sdk): thread stream, extract, delete_threads", () => {
+  it("join_stream across runs with last_event_id and stream_mode, search extract, assistants.delete(delete_threads)", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_threadstream.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok join_stream\nok extract and delete_threads\n");
+  });
+});
+
 describe("official Python SDK (langgraph-sdk): webhooks, thread TTL, prune", () => {
   let ttlServer: TestServer;
   beforeAll(async () => {

@@ -3,7 +3,7 @@
  * graph drawing and JSON schemas of the assistant's graph (returned as `google.protobuf.Struct` messages: an RPC
  * whose output is Struct must return the message, not a plain object).
  */
-import { create, fromJson } from "@bufbuild/protobuf";
+import { create, fromJson, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { validate as isUuid, v4 as uuidv4 } from "uuid";
@@ -18,14 +18,20 @@ import type { AssistantSearchQuery, AssistantStore } from "../../store/records.j
 import { scopeOf } from "../auth/context.js";
 import { assistantToProto, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { extractValues, parseExtract } from "../extract.js";
 import { applySelect } from "../select.js";
 import { parseIfExists, parseLimit, parseOffset, parseSortOrder, setPaginationHeaders } from "../validate.js";
+import { type DeleteThreadsDeps, deleteAssistantThreads } from "./delete-threads.js";
 import { resolveAssistant } from "./resolve.js";
 
+/** Assistant field names: an `extract` alias may not take one. */
+const FIELD_NAMES = AssistantSchema.fields.map((f) => f.name);
+
 /** What the assistants service needs. */
-export interface AssistantsServiceDeps {
+export interface AssistantsServiceDeps extends Omit<DeleteThreadsDeps, "threads"> {
   assistants: AssistantStore;
   registry: GraphRegistry;
+  threads: DeleteThreadsDeps["threads"];
 }
 
 const SORT_BY: Record<string, NonNullable<AssistantSearchQuery["sortBy"]>> = {
@@ -78,8 +84,10 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       });
       return assistantToProto(record);
     },
-    async delete(req) {
+    async delete(req, ctx) {
       const current = await resolveAssistant(assistants, registry, req.assistantId);
+      // Threads first, as langgraph-api: a failure midway leaves the assistant, so a retry finishes the job.
+      if (req.deleteThreads) await deleteAssistantThreads(deps, current.assistantId, scopeOf(ctx));
       await assistants.delete(current.assistantId);
       return {};
     },
@@ -88,6 +96,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       if (req.sortBy && !sortBy)
         throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`);
       applySelect(AssistantSchema, [], req.select);
+      const extract = parseExtract(req.extract, ["metadata", "config", "context"], FIELD_NAMES);
       const page = await assistants.search({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
         ...(req.graphId ? { graphId: req.graphId } : {}),
@@ -101,6 +110,13 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
       const items = page.items.map(assistantToProto);
       applySelect(AssistantSchema, items, req.select);
+      if (extract.length > 0) {
+        page.items.forEach((a, i) => {
+          const json = { metadata: a.metadata, config: a.config, context: a.context };
+          const item = items[i];
+          if (item) item.extracted = extractValues(json, extract) as PbJsonObject;
+        });
+      }
       return create(SearchAssistantsResponseSchema, { assistants: items });
     },
     async count(req, ctx) {

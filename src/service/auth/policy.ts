@@ -5,7 +5,7 @@
  * | RPCs | event | the filter |
  * |---|---|---|
  * | threads create | `threads:create` | an existing id outside it: 409 |
- * | threads get, copy (also `threads:create`), state, history; runs get, join, join-stream | `threads:read` | 404 outside it |
+ * | threads get, copy (also `threads:create`), state, history, stream; runs get, join, join-stream | `threads:read` | 404 outside it |
  * | threads update, update_state; runs cancel | `threads:update` | 404 outside it |
  * | threads delete, prune; runs delete | `threads:delete` | 404 outside it |
  * | threads search, count | `threads:search` | narrows the query |
@@ -14,6 +14,7 @@
  * | assistants create | `assistants:create` | an existing id outside it: 409 |
  * | assistants get, graph, schemas | `assistants:read` | 404 outside it |
  * | assistants update / delete | `assistants:update` / `assistants:delete` | 404 outside it |
+ * | assistants delete with `delete_threads` | also `threads:delete` | narrows the threads deleted |
  * | assistants search, count | `assistants:search` | narrows the query |
  * | store put, get, delete, search, list namespaces | `store:put`, `store:get`, `store:delete`, `store:search`, `store:list_namespaces` | search: ANDed with `filter` on the value |
  *
@@ -125,6 +126,7 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     get: threadRead,
     getState: threadRead,
     getHistory: threadRead,
+    stream: threadRead,
     async copy(req, g) {
       await threadRead(req, g);
       await g.authorize("threads", "create", { thread_id: undefined, metadata: {} });
@@ -251,6 +253,9 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     async delete(req, g) {
       const scope = await g.authorize("assistants", "delete", { assistant_id: req.assistantId });
       await g.requireAssistant(req.assistantId, scope);
+      // `delete_threads` deletes threads too: only those the caller may delete (the scope narrows their search).
+      if (req.deleteThreads)
+        g.narrow(await g.authorize("threads", "delete", { assistant_id: req.assistantId }));
     },
     async search(req, g) {
       const value = {

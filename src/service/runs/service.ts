@@ -3,7 +3,7 @@
  * join-stream, cancel; stateful (`/threads/{id}/runs/...`) and stateless (`/runs/...`, `thread_id` empty).
  * Run responses carry `Content-Location: /threads/{tid}/runs/{rid}` (or `/runs/{rid}`), which the SDK reads.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   CreateRunBatchResponseSchema,
@@ -32,6 +32,7 @@ import { resolveAssistant } from "../assistants/resolve.js";
 import { authConfigurable, requestAuth } from "../auth/context.js";
 import { runToProto, valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { extractValues, parseExtract } from "../extract.js";
 import { applySelect } from "../select.js";
 import { parseLimit, parseOffset, requireUuid } from "../validate.js";
 import { runParamsFromProto } from "./params.js";
@@ -239,6 +240,11 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
         throw new InvalidInputError(`status must be one of ${RUN_STATUSES.join(", ")}`, "status");
       }
       applySelect(RunSchema, [], req.select);
+      const extract = parseExtract(
+        req.extract,
+        ["metadata", "kwargs"],
+        RunSchema.fields.map((f) => f.name),
+      );
       await threads.get(req.threadId);
       const items = await runs.listByThread(req.threadId, {
         limit: parseLimit(req.limit),
@@ -247,6 +253,16 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       });
       const listed = items.map(runToProto);
       applySelect(RunSchema, listed, req.select);
+      if (extract.length > 0) {
+        items.forEach((r, i) => {
+          const item = listed[i];
+          if (item)
+            item.extracted = extractValues(
+              { metadata: r.metadata, kwargs: r.kwargs },
+              extract,
+            ) as PbJsonObject;
+        });
+      }
       return create(ListRunsResponseSchema, { runs: listed });
     },
 

@@ -47,7 +47,9 @@ type Assistant struct {
 	// Display name; a system assistant is named after its graph.
 	Name string `protobuf:"bytes,9,opt,name=name,proto3" json:"name,omitempty"`
 	// Description; absent when none.
-	Description   *string `protobuf:"bytes,10,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	Description *string `protobuf:"bytes,10,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	// The values a search's `extract` asked for, by alias; absent otherwise.
+	Extracted     *structpb.Struct `protobuf:"bytes,11,opt,name=extracted,proto3" json:"extracted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -150,6 +152,13 @@ func (x *Assistant) GetDescription() string {
 		return *x.Description
 	}
 	return ""
+}
+
+func (x *Assistant) GetExtracted() *structpb.Struct {
+	if x != nil {
+		return x.Extracted
+	}
+	return nil
 }
 
 // CreateAssistantRequest creates an assistant.
@@ -412,7 +421,8 @@ type DeleteAssistantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assistant id (UUID) or graph id.
 	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
-	// Also delete the threads whose metadata names this assistant (accepted, not served yet). Default false.
+	// Also delete the threads whose `metadata.assistant_id` is this assistant, with their runs, checkpoints and
+	// stream events; their active runs are cancelled first (docs/api.md §3 "Assistants"). Default false.
 	DeleteThreads bool `protobuf:"varint,2,opt,name=delete_threads,json=deleteThreads,proto3" json:"delete_threads,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -481,7 +491,10 @@ type SearchAssistantsRequest struct {
 	SortOrder string `protobuf:"bytes,7,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
 	// Only these fields of each assistant (field names of Assistant); empty: all. An unknown name is
 	// InvalidArgument / 422. REST omits the other fields; gRPC leaves them at their defaults.
-	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	Select []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	// Values to extract into each assistant's `extracted`, by alias (as SearchThreadsRequest.extract); paths start
+	// with metadata, config or context.
+	Extract       map[string]string `protobuf:"bytes,31,rep,name=extract,proto3" json:"extract,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -568,6 +581,13 @@ func (x *SearchAssistantsRequest) GetSortOrder() string {
 func (x *SearchAssistantsRequest) GetSelect() []string {
 	if x != nil {
 		return x.Select
+	}
+	return nil
+}
+
+func (x *SearchAssistantsRequest) GetExtract() map[string]string {
+	if x != nil {
+		return x.Extract
 	}
 	return nil
 }
@@ -833,7 +853,7 @@ var File_loom_v1_assistants_proto protoreflect.FileDescriptor
 
 const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\n" +
-	"\x18loom/v1/assistants.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x03\n" +
+	"\x18loom/v1/assistants.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf4\x03\n" +
 	"\tAssistant\x12!\n" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x19\n" +
 	"\bgraph_id\x18\x02 \x01(\tR\agraphId\x12/\n" +
@@ -847,7 +867,8 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\aversion\x18\b \x01(\x05R\aversion\x12\x12\n" +
 	"\x04name\x18\t \x01(\tR\x04name\x12%\n" +
 	"\vdescription\x18\n" +
-	" \x01(\tH\x00R\vdescription\x88\x01\x01B\x0e\n" +
+	" \x01(\tH\x00R\vdescription\x88\x01\x01\x125\n" +
+	"\textracted\x18\v \x01(\v2\x17.google.protobuf.StructR\textractedB\x0e\n" +
 	"\f_description\"\xd7\x02\n" +
 	"\x16CreateAssistantRequest\x12!\n" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x19\n" +
@@ -874,7 +895,7 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\f_description\"b\n" +
 	"\x16DeleteAssistantRequest\x12!\n" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12%\n" +
-	"\x0edelete_threads\x18\x02 \x01(\bR\rdeleteThreads\"\xfb\x01\n" +
+	"\x0edelete_threads\x18\x02 \x01(\bR\rdeleteThreads\"\x80\x03\n" +
 	"\x17SearchAssistantsRequest\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x19\n" +
 	"\bgraph_id\x18\x02 \x01(\tR\agraphId\x12\x12\n" +
@@ -884,7 +905,11 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\asort_by\x18\x06 \x01(\tR\x06sortBy\x12\x1d\n" +
 	"\n" +
 	"sort_order\x18\a \x01(\tR\tsortOrder\x12\x16\n" +
-	"\x06select\x18\x1e \x03(\tR\x06select\"N\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\x12G\n" +
+	"\aextract\x18\x1f \x03(\v2-.loom.v1.SearchAssistantsRequest.ExtractEntryR\aextract\x1a:\n" +
+	"\fExtractEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"N\n" +
 	"\x18SearchAssistantsResponse\x122\n" +
 	"\n" +
 	"assistants\x18\x01 \x03(\v2\x12.loom.v1.AssistantR\n" +
@@ -925,7 +950,7 @@ func file_loom_v1_assistants_proto_rawDescGZIP() []byte {
 	return file_loom_v1_assistants_proto_rawDescData
 }
 
-var file_loom_v1_assistants_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_loom_v1_assistants_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_loom_v1_assistants_proto_goTypes = []any{
 	(*Assistant)(nil),                  // 0: loom.v1.Assistant
 	(*CreateAssistantRequest)(nil),     // 1: loom.v1.CreateAssistantRequest
@@ -938,46 +963,49 @@ var file_loom_v1_assistants_proto_goTypes = []any{
 	(*CountAssistantsResponse)(nil),    // 8: loom.v1.CountAssistantsResponse
 	(*GetAssistantGraphRequest)(nil),   // 9: loom.v1.GetAssistantGraphRequest
 	(*GetAssistantSchemasRequest)(nil), // 10: loom.v1.GetAssistantSchemasRequest
-	(*structpb.Struct)(nil),            // 11: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),      // 12: google.protobuf.Timestamp
-	(*emptypb.Empty)(nil),              // 13: google.protobuf.Empty
+	nil,                                // 11: loom.v1.SearchAssistantsRequest.ExtractEntry
+	(*structpb.Struct)(nil),            // 12: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),      // 13: google.protobuf.Timestamp
+	(*emptypb.Empty)(nil),              // 14: google.protobuf.Empty
 }
 var file_loom_v1_assistants_proto_depIdxs = []int32{
-	11, // 0: loom.v1.Assistant.config:type_name -> google.protobuf.Struct
-	11, // 1: loom.v1.Assistant.context:type_name -> google.protobuf.Struct
-	12, // 2: loom.v1.Assistant.created_at:type_name -> google.protobuf.Timestamp
-	12, // 3: loom.v1.Assistant.updated_at:type_name -> google.protobuf.Timestamp
-	11, // 4: loom.v1.Assistant.metadata:type_name -> google.protobuf.Struct
-	11, // 5: loom.v1.CreateAssistantRequest.config:type_name -> google.protobuf.Struct
-	11, // 6: loom.v1.CreateAssistantRequest.context:type_name -> google.protobuf.Struct
-	11, // 7: loom.v1.CreateAssistantRequest.metadata:type_name -> google.protobuf.Struct
-	11, // 8: loom.v1.UpdateAssistantRequest.config:type_name -> google.protobuf.Struct
-	11, // 9: loom.v1.UpdateAssistantRequest.context:type_name -> google.protobuf.Struct
-	11, // 10: loom.v1.UpdateAssistantRequest.metadata:type_name -> google.protobuf.Struct
-	11, // 11: loom.v1.SearchAssistantsRequest.metadata:type_name -> google.protobuf.Struct
-	0,  // 12: loom.v1.SearchAssistantsResponse.assistants:type_name -> loom.v1.Assistant
-	11, // 13: loom.v1.CountAssistantsRequest.metadata:type_name -> google.protobuf.Struct
-	1,  // 14: loom.v1.AssistantsService.Create:input_type -> loom.v1.CreateAssistantRequest
-	2,  // 15: loom.v1.AssistantsService.Get:input_type -> loom.v1.GetAssistantRequest
-	3,  // 16: loom.v1.AssistantsService.Update:input_type -> loom.v1.UpdateAssistantRequest
-	4,  // 17: loom.v1.AssistantsService.Delete:input_type -> loom.v1.DeleteAssistantRequest
-	5,  // 18: loom.v1.AssistantsService.Search:input_type -> loom.v1.SearchAssistantsRequest
-	7,  // 19: loom.v1.AssistantsService.Count:input_type -> loom.v1.CountAssistantsRequest
-	9,  // 20: loom.v1.AssistantsService.GetGraph:input_type -> loom.v1.GetAssistantGraphRequest
-	10, // 21: loom.v1.AssistantsService.GetSchemas:input_type -> loom.v1.GetAssistantSchemasRequest
-	0,  // 22: loom.v1.AssistantsService.Create:output_type -> loom.v1.Assistant
-	0,  // 23: loom.v1.AssistantsService.Get:output_type -> loom.v1.Assistant
-	0,  // 24: loom.v1.AssistantsService.Update:output_type -> loom.v1.Assistant
-	13, // 25: loom.v1.AssistantsService.Delete:output_type -> google.protobuf.Empty
-	6,  // 26: loom.v1.AssistantsService.Search:output_type -> loom.v1.SearchAssistantsResponse
-	8,  // 27: loom.v1.AssistantsService.Count:output_type -> loom.v1.CountAssistantsResponse
-	11, // 28: loom.v1.AssistantsService.GetGraph:output_type -> google.protobuf.Struct
-	11, // 29: loom.v1.AssistantsService.GetSchemas:output_type -> google.protobuf.Struct
-	22, // [22:30] is the sub-list for method output_type
-	14, // [14:22] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	12, // 0: loom.v1.Assistant.config:type_name -> google.protobuf.Struct
+	12, // 1: loom.v1.Assistant.context:type_name -> google.protobuf.Struct
+	13, // 2: loom.v1.Assistant.created_at:type_name -> google.protobuf.Timestamp
+	13, // 3: loom.v1.Assistant.updated_at:type_name -> google.protobuf.Timestamp
+	12, // 4: loom.v1.Assistant.metadata:type_name -> google.protobuf.Struct
+	12, // 5: loom.v1.Assistant.extracted:type_name -> google.protobuf.Struct
+	12, // 6: loom.v1.CreateAssistantRequest.config:type_name -> google.protobuf.Struct
+	12, // 7: loom.v1.CreateAssistantRequest.context:type_name -> google.protobuf.Struct
+	12, // 8: loom.v1.CreateAssistantRequest.metadata:type_name -> google.protobuf.Struct
+	12, // 9: loom.v1.UpdateAssistantRequest.config:type_name -> google.protobuf.Struct
+	12, // 10: loom.v1.UpdateAssistantRequest.context:type_name -> google.protobuf.Struct
+	12, // 11: loom.v1.UpdateAssistantRequest.metadata:type_name -> google.protobuf.Struct
+	12, // 12: loom.v1.SearchAssistantsRequest.metadata:type_name -> google.protobuf.Struct
+	11, // 13: loom.v1.SearchAssistantsRequest.extract:type_name -> loom.v1.SearchAssistantsRequest.ExtractEntry
+	0,  // 14: loom.v1.SearchAssistantsResponse.assistants:type_name -> loom.v1.Assistant
+	12, // 15: loom.v1.CountAssistantsRequest.metadata:type_name -> google.protobuf.Struct
+	1,  // 16: loom.v1.AssistantsService.Create:input_type -> loom.v1.CreateAssistantRequest
+	2,  // 17: loom.v1.AssistantsService.Get:input_type -> loom.v1.GetAssistantRequest
+	3,  // 18: loom.v1.AssistantsService.Update:input_type -> loom.v1.UpdateAssistantRequest
+	4,  // 19: loom.v1.AssistantsService.Delete:input_type -> loom.v1.DeleteAssistantRequest
+	5,  // 20: loom.v1.AssistantsService.Search:input_type -> loom.v1.SearchAssistantsRequest
+	7,  // 21: loom.v1.AssistantsService.Count:input_type -> loom.v1.CountAssistantsRequest
+	9,  // 22: loom.v1.AssistantsService.GetGraph:input_type -> loom.v1.GetAssistantGraphRequest
+	10, // 23: loom.v1.AssistantsService.GetSchemas:input_type -> loom.v1.GetAssistantSchemasRequest
+	0,  // 24: loom.v1.AssistantsService.Create:output_type -> loom.v1.Assistant
+	0,  // 25: loom.v1.AssistantsService.Get:output_type -> loom.v1.Assistant
+	0,  // 26: loom.v1.AssistantsService.Update:output_type -> loom.v1.Assistant
+	14, // 27: loom.v1.AssistantsService.Delete:output_type -> google.protobuf.Empty
+	6,  // 28: loom.v1.AssistantsService.Search:output_type -> loom.v1.SearchAssistantsResponse
+	8,  // 29: loom.v1.AssistantsService.Count:output_type -> loom.v1.CountAssistantsResponse
+	12, // 30: loom.v1.AssistantsService.GetGraph:output_type -> google.protobuf.Struct
+	12, // 31: loom.v1.AssistantsService.GetSchemas:output_type -> google.protobuf.Struct
+	24, // [24:32] is the sub-list for method output_type
+	16, // [16:24] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_assistants_proto_init() }
@@ -994,7 +1022,7 @@ func file_loom_v1_assistants_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_assistants_proto_rawDesc), len(file_loom_v1_assistants_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

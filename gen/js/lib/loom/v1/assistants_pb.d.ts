@@ -86,6 +86,13 @@ export declare type Assistant = Message<"loom.v1.Assistant"> & {
    * @generated from field: optional string description = 10;
    */
   description?: string | undefined;
+
+  /**
+   * The values a search's `extract` asked for, by alias; absent otherwise.
+   *
+   * @generated from field: google.protobuf.Struct extracted = 11;
+   */
+  extracted?: JsonObject | undefined;
 };
 
 /**
@@ -259,7 +266,8 @@ export declare type DeleteAssistantRequest = Message<"loom.v1.DeleteAssistantReq
   assistantId: string;
 
   /**
-   * Also delete the threads whose metadata names this assistant (accepted, not served yet). Default false.
+   * Also delete the threads whose `metadata.assistant_id` is this assistant, with their runs, checkpoints and
+   * stream events; their active runs are cancelled first (docs/api.md §3 "Assistants"). Default false.
    *
    * @generated from field: bool delete_threads = 2;
    */
@@ -334,6 +342,14 @@ export declare type SearchAssistantsRequest = Message<"loom.v1.SearchAssistantsR
    * @generated from field: repeated string select = 30;
    */
   select: string[];
+
+  /**
+   * Values to extract into each assistant's `extracted`, by alias (as SearchThreadsRequest.extract); paths start
+   * with metadata, config or context.
+   *
+   * @generated from field: map<string, string> extract = 31;
+   */
+  extract: { [key: string]: string };
 };
 
 /**

@@ -183,6 +183,13 @@ export declare type Run = Message<"loom.v1.Run"> & {
    * @generated from field: string multitask_strategy = 9;
    */
   multitaskStrategy: string;
+
+  /**
+   * The values a list's `extract` asked for, by alias; absent otherwise.
+   *
+   * @generated from field: google.protobuf.Struct extracted = 10;
+   */
+  extracted?: JsonObject | undefined;
 };
 
 /**
@@ -497,6 +504,14 @@ export declare type ListRunsRequest = Message<"loom.v1.ListRunsRequest"> & {
    * @generated from field: repeated string select = 30;
    */
   select: string[];
+
+  /**
+   * Values to extract into each run's `extracted`, by alias (as SearchThreadsRequest.extract); paths start with
+   * metadata or kwargs.
+   *
+   * @generated from field: map<string, string> extract = 31;
+   */
+  extract: { [key: string]: string };
 };
 
 /**
