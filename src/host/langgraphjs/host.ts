@@ -25,12 +25,14 @@ import {
   type Message,
   MultipleInterruptsError,
   NodeNotFoundError,
+  namespacePath,
   type RunOptions,
   type RunResult,
   type SnapshotTask,
   STREAM_MODES,
   type StateSnapshot,
   type StreamMode,
+  SubgraphNotFoundError,
 } from "../../engine/index.js";
 import type { HostedGraph } from "../hosted-graph.js";
 import { LoomBaseStore } from "./base-store.js";
@@ -59,9 +61,15 @@ function interruptOf(i: { id?: string; value?: unknown }, ns: string[]): Interru
   return { id: i.id ?? "", value: toJson(i.value), ns, when: "during", resumable: true };
 }
 
+function isSnapshot(state: unknown): state is LgSnapshot {
+  return typeof state === "object" && state !== null && "values" in state && "tasks" in state;
+}
+
 function taskOf(t: LgSnapshot["tasks"][number]): SnapshotTask {
   const error = t.error as { name?: string; message?: string } | undefined;
-  const sub = t.state as { configurable?: LgConfigurable } | undefined;
+  // `getState({subgraphs: true})` puts the subgraph's snapshot here, otherwise its config.
+  const embedded = isSnapshot(t.state) ? t.state : undefined;
+  const sub = (embedded ? embedded.config : t.state) as { configurable?: LgConfigurable } | undefined;
   const result = (t as { result?: unknown }).result;
   return {
     id: t.id,
@@ -76,6 +84,7 @@ function taskOf(t: LgSnapshot["tasks"][number]): SnapshotTask {
       sub?.configurable?.thread_id !== undefined
         ? { threadId: sub.configurable.thread_id, checkpointNs: sub.configurable.checkpoint_ns ?? "" }
         : null,
+    ...(embedded ? { state: snapshotOf(embedded) } : {}),
   };
 }
 
@@ -167,14 +176,25 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       throw new CheckpointNotFoundError(threadId, checkpointId);
     }
   };
+  /**
+   * The graph that runs in `checkpointNs`: LangGraph.js looks a namespace's subgraph up itself only when it owns
+   * the checkpointer, and Loom always hands its saver in the config. @throws SubgraphNotFoundError
+   */
+  const pregelFor = async (checkpointNs: string): Promise<AnyPregel> => {
+    if (checkpointNs === "") return graph;
+    const path = namespacePath(checkpointNs);
+    for await (const [name, sub] of graph.getSubgraphsAsync(path, true)) if (name === path) return sub;
+    throw new SubgraphNotFoundError(path);
+  };
   const getState: HostedGraph["getState"] = async (store, options) => {
     const checkpointNs = options.checkpointNs ?? "";
+    const target = await pregelFor(checkpointNs);
     await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
     const config = configFor(store, options.threadId, {
       checkpoint_ns: checkpointNs,
       ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
     });
-    return snapshotOf(await graph.getState(config, { subgraphs: options.subgraphs ?? false }));
+    return snapshotOf(await target.getState(config, { subgraphs: options.subgraphs ?? false }));
   };
 
   const run = async (store: CheckpointStore, options: RunOptions): Promise<RunResult> => {
@@ -279,9 +299,10 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     getState,
     async getHistory(store, options) {
       const checkpointNs = options.checkpointNs ?? "";
+      const target = await pregelFor(checkpointNs);
       const config = configFor(store, options.threadId, { checkpoint_ns: checkpointNs });
       const out: StateSnapshot[] = [];
-      const history = graph.getStateHistory(config, {
+      const history = target.getStateHistory(config, {
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
         ...(options.before ? { before: { configurable: { checkpoint_id: options.before } } } : {}),
         ...(options.metadata ? { filter: options.metadata } : {}),
