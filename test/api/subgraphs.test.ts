@@ -7,16 +7,27 @@
  */
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  fromStruct,
+  fromValue,
+  type GrpcClients,
+  grpcClients,
+  grpcCode,
+  type RawMessage,
+} from "../support/grpc-client.js";
 import { type ApiServer, call, startApiServer } from "./support.js";
 
 let server: ApiServer;
 let client: Client;
+let grpc: GrpcClients;
 
 beforeAll(async () => {
   server = await startApiServer("api_subgraphs");
   client = new Client({ apiUrl: server.baseUrl, callerOptions: { maxRetries: 0 } });
+  grpc = grpcClients(Number(new URL(server.baseUrl).port));
 });
 afterAll(async () => {
+  grpc?.close();
   await server?.close();
 });
 
@@ -130,5 +141,37 @@ describe.each(["nested", "lg_nested"])("subgraphs of %s", (graph) => {
     const history = await call(server.baseUrl, "POST", `/threads/${threadId}/history`, bad);
     expect(history.status).toBe(400);
     expect(history.body).toEqual({ detail: "Subgraph nope not found" });
+  });
+
+  it("over gRPC, a subgraph's stream parts carry their namespace; GetState reads checkpoint_ns", async () => {
+    const thread = await grpc.call("ThreadsService", "Create", {});
+    const threadId = thread.thread_id as string;
+    const parts: RawMessage[] = [];
+    const stream = grpc.stream("RunsService", "Stream", {
+      thread_id: threadId,
+      assistant_id: graph,
+      input: { structValue: { fields: {} } },
+      stream_mode: ["updates", "custom"],
+      stream_subgraphs: true,
+    });
+    for await (const part of stream) parts.push(part as RawMessage);
+    const child = parts.filter((p) => p.namespace !== "");
+    expect(child.length).toBeGreaterThan(0);
+    for (const p of child) {
+      expect(p.namespace).toMatch(NS);
+      expect(p.event).toBe(`${(p.event as string).split("|")[0]}|${p.namespace}`);
+    }
+    const custom = child.find((p) => (p.event as string).startsWith("custom|"));
+    expect(fromValue(custom?.data as RawMessage)).toEqual({ progress: "prep" });
+    expect(parts.find((p) => p.event === "updates")?.namespace).toBe("");
+
+    const ns = child[0]?.namespace as string;
+    const state = await grpc.call("ThreadsService", "GetState", { thread_id: threadId, checkpoint_ns: ns });
+    expect(fromStruct(state.values as RawMessage)).toMatchObject({ topic: "cats", steps: ["prep"] });
+    expect(state.next).toEqual(["write"]);
+    const refused = await grpcCode(
+      grpc.call("ThreadsService", "GetState", { thread_id: threadId, checkpoint_ns: "nope:1" }),
+    );
+    expect(refused).toEqual({ code: 3, details: "Subgraph nope not found" });
   });
 });
