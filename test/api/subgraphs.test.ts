@@ -83,7 +83,10 @@ describe.each(["nested", "lg_nested"])("subgraphs of %s", (graph) => {
     expect(task.state ?? null).toBeNull();
     // The interrupt raised in the child surfaces on the parent thread.
     expect((shallow.tasks[0]?.interrupts[0] as Obj | undefined)?.value).toEqual({ approve: "cats" });
-    expect((await client.threads.get(threadId)).status).toBe("interrupted");
+    const thread = await client.threads.get(threadId);
+    expect(thread.status).toBe("interrupted");
+    // Keyed by the parent's task, as the Python server keys a thread's interrupts.
+    expect(Object.keys(thread.interrupts ?? {})).toEqual([task.id]);
 
     const deep = await client.threads.getState(threadId, undefined, { subgraphs: true });
     const state = (deep.tasks[0] as unknown as { state: Obj }).state;

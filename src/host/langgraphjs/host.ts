@@ -65,7 +65,13 @@ function isSnapshot(state: unknown): state is LgSnapshot {
   return typeof state === "object" && state !== null && "values" in state && "tasks" in state;
 }
 
-function taskOf(t: LgSnapshot["tasks"][number]): SnapshotTask {
+/**
+ * A LangGraph.js task in Loom's shape. LangGraph.js interrupts carry no namespace; each gets the task's path
+ * (`parentNs` plus `<name>:<task id>`), as Loom's engine gives them, so the thread's `interrupts` are keyed by the
+ * root task that raised them, even from inside a subgraph (docs/api.md §8a).
+ */
+function taskOf(t: LgSnapshot["tasks"][number], parentNs: readonly string[]): SnapshotTask {
+  const ns = [...parentNs, `${t.name}:${t.id}`];
   const error = t.error as { name?: string; message?: string } | undefined;
   // `getState({subgraphs: true})` puts the subgraph's snapshot here, otherwise its config.
   const embedded = isSnapshot(t.state) ? t.state : undefined;
@@ -78,19 +84,19 @@ function taskOf(t: LgSnapshot["tasks"][number]): SnapshotTask {
       (p) => typeof p === "string" || typeof p === "number",
     ),
     error: error ? `${error.name ?? "Error"}: ${error.message ?? String(error)}` : null,
-    interrupts: (t.interrupts ?? []).map((i) => interruptOf(i, [])),
+    interrupts: (t.interrupts ?? []).map((i) => interruptOf(i, ns)),
     result: result === undefined || result === null ? null : (toJson(result) as Record<string, JsonValue>),
     checkpoint:
       sub?.configurable?.thread_id !== undefined
         ? { threadId: sub.configurable.thread_id, checkpointNs: sub.configurable.checkpoint_ns ?? "" }
         : null,
-    ...(embedded ? { state: snapshotOf(embedded) } : {}),
+    ...(embedded ? { state: snapshotOf(embedded, ns) } : {}),
   };
 }
 
-/** A LangGraph.js snapshot in Loom's domain shape. */
-function snapshotOf(s: LgSnapshot): StateSnapshot {
-  const tasks = s.tasks.map(taskOf);
+/** A LangGraph.js snapshot in Loom's domain shape; `ns`: the namespace path of the graph it is a state of. */
+function snapshotOf(s: LgSnapshot, ns: readonly string[] = []): StateSnapshot {
+  const tasks = s.tasks.map((t) => taskOf(t, ns));
   const checkpoint = refOf(s.config as { configurable?: LgConfigurable });
   const values = s.values;
   // LangGraph.js leaves a task out of `next` once it has a pending write, its resume value included, so a node
@@ -194,7 +200,8 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       checkpoint_ns: checkpointNs,
       ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
     });
-    return snapshotOf(await target.getState(config, { subgraphs: options.subgraphs ?? false }));
+    const snapshot = await target.getState(config, { subgraphs: options.subgraphs ?? false });
+    return snapshotOf(snapshot, checkpointNs ? checkpointNs.split("|") : []);
   };
 
   const run = async (store: CheckpointStore, options: RunOptions): Promise<RunResult> => {
@@ -307,7 +314,8 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
         ...(options.before ? { before: { configurable: { checkpoint_id: options.before } } } : {}),
         ...(options.metadata ? { filter: options.metadata } : {}),
       });
-      for await (const s of history) out.push(snapshotOf(s));
+      const ns = checkpointNs ? checkpointNs.split("|") : [];
+      for await (const s of history) out.push(snapshotOf(s, ns));
       return out;
     },
     async updateState(store, options) {
