@@ -1,5 +1,5 @@
 /**
- * Subgraphs end to end through the official JS SDK (docs/api.md §7, §8a–c): a graph whose node is a compiled
+ * Subgraphs end to end through the official JS SDK and grpc-js (docs/api.md §7, §8f): a graph whose node is a compiled
  * subgraph, as a Loom graph (`nested`) and as a hosted LangGraph.js graph (`lg_nested`). With `streamSubgraphs`
  * the child's events arrive named `<mode>|sub:<task id>`; a thread paused inside the child shows the child's
  * checkpoint and state on its tasks; `checkpoint_ns` reads the child's state and history; `Command({resume})`
@@ -144,6 +144,14 @@ describe.each(["nested", "lg_nested"])("subgraphs of %s", (graph) => {
     const history = await call(server.baseUrl, "POST", `/threads/${threadId}/history`, bad);
     expect(history.status).toBe(400);
     expect(history.body).toEqual({ detail: "Subgraph nope not found" });
+    // A node that is no subgraph is refused too; the subgraph node with a task that never ran has no state.
+    const plainNode = await call(server.baseUrl, "GET", `/threads/${threadId}/state?checkpoint_ns=pick:1`);
+    expect([plainNode.status, plainNode.body]).toEqual([400, { detail: "Subgraph pick not found" }]);
+    const noTask = { checkpoint: { checkpoint_ns: "sub:00000000-0000-4000-8000-000000000000" } };
+    const empty = await call(server.baseUrl, "POST", `/threads/${threadId}/state/checkpoint`, noTask);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toMatchObject({ values: {}, next: [], tasks: [] });
+    expect(await client.threads.getHistory(threadId, { checkpoint: noTask.checkpoint })).toEqual([]);
   });
 
   it("over gRPC, a subgraph's stream parts carry their namespace; GetState reads checkpoint_ns", async () => {
