@@ -135,6 +135,34 @@ describe.each(["nested", "lg_nested"])("subgraphs of %s", (graph) => {
     expect((await client.threads.get(threadId)).status).toBe("idle");
   });
 
+  it("updateState with checkpoint_ns edits the child; the resumed run goes on from the edit", async () => {
+    const { threadId } = await pausedThread();
+    const head = await client.threads.getState(threadId);
+    const ns = (head.tasks[0] as unknown as { checkpoint: { checkpoint_ns: string } }).checkpoint
+      .checkpoint_ns;
+    const updated = (await client.threads.updateState(threadId, {
+      values: { topic: "dogs" },
+      checkpoint: { checkpoint_ns: ns } as never,
+      asNode: "prep",
+    })) as unknown as { checkpoint: { checkpoint_ns: string; checkpoint_id: string } };
+    expect(updated.checkpoint.checkpoint_ns).toBe(ns);
+    const child = await client.threads.getState(threadId, { checkpoint_ns: ns } as never);
+    expect(child.checkpoint.checkpoint_id).toBe(updated.checkpoint.checkpoint_id);
+    expect(child.values).toMatchObject({ topic: "dogs", steps: ["prep"] });
+    expect(child.next).toEqual(["write"]);
+    expect(child.metadata?.source).toBe("update");
+    // The parent is still paused in the subgraph, and resuming it runs `write` on the edited state.
+    expect((await client.threads.getState(threadId)).next).toEqual(["sub"]);
+    const done = (await client.runs.wait(threadId, graph, { command: { resume: "yes" } })) as Obj;
+    expect(done.__interrupt__).toBeUndefined();
+    expect(done).toMatchObject({ joke: "yes: a joke about dogs", log: ["pick", "done"] });
+    const bad = await call(server.baseUrl, "POST", `/threads/${threadId}/state`, {
+      values: { topic: "x" },
+      checkpoint: { checkpoint_ns: "nope:1" },
+    });
+    expect([bad.status, bad.body]).toEqual([400, { detail: "Subgraph nope not found" }]);
+  });
+
   it("a checkpoint_ns that names no subgraph is refused with 400 Subgraph <name> not found", async () => {
     const { threadId } = await pausedThread();
     const bad = { checkpoint: { checkpoint_ns: "nope:1ef9f7a0-0000-6000-8000-000000000000" } };

@@ -292,8 +292,10 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     };
   };
 
-  const checkAsNode = (asNode: string | undefined) => {
-    if (asNode !== undefined && !SPECIAL_AS_NODES.has(asNode) && !nodeNames.includes(asNode)) {
+  /** `asNode` must name a node of `target` (the root graph, or the subgraph an update's namespace names). */
+  const checkAsNode = (asNode: string | undefined, target: AnyPregel = graph) => {
+    const names = target === graph ? nodeNames : Object.keys(target.nodes);
+    if (asNode !== undefined && !SPECIAL_AS_NODES.has(asNode) && !names.includes(asNode)) {
       throw new NodeNotFoundError(asNode);
     }
   };
@@ -320,8 +322,9 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     },
     async updateState(store, options) {
       const checkpointNs = options.checkpointNs ?? "";
+      const target = await pregelFor(checkpointNs);
       await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
-      checkAsNode(options.asNode);
+      checkAsNode(options.asNode, target);
       const config = configFor(
         store,
         options.threadId,
@@ -332,7 +335,7 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
         options.metadata ?? {},
       );
       try {
-        const next = await graph.updateState(config, options.values ?? null, options.asNode);
+        const next = await target.updateState(config, options.values ?? null, options.asNode);
         const ref = refOf(next as { configurable?: LgConfigurable });
         if (!ref) throw new Error("LangGraph.js updateState returned no checkpoint");
         return ref;

@@ -48,7 +48,8 @@ function beforeId(before: JsonValue | undefined): string | undefined {
 }
 
 /**
- * Creates the state methods; `checkpoint_ns` selects a subgraph's state and history (docs/api.md §8a–c). Errors:
+ * Creates the state methods; `checkpoint_ns` selects a subgraph's state, history and state update (docs/api.md §8f).
+ * Errors:
  * unknown thread/checkpoint → NotFound; a `checkpoint_ns` of no subgraph → SubgraphNotFoundError (REST 400);
  * state update while a run is pending or running → ThreadBusyUpdateError (409 "Thread is busy"); unknown
  * `as_node` → NodeNotFoundError (422); state update on a thread that never ran (no graph) → InvalidInputError (422).
@@ -89,6 +90,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
         values: jsonFromValue(req.values) ?? null,
         ...(req.asNode !== undefined ? { asNode: req.asNode } : {}),
         ...(id !== undefined ? { checkpointId: id } : {}),
+        ...(req.checkpoint?.checkpointNs ? { checkpointNs: req.checkpoint.checkpointNs } : {}),
         metadata: {
           ...(typeof thread.metadata.graph_id === "string" ? { graph_id: thread.metadata.graph_id } : {}),
         },
