@@ -76,7 +76,7 @@ describe("official Python SDK (langgraph-sdk) client.store", () => {
 });
 
 describe("official Python SDK (langgraph-sdk): subgraphs", () => {
-  it("stream_subgraphs, get_state(subgraphs), checkpoint_ns on state and history, resume, 400", async () => {
+  it("stream_subgraphs, get_state(subgraphs), checkpoint_ns on state, history and update_state, resume, 400", async () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_subgraphs.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
     expect(out.stdout).toBe("ok nested\nok lg_nested\n");

@@ -1,7 +1,7 @@
-"""Subgraphs through the official Python SDK (`langgraph-sdk`) against Loom's REST bridge (docs/api.md §7, §8a–c):
+"""Subgraphs through the official Python SDK (`langgraph-sdk`) against Loom's REST bridge (docs/api.md §8f):
 `stream_subgraphs` names the child's events `<mode>|sub:<task id>`, `get_state(subgraphs=True)` embeds the child's
-state, `checkpoint_ns` reads the child's state and history, `Command(resume=...)` finishes the child and a
-namespace of no subgraph is a 400. Runs for the Loom graph `nested` and the LangGraph.js graph `lg_nested` of
+state, `checkpoint_ns` reads the child's state and history and edits its state, `Command(resume=...)` finishes the
+child and a namespace of no subgraph is a 400. Runs for the Loom graph `nested` and the LangGraph.js graph `lg_nested` of
 test/api/loom.test.json. Server: LOOM_URL (default http://127.0.0.1:8123).
 
 Prints one `ok <graph>` line per graph; exits non-zero (with the reason) at the first failed expectation.
@@ -67,8 +67,12 @@ def subgraphs(graph: str) -> None:
     else:
         raise SystemExit("a namespace of no subgraph was accepted")
 
+    updated = client.threads.update_state(thread_id, {"topic": "dogs"}, checkpoint={"checkpoint_ns": ns}, as_node="prep")
+    expect("update in the child", updated["checkpoint"]["checkpoint_ns"], ns)
+    expect("child edited", client.threads.get_state(thread_id, checkpoint={"checkpoint_ns": ns})["values"]["topic"], "dogs")
+
     done = client.runs.wait(thread_id, graph, command={"resume": "yes"})
-    expect("resumed", (done["joke"], done["log"], "__interrupt__" in done), ("yes: a joke about cats", ["pick", "done"], False))
+    expect("resumed", (done["joke"], done["log"], "__interrupt__" in done), ("yes: a joke about dogs", ["pick", "done"], False))
     expect("thread idle", client.threads.get(thread_id)["status"], "idle")
     print(f"ok {graph}")
 
