@@ -5,6 +5,7 @@
  * checkpoint and state on its tasks; `checkpoint_ns` reads the child's state and history; `Command({resume})`
  * finishes the child; a namespace that names no subgraph is refused as the Python server refuses it.
  */
+import path from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,14 +16,17 @@ import {
   grpcCode,
   type RawMessage,
 } from "../support/grpc-client.js";
-import { type ApiServer, call, startApiServer } from "./support.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { call, projectRoot } from "./support.js";
 
-let server: ApiServer;
+let server: TestServer;
 let client: Client;
 let grpc: GrpcClients;
 
 beforeAll(async () => {
-  server = await startApiServer("api_subgraphs");
+  server = await startTestServer("api_subgraphs", {
+    configPath: path.join(projectRoot, "test/api/loom.langgraphjs.json"),
+  });
   client = new Client({ apiUrl: server.baseUrl, callerOptions: { maxRetries: 0 } });
   grpc = grpcClients(Number(new URL(server.baseUrl).port));
 });

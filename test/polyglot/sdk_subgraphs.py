@@ -2,7 +2,7 @@
 `stream_subgraphs` names the child's events `<mode>|sub:<task id>`, `get_state(subgraphs=True)` embeds the child's
 state, `checkpoint_ns` reads the child's state and history and edits its state, `Command(resume=...)` finishes the
 child and a namespace of no subgraph is a 400. Runs for the Loom graph `nested` and the LangGraph.js graph `lg_nested` of
-test/api/loom.test.json. Server: LOOM_URL (default http://127.0.0.1:8123).
+test/api/loom.langgraphjs.json. Server: LOOM_URL (default http://127.0.0.1:8123).
 
 Prints one `ok <graph>` line per graph; exits non-zero (with the reason) at the first failed expectation.
 """
