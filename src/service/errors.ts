@@ -26,6 +26,7 @@ import {
   InvalidUpdateError,
   MultipleInterruptsError,
   NodeNotFoundError,
+  SubgraphNotFoundError,
 } from "../engine/index.js";
 import { GraphNotFoundError } from "../registry/registry.js";
 import { ShuttingDownError } from "../runtime/errors.js";
@@ -73,6 +74,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [ThreadBusyUpdateError, Code.FailedPrecondition],
   [InvalidInputError, Code.InvalidArgument],
   [NodeNotFoundError, Code.InvalidArgument],
+  [SubgraphNotFoundError, Code.InvalidArgument],
   [AmbiguousUpdateError, Code.InvalidArgument],
   [InvalidUpdateError, Code.InvalidArgument],
   [MultipleInterruptsError, Code.InvalidArgument],
@@ -81,6 +83,20 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [DocumentTooLargeError, Code.InvalidArgument],
   [ShuttingDownError, Code.Unavailable],
 ];
+
+/**
+ * Domain errors whose REST status is not their code's (`rest/http-status.ts`): the Python server answers a
+ * `checkpoint_ns` of no subgraph with 400 (its `ValueError` handler), where other invalid input gets 422.
+ */
+const REST_STATUS_BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => Error, number]> = [
+  [SubgraphNotFoundError, 400],
+];
+
+/** The REST status of domain error `cause` when it differs from its Connect code's; undefined otherwise. */
+export function restStatusOverride(cause: unknown): number | undefined {
+  for (const [cls, status] of REST_STATUS_BY_CLASS) if (cause instanceof cls) return status;
+  return undefined;
+}
 
 /** The header a retryable failure carries: `Retry-After`, in seconds (RFC 9110 §10.2.3). */
 export const RETRY_AFTER_HEADER = "retry-after";

@@ -83,6 +83,26 @@ describe("official Python SDK (langgraph-sdk): thread stream, extract, delete_th
   });
 });
 
+describe("official Python SDK (langgraph-sdk): subgraphs of a Loom and a LangGraph.js graph", () => {
+  let mixed: TestServer;
+  beforeAll(async () => {
+    mixed = await startTestServer("polyglot_python_subgraphs", {
+      configPath: path.join(projectRoot, "test/api/loom.langgraphjs.json"),
+    });
+  });
+  afterAll(async () => {
+    await mixed?.close();
+  });
+
+  it("stream_subgraphs, get_state(subgraphs), checkpoint_ns on state, history and update_state, resume, 400", async () => {
+    const out = await runProgram(VENV_PYTHON, [path.join(ROOT, "test/polyglot/sdk_subgraphs.py")], {
+      env: { LOOM_URL: mixed.baseUrl },
+    });
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok nested\nok lg_nested\n");
+  });
+});
+
 describe("official Python SDK (langgraph-sdk): webhooks, thread TTL, prune", () => {
   let ttlServer: TestServer;
   beforeAll(async () => {

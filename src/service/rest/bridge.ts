@@ -15,7 +15,7 @@ import { create, type DescMessage, type DescService, type JsonValue, toJson } fr
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { NodeHandler } from "../../server/one-port.js";
-import { RETRY_AFTER_HEADER, RETRY_AFTER_SECONDS } from "../errors.js";
+import { RETRY_AFTER_HEADER, RETRY_AFTER_SECONDS, restStatusOverride } from "../errors.js";
 import { pickSelected } from "../select.js";
 import { STREAM_OPEN } from "../stream-open.js";
 import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } from "./body.js";
@@ -95,7 +95,7 @@ function responseJson(route: RestRoute, output: DescMessage, msg: unknown): Json
 function errorDetail(error: unknown): { status: number; detail: string; code: Code; retryAfter: string } {
   const ce = ConnectError.from(error);
   return {
-    status: restStatusForCode(ce.code),
+    status: restStatusOverride(ce.cause) ?? restStatusForCode(ce.code),
     detail: ce.rawMessage,
     code: ce.code,
     retryAfter: ce.metadata.get(RETRY_AFTER_HEADER) ?? String(RETRY_AFTER_SECONDS),

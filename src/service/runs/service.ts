@@ -76,7 +76,14 @@ function headerConfigurable(headers: Headers): Record<string, string> {
 const parts = new WeakMap<LoggedEvent, ReturnType<typeof convertPart>>();
 
 function convertPart(e: LoggedEvent) {
-  return create(StreamPartSchema, { event: e.event, data: valueFromJson(e.data), id: String(e.seq) });
+  // A subgraph's event is named `<mode>|<namespace>` (docs/api.md §7); gRPC clients also get the namespace alone.
+  const bar = e.event.indexOf("|");
+  return create(StreamPartSchema, {
+    event: e.event,
+    data: valueFromJson(e.data),
+    id: String(e.seq),
+    ...(bar >= 0 ? { namespace: e.event.slice(bar + 1) } : {}),
+  });
 }
 
 function toPart(e: LoggedEvent) {

@@ -673,7 +673,11 @@ type StreamPart struct {
 	// Event payload (any JSON).
 	Data *structpb.Value `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	// Sequence number of the event within the run: "0", "1", ...
-	Id            string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	// The subgraph that emitted the event (runs with `stream_subgraphs`): its checkpoint namespace,
+	// "<node>:<task_id>", nested levels joined with "|" (the part of `event` after the first "|"). Empty for the
+	// root graph's events. REST carries it in the SSE event name only.
+	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -725,6 +729,13 @@ func (x *StreamPart) GetData() *structpb.Value {
 func (x *StreamPart) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *StreamPart) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -1187,12 +1198,13 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\v_durability\"b\n" +
 	"\x0fWaitRunResponse\x12/\n" +
 	"\x06values\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06values\x12\x1e\n" +
-	"\x03run\x18\x02 \x01(\v2\f.loom.v1.RunR\x03run\"^\n" +
+	"\x03run\x18\x02 \x01(\v2\f.loom.v1.RunR\x03run\"|\n" +
 	"\n" +
 	"StreamPart\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12*\n" +
 	"\x04data\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x04data\x12\x0e\n" +
-	"\x02id\x18\x03 \x01(\tR\x02id\"C\n" +
+	"\x02id\x18\x03 \x01(\tR\x02id\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespace\"C\n" +
 	"\rGetRunRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x15\n" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\"\x89\x02\n" +

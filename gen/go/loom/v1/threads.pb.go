@@ -926,7 +926,10 @@ type GetStateRequest struct {
 	// Checkpoint selector (`checkpoint_id`, `checkpoint_ns`); used by `POST .../state/checkpoint`.
 	Checkpoint *Checkpoint `protobuf:"bytes,3,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	// Include subgraph states in `tasks[].state`. Default false.
-	Subgraphs     bool `protobuf:"varint,4,opt,name=subgraphs,proto3" json:"subgraphs,omitempty"`
+	Subgraphs bool `protobuf:"varint,4,opt,name=subgraphs,proto3" json:"subgraphs,omitempty"`
+	// Namespace of a subgraph ("<node>:<task_id>", from `tasks[].checkpoint`); REST: the `checkpoint_ns` query
+	// parameter of `GET .../state/{checkpoint_id}`. `checkpoint.checkpoint_ns` wins when both are set. Default "" (root).
+	CheckpointNs  string `protobuf:"bytes,5,opt,name=checkpoint_ns,json=checkpointNs,proto3" json:"checkpoint_ns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -987,6 +990,13 @@ func (x *GetStateRequest) GetSubgraphs() bool {
 		return x.Subgraphs
 	}
 	return false
+}
+
+func (x *GetStateRequest) GetCheckpointNs() string {
+	if x != nil {
+		return x.CheckpointNs
+	}
+	return ""
 }
 
 // UpdateStateRequest writes state as if a node had returned `values`.
@@ -1560,14 +1570,15 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\x06values\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x06values\x12\x16\n" +
 	"\x06status\x18\x03 \x01(\tR\x06status\",\n" +
 	"\x14CountThreadsResponse\x12\x14\n" +
-	"\x05count\x18\x01 \x01(\x05R\x05count\"\xa6\x01\n" +
+	"\x05count\x18\x01 \x01(\x05R\x05count\"\xcb\x01\n" +
 	"\x0fGetStateRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12#\n" +
 	"\rcheckpoint_id\x18\x02 \x01(\tR\fcheckpointId\x123\n" +
 	"\n" +
 	"checkpoint\x18\x03 \x01(\v2\x13.loom.v1.CheckpointR\n" +
 	"checkpoint\x12\x1c\n" +
-	"\tsubgraphs\x18\x04 \x01(\bR\tsubgraphs\"\xe5\x01\n" +
+	"\tsubgraphs\x18\x04 \x01(\bR\tsubgraphs\x12#\n" +
+	"\rcheckpoint_ns\x18\x05 \x01(\tR\fcheckpointNs\"\xe5\x01\n" +
 	"\x12UpdateStateRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12.\n" +
 	"\x06values\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x06values\x12#\n" +

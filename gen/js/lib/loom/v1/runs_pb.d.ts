@@ -428,6 +428,15 @@ export declare type StreamPart = Message<"loom.v1.StreamPart"> & {
    * @generated from field: string id = 3;
    */
   id: string;
+
+  /**
+   * The subgraph that emitted the event (runs with `stream_subgraphs`): its checkpoint namespace,
+   * "<node>:<task_id>", nested levels joined with "|" (the part of `event` after the first "|"). Empty for the
+   * root graph's events. REST carries it in the SSE event name only.
+   *
+   * @generated from field: string namespace = 4;
+   */
+  namespace: string;
 };
 
 /**

@@ -535,6 +535,14 @@ export declare type GetStateRequest = Message<"loom.v1.GetStateRequest"> & {
    * @generated from field: bool subgraphs = 4;
    */
   subgraphs: boolean;
+
+  /**
+   * Namespace of a subgraph ("<node>:<task_id>", from `tasks[].checkpoint`); REST: the `checkpoint_ns` query
+   * parameter of `GET .../state/{checkpoint_id}`. `checkpoint.checkpoint_ns` wins when both are set. Default "" (root).
+   *
+   * @generated from field: string checkpoint_ns = 5;
+   */
+  checkpointNs: string;
 };
 
 /**

@@ -124,14 +124,16 @@ class WaitRunResponse(_message.Message):
     def __init__(self, values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., run: _Optional[_Union[Run, _Mapping]] = ...) -> None: ...
 
 class StreamPart(_message.Message):
-    __slots__ = ("event", "data", "id")
+    __slots__ = ("event", "data", "id", "namespace")
     EVENT_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     event: str
     data: _struct_pb2.Value
     id: str
-    def __init__(self, event: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., id: _Optional[str] = ...) -> None: ...
+    namespace: str
+    def __init__(self, event: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., id: _Optional[str] = ..., namespace: _Optional[str] = ...) -> None: ...
 
 class GetRunRequest(_message.Message):
     __slots__ = ("thread_id", "run_id")

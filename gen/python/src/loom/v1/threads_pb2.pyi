@@ -164,16 +164,18 @@ class CountThreadsResponse(_message.Message):
     def __init__(self, count: _Optional[int] = ...) -> None: ...
 
 class GetStateRequest(_message.Message):
-    __slots__ = ("thread_id", "checkpoint_id", "checkpoint", "subgraphs")
+    __slots__ = ("thread_id", "checkpoint_id", "checkpoint", "subgraphs", "checkpoint_ns")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     SUBGRAPHS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_NS_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     checkpoint_id: str
     checkpoint: _types_pb2.Checkpoint
     subgraphs: bool
-    def __init__(self, thread_id: _Optional[str] = ..., checkpoint_id: _Optional[str] = ..., checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., subgraphs: _Optional[bool] = ...) -> None: ...
+    checkpoint_ns: str
+    def __init__(self, thread_id: _Optional[str] = ..., checkpoint_id: _Optional[str] = ..., checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., subgraphs: _Optional[bool] = ..., checkpoint_ns: _Optional[str] = ...) -> None: ...
 
 class UpdateStateRequest(_message.Message):
     __slots__ = ("thread_id", "values", "checkpoint_id", "checkpoint", "as_node")
