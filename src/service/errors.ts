@@ -28,10 +28,12 @@ import {
   NodeNotFoundError,
 } from "../engine/index.js";
 import { GraphNotFoundError } from "../registry/registry.js";
+import { InvalidScheduleError } from "../runtime/cron-schedule.js";
 import { ShuttingDownError } from "../runtime/errors.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  CronNotFoundError,
   DocumentTooLargeError,
   InvalidQueryError,
   RunExistsError,
@@ -64,6 +66,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [ThreadNotFoundError, Code.NotFound],
   [RunNotFoundError, Code.NotFound],
   [AssistantNotFoundError, Code.NotFound],
+  [CronNotFoundError, Code.NotFound],
   [GraphNotFoundError, Code.NotFound],
   [CheckpointNotFoundError, Code.NotFound],
   [ThreadExistsError, Code.AlreadyExists],
@@ -78,6 +81,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [MultipleInterruptsError, Code.InvalidArgument],
   [InvalidQueryError, Code.InvalidArgument],
   [InvalidItemError, Code.InvalidArgument],
+  [InvalidScheduleError, Code.InvalidArgument],
   [DocumentTooLargeError, Code.InvalidArgument],
   [ShuttingDownError, Code.Unavailable],
 ];
