@@ -15,6 +15,7 @@
  * | assistants get, graph, schemas | `assistants:read` | 404 outside it |
  * | assistants update / delete | `assistants:update` / `assistants:delete` | 404 outside it |
  * | assistants search, count | `assistants:search` | narrows the query |
+ * | crons create (stateless or on a thread) | `threads:create_run` | 404 for a thread outside it |
  *
  * A handler that changes `value.metadata` on a create, update or run changes what is stored.
  */
@@ -72,6 +73,23 @@ const createRun: Policy = async (req, g) => {
   const metadata = metadataOf(value) ?? {};
   req.metadata = metadata;
   g.stampThreads(metadata);
+  if (req.threadId !== "") await g.requireThread(req.threadId, scope);
+};
+
+/**
+ * A cron creates runs on its thread at every tick: creating one is authorized as creating a run there, and the
+ * metadata a handler stamps is the cron's (hence each tick's run's).
+ */
+const createCron: Policy = async (req, g) => {
+  const value: Record<string, unknown> = {
+    thread_id: req.threadId === "" ? undefined : req.threadId,
+    assistant_id: req.assistantId,
+    metadata: { ...(req.metadata ?? {}) },
+    multitask_strategy: req.multitaskStrategy || undefined,
+    kwargs: { input: req.input, config: req.config, context: req.context },
+  };
+  const scope = await g.authorize("threads", "create_run", value);
+  req.metadata = metadataOf(value) ?? {};
   if (req.threadId !== "") await g.requireThread(req.threadId, scope);
 };
 
@@ -171,6 +189,7 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
         throw new ConnectError("cancel by status needs an unscoped authorization", Code.PermissionDenied);
     },
   },
+  "loom.v1.CronsService": { create: createCron },
   "loom.v1.AssistantsService": {
     async create(req, g) {
       const value = {
