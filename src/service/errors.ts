@@ -29,10 +29,12 @@ import {
   SubgraphNotFoundError,
 } from "../engine/index.js";
 import { GraphNotFoundError } from "../registry/registry.js";
+import { InvalidScheduleError } from "../runtime/cron-schedule.js";
 import { ShuttingDownError } from "../runtime/errors.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  CronNotFoundError,
   DocumentTooLargeError,
   InvalidQueryError,
   RunExistsError,
@@ -65,6 +67,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [ThreadNotFoundError, Code.NotFound],
   [RunNotFoundError, Code.NotFound],
   [AssistantNotFoundError, Code.NotFound],
+  [CronNotFoundError, Code.NotFound],
   [GraphNotFoundError, Code.NotFound],
   [CheckpointNotFoundError, Code.NotFound],
   [ThreadExistsError, Code.AlreadyExists],
@@ -80,6 +83,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [MultipleInterruptsError, Code.InvalidArgument],
   [InvalidQueryError, Code.InvalidArgument],
   [InvalidItemError, Code.InvalidArgument],
+  [InvalidScheduleError, Code.InvalidArgument],
   [DocumentTooLargeError, Code.InvalidArgument],
   [ShuttingDownError, Code.Unavailable],
 ];

@@ -58,6 +58,14 @@ export class RunExistsError extends StoreError {
   }
 }
 
+/** No cron with this id (HTTP 404, docs/crons.md). */
+export class CronNotFoundError extends StoreError {
+  override readonly name = "CronNotFoundError";
+  constructor(readonly cronId: string) {
+    super(`Cron ${cronId} not found`);
+  }
+}
+
 /** No assistant with this id (HTTP 404). */
 export class AssistantNotFoundError extends StoreError {
   override readonly name = "AssistantNotFoundError";

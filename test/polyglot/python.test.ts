@@ -103,6 +103,14 @@ describe("official Python SDK (langgraph-sdk): subgraphs of a Loom and a LangGra
   });
 });
 
+describe("official Python SDK (langgraph-sdk) client.crons", () => {
+  it("create (timezone, end_time), create_for_thread, search, count, update, delete, 422/404, a tick fires", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_crons.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok create, search, count, update, delete\nok a one-second thread cron fires\n");
+  });
+});
+
 describe("official Python SDK (langgraph-sdk): webhooks, thread TTL, prune", () => {
   let ttlServer: TestServer;
   beforeAll(async () => {

@@ -16,6 +16,7 @@
  * | assistants update / delete | `assistants:update` / `assistants:delete` | 404 outside it |
  * | assistants delete with `delete_threads` | also `threads:delete` | narrows the threads deleted |
  * | assistants search, count | `assistants:search` | narrows the query |
+ * | crons create (stateless or on a thread) | `threads:create_run` | 404 for a thread outside it |
  * | store put, get, delete, search, list namespaces | `store:put`, `store:get`, `store:delete`, `store:search`, `store:list_namespaces` | search: ANDed with `filter` on the value |
  *
  * Store handlers may rewrite the value they get (`namespace`, `key`, `value`, paging, …) and the call uses what
@@ -109,6 +110,23 @@ const stringOr = (value: Record<string, unknown>, key: string, fallback: string)
 /** `value[key]` as an integer when the handler left one there, else `fallback`. */
 const intOr = (value: Record<string, unknown>, key: string, fallback: number | undefined) =>
   Number.isInteger(value[key]) ? (value[key] as number) : fallback;
+
+/**
+ * A cron creates runs on its thread at every tick: creating one is authorized as creating a run there, and the
+ * metadata a handler stamps is the cron's (hence each tick's run's).
+ */
+const createCron: Policy = async (req, g) => {
+  const value: Record<string, unknown> = {
+    thread_id: req.threadId === "" ? undefined : req.threadId,
+    assistant_id: req.assistantId,
+    metadata: { ...(req.metadata ?? {}) },
+    multitask_strategy: req.multitaskStrategy || undefined,
+    kwargs: { input: req.input, config: req.config, context: req.context },
+  };
+  const scope = await g.authorize("threads", "create_run", value);
+  req.metadata = metadataOf(value) ?? {};
+  if (req.threadId !== "") await g.requireThread(req.threadId, scope);
+};
 
 /** Policies by service type name, then method local name. */
 export const POLICIES: Record<string, Record<string, Policy>> = {
@@ -207,6 +225,7 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
         throw new ConnectError("cancel by status needs an unscoped authorization", Code.PermissionDenied);
     },
   },
+  "loom.v1.CronsService": { create: createCron },
   "loom.v1.AssistantsService": {
     async create(req, g) {
       const value = {

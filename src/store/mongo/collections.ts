@@ -10,6 +10,8 @@ export interface CollectionNames {
   run_events: string;
   /** Long-term memory store items (`items.ts`, docs/store.md). */
   store_items: string;
+  /** Scheduled runs (`crons.ts`, docs/crons.md). */
+  crons: string;
 }
 
 /** Default names. Pending writes live inside `checkpoints` (see `checkpoint-docs.ts`). */
@@ -20,4 +22,5 @@ export const COLLECTIONS: Readonly<CollectionNames> = {
   assistants: "assistants",
   run_events: "run_events",
   store_items: "store_items",
+  crons: "crons",
 };
