@@ -32,6 +32,7 @@ import { ShuttingDownError } from "../runtime/errors.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  AssistantVersionNotFoundError,
   DocumentTooLargeError,
   InvalidQueryError,
   RunExistsError,
@@ -64,6 +65,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [ThreadNotFoundError, Code.NotFound],
   [RunNotFoundError, Code.NotFound],
   [AssistantNotFoundError, Code.NotFound],
+  [AssistantVersionNotFoundError, Code.NotFound],
   [GraphNotFoundError, Code.NotFound],
   [CheckpointNotFoundError, Code.NotFound],
   [ThreadExistsError, Code.AlreadyExists],

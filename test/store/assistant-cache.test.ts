@@ -46,6 +46,12 @@ function source() {
     delete: async (id) => void docs.delete(id),
     search: async () => ({ items: [], total: 0 }),
     count: async () => 0,
+    listVersions: async () => [],
+    setLatest: async (id, version) => {
+      const next = record(id, version);
+      docs.set(id, next);
+      return next;
+    },
   };
   return {
     store,
