@@ -42,7 +42,7 @@ type Assistant struct {
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// Free-form metadata; system assistants carry `{"created_by": "system"}`.
 	Metadata *structpb.Struct `protobuf:"bytes,7,opt,name=metadata,proto3" json:"metadata,omitempty"`
-	// Version, starting at 1 and bumped by each update.
+	// The version in use: 1 at creation, each update writes the next one, SetLatest may pin an older one.
 	Version int32 `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
 	// Display name; a system assistant is named after its graph.
 	Name string `protobuf:"bytes,9,opt,name=name,proto3" json:"name,omitempty"`

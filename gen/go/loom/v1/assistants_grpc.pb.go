@@ -43,12 +43,14 @@ const (
 // uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
 // accepted too.
 type AssistantsServiceClient interface {
-	// Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-	// (409) for a duplicate id unless `if_exists` is "do_nothing".
+	// Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+	// AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+	// non-empty `config.configurable` with a non-empty `context`.
 	Create(ctx context.Context, in *CreateAssistantRequest, opts ...grpc.CallOption) (*Assistant, error)
 	// Get returns one assistant (by id or graph id).
 	Get(ctx context.Context, in *GetAssistantRequest, opts ...grpc.CallOption) (*Assistant, error)
-	// Update changes the given fields and bumps `version`; metadata is merged shallowly.
+	// Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+	// metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
 	Update(ctx context.Context, in *UpdateAssistantRequest, opts ...grpc.CallOption) (*Assistant, error)
 	// Delete removes an assistant. REST answers 204.
 	Delete(ctx context.Context, in *DeleteAssistantRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
@@ -200,12 +202,14 @@ func (c *assistantsServiceClient) GetSchemas(ctx context.Context, in *GetAssista
 // uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
 // accepted too.
 type AssistantsServiceServer interface {
-	// Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-	// (409) for a duplicate id unless `if_exists` is "do_nothing".
+	// Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+	// AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+	// non-empty `config.configurable` with a non-empty `context`.
 	Create(context.Context, *CreateAssistantRequest) (*Assistant, error)
 	// Get returns one assistant (by id or graph id).
 	Get(context.Context, *GetAssistantRequest) (*Assistant, error)
-	// Update changes the given fields and bumps `version`; metadata is merged shallowly.
+	// Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+	// metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
 	Update(context.Context, *UpdateAssistantRequest) (*Assistant, error)
 	// Delete removes an assistant. REST answers 204.
 	Delete(context.Context, *DeleteAssistantRequest) (*emptypb.Empty, error)

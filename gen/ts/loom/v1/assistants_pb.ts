@@ -71,7 +71,7 @@ export type Assistant = Message<"loom.v1.Assistant"> & {
   metadata?: JsonObject | undefined;
 
   /**
-   * Version, starting at 1 and bumped by each update.
+   * The version in use: 1 at creation, each update writes the next one, SetLatest may pin an older one.
    *
    * @generated from field: int32 version = 8;
    */
@@ -691,8 +691,9 @@ export const GetAssistantSubgraphsRequestSchema: GenMessage<GetAssistantSubgraph
  */
 export const AssistantsService: GenService<{
   /**
-   * Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-   * (409) for a duplicate id unless `if_exists` is "do_nothing".
+   * Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+   * AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+   * non-empty `config.configurable` with a non-empty `context`.
    *
    * @generated from rpc loom.v1.AssistantsService.Create
    */
@@ -712,7 +713,8 @@ export const AssistantsService: GenService<{
     output: typeof AssistantSchema;
   },
   /**
-   * Update changes the given fields and bumps `version`; metadata is merged shallowly.
+   * Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+   * metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
    *
    * @generated from rpc loom.v1.AssistantsService.Update
    */

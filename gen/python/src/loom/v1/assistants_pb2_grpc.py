@@ -105,8 +105,9 @@ class AssistantsServiceServicer:
     """
 
     def Create(self, request, context):
-        """Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-        (409) for a duplicate id unless `if_exists` is "do_nothing".
+        """Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+        AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+        non-empty `config.configurable` with a non-empty `context`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,7 +121,8 @@ class AssistantsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Update(self, request, context):
-        """Update changes the given fields and bumps `version`; metadata is merged shallowly.
+        """Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+        metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
