@@ -34,6 +34,7 @@ import { ShuttingDownError } from "../runtime/errors.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  AssistantVersionNotFoundError,
   CronNotFoundError,
   DocumentTooLargeError,
   InvalidQueryError,
@@ -68,6 +69,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [RunNotFoundError, Code.NotFound],
   [AssistantNotFoundError, Code.NotFound],
   [CronNotFoundError, Code.NotFound],
+  [AssistantVersionNotFoundError, Code.NotFound],
   [GraphNotFoundError, Code.NotFound],
   [CheckpointNotFoundError, Code.NotFound],
   [ThreadExistsError, Code.AlreadyExists],

@@ -74,6 +74,17 @@ export class AssistantNotFoundError extends StoreError {
   }
 }
 
+/** The assistant exists but has no such version (HTTP 404, the Python server's message). */
+export class AssistantVersionNotFoundError extends StoreError {
+  override readonly name = "AssistantVersionNotFoundError";
+  constructor(
+    readonly assistantId: string,
+    readonly version: number,
+  ) {
+    super(`Version ${version} not found for assistant ${assistantId}`);
+  }
+}
+
 /** An assistant with this id already exists (HTTP 409). */
 export class AssistantExistsError extends StoreError {
   override readonly name = "AssistantExistsError";

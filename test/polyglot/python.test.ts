@@ -111,6 +111,26 @@ describe("official Python SDK (langgraph-sdk) client.crons", () => {
   });
 });
 
+describe("official Python SDK (langgraph-sdk): assistant versions, subgraphs, run context", () => {
+  let versionsServer: TestServer;
+  beforeAll(async () => {
+    versionsServer = await startTestServer("polyglot_python_versions", {
+      configPath: path.join(projectRoot, "test/api/loom.versions.json"),
+    });
+  });
+  afterAll(async () => {
+    await versionsServer?.close();
+  });
+
+  it("get_versions (filter, paging), set_latest and a run on the pinned config, 404/422, context, 400 clash, get_subgraphs", async () => {
+    const out = await runProgram(VENV_PYTHON, [path.join(ROOT, "test/polyglot/sdk_versions.py")], {
+      env: { LOOM_URL: versionsServer.baseUrl },
+    });
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok versions\nok context and subgraphs\n");
+  });
+});
+
 describe("official Python SDK (langgraph-sdk): webhooks, thread TTL, prune", () => {
   let ttlServer: TestServer;
   beforeAll(async () => {

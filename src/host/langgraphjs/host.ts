@@ -35,6 +35,7 @@ import {
   SubgraphNotFoundError,
 } from "../../engine/index.js";
 import type { HostedGraph } from "../hosted-graph.js";
+import { stateSchemas } from "../loom-drawing.js";
 import { LoomBaseStore } from "./base-store.js";
 import { toJson } from "./json.js";
 import { LoomCheckpointSaver } from "./saver.js";
@@ -151,6 +152,12 @@ function lgModes(wanted: readonly StreamMode[]): string[] {
   return [...out];
 }
 
+/** The schemas of a LangGraph.js graph over its state channels (internal channels left out), titled by its name. */
+function lgSchemas(graph: AnyPregel, fallbackTitle: string): JsonObject {
+  const keys = Object.keys(graph.channels).filter((k) => !k.startsWith("__") && !k.includes(":"));
+  return stateSchemas(graph.name || fallbackTitle, keys);
+}
+
 /**
  * `graph` behind the seam, registered as `graphId`. Reads the graph's drawing once (it may be async).
  */
@@ -241,6 +248,8 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
         saver,
       ),
       metadata: { ...(options.metadata ?? {}) },
+      // LangGraph's runtime context: nodes read it as `config.context` (`Runtime.context`).
+      context: { ...(options.config?.context ?? {}) },
       ...(options.config?.tags ? { tags: options.config.tags } : {}),
       recursionLimit: options.recursionLimit ?? options.config?.recursionLimit ?? 25,
       signal: runSignal,
@@ -374,21 +383,13 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       }
     },
     drawing: () => drawing,
-    schemas(id) {
-      const keys = Object.keys(graph.channels).filter((k) => !k.startsWith("__") && !k.includes(":"));
-      const state: JsonObject = {
-        title: graph.name || id,
-        type: "object",
-        properties: Object.fromEntries(keys.map((k) => [k, {}])),
-      };
-      return {
-        graph_id: graphId,
-        input_schema: state,
-        output_schema: state,
-        state_schema: state,
-        config_schema: { title: "Configurable", type: "object", properties: {} },
-        context_schema: { title: "Context", type: "object", properties: {} },
-      };
+    schemas: (id) => ({ graph_id: graphId, ...lgSchemas(graph, id) }),
+    async subgraphs(namespace, recurse) {
+      const out: Record<string, JsonObject> = {};
+      for await (const [ns, sub] of graph.getSubgraphsAsync(namespace, recurse)) {
+        out[ns] = lgSchemas(sub as AnyPregel, ns);
+      }
+      return out;
     },
   };
 }

@@ -11,11 +11,14 @@ import {
   AssistantSchema,
   type AssistantsService,
   CountAssistantsResponseSchema,
+  ListAssistantVersionsResponseSchema,
   SearchAssistantsResponseSchema,
 } from "../../../gen/ts/loom/v1/assistants_pb.js";
 import type { GraphRegistry } from "../../registry/registry.js";
+import { AssistantNotFoundError } from "../../store/errors.js";
 import type { AssistantSearchQuery, AssistantStore } from "../../store/records.js";
 import { scopeOf } from "../auth/context.js";
+import { refuseContextClash } from "../context-clash.js";
 import { assistantToProto, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { extractValues, parseExtract } from "../extract.js";
@@ -23,6 +26,7 @@ import { applySelect } from "../select.js";
 import { parseIfExists, parseLimit, parseOffset, parseSortOrder, setPaginationHeaders } from "../validate.js";
 import { type DeleteThreadsDeps, deleteAssistantThreads } from "./delete-threads.js";
 import { resolveAssistant } from "./resolve.js";
+import { requireVersion, versionToProto } from "./versions.js";
 
 /** Assistant field names: an `extract` alias may not take one. */
 const FIELD_NAMES = AssistantSchema.fields.map((f) => f.name);
@@ -50,6 +54,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
   const { assistants, registry } = deps;
   return {
     async create(req) {
+      refuseContextClash(objectFromStruct(req.config), objectFromStruct(req.context));
       registry.get(req.graphId);
       if (req.assistantId && !isUuid(req.assistantId)) {
         throw new InvalidInputError("assistant_id must be a UUID", "assistant_id");
@@ -72,6 +77,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       return assistantToProto(await resolveAssistant(assistants, registry, req.assistantId));
     },
     async update(req) {
+      refuseContextClash(objectFromStruct(req.config), objectFromStruct(req.context));
       const current = await resolveAssistant(assistants, registry, req.assistantId);
       if (req.graphId !== undefined) registry.get(req.graphId);
       const record = await assistants.patch(current.assistantId, {
@@ -131,6 +137,27 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
     async getGraph(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);
       return fromJson(StructSchema, registry.get(a.graphId).drawing());
+    },
+    async listVersions(req) {
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      const versions = await assistants.listVersions(a.assistantId, {
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+        limit: parseLimit(req.limit),
+        offset: parseOffset(req.offset),
+      });
+      // The Python server answers 404 when nothing matches (no version, filter or page past the end).
+      if (versions.length === 0) throw new AssistantNotFoundError(a.assistantId);
+      return create(ListAssistantVersionsResponseSchema, { versions: versions.map(versionToProto) });
+    },
+    async setLatest(req) {
+      const version = requireVersion(req.version);
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      return assistantToProto(await assistants.setLatest(a.assistantId, version));
+    },
+    async getSubgraphs(req) {
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      const subgraphs = await registry.get(a.graphId).subgraphs(req.namespace || undefined, req.recurse);
+      return fromJson(StructSchema, subgraphs);
     },
     async getSchemas(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);

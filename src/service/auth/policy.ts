@@ -12,8 +12,8 @@
  * | runs list | `threads:search` | 404 when the thread is outside it |
  * | runs create, wait, stream (stateful and stateless) | `threads:create_run` | 404 for an existing thread outside it |
  * | assistants create | `assistants:create` | an existing id outside it: 409 |
- * | assistants get, graph, schemas | `assistants:read` | 404 outside it |
- * | assistants update / delete | `assistants:update` / `assistants:delete` | 404 outside it |
+ * | assistants get, graph, schemas, subgraphs, versions | `assistants:read` | 404 outside it |
+ * | assistants update, latest / delete | `assistants:update` / `assistants:delete` | 404 outside it |
  * | assistants delete with `delete_threads` | also `threads:delete` | narrows the threads deleted |
  * | assistants search, count | `assistants:search` | narrows the query |
  * | crons create (stateless or on a thread) | `threads:create_run` | 404 for a thread outside it |
@@ -252,6 +252,19 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
     },
     async getSchemas(req, g) {
       const scope = await g.authorize("assistants", "read", { assistant_id: req.assistantId });
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async getSubgraphs(req, g) {
+      const scope = await g.authorize("assistants", "read", { assistant_id: req.assistantId });
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async listVersions(req, g) {
+      const scope = await g.authorize("assistants", "read", { assistant_id: req.assistantId });
+      await g.requireAssistant(req.assistantId, scope);
+    },
+    async setLatest(req, g) {
+      const value = { assistant_id: req.assistantId, version: req.version };
+      const scope = await g.authorize("assistants", "update", value);
       await g.requireAssistant(req.assistantId, scope);
     },
     async update(req, g) {

@@ -103,7 +103,7 @@ export function createCronsService(deps: CronsServiceDeps): ServiceImpl<typeof C
     runParamsFromProto(
       runRequestOf(cron),
       registry.get(assistant.graphId),
-      assistant.config,
+      assistant,
       cron.threadId === null,
     );
   }

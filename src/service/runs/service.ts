@@ -30,7 +30,8 @@ import {
 } from "../../store/records.js";
 import { resolveAssistant } from "../assistants/resolve.js";
 import { authConfigurable, requestAuth } from "../auth/context.js";
-import { runToProto, valueFromJson } from "../convert.js";
+import { refuseContextClash } from "../context-clash.js";
+import { objectFromStruct, runToProto, valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { extractValues, parseExtract } from "../extract.js";
 import { applySelect } from "../select.js";
@@ -138,9 +139,10 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     const stateless = req.threadId === "";
     if (!stateless) requireUuid(req.threadId, "thread_id");
     if (!req.assistantId) throw new InvalidInputError("assistant_id is required", "assistant_id");
+    refuseContextClash(objectFromStruct(req.config), objectFromStruct(req.context));
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
-    const params = runParamsFromProto(req, graph, assistant.config, stateless);
+    const params = runParamsFromProto(req, graph, assistant, stateless);
     return { assistant, graph, params, stateless };
   }
 

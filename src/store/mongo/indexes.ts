@@ -90,6 +90,8 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
     { name: "created_at", key: { created_at: -1 } },
     { name: "graph_id_created_at", key: { graph_id: 1, created_at: -1 } },
   ],
+  // One document per (assistant, version); listing reads it newest first.
+  assistant_versions: [{ name: "assistant_version", key: { assistant_id: 1, version: -1 }, unique: true }],
 };
 
 /**

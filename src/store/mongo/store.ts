@@ -10,7 +10,7 @@ import type { CronStore } from "../cron-store.js";
 import type { RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
 import type { WebhookStore } from "../webhook-store.js";
-import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
+import { type AssistantDoc, type AssistantVersionDoc, createMongoAssistantStore } from "./assistants.js";
 import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
@@ -103,7 +103,10 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
       checkpoints: db.collection(names.checkpoints),
     }),
     runs: createMongoRunStore({ client, runs, threads }),
-    assistants: createMongoAssistantStore({ assistants }),
+    assistants: createMongoAssistantStore({
+      assistants,
+      versions: db.collection<AssistantVersionDoc>(names.assistant_versions, COLLECTION_OPTIONS),
+    }),
     queue: createMongoRunQueueStore({
       client,
       runs,

@@ -379,7 +379,9 @@ type CreateRunRequest struct {
 	Command *Command `protobuf:"bytes,4,opt,name=command,proto3" json:"command,omitempty"`
 	// Run config: `{tags?, recursion_limit?, configurable?}`. Default: the assistant's config.
 	Config *structpb.Struct `protobuf:"bytes,5,opt,name=config,proto3" json:"config,omitempty"`
-	// Run context, merged over the assistant's context.
+	// Run context, merged (shallowly) over the assistant's context; nodes read it as `ctx.context` (Loom graphs)
+	// or LangGraph's runtime context (LangGraph.js graphs). A non-empty `config.configurable` with a non-empty
+	// `context` is InvalidArgument (REST 400), nothing written.
 	Context *structpb.Struct `protobuf:"bytes,6,opt,name=context,proto3" json:"context,omitempty"`
 	// Run metadata, copied into the run and every checkpoint it writes.
 	Metadata *structpb.Struct `protobuf:"bytes,7,opt,name=metadata,proto3" json:"metadata,omitempty"`

@@ -251,7 +251,9 @@ export type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   config?: JsonObject | undefined;
 
   /**
-   * Run context, merged over the assistant's context.
+   * Run context, merged (shallowly) over the assistant's context; nodes read it as `ctx.context` (Loom graphs)
+   * or LangGraph's runtime context (LangGraph.js graphs). A non-empty `config.configurable` with a non-empty
+   * `context` is InvalidArgument (REST 400), nothing written.
    *
    * @generated from field: google.protobuf.Struct context = 6;
    */

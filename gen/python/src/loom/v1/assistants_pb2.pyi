@@ -154,3 +154,61 @@ class GetAssistantSchemasRequest(_message.Message):
     ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
     assistant_id: str
     def __init__(self, assistant_id: _Optional[str] = ...) -> None: ...
+
+class AssistantVersion(_message.Message):
+    __slots__ = ("assistant_id", "graph_id", "config", "context", "created_at", "metadata", "version", "name", "description")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    graph_id: str
+    config: _struct_pb2.Struct
+    context: _struct_pb2.Struct
+    created_at: _timestamp_pb2.Timestamp
+    metadata: _struct_pb2.Struct
+    version: int
+    name: str
+    description: str
+    def __init__(self, assistant_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ListAssistantVersionsRequest(_message.Message):
+    __slots__ = ("assistant_id", "metadata", "limit", "offset")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    metadata: _struct_pb2.Struct
+    limit: int
+    offset: int
+    def __init__(self, assistant_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class ListAssistantVersionsResponse(_message.Message):
+    __slots__ = ("versions",)
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[AssistantVersion]
+    def __init__(self, versions: _Optional[_Iterable[_Union[AssistantVersion, _Mapping]]] = ...) -> None: ...
+
+class SetLatestAssistantVersionRequest(_message.Message):
+    __slots__ = ("assistant_id", "version")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    version: int
+    def __init__(self, assistant_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class GetAssistantSubgraphsRequest(_message.Message):
+    __slots__ = ("assistant_id", "namespace", "recurse")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    RECURSE_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    namespace: str
+    recurse: bool
+    def __init__(self, assistant_id: _Optional[str] = ..., namespace: _Optional[str] = ..., recurse: _Optional[bool] = ...) -> None: ...
