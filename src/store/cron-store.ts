@@ -57,6 +57,8 @@ export interface CronFilter {
   enabled?: boolean;
   /** Containment match on metadata (literal values, never query operators). */
   metadata?: JsonObject;
+  /** An authorization filter on metadata (`crons:search`; docs/security.md "Filters"). */
+  scope?: JsonObject;
 }
 
 /** Sort keys of a search. */

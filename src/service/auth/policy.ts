@@ -16,7 +16,9 @@
  * | assistants update, latest / delete | `assistants:update` / `assistants:delete` | 404 outside it |
  * | assistants delete with `delete_threads` | also `threads:delete` | narrows the threads deleted |
  * | assistants search, count | `assistants:search` | narrows the query |
- * | crons create (stateless or on a thread) | `threads:create_run` | 404 for a thread outside it |
+ * | crons create (then `threads:read` for a thread's cron) | `crons:create` | — |
+ * | crons get / update / delete | `crons:read` / `crons:update` / `crons:delete` | 404 outside it |
+ * | crons search, count | `crons:search` | narrows the query |
  * | store put, get, delete, search, list namespaces | `store:put`, `store:get`, `store:delete`, `store:search`, `store:list_namespaces` | search: ANDed with `filter` on the value |
  *
  * Store handlers may rewrite the value they get (`namespace`, `key`, `value`, paging, …) and the call uses what
@@ -35,7 +37,7 @@ import type { AuthFilter } from "./types.js";
 export interface Guard {
   /** Runs the event's handler. @throws AuthError when refused */
   authorize(
-    resource: "threads" | "assistants" | "store",
+    resource: "threads" | "assistants" | "store" | "crons",
     action: string,
     value: Record<string, unknown>,
   ): Promise<AuthFilter | undefined>;
@@ -45,6 +47,8 @@ export interface Guard {
   refuseForeignThread(threadId: string, scope: AuthFilter | undefined): Promise<void>;
   /** NotFound unless assistant (or graph) `assistantId` is missing or passes `scope`; AlreadyExists with `taken`. */
   requireAssistant(assistantId: string, scope: AuthFilter | undefined, taken?: boolean): Promise<void>;
+  /** NotFound unless cron `cronId` is missing (left to the service) or its metadata passes `scope`. */
+  requireCron(cronId: string, scope: AuthFilter | undefined): Promise<void>;
   /** Narrows the call's searches and counts. */
   narrow(scope: AuthFilter | undefined): void;
   /** Metadata a run stamps on a thread it creates. */
@@ -112,20 +116,49 @@ const intOr = (value: Record<string, unknown>, key: string, fallback: number | u
   Number.isInteger(value[key]) ? (value[key] as number) : fallback;
 
 /**
- * A cron creates runs on its thread at every tick: creating one is authorized as creating a run there, and the
- * metadata a handler stamps is the cron's (hence each tick's run's).
+ * Creating a cron raises `crons:create` (the metadata a handler stamps is the cron's, and so each tick's run's),
+ * then, for a cron on a thread, `threads:read` on that thread, as the Python server (`grpc/ops/crons.py`).
  */
 const createCron: Policy = async (req, g) => {
   const value: Record<string, unknown> = {
+    payload: {
+      assistant_id: req.assistantId,
+      input: req.input,
+      config: req.config,
+      context: req.context,
+      multitask_strategy: req.multitaskStrategy || undefined,
+    },
+    schedule: req.schedule,
     thread_id: req.threadId === "" ? undefined : req.threadId,
-    assistant_id: req.assistantId,
+    on_run_completed: req.onRunCompleted,
+    end_time: req.endTime,
     metadata: { ...(req.metadata ?? {}) },
-    multitask_strategy: req.multitaskStrategy || undefined,
-    kwargs: { input: req.input, config: req.config, context: req.context },
   };
-  const scope = await g.authorize("threads", "create_run", value);
+  await g.authorize("crons", "create", value);
   req.metadata = metadataOf(value) ?? {};
-  if (req.threadId !== "") await g.requireThread(req.threadId, scope);
+  if (req.threadId !== "") {
+    const scope = await g.authorize("threads", "read", { thread_id: req.threadId });
+    await g.requireThread(req.threadId, scope);
+  }
+};
+
+/** `crons:<action>` on one cron: 404 when it is outside the handler's filter. */
+const onCron =
+  (action: "read" | "delete"): Policy =>
+  async (req, g) => {
+    await g.requireCron(req.cronId, await g.authorize("crons", action, { cron_id: req.cronId }));
+  };
+
+/** `crons:search` for a search or count: the filter narrows the query. */
+const searchCrons: Policy = async (req, g) => {
+  const value = {
+    assistant_id: req.assistantId,
+    thread_id: req.threadId,
+    limit: req.limit,
+    offset: req.offset,
+    metadata: req.metadata,
+  };
+  g.narrow(await g.authorize("crons", "search", value));
 };
 
 /** Policies by service type name, then method local name. */
@@ -225,7 +258,26 @@ export const POLICIES: Record<string, Record<string, Policy>> = {
         throw new ConnectError("cancel by status needs an unscoped authorization", Code.PermissionDenied);
     },
   },
-  "loom.v1.CronsService": { create: createCron },
+  "loom.v1.CronsService": {
+    create: createCron,
+    get: onCron("read"),
+    delete: onCron("delete"),
+    async update(req, g) {
+      const value: Record<string, unknown> = {
+        cron_id: req.cronId,
+        schedule: req.schedule,
+        end_time: jsonFromValue(req.endTime),
+        enabled: req.enabled,
+        metadata: req.metadata === undefined ? undefined : { ...req.metadata },
+      };
+      const scope = await g.authorize("crons", "update", value);
+      const metadata = metadataOf(value);
+      if (metadata) req.metadata = metadata;
+      await g.requireCron(req.cronId, scope);
+    },
+    search: searchCrons,
+    count: searchCrons,
+  },
   "loom.v1.AssistantsService": {
     async create(req, g) {
       const value = {

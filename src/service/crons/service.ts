@@ -4,6 +4,7 @@
  * timezone (`src/runtime/cron-schedule.ts`), the end time, and the run each tick would create, validated by the
  * runs service's own rules (`runParamsFromProto`) against the assistant's graph.
  */
+
 import { create, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
@@ -28,7 +29,7 @@ import type {
 } from "../../store/cron-store.js";
 import type { AssistantStore, ThreadStore } from "../../store/records.js";
 import { resolveAssistant, systemAssistantId } from "../assistants/resolve.js";
-import { requestAuth } from "../auth/context.js";
+import { requestAuth, scopeOf } from "../auth/context.js";
 import { jsonFromValue } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
 import { runParamsFromProto } from "../runs/params.js";
@@ -229,7 +230,7 @@ export function createCronsService(deps: CronsServiceDeps): ServiceImpl<typeof C
     },
 
     async search(req, ctx) {
-      const filter = filterOf(req);
+      const filter: CronFilter = { ...filterOf(req), ...scopeOf(ctx) };
       if (req.enabled !== undefined) filter.enabled = req.enabled;
       const limit = parseLimit(req.limit);
       const offset = parseOffset(req.offset);
@@ -249,8 +250,10 @@ export function createCronsService(deps: CronsServiceDeps): ServiceImpl<typeof C
       return create(SearchCronsResponseSchema, { crons: listed });
     },
 
-    async count(req) {
-      return create(CountCronsResponseSchema, { count: await crons.count(filterOf(req)) });
+    async count(req, ctx) {
+      return create(CountCronsResponseSchema, {
+        count: await crons.count({ ...filterOf(req), ...scopeOf(ctx) }),
+      });
     },
   };
 }

@@ -12,7 +12,7 @@ import type { JsonObject } from "../../engine/checkpoint.js";
 import type { CronChanges, CronFilter, CronRecord, CronSortBy, CronStore } from "../cron-store.js";
 import { CronNotFoundError } from "../errors.js";
 import { decodeJson } from "./encoding.js";
-import { containmentFilter, toStored } from "./filters.js";
+import { containmentFilter, scopeFilter, toStored } from "./filters.js";
 
 /** A stored cron (see module doc). */
 export interface CronDoc {
@@ -86,6 +86,7 @@ function filterOf(filter: CronFilter): Document {
   if (filter.assistantId !== undefined) query.assistant_id = { $eq: filter.assistantId };
   if (filter.threadId !== undefined) query.thread_id = { $eq: filter.threadId };
   if (filter.enabled !== undefined) query.enabled = { $eq: filter.enabled };
+  if (filter.scope !== undefined) query.$and = [scopeFilter("metadata", filter.scope)];
   return query;
 }
 

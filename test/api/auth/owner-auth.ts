@@ -33,7 +33,7 @@ export const auth = new Auth()
     if (!identity) throw new HTTPException(401, { message: "Invalid token" });
     return { identity, permissions: ["threads:write"], role: "tester" };
   })
-  .on(["threads:create", "threads:create_run", "assistants:create"], ({ value, user }) => {
+  .on(["threads:create", "threads:create_run", "assistants:create", "crons:create"], ({ value, user }) => {
     const v = value as Value;
     if (refuseOnDemand(v) === false) return false;
     v.metadata ??= {};
