@@ -7,6 +7,7 @@
  */
 import type { CronRecord, CronStore } from "../store/cron-store.js";
 import { nextTick } from "./cron-schedule.js";
+import { createPeriodicTask } from "./periodic.js";
 
 /** The scheduler. */
 export interface CronScheduler {
@@ -40,8 +41,6 @@ export interface CronSchedulerDeps {
 /** Creates the scheduler over `deps.crons`. */
 export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
   const now = deps.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
 
   /** Claims and fires one due cron; `true` when this process fired it. */
   async function fireDue(cron: CronRecord, at: Date): Promise<boolean> {
@@ -74,26 +73,6 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
     return fired;
   }
 
-  function poll(): Promise<number> {
-    running ??= pollOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  return {
-    start() {
-      if (timer) return;
-      timer = setInterval(() => {
-        poll().catch((error: unknown) => deps.onError?.(error));
-      }, deps.pollMs);
-      timer.unref();
-    },
-    poll,
-    async close() {
-      clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => undefined);
-    },
-  };
+  const task = createPeriodicTask(pollOnce, deps.pollMs, (error) => deps.onError?.(error));
+  return { start: task.start, poll: task.run, close: task.close };
 }
