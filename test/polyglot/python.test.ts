@@ -60,6 +60,12 @@ describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
     expect(out.stdout).toBe("ok join_stream of a queued run\nok batch\nok cancel_many\n");
   });
 
+  it("assistants get/get_graph/get_schemas/search/count, threads copy/count/delete, runs cancel/delete", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_sweep.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok assistants\nok threads\nok runs\n");
+  });
+
   it("static breakpoints, dynamic interrupt with Command(resume=...), time travel", async () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_flows.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
