@@ -100,7 +100,13 @@ it("20 runs through two replicas: each webhook is delivered once, after one retr
 }, 60_000);
 
 it("a replica killed mid-delivery: another replica delivers the run after the claim lapses", async () => {
-  const doomed = await startLoom({ mongoUri: mongoUri(), dbName, env });
+  // Its POST must still hang when the kill lands: with the 1 s timeout a loaded machine could let it time out,
+  // record the attempt and retry first.
+  const doomed = await startLoom({
+    mongoUri: mongoUri(),
+    dbName,
+    env: { ...env, LOOM_WEBHOOK_TIMEOUT_MS: "5000" },
+  });
   loom.push(doomed);
   const tid = (await post(`${doomed.url}/threads`, {})).thread_id as string;
   const hook = `/hang/${tid}`;
