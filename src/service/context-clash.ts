@@ -3,21 +3,9 @@
  * `config.configurable` or `context`, not both (docs/api.md §5 `context`). Checked before anything is written.
  */
 import type { JsonObject } from "../engine/index.js";
-import { InvalidInputError } from "./errors.js";
+import { ContextClashError } from "./errors.js";
 
-/** The Python server's message, word for word (clients match on it). */
-export const CONTEXT_CLASH_MESSAGE =
-  "Cannot specify both configurable and context. Prefer setting context alone. Context was introduced in " +
-  "LangGraph 0.6.0 and is the long term planned replacement for configurable.";
-
-/** A request with both `config.configurable` and `context`: REST 400 (the Python server's status), Connect InvalidArgument. */
-export class ContextClashError extends InvalidInputError {
-  /** The REST status (InvalidArgument is 422 otherwise). */
-  readonly restStatus = 400;
-  constructor() {
-    super(CONTEXT_CLASH_MESSAGE, "context");
-  }
-}
+export { CONTEXT_CLASH_MESSAGE } from "./errors.js";
 
 function nonEmpty(value: unknown): boolean {
   return value !== null && typeof value === "object" && Object.keys(value).length > 0;

@@ -56,6 +56,21 @@ export class InvalidInputError extends Error {
   }
 }
 
+/** The Python server's message, word for word (clients match on it). */
+export const CONTEXT_CLASH_MESSAGE =
+  "Cannot specify both configurable and context. Prefer setting context alone. Context was introduced in " +
+  "LangGraph 0.6.0 and is the long term planned replacement for configurable.";
+
+/**
+ * A request with both `config.configurable` and `context` (`context-clash.ts`): REST 400 (the Python server's
+ * status, {@link restStatusOverride}), Connect InvalidArgument.
+ */
+export class ContextClashError extends InvalidInputError {
+  constructor() {
+    super(CONTEXT_CLASH_MESSAGE, "context");
+  }
+}
+
 /** A state update on a thread with a pending or running run (docs/api.md §8d: 409 "Thread is busy"). */
 export class ThreadBusyUpdateError extends Error {
   override readonly name = "ThreadBusyUpdateError";
@@ -92,10 +107,12 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
 
 /**
  * Domain errors whose REST status is not their code's (`rest/http-status.ts`): the Python server answers a
- * `checkpoint_ns` of no subgraph with 400 (its `ValueError` handler), where other invalid input gets 422.
+ * `checkpoint_ns` of no subgraph (its `ValueError` handler) and a configurable/context clash with 400, where other
+ * invalid input gets 422.
  */
 const REST_STATUS_BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => Error, number]> = [
   [SubgraphNotFoundError, 400],
+  [ContextClashError, 400],
 ];
 
 /** The REST status of domain error `cause` when it differs from its Connect code's; undefined otherwise. */

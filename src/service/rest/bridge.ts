@@ -92,16 +92,10 @@ function responseJson(route: RestRoute, output: DescMessage, msg: unknown): Json
   return json[route.responseBody] ?? null;
 }
 
-/** A domain error may name its own REST status (e.g. 400 where its code would give 422): `restStatus`. */
-function ownRestStatus(cause: unknown): number | undefined {
-  const status = (cause as { restStatus?: unknown } | null)?.restStatus;
-  return typeof status === "number" ? status : undefined;
-}
-
 function errorDetail(error: unknown): { status: number; detail: string; code: Code; retryAfter: string } {
   const ce = ConnectError.from(error);
   return {
-    status: ownRestStatus(ce.cause) ?? restStatusOverride(ce.cause) ?? restStatusForCode(ce.code),
+    status: restStatusOverride(ce.cause) ?? restStatusForCode(ce.code),
     detail: ce.rawMessage,
     code: ce.code,
     retryAfter: ce.metadata.get(RETRY_AFTER_HEADER) ?? String(RETRY_AFTER_SECONDS),
