@@ -59,9 +59,12 @@ describe("run context", () => {
     })) as Obj;
     expect(out.answer).toBe("Bonjour, Ada!");
     expect(out.seen).toEqual({ user_name: "Ada", language: "fr" });
+    // A stateless run deletes its thread when it ends (on_completion "delete"), so a join
+    // that comes after the end would answer 404; "keep" makes the join independent of timing.
     const background = await client.runs.create(null, "lg_context", {
       input: {},
       context: { user_name: "Bo" },
+      onCompletion: "keep",
     });
     expect((await client.runs.join(background.thread_id, background.run_id)) as Obj).toMatchObject({
       answer: "Hello, Bo!",
