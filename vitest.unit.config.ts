@@ -10,7 +10,7 @@ export default defineConfig({
     include: [
       "test/engine/**/*.test.ts",
       "test/registry/**/*.test.ts",
-      "test/runtime/{abort,command-mark,event-log,guards}.test.ts",
+      "test/runtime/{abort,command-mark,cron-schedule,event-log,guards}.test.ts",
       "test/server/{config,static-files}.test.ts",
       "test/service/**/*.test.ts",
       "test/store/{client-options,memory,mongo-encoding}.test.ts",

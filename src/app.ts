@@ -17,6 +17,7 @@ import { monitorMongoCommands } from "./metrics/mongo-commands.js";
 import { createRequestMetrics, type RequestMetrics } from "./metrics/requests.js";
 import type { AuthModule } from "./registry/auth-load.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
+import { createCronScheduler } from "./runtime/cron-scheduler.js";
 import { createRunSignals } from "./runtime/signals.js";
 import { createThreadSweeper } from "./runtime/thread-sweeper.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
@@ -119,6 +120,8 @@ export interface AppDeps {
   webhooks?: Partial<WebhookSettings>;
   /** Interval of the thread TTL sweeper in ms (`LOOM_THREAD_SWEEP_MS`). @default 60000 */
   threadSweepMs?: number;
+  /** Interval of the cron scheduler's poll in ms (`LOOM_CRON_POLL_MS`, docs/crons.md). @default 1000 */
+  cronPollMs?: number;
 }
 
 /** Longest `/ok` (and `grpc.health.v1`) waits for MongoDB's ping before answering 503 / NOT_SERVING. */
@@ -294,6 +297,12 @@ export function createApp(deps: AppDeps): App {
     },
     [{ service: HealthService, impl: health }, grpcHealth, reflection.v1, reflection.v1alpha],
   );
+  const cronScheduler = createCronScheduler({
+    crons: store.crons,
+    fire: services.fireCron ?? (async () => {}),
+    pollMs: deps.cronPollMs ?? 1000,
+    onError: (error, cronId) => deps.logger.warn({ err: error, cronId }, "cron tick failed"),
+  });
   const rest = createRestBridge({
     services: services.bound,
     bodyLimitBytes: deps.bodyLimitBytes,
@@ -377,18 +386,21 @@ export function createApp(deps: AppDeps): App {
       services.runtime.start();
       webhooks.start();
       sweeper.start();
+      cronScheduler.start();
       return address;
     },
     async close(timeoutMs = 10_000) {
       grpcHealth.shutDown();
       services.runtime.stopClaiming();
+      // No new tick once shutting down: a tick not claimed here is claimed by another replica.
+      const cronsClosed = cronScheduler.close();
       // Both at once: runs still executing here get until the deadline to end; the rest go back to the queue,
       // where another replica (or this one after a restart) resumes them from their last checkpoint. Then the
       // waits and streams still open fail with 503 / UNAVAILABLE; the server cuts connections only a grace
       // period later, so those answers arrive whole.
       const serverClosed = server.close(timeoutMs + SHUTDOWN_ANSWER_GRACE_MS);
       await services.runtime.close(timeoutMs);
-      await Promise.all([webhooks.close(), sweeper.close()]);
+      await Promise.all([webhooks.close(), sweeper.close(), cronsClosed]);
       await serverClosed;
       stopMongoMonitoring();
       stopMongoTracing();

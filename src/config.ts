@@ -103,6 +103,8 @@ export interface Config {
   webhooks: WebhookSettings;
   /** `LOOM_THREAD_SWEEP_MS`: interval of the thread TTL sweeper (docs/operations.md "Thread TTL"). Default 60000. */
   threadSweepMs: number;
+  /** `LOOM_CRON_POLL_MS`: interval of the cron scheduler's poll (docs/crons.md). Default 1000. */
+  cronPollMs: number;
 }
 
 /** One entry of `LOOM_API_KEYS`: the SHA-256 of a key (64 hex digits) and its identity. */
@@ -246,6 +248,7 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       WEBHOOK_DEFAULTS.recoveryMs,
     ),
     LOOM_THREAD_SWEEP_MS: intVar("LOOM_THREAD_SWEEP_MS", 10, 86_400_000).default(60_000),
+    LOOM_CRON_POLL_MS: intVar("LOOM_CRON_POLL_MS", 10, 3_600_000).default(1000),
   });
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -293,6 +296,7 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
       recoveryMs: v.LOOM_WEBHOOK_RECOVERY_MS,
     },
     threadSweepMs: v.LOOM_THREAD_SWEEP_MS,
+    cronPollMs: v.LOOM_CRON_POLL_MS,
   };
 }
 

@@ -162,6 +162,7 @@ async function main(): Promise<void> {
     },
     webhooks: config.webhooks,
     threadSweepMs: config.threadSweepMs,
+    cronPollMs: config.cronPollMs,
   });
   const address = await app.listen(config.port, config.host);
   const url = `http://${address.address}:${address.port}`;

@@ -62,6 +62,18 @@ export class MultipleInterruptsError extends EngineError {
   }
 }
 
+/**
+ * A checkpoint namespace that names no subgraph of the graph (docs/api.md §8a `checkpoint_ns`). `path` is the
+ * namespace without its task ids (`"a:<id>|b:<id>"` → `"a|b"`); the message is the Python server's,
+ * `Subgraph <path> not found`.
+ */
+export class SubgraphNotFoundError extends EngineError {
+  override readonly name = "SubgraphNotFoundError";
+  constructor(readonly path: string) {
+    super(`Subgraph ${path} not found`);
+  }
+}
+
 /** A checkpoint id that does not exist in the thread (docs/semantics.md §4, §7). */
 export class CheckpointNotFoundError extends EngineError {
   override readonly name = "CheckpointNotFoundError";

@@ -44,6 +44,7 @@ export {
   InvalidUpdateError,
   MultipleInterruptsError,
   NodeNotFoundError,
+  SubgraphNotFoundError,
 } from "./errors.js";
 export {
   checkpointRefJson,
@@ -90,6 +91,7 @@ export {
   type ToolCall,
 } from "./messages.js";
 export { concatMessageChunks } from "./messages-legacy.js";
+export { namespacePath } from "./namespace.js";
 /** @private Internal (pure super-step function). */
 export { type PreparedTask, prepareTasks, stateValues } from "./prepare.js";
 export type { GraphRunStatus, RunOptions, RunResult } from "./run-types.js";

@@ -41,9 +41,12 @@ export interface GetItemOptions {
  * - `limit` @default 10, `offset` @default 0 (non-negative integers).
  * - `query`: text search over the indexed strings; results by relevance (`score`) instead of `updatedAt` desc.
  * - `refreshTtl`: restart the TTL of the items returned. @default true
+ * - `scope`: an authorization filter on the value, ANDed with `filter` (LangGraph's filter form: per key `v`,
+ *   `{"$eq": v}` or `{"$contains": v}`; docs/security.md "Filters"), as a `store:search` handler returns it.
  */
 export interface SearchItemsOptions {
   filter?: JsonObject;
+  scope?: JsonObject;
   limit?: number;
   offset?: number;
   query?: string;

@@ -154,6 +154,7 @@ export async function executeTask(task: PreparedTask, options: TaskExecutionOpti
       const ctx: NodeContext = {
         signal: options.signal,
         config: options.config,
+        context: options.config.context ?? {},
         threadId: options.threadId,
         node: task.name,
         taskId: task.id,

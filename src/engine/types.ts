@@ -24,9 +24,12 @@ export interface Interrupt {
  * - `configurable`: free-form keys (e.g. `user_id`); primitive values are copied into metadata.
  * - `metadata`: run metadata; primitive values are copied into checkpoint metadata.
  * - `recursionLimit`: most super-steps per run. @default 25
+ * - `context`: the run's static context (docs/api.md §5 `context`: the assistant's merged with the run's), which
+ *   nodes read as `ctx.context`; never copied into checkpoint metadata. @default {}
  */
 export interface RunConfig {
   configurable?: Record<string, JsonValue>;
+  context?: Record<string, JsonValue>;
   metadata?: Record<string, JsonValue>;
   tags?: string[];
   recursionLimit?: number;
@@ -48,6 +51,8 @@ export interface RunConfig {
 export interface NodeContext {
   readonly signal: AbortSignal;
   readonly config: RunConfig;
+  /** The run's static context (`config.context`, `{}` when none): LangGraph's runtime context. */
+  readonly context: Readonly<Record<string, JsonValue>>;
   readonly threadId: string;
   readonly node: string;
   readonly taskId: string;

@@ -55,4 +55,11 @@ export interface HostedGraph {
   drawing(): JsonObject;
   /** The schemas of `GET /assistants/{id}/schemas` (docs/api.md §3), for the graph registered as `graphId`. */
   schemas(graphId: string): JsonObject;
+  /**
+   * The subgraphs of `GET /assistants/{id}/subgraphs` (docs/api.md §3): `{<namespace>: {input_schema,
+   * output_schema, state_schema, config_schema, context_schema}}`, keyed by the node holding each subgraph
+   * (`parent|child` below it when `recurse`). With `namespace`, only the subgraph at that path (LangGraph's rule:
+   * nodes whose name is a prefix of it are searched). `{}` for a graph without subgraphs.
+   */
+  subgraphs(namespace: string | undefined, recurse: boolean): Promise<Record<string, JsonObject>>;
 }

@@ -1,6 +1,6 @@
 /**
  * Plain-JSON descriptions of a compiled graph for the assistants API (docs/api.md §3 "Assistants":
- * `GET /assistants/{id}/graph`, `GET /assistants/{id}/schemas`).
+ * `GET /assistants/{id}/graph`, `GET /assistants/{id}/schemas`, `GET /assistants/{id}/subgraphs`).
  */
 import { type CompiledGraph, END, type JsonObject, START } from "../engine/index.js";
 
@@ -41,17 +41,62 @@ export function describeGraph(graph: CompiledGraph): JsonObject {
  * config and context are free-form objects.
  */
 export function describeSchemas(graphId: string, graph: CompiledGraph): JsonObject {
+  return { graph_id: graphId, ...stateSchemas(graph.name || graphId, graph.stateKeys) };
+}
+
+/**
+ * `{input_schema, output_schema, state_schema, config_schema, context_schema}` of a graph titled `title` whose
+ * state has `keys` (values untyped; config and context free-form), for either engine.
+ */
+export function stateSchemas(title: string, keys: readonly string[]): JsonObject {
   const state: JsonObject = {
-    title: graph.name || graphId,
+    title,
     type: "object",
-    properties: Object.fromEntries(graph.stateKeys.map((k) => [k, {}])),
+    properties: Object.fromEntries(keys.map((k) => [k, {}])),
   };
   return {
-    graph_id: graphId,
     input_schema: state,
     output_schema: state,
     state_schema: state,
     config_schema: { title: "Configurable", type: "object", properties: {} },
     context_schema: { title: "Context", type: "object", properties: {} },
   };
+}
+
+/**
+ * The subgraphs of `graph` as LangGraph's `getSubgraphs(namespace, recurse)` walks them: each node holding a
+ * compiled subgraph, under its node name; with `recurse`, theirs as `parent|child`; with `namespace`, only the
+ * path it names (a node whose name is a prefix of it is searched, the exact match returned alone).
+ */
+export function* walkSubgraphs(
+  graph: CompiledGraph,
+  namespace: string | undefined,
+  recurse: boolean,
+): Generator<[string, CompiledGraph]> {
+  for (const [name, node] of graph.nodes) {
+    if (!node.subgraph) continue;
+    if (namespace !== undefined && !namespace.startsWith(name)) continue;
+    if (name === namespace) {
+      yield [name, node.subgraph];
+      return;
+    }
+    if (namespace === undefined) yield [name, node.subgraph];
+    if (recurse) {
+      const rest = namespace === undefined ? undefined : namespace.slice(name.length + 1);
+      for (const [child, sub] of walkSubgraphs(node.subgraph, rest, recurse)) yield [`${name}|${child}`, sub];
+    }
+  }
+}
+
+/** `walkSubgraphs` as the JSON of `GET /assistants/{id}/subgraphs` (docs/api.md §3). */
+export function describeSubgraphs(
+  graph: CompiledGraph,
+  namespace: string | undefined,
+  recurse: boolean,
+): Record<string, JsonObject> {
+  const out: Record<string, JsonObject> = {};
+  for (const [ns, sub] of walkSubgraphs(graph, namespace, recurse)) {
+    out[ns] = stateSchemas(sub.name || ns, sub.stateKeys);
+  }
+  return out;
 }

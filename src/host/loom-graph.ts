@@ -11,7 +11,7 @@ import {
   updateState,
 } from "../engine/index.js";
 import type { HostedGraph } from "./hosted-graph.js";
-import { describeGraph, describeSchemas } from "./loom-drawing.js";
+import { describeGraph, describeSchemas, describeSubgraphs } from "./loom-drawing.js";
 
 /** Whether `value` is a graph compiled by Loom's engine (`StateGraph.compile()` of `src/engine`). */
 export function isLoomGraph(value: unknown): value is CompiledGraph {
@@ -36,5 +36,6 @@ export function hostLoomGraph(graph: CompiledGraph): HostedGraph {
     bulkUpdateState: (store, options) => bulkUpdateState(graph, store, options),
     drawing: () => describeGraph(graph),
     schemas: (graphId) => describeSchemas(graphId, graph),
+    subgraphs: async (namespace, recurse) => describeSubgraphs(graph, namespace, recurse),
   };
 }

@@ -13,6 +13,7 @@ import { ShuttingDownError } from "./errors.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
 import { graphIdOf } from "./metrics.js";
 import { createRunHubs } from "./run-hubs.js";
+import { type ThreadStreamCursor, type ThreadStreamEvent, threadEvents } from "./thread-stream.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
 import { createWorkerPool } from "./workers.js";
 
@@ -53,7 +54,17 @@ export interface RunRuntime {
    * reader stops waiting and throws `signal.reason`; the run goes on.
    */
   events(runId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<LoggedEvent>;
-  /** Waits (`waitFor`) and event readers (`events`) in progress here: back to 0 once every caller left. */
+  /**
+   * The thread stream (`thread-stream.ts`, docs/api.md §7): the events of the thread's runs, run after run, until
+   * `signal` aborts (then throws `signal.reason`) or the thread is deleted. Counted in `waiters` once joined.
+   * @throws ThreadNotFoundError
+   */
+  threadEvents(
+    threadId: string,
+    cursor: ThreadStreamCursor | undefined,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ThreadStreamEvent>;
+  /** Waits (`waitFor`), event readers (`events`) and thread streams in progress here: back to 0 once every caller left. */
   waiters(): number;
   /** Runs executing in this process now (worker pool and runs started for a waiting or streaming caller). */
   executing(): number;
@@ -210,6 +221,33 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     events(runId, afterSeq, callerSignal) {
       const { signal, release } = eitherSignal(callerSignal, closing.signal);
       return read(runId, afterSeq, signal, release);
+    },
+
+    async *threadEvents(threadId, cursor, callerSignal) {
+      const { signal, release } = eitherSignal(callerSignal, closing.signal);
+      let joined = false;
+      try {
+        yield* threadEvents(
+          {
+            runs: deps.runs,
+            threads: deps.threads,
+            signals,
+            pollMs: settings.pollMs,
+            lastSeq: (runId) => deps.events.lastSeq(runId),
+            events: (runId, afterSeq, s) => read(runId, afterSeq, s, () => undefined),
+          },
+          threadId,
+          cursor,
+          signal,
+          () => {
+            joined = true;
+            waiting++;
+          },
+        );
+      } finally {
+        if (joined) waiting--;
+        release();
+      }
     },
 
     waiters: () => waiting,

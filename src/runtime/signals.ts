@@ -35,6 +35,8 @@ export interface RunSignals {
    * listener, no timer (the per-run hub of `run-hub.ts`).
    */
   onRun(runId: string, fn: (change: RunChange) => void): () => void;
+  /** Calls `fn` on every change of every run (events and documents), e.g. to notice a thread's new runs. */
+  onAnyRun(fn: (change: RunChange) => void): () => void;
   /**
    * Whether the change stream is live: it answered and has not failed since, so every change of another replica
    * arrives. `false` without a watcher, before its first answer and while it is reopened.
@@ -52,6 +54,7 @@ export interface RunSignals {
 export function createRunSignals(watch?: ChangeWatcher): RunSignals {
   const perRun = new Map<string, Set<(change: RunChange) => void>>();
   const documentListeners = new Set<(change: RunChange) => void>();
+  const anyListeners = new Set<(change: RunChange) => void>();
   const liveListeners = new Set<(live: boolean) => void>();
   let live = false;
 
@@ -99,6 +102,10 @@ export function createRunSignals(watch?: ChangeWatcher): RunSignals {
         if (set.size === 0 && perRun.get(runId) === set) perRun.delete(runId);
       };
     },
+    onAnyRun(fn) {
+      anyListeners.add(fn);
+      return () => anyListeners.delete(fn);
+    },
     live: () => live,
     onLive(fn) {
       liveListeners.add(fn);
@@ -107,6 +114,7 @@ export function createRunSignals(watch?: ChangeWatcher): RunSignals {
     notify(change) {
       for (const fn of [...(perRun.get(change.runId) ?? [])]) fn(change);
       if (change.runDocument) for (const fn of documentListeners) fn(change);
+      for (const fn of [...anyListeners]) fn(change);
     },
     close: async () => undefined,
   };

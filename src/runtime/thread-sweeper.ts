@@ -5,6 +5,7 @@
  * sweeps; pruning is idempotent, so two replicas meeting on one thread do no harm.
  */
 import type { ThreadStore } from "../store/records.js";
+import { createPeriodicTask } from "./periodic.js";
 
 /** The sweeper. */
 export interface ThreadSweeper {
@@ -26,9 +27,6 @@ export function createThreadSweeper(deps: {
   intervalMs: number;
   onError?: (error: unknown) => void;
 }): ThreadSweeper {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-
   async function sweepOnce(): Promise<number> {
     const expired = await deps.threads.listExpired(new Date(), SWEEP_LIMIT);
     let pruned = 0;
@@ -39,26 +37,6 @@ export function createThreadSweeper(deps: {
     return pruned;
   }
 
-  function sweep(): Promise<number> {
-    running ??= sweepOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  return {
-    start() {
-      if (timer) return;
-      timer = setInterval(() => {
-        sweep().catch((error: unknown) => deps.onError?.(error));
-      }, deps.intervalMs);
-      timer.unref();
-    },
-    sweep,
-    async close() {
-      clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => undefined);
-    },
-  };
+  const task = createPeriodicTask(sweepOnce, deps.intervalMs, deps.onError);
+  return { start: task.start, sweep: task.run, close: task.close };
 }

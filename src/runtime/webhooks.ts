@@ -98,6 +98,12 @@ function retriable(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/**
+ * How long after a run ended recovery leaves its never-claimed delivery to the process that ended it (which claims
+ * it at once, knowing the run's start time); after that the process is taken for dead before it could claim.
+ */
+const RECOVERY_SETTLE_MS = 2000;
+
 /** Creates the dispatcher. */
 export function createWebhookDispatcher(deps: WebhookDeps): WebhookDispatcher {
   const settings = { ...WEBHOOK_DEFAULTS, ...deps.settings };
@@ -168,7 +174,7 @@ export function createWebhookDispatcher(deps: WebhookDeps): WebhookDispatcher {
     recovering = true;
     try {
       for (let i = 0; i < 100 && !closing.signal.aborted; i++) {
-        const claim = await store.claimDue(owner, claimMs);
+        const claim = await store.claimDue(owner, claimMs, RECOVERY_SETTLE_MS);
         if (!claim) break;
         track(claim);
       }

@@ -26,12 +26,16 @@ import {
   InvalidUpdateError,
   MultipleInterruptsError,
   NodeNotFoundError,
+  SubgraphNotFoundError,
 } from "../engine/index.js";
 import { GraphNotFoundError } from "../registry/registry.js";
+import { InvalidScheduleError } from "../runtime/cron-schedule.js";
 import { ShuttingDownError } from "../runtime/errors.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  AssistantVersionNotFoundError,
+  CronNotFoundError,
   DocumentTooLargeError,
   InvalidQueryError,
   RunExistsError,
@@ -52,6 +56,21 @@ export class InvalidInputError extends Error {
   }
 }
 
+/** The Python server's message, word for word (clients match on it). */
+export const CONTEXT_CLASH_MESSAGE =
+  "Cannot specify both configurable and context. Prefer setting context alone. Context was introduced in " +
+  "LangGraph 0.6.0 and is the long term planned replacement for configurable.";
+
+/**
+ * A request with both `config.configurable` and `context` (`context-clash.ts`): REST 400 (the Python server's
+ * status, {@link restStatusOverride}), Connect InvalidArgument.
+ */
+export class ContextClashError extends InvalidInputError {
+  constructor() {
+    super(CONTEXT_CLASH_MESSAGE, "context");
+  }
+}
+
 /** A state update on a thread with a pending or running run (docs/api.md §8d: 409 "Thread is busy"). */
 export class ThreadBusyUpdateError extends Error {
   override readonly name = "ThreadBusyUpdateError";
@@ -64,6 +83,8 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [ThreadNotFoundError, Code.NotFound],
   [RunNotFoundError, Code.NotFound],
   [AssistantNotFoundError, Code.NotFound],
+  [CronNotFoundError, Code.NotFound],
+  [AssistantVersionNotFoundError, Code.NotFound],
   [GraphNotFoundError, Code.NotFound],
   [CheckpointNotFoundError, Code.NotFound],
   [ThreadExistsError, Code.AlreadyExists],
@@ -73,14 +94,32 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [ThreadBusyUpdateError, Code.FailedPrecondition],
   [InvalidInputError, Code.InvalidArgument],
   [NodeNotFoundError, Code.InvalidArgument],
+  [SubgraphNotFoundError, Code.InvalidArgument],
   [AmbiguousUpdateError, Code.InvalidArgument],
   [InvalidUpdateError, Code.InvalidArgument],
   [MultipleInterruptsError, Code.InvalidArgument],
   [InvalidQueryError, Code.InvalidArgument],
   [InvalidItemError, Code.InvalidArgument],
+  [InvalidScheduleError, Code.InvalidArgument],
   [DocumentTooLargeError, Code.InvalidArgument],
   [ShuttingDownError, Code.Unavailable],
 ];
+
+/**
+ * Domain errors whose REST status is not their code's (`rest/http-status.ts`): the Python server answers a
+ * `checkpoint_ns` of no subgraph (its `ValueError` handler) and a configurable/context clash with 400, where other
+ * invalid input gets 422.
+ */
+const REST_STATUS_BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => Error, number]> = [
+  [SubgraphNotFoundError, 400],
+  [ContextClashError, 400],
+];
+
+/** The REST status of domain error `cause` when it differs from its Connect code's; undefined otherwise. */
+export function restStatusOverride(cause: unknown): number | undefined {
+  for (const [cls, status] of REST_STATUS_BY_CLASS) if (cause instanceof cls) return status;
+  return undefined;
+}
 
 /** The header a retryable failure carries: `Retry-After`, in seconds (RFC 9110 §10.2.3). */
 export const RETRY_AFTER_HEADER = "retry-after";

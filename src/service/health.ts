@@ -43,7 +43,7 @@ export function createHealthService(deps: HealthDeps): ServiceImpl<typeof Health
         version: deps.version,
         flags: create(InfoFlagsSchema, {
           assistants: true,
-          crons: false,
+          crons: true,
           langsmith: false,
           store: true,
         }),

@@ -7,6 +7,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AssistantsService } from "../../gen/ts/loom/v1/assistants_pb.js";
+import { CronsService } from "../../gen/ts/loom/v1/crons_pb.js";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
 import { StoreService } from "../../gen/ts/loom/v1/store_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
@@ -18,11 +19,14 @@ import type { RunSignals } from "../runtime/signals.js";
 import type { RunTracing } from "../runtime/tracing.js";
 import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
 import type { WebhookDispatcher } from "../runtime/webhooks.js";
+import type { CronRecord, CronStore } from "../store/cron-store.js";
 import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
 import { withAuthorization } from "./auth/enforce.js";
 import type { Authenticator } from "./auth/types.js";
+import { createCronFirer } from "./crons/fire.js";
+import { createCronsService } from "./crons/service.js";
 import { withDeadline } from "./deadline.js";
 import { type InternalErrorListener, type TransientErrorTest, withErrorMapping } from "./errors.js";
 import { withRequestSchemas } from "./request-schema.js";
@@ -78,6 +82,8 @@ export interface LoomServiceDeps {
   items?: ItemStore;
   /** Hears each call refused by authentication, with the RPC and the Connect code (for logging). */
   onUnauthenticated?: (rpc: string, code: number) => void;
+  /** Scheduled runs: serves CronsService and gives `fireCron` (docs/crons.md). @default none */
+  crons?: CronStore;
 }
 
 /** The built services. */
@@ -88,6 +94,8 @@ export interface LoomServices {
   routes(router: ConnectRouter): void;
   /** The run runtime (`start()` once serving, `close()` on shutdown). */
   runtime: RunRuntime;
+  /** Creates a claimed cron tick's run through the runs service (`./crons/fire.ts`); absent without `deps.crons`. */
+  fireCron?: (cron: CronRecord) => Promise<void>;
 }
 
 /**
@@ -142,12 +150,20 @@ export function createLoomServices(
       deps.isTransientError,
     );
   };
+  const runs = createRunsService({ ...deps, runtime });
+  const { crons } = deps;
   const bound: BoundService[] = [
-    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService(deps)) },
-    { service: RunsService, impl: guarded(RunsService, createRunsService({ ...deps, runtime })) },
-    { service: AssistantsService, impl: guarded(AssistantsService, createAssistantsService(deps)) },
+    { service: ThreadsService, impl: guarded(ThreadsService, createThreadsService({ ...deps, runtime })) },
+    { service: RunsService, impl: guarded(RunsService, runs) },
+    {
+      service: AssistantsService,
+      impl: guarded(AssistantsService, createAssistantsService({ ...deps, runtime })),
+    },
     ...(deps.items
       ? [{ service: StoreService, impl: guarded(StoreService, createStoreService({ items: deps.items })) }]
+      : []),
+    ...(crons
+      ? [{ service: CronsService, impl: guarded(CronsService, createCronsService({ ...deps, crons })) }]
       : []),
     ...extra.map((e) => ({
       service: e.service,
@@ -157,6 +173,7 @@ export function createLoomServices(
   return {
     bound,
     runtime,
+    ...(crons ? { fireCron: createCronFirer({ runs, crons }) } : {}),
     routes(router) {
       for (const b of bound) {
         // biome-ignore lint/suspicious/noExplicitAny: each impl was built for its own descriptor above.

@@ -164,6 +164,11 @@ const searchItems = z.looseObject({
 });
 const listNamespaces = z.looseObject({ prefix: labels, suffix: labels });
 
+/** `CreateCronRequest` / `UpdateCronRequest`: the run fields as on a run, `end_time` a string (or null to clear). */
+const cron = createRun.extend({ end_time: str.nullish(), schedule: str.nullish(), timezone: str.nullish() });
+/** `SearchCronsRequest` / `CountCronsRequest`: `metadata` an object. */
+const cronFilter = z.looseObject({ metadata: object().nullish() });
+
 /** The schema of each request message that has one, by full message name. */
 const SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
   ["loom.v1.CreateRunRequest", createRun],
@@ -175,6 +180,10 @@ const SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
   ["loom.v1.PutItemRequest", putItem],
   ["loom.v1.SearchItemsRequest", searchItems],
   ["loom.v1.ListNamespacesRequest", listNamespaces],
+  ["loom.v1.CreateCronRequest", cron],
+  ["loom.v1.UpdateCronRequest", cron],
+  ["loom.v1.SearchCronsRequest", cronFilter],
+  ["loom.v1.CountCronsRequest", cronFilter],
 ]);
 
 /** `config.tags[0]`-style name of an issue's path (`""` for the message itself). */

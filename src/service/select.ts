@@ -31,10 +31,13 @@ export function applySelect<D extends DescMessage>(
   }
 }
 
-/** The REST side: each object of `items` with only the keys of `select` (empty: unchanged). */
+/**
+ * The REST side: each object of `items` with only the keys of `select` (empty: unchanged), and `extracted`, which
+ * a search's `extract` adds whatever `select` names (as langgraph-api).
+ */
 export function pickSelected(items: unknown, select: readonly string[]): unknown {
   if (select.length === 0 || !Array.isArray(items)) return items;
-  const keep = new Set(select);
+  const keep = new Set([...select, "extracted"]);
   return items.map((item) =>
     item !== null && typeof item === "object" && !Array.isArray(item)
       ? Object.fromEntries(Object.entries(item).filter(([k]) => keep.has(k)))

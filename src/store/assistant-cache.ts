@@ -108,6 +108,15 @@ export function createAssistantCache(
       }
     },
 
+    async setLatest(assistantId, version) {
+      try {
+        return await store.setLatest(assistantId, version);
+      } finally {
+        invalidate(assistantId);
+      }
+    },
+
+    listVersions: (assistantId, query) => store.listVersions(assistantId, query),
     search: (query) => store.search(query),
     count: (query) => store.count(query),
   };

@@ -58,11 +58,30 @@ export class RunExistsError extends StoreError {
   }
 }
 
+/** No cron with this id (HTTP 404, docs/crons.md). */
+export class CronNotFoundError extends StoreError {
+  override readonly name = "CronNotFoundError";
+  constructor(readonly cronId: string) {
+    super(`Cron ${cronId} not found`);
+  }
+}
+
 /** No assistant with this id (HTTP 404). */
 export class AssistantNotFoundError extends StoreError {
   override readonly name = "AssistantNotFoundError";
   constructor(readonly assistantId: string) {
     super(`Assistant ${assistantId} not found`);
+  }
+}
+
+/** The assistant exists but has no such version (HTTP 404, the Python server's message). */
+export class AssistantVersionNotFoundError extends StoreError {
+  override readonly name = "AssistantVersionNotFoundError";
+  constructor(
+    readonly assistantId: string,
+    readonly version: number,
+  ) {
+    super(`Version ${version} not found for assistant ${assistantId}`);
   }
 }
 

@@ -173,6 +173,8 @@ export interface RunEventStore {
    * logged nothing has no entry.
    */
   lastSeqs(runIds: readonly string[]): Promise<Map<string, number>>;
+  /** Removes every event of `runIds` (their threads were deleted, e.g. with an assistant's `delete_threads`). */
+  deleteRuns(runIds: readonly string[]): Promise<void>;
 }
 
 /** Statuses after which a run never changes again. */

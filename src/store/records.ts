@@ -258,10 +258,39 @@ export interface AssistantRecord {
   createdAt: Date;
   updatedAt: Date;
   metadata: JsonObject;
-  /** Starts at 1; each `patch` increments it. */
+  /**
+   * The version the assistant serves (docs/api.md §3 "Assistant versions"): starts at 1; each `patch` writes a
+   * new version (one above the highest ever written), `setLatest` may pin an older one.
+   */
   version: number;
   name: string;
   description: string | null;
+}
+
+/**
+ * One stored version of an assistant (docs/api.md §3 `POST /assistants/{id}/versions`): the fields a run uses, as
+ * they were when that version was written. Versions are never changed or deleted while the assistant exists.
+ */
+export interface AssistantVersionRecord {
+  assistantId: string;
+  version: number;
+  graphId: string;
+  config: JsonObject;
+  context: JsonObject;
+  metadata: JsonObject;
+  name: string;
+  description: string | null;
+  createdAt: Date;
+}
+
+/** Listing of an assistant's versions, newest (highest `version`) first. */
+export interface AssistantVersionQuery {
+  /** Containment on the version's metadata, same rules as `ThreadSearchQuery.metadata`. */
+  metadata?: JsonObject;
+  /** @default 10 */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
 }
 
 /** Fields accepted when creating an assistant. `name` defaults to `graphId`, objects to `{}`. */
@@ -304,7 +333,8 @@ export interface AssistantStore {
   /** @throws AssistantNotFoundError */
   get(assistantId: string): Promise<AssistantRecord>;
   /**
-   * Replaces the given fields (`metadata` is shallow-merged), increments `version`, bumps `updatedAt`.
+   * Replaces the given fields (`metadata` is shallow-merged), bumps `updatedAt` and writes a new version numbered
+   * one above the highest written so far (even when an older one is pinned), which becomes the current one.
    * @throws AssistantNotFoundError
    */
   patch(
@@ -319,4 +349,17 @@ export interface AssistantStore {
   search(query: AssistantSearchQuery): Promise<{ items: AssistantRecord[]; total: number }>;
   /** Number of assistants matching `graphId`/`name`/`metadata`. */
   count(query: Pick<AssistantSearchQuery, "graphId" | "name" | "metadata" | "scope">): Promise<number>;
+  /**
+   * The assistant's versions matching `query`, highest version first.
+   * @throws AssistantNotFoundError when the assistant does not exist
+   * @throws InvalidQueryError for a negative or fractional `limit`/`offset`
+   */
+  listVersions(assistantId: string, query: AssistantVersionQuery): Promise<AssistantVersionRecord[]>;
+  /**
+   * Pins `version`: the assistant's graph, config, context, metadata, name and description become that version's,
+   * `version` becomes it and `updatedAt` is bumped (the document is rewritten, so change feeds see it).
+   * @throws AssistantNotFoundError when the assistant does not exist
+   * @throws AssistantVersionNotFoundError when it has no such version
+   */
+  setLatest(assistantId: string, version: number): Promise<AssistantRecord>;
 }

@@ -36,8 +36,12 @@ export interface WebhookStore {
    * delivery was never claimed or its claim lapsed. `null` otherwise (someone else delivers or delivered it).
    */
   claim(runId: string, owner: string, claimMs: number): Promise<WebhookClaim | null>;
-  /** Claims one ended run's delivery that is due (never claimed, or its claim lapsed), any run. `null` when none. */
-  claimDue(owner: string, claimMs: number): Promise<WebhookClaim | null>;
+  /**
+   * Claims one ended run's delivery that is due (never claimed, or its claim lapsed), any run. `null` when none.
+   * With `settleMs`, a never-claimed delivery is due only once its run ended that long ago (ms): the process that
+   * ended the run claims it first, with the run's start time.
+   */
+  claimDue(owner: string, claimMs: number, settleMs?: number): Promise<WebhookClaim | null>;
   /**
    * Records one POST of a delivery `owner` holds (`attempts + 1`, `last_status`, `last_error`) and extends the
    * claim by `claimMs`. `"lost"` (nothing written) when another process holds it now; `"gone"` when the run was

@@ -97,6 +97,7 @@ function restRoutes(o: Owned): Array<[string, string, string, unknown]> {
     ["run join-stream", "GET", `${r}/stream`, undefined],
     ["run cancel", "POST", `${r}/cancel`, undefined],
     ["run delete", "DELETE", r, undefined],
+    ["thread cron create", "POST", `${t}/runs/crons`, { assistant_id: "whoami", schedule: "0 0 1 1 *" }],
   ];
 }
 

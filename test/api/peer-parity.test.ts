@@ -205,3 +205,43 @@ it("Loom answers the documented flows of LangGraph.js graphs as the LangGraph.js
   }
   expect(comparable(loom)).toEqual(comparable(dev));
 }, 120_000);
+
+/** Differences 1 and 2 above on a stream payload: null fields, and the legacy fields of Loom's interrupts. */
+function withoutExtras(v: unknown, inInterrupts = false): Json {
+  if (Array.isArray(v)) return v.map((x) => withoutExtras(x, inInterrupts));
+  if (v === null || typeof v !== "object") return v as Json;
+  const o: Obj = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || (inInterrupts && ["ns", "when", "resumable"].includes(k))) continue;
+    o[k] = withoutExtras(x, k === "__interrupt__" || k === "interrupts");
+  }
+  return o;
+}
+
+/** The events of a `streamSubgraphs` run of `nested` and of its resume: names with task ids hidden, payloads. */
+async function subgraphStream(url: string): Promise<Json> {
+  const c = new Client({ apiUrl: url, callerOptions: { maxRetries: 0 } });
+  const t = await c.threads.create();
+  const events: Array<{ event: string; data: Json }> = [];
+  // Not `values`: the dev server (@langchain/langgraph-api) fails a `values` stream with subgraphs
+  // ("Cannot read properties of undefined"), where Loom streams `values|<namespace>` as the Python server does.
+  const modes: Array<"updates" | "custom"> = ["updates", "custom"];
+  const runs = [{ input: {} }, { command: { resume: "yes" } }];
+  for (const run of runs) {
+    for await (const p of c.runs.stream(t.thread_id, "nested", {
+      ...run,
+      streamMode: modes,
+      streamSubgraphs: true,
+    })) {
+      const event = p.event.replace(/:[0-9a-f-]{36}/g, ":<task>");
+      if (p.event !== "metadata") events.push({ event, data: withoutExtras(p.data) });
+    }
+  }
+  return normalised(events);
+}
+
+it("a LangGraph.js subgraph streams the same <mode>|<namespace> events as on the LangGraph.js dev server", async () => {
+  const [loom, dev] = [await subgraphStream(server.baseUrl), await subgraphStream(peer.url)];
+  expect((loom as Obj[]).map((e) => e.event)).toContain("custom|sub:<task>");
+  expect(loom).toEqual(dev);
+}, 60_000);

@@ -37,6 +37,7 @@ const SERVICES = [
   "grpc.reflection.v1.ServerReflection",
   "grpc.reflection.v1alpha.ServerReflection",
   "loom.v1.AssistantsService",
+  "loom.v1.CronsService",
   "loom.v1.HealthService",
   "loom.v1.RunsService",
   "loom.v1.StoreService",

@@ -239,7 +239,7 @@ describe("REST /store routes", () => {
     const info = await rest("GET", "/info");
     expect((info.body as { flags: Obj }).flags).toMatchObject({
       assistants: true,
-      crons: false,
+      crons: true,
       store: true,
     });
   });

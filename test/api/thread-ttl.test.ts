@@ -75,9 +75,13 @@ describe("thread TTL", () => {
       ttl: { ttl: 0.005, strategy: "keep_latest" },
     });
     expect(patched.status).toBe(200);
-    await until("old checkpoints to be pruned", async () => (await checkpoints(threadId)) === 1);
-    const thread = (await client.threads.get(threadId)) as unknown as Obj;
-    expect(thread.ttl).toBeUndefined();
+    // The sweep prunes the checkpoints, then clears the thread's TTL: wait for both.
+    await until(
+      "old checkpoints pruned and the TTL cleared",
+      async () =>
+        (await checkpoints(threadId)) === 1 &&
+        ((await client.threads.get(threadId)) as unknown as Obj).ttl === undefined,
+    );
     expect((await client.threads.getState(threadId)).values).toEqual(values);
   });
 

@@ -221,9 +221,12 @@ describe("subgraphs (checkpoint namespaces)", () => {
     expect(calls).toEqual({ prep: 1, write: 2 });
   });
 
-  it("an unknown subgraph namespace is a NodeNotFoundError", async () => {
+  it("an unknown subgraph namespace is a SubgraphNotFoundError naming it without task ids", async () => {
     await expect(
       getState(parent({}), new MemoryStore(), { threadId: "t", checkpointNs: "nope:1" }),
-    ).rejects.toThrow("Node nope does not exist");
+    ).rejects.toThrow("Subgraph nope not found");
+    await expect(
+      getState(parent({}), new MemoryStore(), { threadId: "t", checkpointNs: "sub:1|deeper:2" }),
+    ).rejects.toThrow("Subgraph sub|deeper not found");
   });
 });

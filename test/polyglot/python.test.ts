@@ -60,6 +60,12 @@ describe("official Python SDK (langgraph-sdk) over the REST bridge", () => {
     expect(out.stdout).toBe("ok join_stream of a queued run\nok batch\nok cancel_many\n");
   });
 
+  it("assistants get/get_graph/get_schemas/search/count, threads copy/count/delete, runs cancel/delete", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_sweep.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok assistants\nok threads\nok runs\n");
+  });
+
   it("static breakpoints, dynamic interrupt with Command(resume=...), time travel", async () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_flows.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
@@ -72,6 +78,62 @@ describe("official Python SDK (langgraph-sdk) client.store", () => {
     const out = await python([path.join(ROOT, "test/polyglot/sdk_store.py")]);
     expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
     expect(out.stdout).toBe("ok items and search\nok namespaces and delete\n");
+  });
+});
+
+describe("official Python SDK (langgraph-sdk): thread stream, extract, delete_threads", () => {
+  it("join_stream across runs with last_event_id and stream_mode, search extract, assistants.delete(delete_threads)", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_threadstream.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok join_stream\nok extract and delete_threads\n");
+  });
+});
+
+describe("official Python SDK (langgraph-sdk): subgraphs of a Loom and a LangGraph.js graph", () => {
+  let mixed: TestServer;
+  beforeAll(async () => {
+    mixed = await startTestServer("polyglot_python_subgraphs", {
+      configPath: path.join(projectRoot, "test/api/loom.langgraphjs.json"),
+    });
+  });
+  afterAll(async () => {
+    await mixed?.close();
+  });
+
+  it("stream_subgraphs, get_state(subgraphs), checkpoint_ns on state, history and update_state, resume, 400", async () => {
+    const out = await runProgram(VENV_PYTHON, [path.join(ROOT, "test/polyglot/sdk_subgraphs.py")], {
+      env: { LOOM_URL: mixed.baseUrl },
+    });
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok nested\nok lg_nested\n");
+  });
+});
+
+describe("official Python SDK (langgraph-sdk) client.crons", () => {
+  it("create (timezone, end_time), create_for_thread, search, count, update, delete, 422/404, a tick fires", async () => {
+    const out = await python([path.join(ROOT, "test/polyglot/sdk_crons.py")]);
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok create, search, count, update, delete\nok a one-second thread cron fires\n");
+  });
+});
+
+describe("official Python SDK (langgraph-sdk): assistant versions, subgraphs, run context", () => {
+  let versionsServer: TestServer;
+  beforeAll(async () => {
+    versionsServer = await startTestServer("polyglot_python_versions", {
+      configPath: path.join(projectRoot, "test/api/loom.versions.json"),
+    });
+  });
+  afterAll(async () => {
+    await versionsServer?.close();
+  });
+
+  it("get_versions (filter, paging), set_latest and a run on the pinned config, 404/422, context, 400 clash, get_subgraphs", async () => {
+    const out = await runProgram(VENV_PYTHON, [path.join(ROOT, "test/polyglot/sdk_versions.py")], {
+      env: { LOOM_URL: versionsServer.baseUrl },
+    });
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    expect(out.stdout).toBe("ok versions\nok context and subgraphs\n");
   });
 });
 

@@ -24,6 +24,7 @@ function memoryEvents() {
     async lastSeqs() {
       return new Map();
     },
+    async deleteRuns() {},
   };
   return { log, reads, store };
 }

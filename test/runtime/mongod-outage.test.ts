@@ -63,7 +63,9 @@ async function outage(leaseMs: number): Promise<Record<string, unknown>> {
   const loom = await startLoom({
     mongoUri: mongod.uri,
     dbName: "outage",
-    env: { LOOM_WORKERS: "8", LOOM_LEASE_MS: String(leaseMs) },
+    // Operations fail after 2 s without a primary, well inside the outage: a write in flight when mongod dies
+    // surely reaches the run's retry (with the 5 s default it could instead wait out the outage in the driver).
+    env: { LOOM_WORKERS: "8", LOOM_LEASE_MS: String(leaseMs), LOOM_MONGO_SELECTION_TIMEOUT_MS: "2000" },
   });
   looms.push(loom);
   const url = loom.url;

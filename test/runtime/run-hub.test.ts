@@ -33,6 +33,7 @@ function memoryRun() {
       counts.lastSeqs++;
       return new Map(ids.map((id) => [id, log.at(-1)?.seq ?? -1]));
     },
+    async deleteRuns() {},
   };
   const queue = {
     async output(runId: string) {

@@ -100,11 +100,18 @@ it("20 runs through two replicas: each webhook is delivered once, after one retr
 }, 60_000);
 
 it("a replica killed mid-delivery: another replica delivers the run after the claim lapses", async () => {
-  const doomed = await startLoom({ mongoUri: mongoUri(), dbName, env });
+  // The doomed replica is the only one running, so it executes the run and claims its delivery; its POST must
+  // still hang when the kill lands (a 1 s timeout could let a loaded machine time it out and retry first).
+  await Promise.all(loom.map((p) => p.stop("SIGKILL")));
+  loom = [];
+  const doomed = await startLoom({
+    mongoUri: mongoUri(),
+    dbName,
+    env: { ...env, LOOM_WEBHOOK_TIMEOUT_MS: "5000" },
+  });
   loom.push(doomed);
   const tid = (await post(`${doomed.url}/threads`, {})).thread_id as string;
   const hook = `/hang/${tid}`;
-  // A wait on a free thread executes on the replica that took it, which then claims the delivery.
   const res = await fetch(`${doomed.url}/threads/${tid}/runs/wait`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -114,6 +121,7 @@ it("a replica killed mid-delivery: another replica delivers the run after the cl
   const runId = (res.headers.get("content-location") ?? "").split("/").pop() ?? "";
   await until("the first POST to arrive", () => receiver.received(hook).length === 1);
   await doomed.stop("SIGKILL");
+  loom.push(await startLoom({ mongoUri: mongoUri(), dbName, env }));
   const [outcome] = await outcomes([runId]);
   expect(outcome).toMatchObject({ state: "delivered", attempts: 1, last_status: 200 });
   expect(String(outcome?.claimed_by)).not.toContain(`:${doomed.pid}:`);

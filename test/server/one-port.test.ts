@@ -51,7 +51,7 @@ describe("one port serves HTTP/1.1 and h2c", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       version: LOOM_VERSION,
-      flags: { assistants: true, store: true },
+      flags: { assistants: true, crons: true, store: true },
       auth: { mode: "none" },
     });
   });

@@ -154,6 +154,7 @@ describe("registry and system assistants", () => {
       "tool_review",
       "lg_breakpoints",
       "lg_memory",
+      "lg_context",
     ]);
     expect(() => registry.get("nope")).toThrow(GraphNotFoundError);
   });

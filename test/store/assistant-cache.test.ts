@@ -46,6 +46,12 @@ function source() {
     delete: async (id) => void docs.delete(id),
     search: async () => ({ items: [], total: 0 }),
     count: async () => 0,
+    listVersions: async () => [],
+    setLatest: async (id, version) => {
+      const next = record(id, version);
+      docs.set(id, next);
+      return next;
+    },
   };
   return {
     store,
@@ -145,7 +151,7 @@ describe("assistant cache on MongoDB with the runtime's change stream", () => {
     await t.drop();
   });
 
-  it("sees another replica's PATCH and a dropped database", async () => {
+  it("sees another replica's PATCH, its setLatest and a dropped database", async () => {
     const replicaA = createMongoStore({ client: t.client, dbName: t.dbName });
     const replicaB = createMongoStore({ client: t.client, dbName: t.dbName });
     let reads = 0;
@@ -189,6 +195,15 @@ describe("assistant cache on MongoDB with the runtime's change stream", () => {
       const model = async () => ((await cache.get(id)).config.configurable as Record<string, unknown>).model;
       await until(async () => (await model()) === "two");
       expect((await cache.get(id)).version).toBe(2);
+      // Pinning an older version rewrites the document: the change stream tells this replica's cache too.
+      await until(async () => {
+        const before = reads;
+        await cache.get(id);
+        return reads === before;
+      });
+      await replicaA.assistants.setLatest(id, 1);
+      await until(async () => (await model()) === "one");
+      expect((await cache.get(id)).version).toBe(1);
 
       await t.db.dropDatabase(); // the stream is invalidated: the cache detaches, then reattaches
       await until(async () => cache.size() === 0);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  AssistantVersionNotFoundError,
   DocumentTooLargeError,
   InvalidQueryError,
   RunExistsError,
@@ -258,6 +259,66 @@ describe("assistants", () => {
     await store.assistants.delete("as2");
     await expect(store.assistants.get("as2")).rejects.toBeInstanceOf(AssistantNotFoundError);
     await expect(store.assistants.delete("as2")).rejects.toBeInstanceOf(AssistantNotFoundError);
+  });
+});
+
+describe("assistant versions", () => {
+  it("concurrent patches get distinct versions, each stored; escaped metadata keys round-trip", async () => {
+    await store.assistants.create({ assistantId: "av1", graphId: "agent", metadata: { "a.b": 1 } });
+    const patched = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.assistants.patch("av1", { metadata: { [`$k${i}`]: i } })),
+    );
+    expect(patched.map((p) => p.version).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    const versions = await store.assistants.listVersions("av1", { limit: 100 });
+    expect(versions.map((v) => v.version)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(versions[8]?.metadata).toEqual({ "a.b": 1 });
+    const last = await store.assistants.get("av1");
+    expect(Object.keys(last.metadata).sort()).toEqual([
+      "$k0",
+      "$k1",
+      "$k2",
+      "$k3",
+      "$k4",
+      "$k5",
+      "$k6",
+      "$k7",
+      "a.b",
+    ]);
+    expect(
+      await store.assistants.listVersions("av1", { metadata: { "a.b": 1, $k3: 3 }, limit: 100 }),
+    ).not.toEqual([]);
+  });
+
+  it("setLatest: unknown assistant or version are typed errors; delete removes the versions", async () => {
+    await expect(store.assistants.setLatest("nope", 1)).rejects.toBeInstanceOf(AssistantNotFoundError);
+    await expect(store.assistants.listVersions("nope", {})).rejects.toBeInstanceOf(AssistantNotFoundError);
+    await store.assistants.create({ assistantId: "av2", graphId: "agent", context: { x: 1 } });
+    await store.assistants.patch("av2", { graphId: "joke", context: { x: 2 }, name: "two" });
+    await expect(store.assistants.setLatest("av2", 3)).rejects.toBeInstanceOf(AssistantVersionNotFoundError);
+    const pinned = await store.assistants.setLatest("av2", 1);
+    expect(pinned).toMatchObject({ version: 1, graphId: "agent", context: { x: 1 }, name: "agent" });
+    await store.assistants.delete("av2");
+    await store.assistants.create({ assistantId: "av2", graphId: "agent" });
+    expect((await store.assistants.listVersions("av2", {})).map((v) => v.version)).toEqual([1]);
+  });
+
+  it("an assistant stored before versions gets its version recorded by create do_nothing", async () => {
+    const now = new Date();
+    await store.db.collection("assistants").insertOne({
+      _id: "legacy" as never,
+      graph_id: "agent",
+      config: {},
+      context: {},
+      metadata: {},
+      created_at: now,
+      updated_at: now,
+      version: 4,
+      name: "agent",
+      description: null,
+    });
+    await store.assistants.create({ assistantId: "legacy", graphId: "agent" }, { ifExists: "do_nothing" });
+    expect((await store.assistants.listVersions("legacy", {})).map((v) => v.version)).toEqual([4]);
+    expect((await store.assistants.patch("legacy", { name: "n" })).version).toBe(5);
   });
 });
 

@@ -57,7 +57,7 @@ type Unary = (
   cb: (e: grpc.ServiceError | null, res: RawMessage) => void,
 ) => void;
 type ServerStreaming = (req: object, options: grpc.CallOptions) => grpc.ClientReadableStream<RawMessage>;
-type Service = "ThreadsService" | "RunsService" | "AssistantsService";
+type Service = "ThreadsService" | "RunsService" | "AssistantsService" | "CronsService";
 
 /** Unary gRPC clients of the Loom services on `127.0.0.1:port`. */
 export interface GrpcClients {
@@ -74,12 +74,12 @@ export interface GrpcClients {
 }
 
 /**
- * Connects insecure (h2c) clients for the three services; `metadata` (e.g. `{authorization: "Bearer …"}`) is sent
+ * Connects insecure (h2c) clients for the services above; `metadata` (e.g. `{authorization: "Bearer …"}`) is sent
  * with every call.
  */
 export function grpcClients(port: number, options: { metadata?: Record<string, string> } = {}): GrpcClients {
   const def = protoLoader.loadSync(
-    ["loom/v1/threads.proto", "loom/v1/runs.proto", "loom/v1/assistants.proto"],
+    ["loom/v1/threads.proto", "loom/v1/runs.proto", "loom/v1/assistants.proto", "loom/v1/crons.proto"],
     {
       includeDirs: [path.join(projectRoot, "proto")],
       keepCase: true,
@@ -101,7 +101,7 @@ export function grpcClients(port: number, options: { metadata?: Record<string, s
         start(metadata, listener);
       },
     });
-  for (const name of ["ThreadsService", "RunsService", "AssistantsService"]) {
+  for (const name of ["ThreadsService", "RunsService", "AssistantsService", "CronsService"]) {
     const Ctor = pkg.loom.v1[name] as grpc.ServiceClientConstructor;
     const client = new Ctor(
       `127.0.0.1:${port}`,

@@ -25,14 +25,17 @@ import {
   type Message,
   MultipleInterruptsError,
   NodeNotFoundError,
+  namespacePath,
   type RunOptions,
   type RunResult,
   type SnapshotTask,
   STREAM_MODES,
   type StateSnapshot,
   type StreamMode,
+  SubgraphNotFoundError,
 } from "../../engine/index.js";
 import type { HostedGraph } from "../hosted-graph.js";
+import { stateSchemas } from "../loom-drawing.js";
 import { LoomBaseStore } from "./base-store.js";
 import { toJson } from "./json.js";
 import { LoomCheckpointSaver } from "./saver.js";
@@ -59,9 +62,21 @@ function interruptOf(i: { id?: string; value?: unknown }, ns: string[]): Interru
   return { id: i.id ?? "", value: toJson(i.value), ns, when: "during", resumable: true };
 }
 
-function taskOf(t: LgSnapshot["tasks"][number]): SnapshotTask {
+function isSnapshot(state: unknown): state is LgSnapshot {
+  return typeof state === "object" && state !== null && "values" in state && "tasks" in state;
+}
+
+/**
+ * A LangGraph.js task in Loom's shape. LangGraph.js interrupts carry no namespace; each gets the task's path
+ * (`parentNs` plus `<name>:<task id>`), as Loom's engine gives them, so the thread's `interrupts` are keyed by the
+ * root task that raised them, even from inside a subgraph (docs/api.md §8a).
+ */
+function taskOf(t: LgSnapshot["tasks"][number], parentNs: readonly string[]): SnapshotTask {
+  const ns = [...parentNs, `${t.name}:${t.id}`];
   const error = t.error as { name?: string; message?: string } | undefined;
-  const sub = t.state as { configurable?: LgConfigurable } | undefined;
+  // `getState({subgraphs: true})` puts the subgraph's snapshot here, otherwise its config.
+  const embedded = isSnapshot(t.state) ? t.state : undefined;
+  const sub = (embedded ? embedded.config : t.state) as { configurable?: LgConfigurable } | undefined;
   const result = (t as { result?: unknown }).result;
   return {
     id: t.id,
@@ -70,18 +85,19 @@ function taskOf(t: LgSnapshot["tasks"][number]): SnapshotTask {
       (p) => typeof p === "string" || typeof p === "number",
     ),
     error: error ? `${error.name ?? "Error"}: ${error.message ?? String(error)}` : null,
-    interrupts: (t.interrupts ?? []).map((i) => interruptOf(i, [])),
+    interrupts: (t.interrupts ?? []).map((i) => interruptOf(i, ns)),
     result: result === undefined || result === null ? null : (toJson(result) as Record<string, JsonValue>),
     checkpoint:
       sub?.configurable?.thread_id !== undefined
         ? { threadId: sub.configurable.thread_id, checkpointNs: sub.configurable.checkpoint_ns ?? "" }
         : null,
+    ...(embedded ? { state: snapshotOf(embedded, ns) } : {}),
   };
 }
 
-/** A LangGraph.js snapshot in Loom's domain shape. */
-function snapshotOf(s: LgSnapshot): StateSnapshot {
-  const tasks = s.tasks.map(taskOf);
+/** A LangGraph.js snapshot in Loom's domain shape; `ns`: the namespace path of the graph it is a state of. */
+function snapshotOf(s: LgSnapshot, ns: readonly string[] = []): StateSnapshot {
+  const tasks = s.tasks.map((t) => taskOf(t, ns));
   const checkpoint = refOf(s.config as { configurable?: LgConfigurable });
   const values = s.values;
   // LangGraph.js leaves a task out of `next` once it has a pending write, its resume value included, so a node
@@ -136,6 +152,12 @@ function lgModes(wanted: readonly StreamMode[]): string[] {
   return [...out];
 }
 
+/** The schemas of a LangGraph.js graph over its state channels (internal channels left out), titled by its name. */
+function lgSchemas(graph: AnyPregel, fallbackTitle: string): JsonObject {
+  const keys = Object.keys(graph.channels).filter((k) => !k.startsWith("__") && !k.includes(":"));
+  return stateSchemas(graph.name || fallbackTitle, keys);
+}
+
 /**
  * `graph` behind the seam, registered as `graphId`. Reads the graph's drawing once (it may be async).
  */
@@ -167,14 +189,26 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       throw new CheckpointNotFoundError(threadId, checkpointId);
     }
   };
+  /**
+   * The graph that runs in `checkpointNs`: LangGraph.js looks a namespace's subgraph up itself only when it owns
+   * the checkpointer, and Loom always hands its saver in the config. @throws SubgraphNotFoundError
+   */
+  const pregelFor = async (checkpointNs: string): Promise<AnyPregel> => {
+    if (checkpointNs === "") return graph;
+    const path = namespacePath(checkpointNs);
+    for await (const [name, sub] of graph.getSubgraphsAsync(path, true)) if (name === path) return sub;
+    throw new SubgraphNotFoundError(path);
+  };
   const getState: HostedGraph["getState"] = async (store, options) => {
     const checkpointNs = options.checkpointNs ?? "";
+    const target = await pregelFor(checkpointNs);
     await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
     const config = configFor(store, options.threadId, {
       checkpoint_ns: checkpointNs,
       ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
     });
-    return snapshotOf(await graph.getState(config, { subgraphs: options.subgraphs ?? false }));
+    const snapshot = await target.getState(config, { subgraphs: options.subgraphs ?? false });
+    return snapshotOf(snapshot, checkpointNs ? checkpointNs.split("|") : []);
   };
 
   const run = async (store: CheckpointStore, options: RunOptions): Promise<RunResult> => {
@@ -214,6 +248,8 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
         saver,
       ),
       metadata: { ...(options.metadata ?? {}) },
+      // LangGraph's runtime context: nodes read it as `config.context` (`Runtime.context`).
+      context: { ...(options.config?.context ?? {}) },
       ...(options.config?.tags ? { tags: options.config.tags } : {}),
       recursionLimit: options.recursionLimit ?? options.config?.recursionLimit ?? 25,
       signal: runSignal,
@@ -265,8 +301,10 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     };
   };
 
-  const checkAsNode = (asNode: string | undefined) => {
-    if (asNode !== undefined && !SPECIAL_AS_NODES.has(asNode) && !nodeNames.includes(asNode)) {
+  /** `asNode` must name a node of `target` (the root graph, or the subgraph an update's namespace names). */
+  const checkAsNode = (asNode: string | undefined, target: AnyPregel = graph) => {
+    const names = target === graph ? nodeNames : Object.keys(target.nodes);
+    if (asNode !== undefined && !SPECIAL_AS_NODES.has(asNode) && !names.includes(asNode)) {
       throw new NodeNotFoundError(asNode);
     }
   };
@@ -279,20 +317,23 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     getState,
     async getHistory(store, options) {
       const checkpointNs = options.checkpointNs ?? "";
+      const target = await pregelFor(checkpointNs);
       const config = configFor(store, options.threadId, { checkpoint_ns: checkpointNs });
       const out: StateSnapshot[] = [];
-      const history = graph.getStateHistory(config, {
+      const history = target.getStateHistory(config, {
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
         ...(options.before ? { before: { configurable: { checkpoint_id: options.before } } } : {}),
         ...(options.metadata ? { filter: options.metadata } : {}),
       });
-      for await (const s of history) out.push(snapshotOf(s));
+      const ns = checkpointNs ? checkpointNs.split("|") : [];
+      for await (const s of history) out.push(snapshotOf(s, ns));
       return out;
     },
     async updateState(store, options) {
       const checkpointNs = options.checkpointNs ?? "";
+      const target = await pregelFor(checkpointNs);
       await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
-      checkAsNode(options.asNode);
+      checkAsNode(options.asNode, target);
       const config = configFor(
         store,
         options.threadId,
@@ -303,7 +344,7 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
         options.metadata ?? {},
       );
       try {
-        const next = await graph.updateState(config, options.values ?? null, options.asNode);
+        const next = await target.updateState(config, options.values ?? null, options.asNode);
         const ref = refOf(next as { configurable?: LgConfigurable });
         if (!ref) throw new Error("LangGraph.js updateState returned no checkpoint");
         return ref;
@@ -342,21 +383,13 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       }
     },
     drawing: () => drawing,
-    schemas(id) {
-      const keys = Object.keys(graph.channels).filter((k) => !k.startsWith("__") && !k.includes(":"));
-      const state: JsonObject = {
-        title: graph.name || id,
-        type: "object",
-        properties: Object.fromEntries(keys.map((k) => [k, {}])),
-      };
-      return {
-        graph_id: graphId,
-        input_schema: state,
-        output_schema: state,
-        state_schema: state,
-        config_schema: { title: "Configurable", type: "object", properties: {} },
-        context_schema: { title: "Context", type: "object", properties: {} },
-      };
+    schemas: (id) => ({ graph_id: graphId, ...lgSchemas(graph, id) }),
+    async subgraphs(namespace, recurse) {
+      const out: Record<string, JsonObject> = {};
+      for await (const [ns, sub] of graph.getSubgraphsAsync(namespace, recurse)) {
+        out[ns] = lgSchemas(sub as AnyPregel, ns);
+      }
+      return out;
     },
   };
 }

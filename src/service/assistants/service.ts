@@ -3,7 +3,7 @@
  * graph drawing and JSON schemas of the assistant's graph (returned as `google.protobuf.Struct` messages: an RPC
  * whose output is Struct must return the message, not a plain object).
  */
-import { create, fromJson } from "@bufbuild/protobuf";
+import { create, fromJson, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { validate as isUuid, v4 as uuidv4 } from "uuid";
@@ -11,21 +11,31 @@ import {
   AssistantSchema,
   type AssistantsService,
   CountAssistantsResponseSchema,
+  ListAssistantVersionsResponseSchema,
   SearchAssistantsResponseSchema,
 } from "../../../gen/ts/loom/v1/assistants_pb.js";
 import type { GraphRegistry } from "../../registry/registry.js";
+import { AssistantNotFoundError } from "../../store/errors.js";
 import type { AssistantSearchQuery, AssistantStore } from "../../store/records.js";
 import { scopeOf } from "../auth/context.js";
+import { refuseContextClash } from "../context-clash.js";
 import { assistantToProto, objectFromStruct } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { extractValues, parseExtract } from "../extract.js";
 import { applySelect } from "../select.js";
 import { parseIfExists, parseLimit, parseOffset, parseSortOrder, setPaginationHeaders } from "../validate.js";
+import { type DeleteThreadsDeps, deleteAssistantThreads } from "./delete-threads.js";
 import { resolveAssistant } from "./resolve.js";
+import { requireVersion, versionToProto } from "./versions.js";
+
+/** Assistant field names: an `extract` alias may not take one. */
+const FIELD_NAMES = AssistantSchema.fields.map((f) => f.name);
 
 /** What the assistants service needs. */
-export interface AssistantsServiceDeps {
+export interface AssistantsServiceDeps extends Omit<DeleteThreadsDeps, "threads"> {
   assistants: AssistantStore;
   registry: GraphRegistry;
+  threads: DeleteThreadsDeps["threads"];
 }
 
 const SORT_BY: Record<string, NonNullable<AssistantSearchQuery["sortBy"]>> = {
@@ -44,6 +54,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
   const { assistants, registry } = deps;
   return {
     async create(req) {
+      refuseContextClash(objectFromStruct(req.config), objectFromStruct(req.context));
       registry.get(req.graphId);
       if (req.assistantId && !isUuid(req.assistantId)) {
         throw new InvalidInputError("assistant_id must be a UUID", "assistant_id");
@@ -66,6 +77,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       return assistantToProto(await resolveAssistant(assistants, registry, req.assistantId));
     },
     async update(req) {
+      refuseContextClash(objectFromStruct(req.config), objectFromStruct(req.context));
       const current = await resolveAssistant(assistants, registry, req.assistantId);
       if (req.graphId !== undefined) registry.get(req.graphId);
       const record = await assistants.patch(current.assistantId, {
@@ -78,8 +90,10 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       });
       return assistantToProto(record);
     },
-    async delete(req) {
+    async delete(req, ctx) {
       const current = await resolveAssistant(assistants, registry, req.assistantId);
+      // Threads first, as langgraph-api: a failure midway leaves the assistant, so a retry finishes the job.
+      if (req.deleteThreads) await deleteAssistantThreads(deps, current.assistantId, scopeOf(ctx));
       await assistants.delete(current.assistantId);
       return {};
     },
@@ -88,6 +102,7 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       if (req.sortBy && !sortBy)
         throw new InvalidInputError(`sort_by must be one of ${Object.keys(SORT_BY).join(", ")}`);
       applySelect(AssistantSchema, [], req.select);
+      const extract = parseExtract(req.extract, ["metadata", "config", "context"], FIELD_NAMES);
       const page = await assistants.search({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
         ...(req.graphId ? { graphId: req.graphId } : {}),
@@ -101,6 +116,13 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
       const items = page.items.map(assistantToProto);
       applySelect(AssistantSchema, items, req.select);
+      if (extract.length > 0) {
+        page.items.forEach((a, i) => {
+          const json = { metadata: a.metadata, config: a.config, context: a.context };
+          const item = items[i];
+          if (item) item.extracted = extractValues(json, extract) as PbJsonObject;
+        });
+      }
       return create(SearchAssistantsResponseSchema, { assistants: items });
     },
     async count(req, ctx) {
@@ -115,6 +137,27 @@ export function createAssistantsService(deps: AssistantsServiceDeps): ServiceImp
     async getGraph(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);
       return fromJson(StructSchema, registry.get(a.graphId).drawing());
+    },
+    async listVersions(req) {
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      const versions = await assistants.listVersions(a.assistantId, {
+        ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
+        limit: parseLimit(req.limit),
+        offset: parseOffset(req.offset),
+      });
+      // The Python server answers 404 when nothing matches (no version, filter or page past the end).
+      if (versions.length === 0) throw new AssistantNotFoundError(a.assistantId);
+      return create(ListAssistantVersionsResponseSchema, { versions: versions.map(versionToProto) });
+    },
+    async setLatest(req) {
+      const version = requireVersion(req.version);
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      return assistantToProto(await assistants.setLatest(a.assistantId, version));
+    },
+    async getSubgraphs(req) {
+      const a = await resolveAssistant(assistants, registry, req.assistantId);
+      const subgraphs = await registry.get(a.graphId).subgraphs(req.namespace || undefined, req.recurse);
+      return fromJson(StructSchema, subgraphs);
     },
     async getSchemas(req) {
       const a = await resolveAssistant(assistants, registry, req.assistantId);

@@ -14,9 +14,11 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { JsonObject } from "../../engine/index.js";
 import type { GraphRegistry } from "../../registry/registry.js";
+import type { CronStore } from "../../store/cron-store.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
+  CronNotFoundError,
   ThreadExistsError,
   ThreadNotFoundError,
 } from "../../store/errors.js";
@@ -32,6 +34,8 @@ export interface EnforceDeps {
   authenticator: Authenticator;
   threads: ThreadStore;
   assistants: AssistantStore;
+  /** The crons, for the 404 of a cron outside a `crons:*` filter. @default none: crons are not served */
+  crons?: CronStore;
   registry: GraphRegistry;
   /**
    * Hears each refused authentication (Unauthenticated, or the code of the status the handler chose) with the
@@ -104,6 +108,14 @@ function guardFor(deps: EnforceDeps, state: RequestAuth): Guard {
       );
       if (!record || scopeMatches(record.metadata, scope)) return;
       throw taken ? new AssistantExistsError(assistantId) : new AssistantNotFoundError(assistantId);
+    },
+    async requireCron(cronId, scope) {
+      if (!scope || !deps.crons || !UUID.test(cronId)) return;
+      const record = await deps.crons.get(cronId).catch((error: unknown) => {
+        if (error instanceof CronNotFoundError) return undefined;
+        throw error;
+      });
+      if (record && !scopeMatches(record.metadata, scope)) throw new CronNotFoundError(cronId);
     },
     narrow(scope: AuthFilter | undefined) {
       if (scope) state.scope = scope;

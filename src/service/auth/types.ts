@@ -44,7 +44,7 @@ export interface AuthRequest {
 
 /** One authorization question: `threads:read` with the value LangGraph passes its handler. */
 export interface AuthEvent {
-  resource: "threads" | "assistants";
+  resource: "threads" | "assistants" | "store" | "crons";
   action: string;
   /** Handlers may change it (e.g. stamp `metadata.owner`); the caller reads it back. */
   value: Record<string, unknown>;

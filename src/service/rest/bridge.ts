@@ -4,8 +4,8 @@
  *
  * - JSON in and out in snake_case; unknown request fields ignored; `response_body` selects one response field
  *   (bare arrays, integers, the wait body); `google.protobuf.Empty` answers 204.
- * - Server-streaming methods answer SSE (docs/api.md §7): headers wait for the first part, so an early error
- *   is a real HTTP error; later errors become a final `error` event; `: heartbeat` comments while idle.
+ * - Server-streaming methods answer SSE (docs/api.md §7): headers wait for the first part (or `openStream`), so an
+ *   early error is a real HTTP error; later errors become a final `error` event; `: heartbeat` comments while idle.
  * - Headers a service sets on `ctx.responseHeader` (e.g. `Content-Location`) are sent with the response.
  * - Errors are `{"detail": "<message>"}`: the body refusals of `./body.ts` (400 malformed JSON, 413 over
  *   `bodyLimitBytes`, 415 not JSON, 422 not UTF-8 or a `__proto__` key), 404 unknown route, 405 wrong verb,
@@ -15,13 +15,14 @@ import { create, type DescMessage, type DescService, type JsonValue, toJson } fr
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import type { NodeHandler } from "../../server/one-port.js";
-import { RETRY_AFTER_HEADER, RETRY_AFTER_SECONDS } from "../errors.js";
+import { RETRY_AFTER_HEADER, RETRY_AFTER_SECONDS, restStatusOverride } from "../errors.js";
 import { pickSelected } from "../select.js";
+import { STREAM_OPEN } from "../stream-open.js";
 import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } from "./body.js";
 import { restStatusForCode } from "./http-status.js";
 import { buildRequest } from "./request.js";
 import { buildRouteTable, type RestRoute } from "./routes.js";
-import { createSseHeartbeats, formatSseEvent, SSE_HEADERS } from "./sse.js";
+import { createSseHeartbeats, formatSseEvent, SSE_HEADERS, SSE_HEARTBEAT } from "./sse.js";
 
 /** A service descriptor with its implementation (the object passed to `router.service`). */
 export interface BoundService {
@@ -94,7 +95,7 @@ function responseJson(route: RestRoute, output: DescMessage, msg: unknown): Json
 function errorDetail(error: unknown): { status: number; detail: string; code: Code; retryAfter: string } {
   const ce = ConnectError.from(error);
   return {
-    status: restStatusForCode(ce.code),
+    status: restStatusOverride(ce.cause) ?? restStatusForCode(ce.code),
     detail: ce.rawMessage,
     code: ce.code,
     retryAfter: ce.metadata.get(RETRY_AFTER_HEADER) ?? String(RETRY_AFTER_SECONDS),
@@ -189,8 +190,13 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
 
   async function streamSse(res: Res, route: RestRoute, parts: AsyncIterable<unknown>, ctx: HandlerContext) {
     const it = parts[Symbol.asyncIterator]();
-    const first = await it.next(); // errors before the first part are plain HTTP errors
+    // Errors before the first part (or before the handler opened the stream, `openStream`) are plain HTTP errors.
+    const opened = new Promise<"opened">((resolve) => ctx.values.set(STREAM_OPEN, () => resolve("opened")));
+    const firstPart = it.next();
+    const early = (await Promise.race([firstPart, opened])) === "opened";
     res.writeHead(200, { ...SSE_HEADERS, ...headerRecord(ctx.responseHeader) });
+    // Opened before any part: a heartbeat sends the headers now (Node holds them until the first write).
+    if (early) res.write(SSE_HEARTBEAT);
     const output = route.method.output;
     const format = (part: unknown) => {
       // biome-ignore lint/suspicious/noExplicitAny: parts are init shapes of `output`.
@@ -229,6 +235,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       void it.return?.(undefined)?.catch(() => undefined);
     });
     try {
+      const first = await firstPart;
       if (!first.done) write(first.value);
       for (let next = await it.next(); !next.done && !gone; next = await it.next()) {
         if (!write(next.value) && !gone) await drained();

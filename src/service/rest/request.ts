@@ -3,7 +3,7 @@
  * - `body: "*"`: the JSON body is the message; query parameters are ignored.
  * - `body: "<field>"`: the body fills that field; other fields come from query parameters.
  * - no body: query parameters only, coerced by field type (numbers, booleans "true"/"1", repeated fields from
- *   repeated parameters or a JSON-encoded array, as the LangGraph SDK sends them).
+ *   repeated parameters or a JSON-encoded array, as the LangGraph SDK sends them; maps and messages as JSON).
  * Path variables are applied last. Unknown fields are ignored (the reference servers strip them). A string
  * given for a repeated string field becomes a one-element list (`"interrupt_before": "*"`, `"stream_mode":
  * "values"`).
@@ -59,6 +59,10 @@ export function queryToJson(desc: DescMessage, query: URLSearchParams): Record<s
         else items.push(coerceScalar(field, v));
       }
       out[field.name] = items;
+    } else if (field.fieldKind === "map" || field.fieldKind === "message") {
+      // A map or message in the query is JSON (`?extract={"a":"metadata.x"}`); else left to the schema's refusal.
+      const raw = values[values.length - 1] as string;
+      out[field.name] = tryJson(raw) ?? raw;
     } else {
       out[field.name] = coerceScalar(field, values[values.length - 1] as string);
     }

@@ -33,7 +33,7 @@ export interface RunParams {
   checkpointId: string | undefined;
   interruptBefore: BreakpointList | undefined;
   interruptAfter: BreakpointList | undefined;
-  /** Assistant config merged with the run's config. */
+  /** Assistant config merged with the run's config; `context` is the assistant's context merged with the run's. */
   config: RunConfig;
   /** Run metadata (stored on the run, copied into checkpoint metadata). */
   metadata: JsonObject;
@@ -177,7 +177,13 @@ function inputFromValue(v: Value | undefined): JsonValue | undefined {
 }
 
 /**
- * Validates `req` against the assistant's graph.
+ * The run's context (docs/api.md §5 `context`): the assistant's, with the run's keys over it (shallow). */
+export function runContextFromJson(assistantContext: JsonObject, requestContext: JsonObject): JsonObject {
+  return { ...assistantContext, ...requestContext };
+}
+
+/**
+ * Validates `req` against the assistant's graph; `assistant` gives the default config and context.
  * @throws InvalidInputError for a malformed thread id, an unknown breakpoint node, an unsupported multitask
  *   strategy, a bad `if_not_exists`/`on_completion`/`on_disconnect`/`durability`/`webhook`, a non-object input, a bad
  *   command.
@@ -185,7 +191,7 @@ function inputFromValue(v: Value | undefined): JsonValue | undefined {
 export function runParamsFromProto(
   req: CreateRunRequest,
   graph: HostedGraph,
-  assistantConfig: JsonObject,
+  assistant: { config: JsonObject; context: JsonObject },
   stateless: boolean,
 ): RunParams {
   const threadId = stateless ? null : requireUuid(req.threadId, "thread_id");
@@ -233,7 +239,10 @@ export function runParamsFromProto(
     checkpointId,
     interruptBefore: breakpoints(req.interruptBefore, graph, "interrupt_before"),
     interruptAfter: breakpoints(req.interruptAfter, graph, "interrupt_after"),
-    config: runConfigFromJson(assistantConfig, objectFromStruct(req.config)),
+    config: {
+      ...runConfigFromJson(assistant.config, objectFromStruct(req.config)),
+      context: runContextFromJson(assistant.context, objectFromStruct(req.context)),
+    },
     metadata: objectFromStruct(req.metadata),
     streamModes: (req.streamMode.length > 0 ? req.streamMode : ["values"]).filter((m): m is StreamMode =>
       STREAM_MODES.includes(m as StreamMode),

@@ -59,7 +59,7 @@ export function createRunResolver(deps: {
     );
     const assistant = await resolveAssistant(deps.assistants, deps.registry, run.assistantId);
     const graph = deps.registry.get(assistant.graphId);
-    const params = runParamsFromProto(req, graph, assistant.config, stateless);
+    const params = runParamsFromProto(req, graph, assistant, stateless);
     params.metadata = run.metadata;
     return planFromParams(params, assistant, graph);
   };

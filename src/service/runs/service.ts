@@ -3,7 +3,7 @@
  * join-stream, cancel; stateful (`/threads/{id}/runs/...`) and stateless (`/runs/...`, `thread_id` empty).
  * Run responses carry `Content-Location: /threads/{tid}/runs/{rid}` (or `/runs/{rid}`), which the SDK reads.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   CreateRunBatchResponseSchema,
@@ -30,8 +30,10 @@ import {
 } from "../../store/records.js";
 import { resolveAssistant } from "../assistants/resolve.js";
 import { authConfigurable, requestAuth } from "../auth/context.js";
-import { runToProto, valueFromJson } from "../convert.js";
+import { refuseContextClash } from "../context-clash.js";
+import { objectFromStruct, runToProto, valueFromJson } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { extractValues, parseExtract } from "../extract.js";
 import { applySelect } from "../select.js";
 import { parseLimit, parseOffset, requireUuid } from "../validate.js";
 import { runParamsFromProto } from "./params.js";
@@ -75,7 +77,14 @@ function headerConfigurable(headers: Headers): Record<string, string> {
 const parts = new WeakMap<LoggedEvent, ReturnType<typeof convertPart>>();
 
 function convertPart(e: LoggedEvent) {
-  return create(StreamPartSchema, { event: e.event, data: valueFromJson(e.data), id: String(e.seq) });
+  // A subgraph's event is named `<mode>|<namespace>` (docs/api.md §7); gRPC clients also get the namespace alone.
+  const bar = e.event.indexOf("|");
+  return create(StreamPartSchema, {
+    event: e.event,
+    data: valueFromJson(e.data),
+    id: String(e.seq),
+    ...(bar >= 0 ? { namespace: e.event.slice(bar + 1) } : {}),
+  });
 }
 
 function toPart(e: LoggedEvent) {
@@ -130,9 +139,10 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
     const stateless = req.threadId === "";
     if (!stateless) requireUuid(req.threadId, "thread_id");
     if (!req.assistantId) throw new InvalidInputError("assistant_id is required", "assistant_id");
+    refuseContextClash(objectFromStruct(req.config), objectFromStruct(req.context));
     const assistant = await resolveAssistant(assistants, registry, req.assistantId);
     const graph = registry.get(assistant.graphId);
-    const params = runParamsFromProto(req, graph, assistant.config, stateless);
+    const params = runParamsFromProto(req, graph, assistant, stateless);
     return { assistant, graph, params, stateless };
   }
 
@@ -239,6 +249,11 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
         throw new InvalidInputError(`status must be one of ${RUN_STATUSES.join(", ")}`, "status");
       }
       applySelect(RunSchema, [], req.select);
+      const extract = parseExtract(
+        req.extract,
+        ["metadata", "kwargs"],
+        RunSchema.fields.map((f) => f.name),
+      );
       await threads.get(req.threadId);
       const items = await runs.listByThread(req.threadId, {
         limit: parseLimit(req.limit),
@@ -247,6 +262,16 @@ export function createRunsService(deps: RunsServiceDeps): ServiceImpl<typeof Run
       });
       const listed = items.map(runToProto);
       applySelect(RunSchema, listed, req.select);
+      if (extract.length > 0) {
+        items.forEach((r, i) => {
+          const item = listed[i];
+          if (item)
+            item.extracted = extractValues(
+              { metadata: r.metadata, kwargs: r.kwargs },
+              extract,
+            ) as PbJsonObject;
+        });
+      }
       return create(ListRunsResponseSchema, { runs: listed });
     },
 

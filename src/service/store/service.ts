@@ -7,6 +7,7 @@ import { ListValueSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type Item, ItemSchema, type StoreService } from "../../../gen/ts/loom/v1/store_pb.js";
 import { InvalidItemError, type ItemStore, type PutItemOptions, type StoreItem } from "../../engine/index.js";
+import { scopeOf } from "../auth/context.js";
 import { jsonFromValue } from "../convert.js";
 
 /** What the store service needs. */
@@ -38,7 +39,7 @@ function indexOption(json: unknown): PutItemOptions["index"] {
  * GetItem's namespace: labels given one by one, or one dot-joined value as the SDKs send `?namespace=a.b`
  * (labels never contain ".", so splitting is unambiguous).
  */
-function getNamespace(labels: readonly string[]): string[] {
+export function getNamespace(labels: readonly string[]): string[] {
   return labels.flatMap((label) => label.split("."));
 }
 
@@ -64,8 +65,9 @@ export function createStoreService(deps: StoreServiceDeps): ServiceImpl<typeof S
       await items.delete(req.namespace, req.key);
       return {};
     },
-    async searchItems(req) {
+    async searchItems(req, ctx) {
       const found = await items.search(req.namespacePrefix, {
+        ...scopeOf(ctx),
         ...(req.filter !== undefined ? { filter: req.filter } : {}),
         ...(req.limit !== undefined ? { limit: req.limit } : {}),
         ...(req.offset !== undefined ? { offset: req.offset } : {}),

@@ -2,7 +2,7 @@
  * ThreadsService, thread records (docs/api.md §3 "Threads", docs/api.md §8d): create, get, patch, delete, search, count,
  * copy, prune (docs/api.md §3 "Thread TTL").
  */
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject as PbJsonObject } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { v4 as uuidv4 } from "uuid";
 import {
@@ -10,6 +10,7 @@ import {
   type CreateThreadRequest,
   PruneThreadsResponseSchema,
   SearchThreadsResponseSchema,
+  type Thread,
   ThreadSchema,
   type ThreadsService,
 } from "../../../gen/ts/loom/v1/threads_pb.js";
@@ -19,6 +20,7 @@ import type { ThreadRecord, ThreadSearchQuery, ThreadStatus, ThreadStore } from 
 import { scopeOf } from "../auth/context.js";
 import { jsonFromValue, objectFromStruct, threadToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { extractValues, parseExtract } from "../extract.js";
 import { threadFieldsFromHead } from "../runs/outcome.js";
 import { applySelect } from "../select.js";
 import {
@@ -30,6 +32,9 @@ import {
   setPaginationHeaders,
 } from "../validate.js";
 import { parsePruneStrategy, ttlFromRequest } from "./ttl.js";
+
+/** The fields a thread search's `extract` paths may start with (langgraph-api `EXTRACTABLE_COLUMNS`). */
+const THREAD_EXTRACT_ROOTS = ["values", "metadata", "config", "interrupts"] as const;
 
 /** What the thread-record half of ThreadsService needs. */
 export interface ThreadCrudDeps {
@@ -164,6 +169,11 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
       }
       for (const id of req.ids) requireUuid(id, "ids");
       applySelect(ThreadSchema, [], req.select);
+      const extract = parseExtract(
+        req.extract,
+        THREAD_EXTRACT_ROOTS,
+        ThreadSchema.fields.map((f) => f.name),
+      );
       const status = parseStatus(req.status);
       const page = await threads.search({
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
@@ -179,6 +189,17 @@ export function createThreadCrud(deps: ThreadCrudDeps): CrudMethods {
       setPaginationHeaders(ctx.responseHeader, page.total, req.offset, page.items.length);
       const items = page.items.map(threadToProto);
       applySelect(ThreadSchema, items, req.select);
+      if (extract.length > 0) {
+        page.items.forEach((t, i) => {
+          const json = {
+            values: t.values ?? null,
+            metadata: t.metadata,
+            config: t.config,
+            interrupts: t.interrupts,
+          };
+          (items[i] as Thread).extracted = extractValues(json as JsonObject, extract) as PbJsonObject;
+        });
+      }
       return create(SearchThreadsResponseSchema, { threads: items });
     },
     async count(req, ctx) {

@@ -48,9 +48,11 @@ function beforeId(before: JsonValue | undefined): string | undefined {
 }
 
 /**
- * Creates the state methods. Errors: unknown thread/checkpoint → NotFound; state update while a run is pending
- * or running → ThreadBusyUpdateError (409 "Thread is busy"); unknown `as_node` → NodeNotFoundError (422);
- * state update on a thread that never ran (no graph) → InvalidInputError (422).
+ * Creates the state methods; `checkpoint_ns` selects a subgraph's state, history and state update (docs/api.md §8f).
+ * Errors:
+ * unknown thread/checkpoint → NotFound; a `checkpoint_ns` of no subgraph → SubgraphNotFoundError (REST 400);
+ * state update while a run is pending or running → ThreadBusyUpdateError (409 "Thread is busy"); unknown
+ * `as_node` → NodeNotFoundError (422); state update on a thread that never ran (no graph) → InvalidInputError (422).
  */
 export function createThreadState(deps: ThreadStateDeps): StateMethods {
   const { threads, checkpoints, registry } = deps;
@@ -65,9 +67,11 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
         if (id !== undefined) throw new CheckpointNotFoundError(thread.threadId, id);
         return snapshotToProto(emptySnapshot());
       }
+      const checkpointNs = req.checkpoint?.checkpointNs || req.checkpointNs;
       const snapshot = await graph.getState(checkpoints, {
         threadId: thread.threadId,
         ...(id !== undefined ? { checkpointId: id } : {}),
+        ...(checkpointNs ? { checkpointNs } : {}),
         ...(req.subgraphs ? { subgraphs: true } : {}),
       });
       return snapshotToProto(snapshot);
@@ -86,6 +90,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
         values: jsonFromValue(req.values) ?? null,
         ...(req.asNode !== undefined ? { asNode: req.asNode } : {}),
         ...(id !== undefined ? { checkpointId: id } : {}),
+        ...(req.checkpoint?.checkpointNs ? { checkpointNs: req.checkpoint.checkpointNs } : {}),
         metadata: {
           ...(typeof thread.metadata.graph_id === "string" ? { graph_id: thread.metadata.graph_id } : {}),
         },
@@ -109,6 +114,7 @@ export function createThreadState(deps: ThreadStateDeps): StateMethods {
       const states = await graph.getHistory(checkpoints, {
         threadId: thread.threadId,
         limit,
+        ...(req.checkpoint?.checkpointNs ? { checkpointNs: req.checkpoint.checkpointNs } : {}),
         ...(before !== undefined ? { before } : {}),
         ...(req.metadata ? { metadata: objectFromStruct(req.metadata) } : {}),
       });

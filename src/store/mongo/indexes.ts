@@ -75,10 +75,23 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
     // Items stored with a `ttl` carry their own expiry time; reads skip expired items before the monitor runs.
     { name: "expires_at", key: { expires_at: 1 }, expireAfterSeconds: 0 },
   ],
+  crons: [
+    // The schedulers' poll: enabled crons by next tick (disabled ones are not indexed).
+    {
+      name: "due",
+      key: { next_run_date: 1 },
+      partialFilterExpression: { enabled: true },
+    },
+    { name: "created_at", key: { created_at: -1 } },
+    { name: "assistant_created_at", key: { assistant_id: 1, created_at: -1 } },
+    { name: "thread_created_at", key: { thread_id: 1, created_at: -1 } },
+  ],
   assistants: [
     { name: "created_at", key: { created_at: -1 } },
     { name: "graph_id_created_at", key: { graph_id: 1, created_at: -1 } },
   ],
+  // One document per (assistant, version); listing reads it newest first.
+  assistant_versions: [{ name: "assistant_version", key: { assistant_id: 1, version: -1 }, unique: true }],
 };
 
 /**

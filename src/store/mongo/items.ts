@@ -19,7 +19,7 @@ import {
   type StoreItem,
 } from "../../engine/item-store.js";
 import { encodeAlways } from "./encoding.js";
-import { containmentFilter } from "./filters.js";
+import { containmentFilter, scopeFilter } from "./filters.js";
 import {
   fromItemDoc,
   type ItemDoc,
@@ -146,6 +146,7 @@ export function createMongoItemStore(deps: MongoItemStoreDeps): ItemStore {
         ...liveAt(now),
         ...containmentFilter("value", filter as JsonObject | undefined),
       };
+      if (options.scope !== undefined) match.$and = [scopeFilter("value", options.scope)];
       const text = query !== undefined && query.trim() !== "";
       if (text) match.$text = { $search: query };
       const docs = await items

@@ -182,6 +182,7 @@ export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFen
         read: (id, afterSeq, limit) => eventStore.read(id, afterSeq, limit),
         lastSeq: (id) => eventStore.lastSeq(id),
         lastSeqs: (ids) => eventStore.lastSeqs(ids),
+        deleteRuns: (ids) => eventStore.deleteRuns(ids),
       };
     },
   };

@@ -70,5 +70,9 @@ export function createMongoRunEventStore(options: {
         .toArray();
       return new Map(rows.map((r) => [r._id, r.seq]));
     },
+
+    async deleteRuns(runIds) {
+      if (runIds.length > 0) await events.deleteMany({ run_id: { $in: [...runIds] } });
+    },
   };
 }

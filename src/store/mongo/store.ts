@@ -6,13 +6,15 @@
 import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
 import type { ItemStore } from "../../engine/item-store.js";
 import type { CheckpointStore } from "../../engine/store.js";
+import type { CronStore } from "../cron-store.js";
 import type { LeaseFence, RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
 import type { WebhookStore } from "../webhook-store.js";
-import { type AssistantDoc, createMongoAssistantStore } from "./assistants.js";
+import { type AssistantDoc, type AssistantVersionDoc, createMongoAssistantStore } from "./assistants.js";
 import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
 import { COLLECTIONS, type CollectionNames } from "./collections.js";
+import { type CronDoc, createMongoCronStore } from "./crons.js";
 import { ensureIndexes } from "./indexes.js";
 import type { ItemDoc } from "./item-docs.js";
 import { createMongoItemStore } from "./items.js";
@@ -56,6 +58,8 @@ export interface MongoStore {
   leaseFence: LeaseFence;
   /** The long-term memory store (`store_items`, docs/store.md). */
   items: ItemStore;
+  /** Scheduled runs (`crons`, docs/crons.md). */
+  crons: CronStore;
   /** The database in use. */
   db: Db;
   /** Creates every index; idempotent, call at start-up (`indexes.ts`). */
@@ -104,7 +108,10 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
       checkpoints: db.collection(names.checkpoints),
     }),
     runs: createMongoRunStore({ client, runs, threads }),
-    assistants: createMongoAssistantStore({ assistants }),
+    assistants: createMongoAssistantStore({
+      assistants,
+      versions: db.collection<AssistantVersionDoc>(names.assistant_versions, COLLECTION_OPTIONS),
+    }),
     queue: createMongoRunQueueStore({
       client,
       runs,
@@ -125,6 +132,7 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
     items: createMongoItemStore({
       items: db.collection<ItemDoc>(names.store_items, COLLECTION_OPTIONS),
     }),
+    crons: createMongoCronStore({ crons: db.collection<CronDoc>(names.crons, COLLECTION_OPTIONS) }),
     db,
     ensureIndexes: () => ensureIndexes(db, names),
     async copyThreadCheckpoints(sourceThreadId, targetThreadId) {

@@ -20,13 +20,18 @@ type WebhookRunDoc = RunDoc & {
   webhook?: { state: string; claimed_by: string; claim_expires_at: Date; attempts: number };
 };
 
-/** Ended runs with a webhook whose delivery nobody holds: never claimed, or claimed by a process that died. */
-function dueFilter(now: Date): Document {
+/**
+ * Ended runs with a webhook whose delivery nobody holds: never claimed (and, with `endedBefore`, ended by then), or
+ * claimed by a process that died.
+ */
+function dueFilter(now: Date, endedBefore?: Date): Document {
   return {
     "kwargs.webhook": { $exists: true },
     status: { $in: [...FINAL_RUN_STATUSES] },
     $or: [
-      { "webhook.state": { $exists: false } },
+      endedBefore
+        ? { "webhook.state": { $exists: false }, updated_at: { $lte: endedBefore } }
+        : { "webhook.state": { $exists: false } },
       { "webhook.state": "delivering", "webhook.claim_expires_at": { $lte: now } },
     ],
   };
@@ -40,10 +45,16 @@ export function createMongoWebhookStore(options: {
   const runs = options.runs as unknown as Collection<WebhookRunDoc>;
   const { threads } = options;
 
-  async function claimWhere(filter: Document, owner: string, claimMs: number): Promise<WebhookClaim | null> {
+  async function claimWhere(
+    filter: Document,
+    owner: string,
+    claimMs: number,
+    settleMs?: number,
+  ): Promise<WebhookClaim | null> {
     const now = new Date();
+    const endedBefore = settleMs === undefined ? undefined : new Date(now.getTime() - settleMs);
     const doc = await runs.findOneAndUpdate(
-      { ...filter, ...dueFilter(now) },
+      { ...filter, ...dueFilter(now, endedBefore) },
       [
         {
           $set: {
@@ -85,7 +96,7 @@ export function createMongoWebhookStore(options: {
   return {
     claim: (runId, owner, claimMs) => claimWhere({ _id: runId }, owner, claimMs),
 
-    claimDue: (owner, claimMs) => claimWhere({}, owner, claimMs),
+    claimDue: (owner, claimMs, settleMs) => claimWhere({}, owner, claimMs, settleMs),
 
     async recordAttempt(runId, owner, attempt, claimMs) {
       const now = new Date();

@@ -3,6 +3,8 @@
  * token `alice-token` is alice, `bob-token` is bob, anything else is refused with `HTTPException(401)`. Every
  * created thread, run and assistant is stamped `metadata.owner`, and every access is narrowed to the caller's own.
  *
+ * Store calls: the caller's identity is put in front of every namespace, so each user sees only their own items.
+ *
  * For the refusal tests, a create whose metadata carries `deny` is refused: `"false"` returns false,
  * `"403"` throws `HTTPException(403)`, `"crash"` throws a plain error (a crashing handler).
  */
@@ -31,7 +33,7 @@ export const auth = new Auth()
     if (!identity) throw new HTTPException(401, { message: "Invalid token" });
     return { identity, permissions: ["threads:write"], role: "tester" };
   })
-  .on(["threads:create", "threads:create_run", "assistants:create"], ({ value, user }) => {
+  .on(["threads:create", "threads:create_run", "assistants:create", "crons:create"], ({ value, user }) => {
     const v = value as Value;
     if (refuseOnDemand(v) === false) return false;
     v.metadata ??= {};
@@ -41,5 +43,9 @@ export const auth = new Auth()
   .on("threads:update", ({ value, user }) => {
     if (refuseOnDemand(value as Value) === false) return false;
     return { owner: user.identity };
+  })
+  .on("store", ({ value, user }) => {
+    const v = value as { namespace?: string[] | null };
+    v.namespace = [user.identity, ...(v.namespace ?? [])];
   })
   .on("*", ({ user }) => ({ owner: user.identity }));

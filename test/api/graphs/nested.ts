@@ -1,11 +1,15 @@
 /**
- * Test graph `nested`: pick → sub → done, where `sub` is a compiled subgraph (prep → write) whose `write` asks
- * for approval with `interrupt()`. Exercises `stream_subgraphs` and `GET /state?subgraphs=true`.
+ * Test graph `nested`: pick → sub → done, where `sub` is a compiled subgraph (prep → write) whose `prep` writes a
+ * custom chunk and whose `write` asks for approval with `interrupt()`. Exercises `stream_subgraphs`, `checkpoint_ns`
+ * and `GET /state?subgraphs=true`.
  */
 import { append, END, lastValue, START, StateGraph } from "../../../src/engine/index.js";
 
 const sub = new StateGraph({ topic: lastValue<string>(), joke: lastValue<string>(), steps: append<string>() })
-  .addNode("prep", () => ({ steps: ["prep"] }))
+  .addNode("prep", (_s, ctx) => {
+    ctx.writer({ progress: "prep" });
+    return { steps: ["prep"] };
+  })
   .addNode("write", (s, ctx) => {
     const ok = ctx.interrupt<string>({ approve: s.topic ?? null });
     return { joke: `${ok}: a joke about ${s.topic}` };

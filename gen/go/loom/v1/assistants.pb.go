@@ -42,12 +42,14 @@ type Assistant struct {
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// Free-form metadata; system assistants carry `{"created_by": "system"}`.
 	Metadata *structpb.Struct `protobuf:"bytes,7,opt,name=metadata,proto3" json:"metadata,omitempty"`
-	// Version, starting at 1 and bumped by each update.
+	// The version in use: 1 at creation, each update writes the next one, SetLatest may pin an older one.
 	Version int32 `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
 	// Display name; a system assistant is named after its graph.
 	Name string `protobuf:"bytes,9,opt,name=name,proto3" json:"name,omitempty"`
 	// Description; absent when none.
-	Description   *string `protobuf:"bytes,10,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	Description *string `protobuf:"bytes,10,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	// The values a search's `extract` asked for, by alias; absent otherwise.
+	Extracted     *structpb.Struct `protobuf:"bytes,11,opt,name=extracted,proto3" json:"extracted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -150,6 +152,13 @@ func (x *Assistant) GetDescription() string {
 		return *x.Description
 	}
 	return ""
+}
+
+func (x *Assistant) GetExtracted() *structpb.Struct {
+	if x != nil {
+		return x.Extracted
+	}
+	return nil
 }
 
 // CreateAssistantRequest creates an assistant.
@@ -412,7 +421,8 @@ type DeleteAssistantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assistant id (UUID) or graph id.
 	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
-	// Also delete the threads whose metadata names this assistant (accepted, not served yet). Default false.
+	// Also delete the threads whose `metadata.assistant_id` is this assistant, with their runs, checkpoints and
+	// stream events; their active runs are cancelled first (docs/api.md §3 "Assistants"). Default false.
 	DeleteThreads bool `protobuf:"varint,2,opt,name=delete_threads,json=deleteThreads,proto3" json:"delete_threads,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -481,7 +491,10 @@ type SearchAssistantsRequest struct {
 	SortOrder string `protobuf:"bytes,7,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
 	// Only these fields of each assistant (field names of Assistant); empty: all. An unknown name is
 	// InvalidArgument / 422. REST omits the other fields; gRPC leaves them at their defaults.
-	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	Select []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	// Values to extract into each assistant's `extracted`, by alias (as SearchThreadsRequest.extract); paths start
+	// with metadata, config or context.
+	Extract       map[string]string `protobuf:"bytes,31,rep,name=extract,proto3" json:"extract,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -568,6 +581,13 @@ func (x *SearchAssistantsRequest) GetSortOrder() string {
 func (x *SearchAssistantsRequest) GetSelect() []string {
 	if x != nil {
 		return x.Select
+	}
+	return nil
+}
+
+func (x *SearchAssistantsRequest) GetExtract() map[string]string {
+	if x != nil {
+		return x.Extract
 	}
 	return nil
 }
@@ -733,7 +753,7 @@ type GetAssistantGraphRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assistant id (UUID) or graph id.
 	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
-	// Include subgraph internals (accepted, ignored: graphs have no subgraphs yet).
+	// Include subgraph internals (accepted, ignored: the drawing shows each subgraph as one node; see GetSubgraphs).
 	Xray          bool `protobuf:"varint,2,opt,name=xray,proto3" json:"xray,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -829,11 +849,367 @@ func (x *GetAssistantSchemasRequest) GetAssistantId() string {
 	return ""
 }
 
+// AssistantVersion is one stored version of an assistant (docs/api.md §3 "Assistant versions").
+type AssistantVersion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Assistant id (UUID).
+	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
+	// Registered graph id of this version.
+	GraphId string `protobuf:"bytes,2,opt,name=graph_id,json=graphId,proto3" json:"graph_id,omitempty"`
+	// Run config of this version.
+	Config *structpb.Struct `protobuf:"bytes,3,opt,name=config,proto3" json:"config,omitempty"`
+	// Run context of this version.
+	Context *structpb.Struct `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	// When this version was written.
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Metadata of this version.
+	Metadata *structpb.Struct `protobuf:"bytes,6,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// Version number, from 1.
+	Version int32 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
+	// Display name of this version.
+	Name string `protobuf:"bytes,8,opt,name=name,proto3" json:"name,omitempty"`
+	// Description; absent when none.
+	Description   *string `protobuf:"bytes,9,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssistantVersion) Reset() {
+	*x = AssistantVersion{}
+	mi := &file_loom_v1_assistants_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssistantVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssistantVersion) ProtoMessage() {}
+
+func (x *AssistantVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_assistants_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssistantVersion.ProtoReflect.Descriptor instead.
+func (*AssistantVersion) Descriptor() ([]byte, []int) {
+	return file_loom_v1_assistants_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AssistantVersion) GetAssistantId() string {
+	if x != nil {
+		return x.AssistantId
+	}
+	return ""
+}
+
+func (x *AssistantVersion) GetGraphId() string {
+	if x != nil {
+		return x.GraphId
+	}
+	return ""
+}
+
+func (x *AssistantVersion) GetConfig() *structpb.Struct {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *AssistantVersion) GetContext() *structpb.Struct {
+	if x != nil {
+		return x.Context
+	}
+	return nil
+}
+
+func (x *AssistantVersion) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *AssistantVersion) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *AssistantVersion) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *AssistantVersion) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AssistantVersion) GetDescription() string {
+	if x != nil && x.Description != nil {
+		return *x.Description
+	}
+	return ""
+}
+
+// ListAssistantVersionsRequest lists an assistant's versions.
+type ListAssistantVersionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Assistant id (UUID) or graph id.
+	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
+	// Containment match on each version's metadata.
+	Metadata *structpb.Struct `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// Page size, 1..1000. Default 10.
+	Limit int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Number of versions to skip. Default 0.
+	Offset        int32 `protobuf:"varint,4,opt,name=offset,proto3" json:"offset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssistantVersionsRequest) Reset() {
+	*x = ListAssistantVersionsRequest{}
+	mi := &file_loom_v1_assistants_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssistantVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssistantVersionsRequest) ProtoMessage() {}
+
+func (x *ListAssistantVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_assistants_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssistantVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListAssistantVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_loom_v1_assistants_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListAssistantVersionsRequest) GetAssistantId() string {
+	if x != nil {
+		return x.AssistantId
+	}
+	return ""
+}
+
+func (x *ListAssistantVersionsRequest) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *ListAssistantVersionsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListAssistantVersionsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+// ListAssistantVersionsResponse is the page of versions, highest first (REST: the bare array).
+type ListAssistantVersionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Matching versions.
+	Versions      []*AssistantVersion `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssistantVersionsResponse) Reset() {
+	*x = ListAssistantVersionsResponse{}
+	mi := &file_loom_v1_assistants_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssistantVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssistantVersionsResponse) ProtoMessage() {}
+
+func (x *ListAssistantVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_assistants_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssistantVersionsResponse.ProtoReflect.Descriptor instead.
+func (*ListAssistantVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_loom_v1_assistants_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListAssistantVersionsResponse) GetVersions() []*AssistantVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+// SetLatestAssistantVersionRequest pins a version.
+type SetLatestAssistantVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Assistant id (UUID) or graph id.
+	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
+	// The version to serve, from 1. Required.
+	Version       int32 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLatestAssistantVersionRequest) Reset() {
+	*x = SetLatestAssistantVersionRequest{}
+	mi := &file_loom_v1_assistants_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLatestAssistantVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLatestAssistantVersionRequest) ProtoMessage() {}
+
+func (x *SetLatestAssistantVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_assistants_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLatestAssistantVersionRequest.ProtoReflect.Descriptor instead.
+func (*SetLatestAssistantVersionRequest) Descriptor() ([]byte, []int) {
+	return file_loom_v1_assistants_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SetLatestAssistantVersionRequest) GetAssistantId() string {
+	if x != nil {
+		return x.AssistantId
+	}
+	return ""
+}
+
+func (x *SetLatestAssistantVersionRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// GetAssistantSubgraphsRequest names an assistant whose subgraphs to describe.
+type GetAssistantSubgraphsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Assistant id (UUID) or graph id.
+	AssistantId string `protobuf:"bytes,1,opt,name=assistant_id,json=assistantId,proto3" json:"assistant_id,omitempty"`
+	// Only the subgraphs under this node (its name); empty: all.
+	Namespace string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Also the subgraphs of subgraphs, named `parent|child`. Default false.
+	Recurse       bool `protobuf:"varint,3,opt,name=recurse,proto3" json:"recurse,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAssistantSubgraphsRequest) Reset() {
+	*x = GetAssistantSubgraphsRequest{}
+	mi := &file_loom_v1_assistants_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAssistantSubgraphsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAssistantSubgraphsRequest) ProtoMessage() {}
+
+func (x *GetAssistantSubgraphsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_assistants_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAssistantSubgraphsRequest.ProtoReflect.Descriptor instead.
+func (*GetAssistantSubgraphsRequest) Descriptor() ([]byte, []int) {
+	return file_loom_v1_assistants_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetAssistantSubgraphsRequest) GetAssistantId() string {
+	if x != nil {
+		return x.AssistantId
+	}
+	return ""
+}
+
+func (x *GetAssistantSubgraphsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *GetAssistantSubgraphsRequest) GetRecurse() bool {
+	if x != nil {
+		return x.Recurse
+	}
+	return false
+}
+
 var File_loom_v1_assistants_proto protoreflect.FileDescriptor
 
 const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\n" +
-	"\x18loom/v1/assistants.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x03\n" +
+	"\x18loom/v1/assistants.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf4\x03\n" +
 	"\tAssistant\x12!\n" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x19\n" +
 	"\bgraph_id\x18\x02 \x01(\tR\agraphId\x12/\n" +
@@ -847,7 +1223,8 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\aversion\x18\b \x01(\x05R\aversion\x12\x12\n" +
 	"\x04name\x18\t \x01(\tR\x04name\x12%\n" +
 	"\vdescription\x18\n" +
-	" \x01(\tH\x00R\vdescription\x88\x01\x01B\x0e\n" +
+	" \x01(\tH\x00R\vdescription\x88\x01\x01\x125\n" +
+	"\textracted\x18\v \x01(\v2\x17.google.protobuf.StructR\textractedB\x0e\n" +
 	"\f_description\"\xd7\x02\n" +
 	"\x16CreateAssistantRequest\x12!\n" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x19\n" +
@@ -874,7 +1251,7 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\f_description\"b\n" +
 	"\x16DeleteAssistantRequest\x12!\n" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12%\n" +
-	"\x0edelete_threads\x18\x02 \x01(\bR\rdeleteThreads\"\xfb\x01\n" +
+	"\x0edelete_threads\x18\x02 \x01(\bR\rdeleteThreads\"\x80\x03\n" +
 	"\x17SearchAssistantsRequest\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x19\n" +
 	"\bgraph_id\x18\x02 \x01(\tR\agraphId\x12\x12\n" +
@@ -884,7 +1261,11 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\asort_by\x18\x06 \x01(\tR\x06sortBy\x12\x1d\n" +
 	"\n" +
 	"sort_order\x18\a \x01(\tR\tsortOrder\x12\x16\n" +
-	"\x06select\x18\x1e \x03(\tR\x06select\"N\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\x12G\n" +
+	"\aextract\x18\x1f \x03(\v2-.loom.v1.SearchAssistantsRequest.ExtractEntryR\aextract\x1a:\n" +
+	"\fExtractEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"N\n" +
 	"\x18SearchAssistantsResponse\x122\n" +
 	"\n" +
 	"assistants\x18\x01 \x03(\v2\x12.loom.v1.AssistantR\n" +
@@ -899,7 +1280,34 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x12\n" +
 	"\x04xray\x18\x02 \x01(\bR\x04xray\"?\n" +
 	"\x1aGetAssistantSchemasRequest\x12!\n" +
-	"\fassistant_id\x18\x01 \x01(\tR\vassistantId2\xf2\x06\n" +
+	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\"\x89\x03\n" +
+	"\x10AssistantVersion\x12!\n" +
+	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x19\n" +
+	"\bgraph_id\x18\x02 \x01(\tR\agraphId\x12/\n" +
+	"\x06config\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06config\x121\n" +
+	"\acontext\x18\x04 \x01(\v2\x17.google.protobuf.StructR\acontext\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x123\n" +
+	"\bmetadata\x18\x06 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x18\n" +
+	"\aversion\x18\a \x01(\x05R\aversion\x12\x12\n" +
+	"\x04name\x18\b \x01(\tR\x04name\x12%\n" +
+	"\vdescription\x18\t \x01(\tH\x00R\vdescription\x88\x01\x01B\x0e\n" +
+	"\f_description\"\xa4\x01\n" +
+	"\x1cListAssistantVersionsRequest\x12!\n" +
+	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x123\n" +
+	"\bmetadata\x18\x02 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06offset\x18\x04 \x01(\x05R\x06offset\"V\n" +
+	"\x1dListAssistantVersionsResponse\x125\n" +
+	"\bversions\x18\x01 \x03(\v2\x19.loom.v1.AssistantVersionR\bversions\"_\n" +
+	" SetLatestAssistantVersionRequest\x12!\n" +
+	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\"y\n" +
+	"\x1cGetAssistantSubgraphsRequest\x12!\n" +
+	"\fassistant_id\x18\x01 \x01(\tR\vassistantId\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x18\n" +
+	"\arecurse\x18\x03 \x01(\bR\arecurse2\xbc\n" +
+	"\n" +
 	"\x11AssistantsService\x12U\n" +
 	"\x06Create\x12\x1f.loom.v1.CreateAssistantRequest\x1a\x12.loom.v1.Assistant\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/assistants\x12^\n" +
 	"\x03Get\x12\x1c.loom.v1.GetAssistantRequest\x1a\x12.loom.v1.Assistant\"%\x82\xd3\xe4\x93\x02\x1c\x12\x1a/assistants/{assistant_id}\x90\x02\x01\x12d\n" +
@@ -908,7 +1316,10 @@ const file_loom_v1_assistants_proto_rawDesc = "" +
 	"\x06Search\x12 .loom.v1.SearchAssistantsRequest\x1a!.loom.v1.SearchAssistantsResponse\")\x82\xd3\xe4\x93\x02#:\x01*b\n" +
 	"assistants\"\x12/assistants/search\x12o\n" +
 	"\x05Count\x12\x1f.loom.v1.CountAssistantsRequest\x1a .loom.v1.CountAssistantsResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*b\x05count\"\x11/assistants/count\x12s\n" +
-	"\bGetGraph\x12!.loom.v1.GetAssistantGraphRequest\x1a\x17.google.protobuf.Struct\"+\x82\xd3\xe4\x93\x02\"\x12 /assistants/{assistant_id}/graph\x90\x02\x01\x12y\n" +
+	"\bGetGraph\x12!.loom.v1.GetAssistantGraphRequest\x1a\x17.google.protobuf.Struct\"+\x82\xd3\xe4\x93\x02\"\x12 /assistants/{assistant_id}/graph\x90\x02\x01\x12\x97\x01\n" +
+	"\fListVersions\x12%.loom.v1.ListAssistantVersionsRequest\x1a&.loom.v1.ListAssistantVersionsResponse\"8\x82\xd3\xe4\x93\x022:\x01*b\bversions\"#/assistants/{assistant_id}/versions\x12x\n" +
+	"\tSetLatest\x12).loom.v1.SetLatestAssistantVersionRequest\x1a\x12.loom.v1.Assistant\",\x82\xd3\xe4\x93\x02&:\x01*\"!/assistants/{assistant_id}/latest\x12\xb3\x01\n" +
+	"\fGetSubgraphs\x12%.loom.v1.GetAssistantSubgraphsRequest\x1a\x17.google.protobuf.Struct\"c\x82\xd3\xe4\x93\x02ZZ2\x120/assistants/{assistant_id}/subgraphs/{namespace}\x12$/assistants/{assistant_id}/subgraphs\x90\x02\x01\x12y\n" +
 	"\n" +
 	"GetSchemas\x12#.loom.v1.GetAssistantSchemasRequest\x1a\x17.google.protobuf.Struct\"-\x82\xd3\xe4\x93\x02$\x12\"/assistants/{assistant_id}/schemas\x90\x02\x01B\x8b\x01\n" +
 	"\vcom.loom.v1B\x0fAssistantsProtoP\x01Z.github.com/loom-dev/loom/gen/go/loom/v1;loomv1\xa2\x02\x03LXX\xaa\x02\aLoom.V1\xca\x02\aLoom\\V1\xe2\x02\x13Loom\\V1\\GPBMetadata\xea\x02\bLoom::V1b\x06proto3"
@@ -925,59 +1336,79 @@ func file_loom_v1_assistants_proto_rawDescGZIP() []byte {
 	return file_loom_v1_assistants_proto_rawDescData
 }
 
-var file_loom_v1_assistants_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_loom_v1_assistants_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_loom_v1_assistants_proto_goTypes = []any{
-	(*Assistant)(nil),                  // 0: loom.v1.Assistant
-	(*CreateAssistantRequest)(nil),     // 1: loom.v1.CreateAssistantRequest
-	(*GetAssistantRequest)(nil),        // 2: loom.v1.GetAssistantRequest
-	(*UpdateAssistantRequest)(nil),     // 3: loom.v1.UpdateAssistantRequest
-	(*DeleteAssistantRequest)(nil),     // 4: loom.v1.DeleteAssistantRequest
-	(*SearchAssistantsRequest)(nil),    // 5: loom.v1.SearchAssistantsRequest
-	(*SearchAssistantsResponse)(nil),   // 6: loom.v1.SearchAssistantsResponse
-	(*CountAssistantsRequest)(nil),     // 7: loom.v1.CountAssistantsRequest
-	(*CountAssistantsResponse)(nil),    // 8: loom.v1.CountAssistantsResponse
-	(*GetAssistantGraphRequest)(nil),   // 9: loom.v1.GetAssistantGraphRequest
-	(*GetAssistantSchemasRequest)(nil), // 10: loom.v1.GetAssistantSchemasRequest
-	(*structpb.Struct)(nil),            // 11: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),      // 12: google.protobuf.Timestamp
-	(*emptypb.Empty)(nil),              // 13: google.protobuf.Empty
+	(*Assistant)(nil),                        // 0: loom.v1.Assistant
+	(*CreateAssistantRequest)(nil),           // 1: loom.v1.CreateAssistantRequest
+	(*GetAssistantRequest)(nil),              // 2: loom.v1.GetAssistantRequest
+	(*UpdateAssistantRequest)(nil),           // 3: loom.v1.UpdateAssistantRequest
+	(*DeleteAssistantRequest)(nil),           // 4: loom.v1.DeleteAssistantRequest
+	(*SearchAssistantsRequest)(nil),          // 5: loom.v1.SearchAssistantsRequest
+	(*SearchAssistantsResponse)(nil),         // 6: loom.v1.SearchAssistantsResponse
+	(*CountAssistantsRequest)(nil),           // 7: loom.v1.CountAssistantsRequest
+	(*CountAssistantsResponse)(nil),          // 8: loom.v1.CountAssistantsResponse
+	(*GetAssistantGraphRequest)(nil),         // 9: loom.v1.GetAssistantGraphRequest
+	(*GetAssistantSchemasRequest)(nil),       // 10: loom.v1.GetAssistantSchemasRequest
+	(*AssistantVersion)(nil),                 // 11: loom.v1.AssistantVersion
+	(*ListAssistantVersionsRequest)(nil),     // 12: loom.v1.ListAssistantVersionsRequest
+	(*ListAssistantVersionsResponse)(nil),    // 13: loom.v1.ListAssistantVersionsResponse
+	(*SetLatestAssistantVersionRequest)(nil), // 14: loom.v1.SetLatestAssistantVersionRequest
+	(*GetAssistantSubgraphsRequest)(nil),     // 15: loom.v1.GetAssistantSubgraphsRequest
+	nil,                                      // 16: loom.v1.SearchAssistantsRequest.ExtractEntry
+	(*structpb.Struct)(nil),                  // 17: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),            // 18: google.protobuf.Timestamp
+	(*emptypb.Empty)(nil),                    // 19: google.protobuf.Empty
 }
 var file_loom_v1_assistants_proto_depIdxs = []int32{
-	11, // 0: loom.v1.Assistant.config:type_name -> google.protobuf.Struct
-	11, // 1: loom.v1.Assistant.context:type_name -> google.protobuf.Struct
-	12, // 2: loom.v1.Assistant.created_at:type_name -> google.protobuf.Timestamp
-	12, // 3: loom.v1.Assistant.updated_at:type_name -> google.protobuf.Timestamp
-	11, // 4: loom.v1.Assistant.metadata:type_name -> google.protobuf.Struct
-	11, // 5: loom.v1.CreateAssistantRequest.config:type_name -> google.protobuf.Struct
-	11, // 6: loom.v1.CreateAssistantRequest.context:type_name -> google.protobuf.Struct
-	11, // 7: loom.v1.CreateAssistantRequest.metadata:type_name -> google.protobuf.Struct
-	11, // 8: loom.v1.UpdateAssistantRequest.config:type_name -> google.protobuf.Struct
-	11, // 9: loom.v1.UpdateAssistantRequest.context:type_name -> google.protobuf.Struct
-	11, // 10: loom.v1.UpdateAssistantRequest.metadata:type_name -> google.protobuf.Struct
-	11, // 11: loom.v1.SearchAssistantsRequest.metadata:type_name -> google.protobuf.Struct
-	0,  // 12: loom.v1.SearchAssistantsResponse.assistants:type_name -> loom.v1.Assistant
-	11, // 13: loom.v1.CountAssistantsRequest.metadata:type_name -> google.protobuf.Struct
-	1,  // 14: loom.v1.AssistantsService.Create:input_type -> loom.v1.CreateAssistantRequest
-	2,  // 15: loom.v1.AssistantsService.Get:input_type -> loom.v1.GetAssistantRequest
-	3,  // 16: loom.v1.AssistantsService.Update:input_type -> loom.v1.UpdateAssistantRequest
-	4,  // 17: loom.v1.AssistantsService.Delete:input_type -> loom.v1.DeleteAssistantRequest
-	5,  // 18: loom.v1.AssistantsService.Search:input_type -> loom.v1.SearchAssistantsRequest
-	7,  // 19: loom.v1.AssistantsService.Count:input_type -> loom.v1.CountAssistantsRequest
-	9,  // 20: loom.v1.AssistantsService.GetGraph:input_type -> loom.v1.GetAssistantGraphRequest
-	10, // 21: loom.v1.AssistantsService.GetSchemas:input_type -> loom.v1.GetAssistantSchemasRequest
-	0,  // 22: loom.v1.AssistantsService.Create:output_type -> loom.v1.Assistant
-	0,  // 23: loom.v1.AssistantsService.Get:output_type -> loom.v1.Assistant
-	0,  // 24: loom.v1.AssistantsService.Update:output_type -> loom.v1.Assistant
-	13, // 25: loom.v1.AssistantsService.Delete:output_type -> google.protobuf.Empty
-	6,  // 26: loom.v1.AssistantsService.Search:output_type -> loom.v1.SearchAssistantsResponse
-	8,  // 27: loom.v1.AssistantsService.Count:output_type -> loom.v1.CountAssistantsResponse
-	11, // 28: loom.v1.AssistantsService.GetGraph:output_type -> google.protobuf.Struct
-	11, // 29: loom.v1.AssistantsService.GetSchemas:output_type -> google.protobuf.Struct
-	22, // [22:30] is the sub-list for method output_type
-	14, // [14:22] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	17, // 0: loom.v1.Assistant.config:type_name -> google.protobuf.Struct
+	17, // 1: loom.v1.Assistant.context:type_name -> google.protobuf.Struct
+	18, // 2: loom.v1.Assistant.created_at:type_name -> google.protobuf.Timestamp
+	18, // 3: loom.v1.Assistant.updated_at:type_name -> google.protobuf.Timestamp
+	17, // 4: loom.v1.Assistant.metadata:type_name -> google.protobuf.Struct
+	17, // 5: loom.v1.Assistant.extracted:type_name -> google.protobuf.Struct
+	17, // 6: loom.v1.CreateAssistantRequest.config:type_name -> google.protobuf.Struct
+	17, // 7: loom.v1.CreateAssistantRequest.context:type_name -> google.protobuf.Struct
+	17, // 8: loom.v1.CreateAssistantRequest.metadata:type_name -> google.protobuf.Struct
+	17, // 9: loom.v1.UpdateAssistantRequest.config:type_name -> google.protobuf.Struct
+	17, // 10: loom.v1.UpdateAssistantRequest.context:type_name -> google.protobuf.Struct
+	17, // 11: loom.v1.UpdateAssistantRequest.metadata:type_name -> google.protobuf.Struct
+	17, // 12: loom.v1.SearchAssistantsRequest.metadata:type_name -> google.protobuf.Struct
+	16, // 13: loom.v1.SearchAssistantsRequest.extract:type_name -> loom.v1.SearchAssistantsRequest.ExtractEntry
+	0,  // 14: loom.v1.SearchAssistantsResponse.assistants:type_name -> loom.v1.Assistant
+	17, // 15: loom.v1.CountAssistantsRequest.metadata:type_name -> google.protobuf.Struct
+	17, // 16: loom.v1.AssistantVersion.config:type_name -> google.protobuf.Struct
+	17, // 17: loom.v1.AssistantVersion.context:type_name -> google.protobuf.Struct
+	18, // 18: loom.v1.AssistantVersion.created_at:type_name -> google.protobuf.Timestamp
+	17, // 19: loom.v1.AssistantVersion.metadata:type_name -> google.protobuf.Struct
+	17, // 20: loom.v1.ListAssistantVersionsRequest.metadata:type_name -> google.protobuf.Struct
+	11, // 21: loom.v1.ListAssistantVersionsResponse.versions:type_name -> loom.v1.AssistantVersion
+	1,  // 22: loom.v1.AssistantsService.Create:input_type -> loom.v1.CreateAssistantRequest
+	2,  // 23: loom.v1.AssistantsService.Get:input_type -> loom.v1.GetAssistantRequest
+	3,  // 24: loom.v1.AssistantsService.Update:input_type -> loom.v1.UpdateAssistantRequest
+	4,  // 25: loom.v1.AssistantsService.Delete:input_type -> loom.v1.DeleteAssistantRequest
+	5,  // 26: loom.v1.AssistantsService.Search:input_type -> loom.v1.SearchAssistantsRequest
+	7,  // 27: loom.v1.AssistantsService.Count:input_type -> loom.v1.CountAssistantsRequest
+	9,  // 28: loom.v1.AssistantsService.GetGraph:input_type -> loom.v1.GetAssistantGraphRequest
+	12, // 29: loom.v1.AssistantsService.ListVersions:input_type -> loom.v1.ListAssistantVersionsRequest
+	14, // 30: loom.v1.AssistantsService.SetLatest:input_type -> loom.v1.SetLatestAssistantVersionRequest
+	15, // 31: loom.v1.AssistantsService.GetSubgraphs:input_type -> loom.v1.GetAssistantSubgraphsRequest
+	10, // 32: loom.v1.AssistantsService.GetSchemas:input_type -> loom.v1.GetAssistantSchemasRequest
+	0,  // 33: loom.v1.AssistantsService.Create:output_type -> loom.v1.Assistant
+	0,  // 34: loom.v1.AssistantsService.Get:output_type -> loom.v1.Assistant
+	0,  // 35: loom.v1.AssistantsService.Update:output_type -> loom.v1.Assistant
+	19, // 36: loom.v1.AssistantsService.Delete:output_type -> google.protobuf.Empty
+	6,  // 37: loom.v1.AssistantsService.Search:output_type -> loom.v1.SearchAssistantsResponse
+	8,  // 38: loom.v1.AssistantsService.Count:output_type -> loom.v1.CountAssistantsResponse
+	17, // 39: loom.v1.AssistantsService.GetGraph:output_type -> google.protobuf.Struct
+	13, // 40: loom.v1.AssistantsService.ListVersions:output_type -> loom.v1.ListAssistantVersionsResponse
+	0,  // 41: loom.v1.AssistantsService.SetLatest:output_type -> loom.v1.Assistant
+	17, // 42: loom.v1.AssistantsService.GetSubgraphs:output_type -> google.protobuf.Struct
+	17, // 43: loom.v1.AssistantsService.GetSchemas:output_type -> google.protobuf.Struct
+	33, // [33:44] is the sub-list for method output_type
+	22, // [22:33] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_assistants_proto_init() }
@@ -988,13 +1419,14 @@ func file_loom_v1_assistants_proto_init() {
 	file_loom_v1_assistants_proto_msgTypes[0].OneofWrappers = []any{}
 	file_loom_v1_assistants_proto_msgTypes[1].OneofWrappers = []any{}
 	file_loom_v1_assistants_proto_msgTypes[3].OneofWrappers = []any{}
+	file_loom_v1_assistants_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_assistants_proto_rawDesc), len(file_loom_v1_assistants_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

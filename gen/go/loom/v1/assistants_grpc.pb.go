@@ -21,14 +21,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AssistantsService_Create_FullMethodName     = "/loom.v1.AssistantsService/Create"
-	AssistantsService_Get_FullMethodName        = "/loom.v1.AssistantsService/Get"
-	AssistantsService_Update_FullMethodName     = "/loom.v1.AssistantsService/Update"
-	AssistantsService_Delete_FullMethodName     = "/loom.v1.AssistantsService/Delete"
-	AssistantsService_Search_FullMethodName     = "/loom.v1.AssistantsService/Search"
-	AssistantsService_Count_FullMethodName      = "/loom.v1.AssistantsService/Count"
-	AssistantsService_GetGraph_FullMethodName   = "/loom.v1.AssistantsService/GetGraph"
-	AssistantsService_GetSchemas_FullMethodName = "/loom.v1.AssistantsService/GetSchemas"
+	AssistantsService_Create_FullMethodName       = "/loom.v1.AssistantsService/Create"
+	AssistantsService_Get_FullMethodName          = "/loom.v1.AssistantsService/Get"
+	AssistantsService_Update_FullMethodName       = "/loom.v1.AssistantsService/Update"
+	AssistantsService_Delete_FullMethodName       = "/loom.v1.AssistantsService/Delete"
+	AssistantsService_Search_FullMethodName       = "/loom.v1.AssistantsService/Search"
+	AssistantsService_Count_FullMethodName        = "/loom.v1.AssistantsService/Count"
+	AssistantsService_GetGraph_FullMethodName     = "/loom.v1.AssistantsService/GetGraph"
+	AssistantsService_ListVersions_FullMethodName = "/loom.v1.AssistantsService/ListVersions"
+	AssistantsService_SetLatest_FullMethodName    = "/loom.v1.AssistantsService/SetLatest"
+	AssistantsService_GetSubgraphs_FullMethodName = "/loom.v1.AssistantsService/GetSubgraphs"
+	AssistantsService_GetSchemas_FullMethodName   = "/loom.v1.AssistantsService/GetSchemas"
 )
 
 // AssistantsServiceClient is the client API for AssistantsService service.
@@ -40,12 +43,14 @@ const (
 // uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
 // accepted too.
 type AssistantsServiceClient interface {
-	// Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-	// (409) for a duplicate id unless `if_exists` is "do_nothing".
+	// Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+	// AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+	// non-empty `config.configurable` with a non-empty `context`.
 	Create(ctx context.Context, in *CreateAssistantRequest, opts ...grpc.CallOption) (*Assistant, error)
 	// Get returns one assistant (by id or graph id).
 	Get(ctx context.Context, in *GetAssistantRequest, opts ...grpc.CallOption) (*Assistant, error)
-	// Update changes the given fields and bumps `version`; metadata is merged shallowly.
+	// Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+	// metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
 	Update(ctx context.Context, in *UpdateAssistantRequest, opts ...grpc.CallOption) (*Assistant, error)
 	// Delete removes an assistant. REST answers 204.
 	Delete(ctx context.Context, in *DeleteAssistantRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
@@ -55,6 +60,16 @@ type AssistantsServiceClient interface {
 	Count(ctx context.Context, in *CountAssistantsRequest, opts ...grpc.CallOption) (*CountAssistantsResponse, error)
 	// GetGraph describes the assistant's graph: `{nodes: [{id, type, data}], edges: [{source, target, conditional}]}`.
 	GetGraph(ctx context.Context, in *GetAssistantGraphRequest, opts ...grpc.CallOption) (*structpb.Struct, error)
+	// ListVersions lists the assistant's versions, highest first (docs/api.md §3 "Assistant versions"): every
+	// create and update wrote one. NotFound for an unknown assistant. REST answers the bare array.
+	ListVersions(ctx context.Context, in *ListAssistantVersionsRequest, opts ...grpc.CallOption) (*ListAssistantVersionsResponse, error)
+	// SetLatest pins one version: the assistant's graph_id, config, context, metadata, name and description become
+	// that version's, and runs use them. NotFound for an unknown assistant or version.
+	SetLatest(ctx context.Context, in *SetLatestAssistantVersionRequest, opts ...grpc.CallOption) (*Assistant, error)
+	// GetSubgraphs describes the subgraphs of the assistant's graph: `{<namespace>: {input_schema, output_schema,
+	// state_schema, config_schema, context_schema}}`, the direct ones, or every level with `recurse`; with a
+	// `namespace`, only the subgraph(s) under that node name.
+	GetSubgraphs(ctx context.Context, in *GetAssistantSubgraphsRequest, opts ...grpc.CallOption) (*structpb.Struct, error)
 	// GetSchemas returns `{graph_id, input_schema, output_schema, state_schema, config_schema, context_schema}`
 	// (JSON Schemas derived from the state keys).
 	GetSchemas(ctx context.Context, in *GetAssistantSchemasRequest, opts ...grpc.CallOption) (*structpb.Struct, error)
@@ -138,6 +153,36 @@ func (c *assistantsServiceClient) GetGraph(ctx context.Context, in *GetAssistant
 	return out, nil
 }
 
+func (c *assistantsServiceClient) ListVersions(ctx context.Context, in *ListAssistantVersionsRequest, opts ...grpc.CallOption) (*ListAssistantVersionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAssistantVersionsResponse)
+	err := c.cc.Invoke(ctx, AssistantsService_ListVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *assistantsServiceClient) SetLatest(ctx context.Context, in *SetLatestAssistantVersionRequest, opts ...grpc.CallOption) (*Assistant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Assistant)
+	err := c.cc.Invoke(ctx, AssistantsService_SetLatest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *assistantsServiceClient) GetSubgraphs(ctx context.Context, in *GetAssistantSubgraphsRequest, opts ...grpc.CallOption) (*structpb.Struct, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(structpb.Struct)
+	err := c.cc.Invoke(ctx, AssistantsService_GetSubgraphs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *assistantsServiceClient) GetSchemas(ctx context.Context, in *GetAssistantSchemasRequest, opts ...grpc.CallOption) (*structpb.Struct, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(structpb.Struct)
@@ -157,12 +202,14 @@ func (c *assistantsServiceClient) GetSchemas(ctx context.Context, in *GetAssista
 // uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
 // accepted too.
 type AssistantsServiceServer interface {
-	// Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-	// (409) for a duplicate id unless `if_exists` is "do_nothing".
+	// Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+	// AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+	// non-empty `config.configurable` with a non-empty `context`.
 	Create(context.Context, *CreateAssistantRequest) (*Assistant, error)
 	// Get returns one assistant (by id or graph id).
 	Get(context.Context, *GetAssistantRequest) (*Assistant, error)
-	// Update changes the given fields and bumps `version`; metadata is merged shallowly.
+	// Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+	// metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
 	Update(context.Context, *UpdateAssistantRequest) (*Assistant, error)
 	// Delete removes an assistant. REST answers 204.
 	Delete(context.Context, *DeleteAssistantRequest) (*emptypb.Empty, error)
@@ -172,6 +219,16 @@ type AssistantsServiceServer interface {
 	Count(context.Context, *CountAssistantsRequest) (*CountAssistantsResponse, error)
 	// GetGraph describes the assistant's graph: `{nodes: [{id, type, data}], edges: [{source, target, conditional}]}`.
 	GetGraph(context.Context, *GetAssistantGraphRequest) (*structpb.Struct, error)
+	// ListVersions lists the assistant's versions, highest first (docs/api.md §3 "Assistant versions"): every
+	// create and update wrote one. NotFound for an unknown assistant. REST answers the bare array.
+	ListVersions(context.Context, *ListAssistantVersionsRequest) (*ListAssistantVersionsResponse, error)
+	// SetLatest pins one version: the assistant's graph_id, config, context, metadata, name and description become
+	// that version's, and runs use them. NotFound for an unknown assistant or version.
+	SetLatest(context.Context, *SetLatestAssistantVersionRequest) (*Assistant, error)
+	// GetSubgraphs describes the subgraphs of the assistant's graph: `{<namespace>: {input_schema, output_schema,
+	// state_schema, config_schema, context_schema}}`, the direct ones, or every level with `recurse`; with a
+	// `namespace`, only the subgraph(s) under that node name.
+	GetSubgraphs(context.Context, *GetAssistantSubgraphsRequest) (*structpb.Struct, error)
 	// GetSchemas returns `{graph_id, input_schema, output_schema, state_schema, config_schema, context_schema}`
 	// (JSON Schemas derived from the state keys).
 	GetSchemas(context.Context, *GetAssistantSchemasRequest) (*structpb.Struct, error)
@@ -205,6 +262,15 @@ func (UnimplementedAssistantsServiceServer) Count(context.Context, *CountAssista
 }
 func (UnimplementedAssistantsServiceServer) GetGraph(context.Context, *GetAssistantGraphRequest) (*structpb.Struct, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetGraph not implemented")
+}
+func (UnimplementedAssistantsServiceServer) ListVersions(context.Context, *ListAssistantVersionsRequest) (*ListAssistantVersionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListVersions not implemented")
+}
+func (UnimplementedAssistantsServiceServer) SetLatest(context.Context, *SetLatestAssistantVersionRequest) (*Assistant, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetLatest not implemented")
+}
+func (UnimplementedAssistantsServiceServer) GetSubgraphs(context.Context, *GetAssistantSubgraphsRequest) (*structpb.Struct, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSubgraphs not implemented")
 }
 func (UnimplementedAssistantsServiceServer) GetSchemas(context.Context, *GetAssistantSchemasRequest) (*structpb.Struct, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSchemas not implemented")
@@ -356,6 +422,60 @@ func _AssistantsService_GetGraph_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AssistantsService_ListVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAssistantVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AssistantsServiceServer).ListVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AssistantsService_ListVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AssistantsServiceServer).ListVersions(ctx, req.(*ListAssistantVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AssistantsService_SetLatest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLatestAssistantVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AssistantsServiceServer).SetLatest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AssistantsService_SetLatest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AssistantsServiceServer).SetLatest(ctx, req.(*SetLatestAssistantVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AssistantsService_GetSubgraphs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAssistantSubgraphsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AssistantsServiceServer).GetSubgraphs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AssistantsService_GetSubgraphs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AssistantsServiceServer).GetSubgraphs(ctx, req.(*GetAssistantSubgraphsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AssistantsService_GetSchemas_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetAssistantSchemasRequest)
 	if err := dec(in); err != nil {
@@ -408,6 +528,18 @@ var AssistantsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetGraph",
 			Handler:    _AssistantsService_GetGraph_Handler,
+		},
+		{
+			MethodName: "ListVersions",
+			Handler:    _AssistantsService_ListVersions_Handler,
+		},
+		{
+			MethodName: "SetLatest",
+			Handler:    _AssistantsService_SetLatest_Handler,
+		},
+		{
+			MethodName: "GetSubgraphs",
+			Handler:    _AssistantsService_GetSubgraphs_Handler,
 		},
 		{
 			MethodName: "GetSchemas",

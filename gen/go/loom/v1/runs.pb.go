@@ -259,8 +259,10 @@ type Run struct {
 	Kwargs *structpb.Struct `protobuf:"bytes,8,opt,name=kwargs,proto3" json:"kwargs,omitempty"`
 	// The strategy the run was created with: "enqueue" (default), "reject", "interrupt" or "rollback".
 	MultitaskStrategy string `protobuf:"bytes,9,opt,name=multitask_strategy,json=multitaskStrategy,proto3" json:"multitask_strategy,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The values a list's `extract` asked for, by alias; absent otherwise.
+	Extracted     *structpb.Struct `protobuf:"bytes,10,opt,name=extracted,proto3" json:"extracted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Run) Reset() {
@@ -356,6 +358,13 @@ func (x *Run) GetMultitaskStrategy() string {
 	return ""
 }
 
+func (x *Run) GetExtracted() *structpb.Struct {
+	if x != nil {
+		return x.Extracted
+	}
+	return nil
+}
+
 // CreateRunRequest is the RunCreate body (docs/api.md §5). Unknown JSON fields are ignored over REST.
 type CreateRunRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -370,7 +379,9 @@ type CreateRunRequest struct {
 	Command *Command `protobuf:"bytes,4,opt,name=command,proto3" json:"command,omitempty"`
 	// Run config: `{tags?, recursion_limit?, configurable?}`. Default: the assistant's config.
 	Config *structpb.Struct `protobuf:"bytes,5,opt,name=config,proto3" json:"config,omitempty"`
-	// Run context, merged over the assistant's context.
+	// Run context, merged (shallowly) over the assistant's context; nodes read it as `ctx.context` (Loom graphs)
+	// or LangGraph's runtime context (LangGraph.js graphs). A non-empty `config.configurable` with a non-empty
+	// `context` is InvalidArgument (REST 400), nothing written.
 	Context *structpb.Struct `protobuf:"bytes,6,opt,name=context,proto3" json:"context,omitempty"`
 	// Run metadata, copied into the run and every checkpoint it writes.
 	Metadata *structpb.Struct `protobuf:"bytes,7,opt,name=metadata,proto3" json:"metadata,omitempty"`
@@ -664,7 +675,11 @@ type StreamPart struct {
 	// Event payload (any JSON).
 	Data *structpb.Value `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	// Sequence number of the event within the run: "0", "1", ...
-	Id            string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	// The subgraph that emitted the event (runs with `stream_subgraphs`): its checkpoint namespace,
+	// "<node>:<task_id>", nested levels joined with "|" (the part of `event` after the first "|"). Empty for the
+	// root graph's events. REST carries it in the SSE event name only.
+	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -716,6 +731,13 @@ func (x *StreamPart) GetData() *structpb.Value {
 func (x *StreamPart) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *StreamPart) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -788,7 +810,10 @@ type ListRunsRequest struct {
 	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
 	// Only these fields of each run (field names of Run); empty: all. An unknown name is InvalidArgument / 422.
 	// REST omits the other fields; gRPC leaves them at their defaults.
-	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	Select []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	// Values to extract into each run's `extracted`, by alias (as SearchThreadsRequest.extract); paths start with
+	// metadata or kwargs.
+	Extract       map[string]string `protobuf:"bytes,31,rep,name=extract,proto3" json:"extract,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -854,6 +879,13 @@ func (x *ListRunsRequest) GetStatus() string {
 func (x *ListRunsRequest) GetSelect() []string {
 	if x != nil {
 		return x.Select
+	}
+	return nil
+}
+
+func (x *ListRunsRequest) GetExtract() map[string]string {
+	if x != nil {
+		return x.Extract
 	}
 	return nil
 }
@@ -1121,7 +1153,7 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\x06status\x18\x03 \x01(\tR\x06status\"^\n" +
 	"\x11CancelRunsRequest\x121\n" +
 	"\x06filter\x18\x01 \x01(\v2\x19.loom.v1.CancelRunsFilterR\x06filter\x12\x16\n" +
-	"\x06action\x18\x02 \x01(\tR\x06action\"\xff\x02\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\"\xb6\x03\n" +
 	"\x03Run\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x1b\n" +
 	"\tthread_id\x18\x02 \x01(\tR\bthreadId\x12!\n" +
@@ -1133,7 +1165,9 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\x06status\x18\x06 \x01(\tR\x06status\x123\n" +
 	"\bmetadata\x18\a \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12/\n" +
 	"\x06kwargs\x18\b \x01(\v2\x17.google.protobuf.StructR\x06kwargs\x12-\n" +
-	"\x12multitask_strategy\x18\t \x01(\tR\x11multitaskStrategy\"\x9f\a\n" +
+	"\x12multitask_strategy\x18\t \x01(\tR\x11multitaskStrategy\x125\n" +
+	"\textracted\x18\n" +
+	" \x01(\v2\x17.google.protobuf.StructR\textracted\"\x9f\a\n" +
 	"\x10CreateRunRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12!\n" +
 	"\fassistant_id\x18\x02 \x01(\tR\vassistantId\x12,\n" +
@@ -1166,21 +1200,26 @@ const file_loom_v1_runs_proto_rawDesc = "" +
 	"\v_durability\"b\n" +
 	"\x0fWaitRunResponse\x12/\n" +
 	"\x06values\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06values\x12\x1e\n" +
-	"\x03run\x18\x02 \x01(\v2\f.loom.v1.RunR\x03run\"^\n" +
+	"\x03run\x18\x02 \x01(\v2\f.loom.v1.RunR\x03run\"|\n" +
 	"\n" +
 	"StreamPart\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12*\n" +
 	"\x04data\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x04data\x12\x0e\n" +
-	"\x02id\x18\x03 \x01(\tR\x02id\"C\n" +
+	"\x02id\x18\x03 \x01(\tR\x02id\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespace\"C\n" +
 	"\rGetRunRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x15\n" +
-	"\x06run_id\x18\x02 \x01(\tR\x05runId\"\x8c\x01\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\"\x89\x02\n" +
 	"\x0fListRunsRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x16\n" +
 	"\x06offset\x18\x03 \x01(\x05R\x06offset\x12\x16\n" +
 	"\x06status\x18\x04 \x01(\tR\x06status\x12\x16\n" +
-	"\x06select\x18\x1e \x03(\tR\x06select\"4\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\x12?\n" +
+	"\aextract\x18\x1f \x03(\v2%.loom.v1.ListRunsRequest.ExtractEntryR\aextract\x1a:\n" +
+	"\fExtractEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"4\n" +
 	"\x10ListRunsResponse\x12 \n" +
 	"\x04runs\x18\x01 \x03(\v2\f.loom.v1.RunR\x04runs\"F\n" +
 	"\x10DeleteRunRequest\x12\x1b\n" +
@@ -1227,7 +1266,7 @@ func file_loom_v1_runs_proto_rawDescGZIP() []byte {
 	return file_loom_v1_runs_proto_rawDescData
 }
 
-var file_loom_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_loom_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_loom_v1_runs_proto_goTypes = []any{
 	(*CreateRunBatchRequest)(nil),  // 0: loom.v1.CreateRunBatchRequest
 	(*CreateRunBatchResponse)(nil), // 1: loom.v1.CreateRunBatchResponse
@@ -1243,58 +1282,61 @@ var file_loom_v1_runs_proto_goTypes = []any{
 	(*DeleteRunRequest)(nil),       // 11: loom.v1.DeleteRunRequest
 	(*JoinRunRequest)(nil),         // 12: loom.v1.JoinRunRequest
 	(*CancelRunRequest)(nil),       // 13: loom.v1.CancelRunRequest
-	(*timestamppb.Timestamp)(nil),  // 14: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),        // 15: google.protobuf.Struct
-	(*structpb.Value)(nil),         // 16: google.protobuf.Value
-	(*Command)(nil),                // 17: loom.v1.Command
-	(*Checkpoint)(nil),             // 18: loom.v1.Checkpoint
-	(*emptypb.Empty)(nil),          // 19: google.protobuf.Empty
+	nil,                            // 14: loom.v1.ListRunsRequest.ExtractEntry
+	(*timestamppb.Timestamp)(nil),  // 15: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),        // 16: google.protobuf.Struct
+	(*structpb.Value)(nil),         // 17: google.protobuf.Value
+	(*Command)(nil),                // 18: loom.v1.Command
+	(*Checkpoint)(nil),             // 19: loom.v1.Checkpoint
+	(*emptypb.Empty)(nil),          // 20: google.protobuf.Empty
 }
 var file_loom_v1_runs_proto_depIdxs = []int32{
 	5,  // 0: loom.v1.CreateRunBatchRequest.runs:type_name -> loom.v1.CreateRunRequest
 	4,  // 1: loom.v1.CreateRunBatchResponse.runs:type_name -> loom.v1.Run
 	2,  // 2: loom.v1.CancelRunsRequest.filter:type_name -> loom.v1.CancelRunsFilter
-	14, // 3: loom.v1.Run.created_at:type_name -> google.protobuf.Timestamp
-	14, // 4: loom.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
-	15, // 5: loom.v1.Run.metadata:type_name -> google.protobuf.Struct
-	15, // 6: loom.v1.Run.kwargs:type_name -> google.protobuf.Struct
-	16, // 7: loom.v1.CreateRunRequest.input:type_name -> google.protobuf.Value
-	17, // 8: loom.v1.CreateRunRequest.command:type_name -> loom.v1.Command
-	15, // 9: loom.v1.CreateRunRequest.config:type_name -> google.protobuf.Struct
-	15, // 10: loom.v1.CreateRunRequest.context:type_name -> google.protobuf.Struct
-	15, // 11: loom.v1.CreateRunRequest.metadata:type_name -> google.protobuf.Struct
-	18, // 12: loom.v1.CreateRunRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	15, // 13: loom.v1.WaitRunResponse.values:type_name -> google.protobuf.Struct
-	4,  // 14: loom.v1.WaitRunResponse.run:type_name -> loom.v1.Run
-	16, // 15: loom.v1.StreamPart.data:type_name -> google.protobuf.Value
-	4,  // 16: loom.v1.ListRunsResponse.runs:type_name -> loom.v1.Run
-	5,  // 17: loom.v1.RunsService.Create:input_type -> loom.v1.CreateRunRequest
-	5,  // 18: loom.v1.RunsService.Wait:input_type -> loom.v1.CreateRunRequest
-	5,  // 19: loom.v1.RunsService.Stream:input_type -> loom.v1.CreateRunRequest
-	8,  // 20: loom.v1.RunsService.Get:input_type -> loom.v1.GetRunRequest
-	9,  // 21: loom.v1.RunsService.List:input_type -> loom.v1.ListRunsRequest
-	11, // 22: loom.v1.RunsService.Delete:input_type -> loom.v1.DeleteRunRequest
-	12, // 23: loom.v1.RunsService.Join:input_type -> loom.v1.JoinRunRequest
-	12, // 24: loom.v1.RunsService.JoinStream:input_type -> loom.v1.JoinRunRequest
-	13, // 25: loom.v1.RunsService.Cancel:input_type -> loom.v1.CancelRunRequest
-	0,  // 26: loom.v1.RunsService.CreateBatch:input_type -> loom.v1.CreateRunBatchRequest
-	3,  // 27: loom.v1.RunsService.CancelMany:input_type -> loom.v1.CancelRunsRequest
-	4,  // 28: loom.v1.RunsService.Create:output_type -> loom.v1.Run
-	6,  // 29: loom.v1.RunsService.Wait:output_type -> loom.v1.WaitRunResponse
-	7,  // 30: loom.v1.RunsService.Stream:output_type -> loom.v1.StreamPart
-	4,  // 31: loom.v1.RunsService.Get:output_type -> loom.v1.Run
-	10, // 32: loom.v1.RunsService.List:output_type -> loom.v1.ListRunsResponse
-	19, // 33: loom.v1.RunsService.Delete:output_type -> google.protobuf.Empty
-	6,  // 34: loom.v1.RunsService.Join:output_type -> loom.v1.WaitRunResponse
-	7,  // 35: loom.v1.RunsService.JoinStream:output_type -> loom.v1.StreamPart
-	19, // 36: loom.v1.RunsService.Cancel:output_type -> google.protobuf.Empty
-	1,  // 37: loom.v1.RunsService.CreateBatch:output_type -> loom.v1.CreateRunBatchResponse
-	19, // 38: loom.v1.RunsService.CancelMany:output_type -> google.protobuf.Empty
-	28, // [28:39] is the sub-list for method output_type
-	17, // [17:28] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	15, // 3: loom.v1.Run.created_at:type_name -> google.protobuf.Timestamp
+	15, // 4: loom.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
+	16, // 5: loom.v1.Run.metadata:type_name -> google.protobuf.Struct
+	16, // 6: loom.v1.Run.kwargs:type_name -> google.protobuf.Struct
+	16, // 7: loom.v1.Run.extracted:type_name -> google.protobuf.Struct
+	17, // 8: loom.v1.CreateRunRequest.input:type_name -> google.protobuf.Value
+	18, // 9: loom.v1.CreateRunRequest.command:type_name -> loom.v1.Command
+	16, // 10: loom.v1.CreateRunRequest.config:type_name -> google.protobuf.Struct
+	16, // 11: loom.v1.CreateRunRequest.context:type_name -> google.protobuf.Struct
+	16, // 12: loom.v1.CreateRunRequest.metadata:type_name -> google.protobuf.Struct
+	19, // 13: loom.v1.CreateRunRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	16, // 14: loom.v1.WaitRunResponse.values:type_name -> google.protobuf.Struct
+	4,  // 15: loom.v1.WaitRunResponse.run:type_name -> loom.v1.Run
+	17, // 16: loom.v1.StreamPart.data:type_name -> google.protobuf.Value
+	14, // 17: loom.v1.ListRunsRequest.extract:type_name -> loom.v1.ListRunsRequest.ExtractEntry
+	4,  // 18: loom.v1.ListRunsResponse.runs:type_name -> loom.v1.Run
+	5,  // 19: loom.v1.RunsService.Create:input_type -> loom.v1.CreateRunRequest
+	5,  // 20: loom.v1.RunsService.Wait:input_type -> loom.v1.CreateRunRequest
+	5,  // 21: loom.v1.RunsService.Stream:input_type -> loom.v1.CreateRunRequest
+	8,  // 22: loom.v1.RunsService.Get:input_type -> loom.v1.GetRunRequest
+	9,  // 23: loom.v1.RunsService.List:input_type -> loom.v1.ListRunsRequest
+	11, // 24: loom.v1.RunsService.Delete:input_type -> loom.v1.DeleteRunRequest
+	12, // 25: loom.v1.RunsService.Join:input_type -> loom.v1.JoinRunRequest
+	12, // 26: loom.v1.RunsService.JoinStream:input_type -> loom.v1.JoinRunRequest
+	13, // 27: loom.v1.RunsService.Cancel:input_type -> loom.v1.CancelRunRequest
+	0,  // 28: loom.v1.RunsService.CreateBatch:input_type -> loom.v1.CreateRunBatchRequest
+	3,  // 29: loom.v1.RunsService.CancelMany:input_type -> loom.v1.CancelRunsRequest
+	4,  // 30: loom.v1.RunsService.Create:output_type -> loom.v1.Run
+	6,  // 31: loom.v1.RunsService.Wait:output_type -> loom.v1.WaitRunResponse
+	7,  // 32: loom.v1.RunsService.Stream:output_type -> loom.v1.StreamPart
+	4,  // 33: loom.v1.RunsService.Get:output_type -> loom.v1.Run
+	10, // 34: loom.v1.RunsService.List:output_type -> loom.v1.ListRunsResponse
+	20, // 35: loom.v1.RunsService.Delete:output_type -> google.protobuf.Empty
+	6,  // 36: loom.v1.RunsService.Join:output_type -> loom.v1.WaitRunResponse
+	7,  // 37: loom.v1.RunsService.JoinStream:output_type -> loom.v1.StreamPart
+	20, // 38: loom.v1.RunsService.Cancel:output_type -> google.protobuf.Empty
+	1,  // 39: loom.v1.RunsService.CreateBatch:output_type -> loom.v1.CreateRunBatchResponse
+	20, // 40: loom.v1.RunsService.CancelMany:output_type -> google.protobuf.Empty
+	30, // [30:41] is the sub-list for method output_type
+	19, // [19:30] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_runs_proto_init() }
@@ -1310,7 +1352,7 @@ func file_loom_v1_runs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_runs_proto_rawDesc), len(file_loom_v1_runs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

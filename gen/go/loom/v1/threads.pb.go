@@ -25,6 +25,80 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// StreamThreadRequest joins a thread's stream.
+type StreamThreadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Thread id (UUID).
+	ThreadId string `protobuf:"bytes,1,opt,name=thread_id,json=threadId,proto3" json:"thread_id,omitempty"`
+	// "run_modes" (default: every event of the runs), "lifecycle" (only the `metadata` parts that start and end each
+	// run), "state_update" (accepted; Loom logs no thread-level state updates). Comma-separated values are split.
+	StreamMode []string `protobuf:"bytes,2,rep,name=stream_mode,json=streamMode,proto3" json:"stream_mode,omitempty"`
+	// The Python server's name for `stream_mode`; both are merged.
+	StreamModes []string `protobuf:"bytes,3,rep,name=stream_modes,json=streamModes,proto3" json:"stream_modes,omitempty"`
+	// Resume after this part id (as the `Last-Event-ID` header, which wins when both are given). Default: live.
+	LastEventId   string `protobuf:"bytes,4,opt,name=last_event_id,json=lastEventId,proto3" json:"last_event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamThreadRequest) Reset() {
+	*x = StreamThreadRequest{}
+	mi := &file_loom_v1_threads_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamThreadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamThreadRequest) ProtoMessage() {}
+
+func (x *StreamThreadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loom_v1_threads_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamThreadRequest.ProtoReflect.Descriptor instead.
+func (*StreamThreadRequest) Descriptor() ([]byte, []int) {
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *StreamThreadRequest) GetThreadId() string {
+	if x != nil {
+		return x.ThreadId
+	}
+	return ""
+}
+
+func (x *StreamThreadRequest) GetStreamMode() []string {
+	if x != nil {
+		return x.StreamMode
+	}
+	return nil
+}
+
+func (x *StreamThreadRequest) GetStreamModes() []string {
+	if x != nil {
+		return x.StreamModes
+	}
+	return nil
+}
+
+func (x *StreamThreadRequest) GetLastEventId() string {
+	if x != nil {
+		return x.LastEventId
+	}
+	return ""
+}
+
 // Thread is one conversation (docs/api.md §4 "Thread").
 type Thread struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -47,14 +121,16 @@ type Thread struct {
 	// Error of the last run (`{"error": name, "message": text}`) when `status` is "error".
 	Error *structpb.Value `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
 	// The thread's time-to-live, when one was set on create or update; absent otherwise.
-	Ttl           *ThreadTtlInfo `protobuf:"bytes,10,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	Ttl *ThreadTtlInfo `protobuf:"bytes,10,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	// The values a search's `extract` asked for, by alias; absent otherwise.
+	Extracted     *structpb.Struct `protobuf:"bytes,11,opt,name=extracted,proto3" json:"extracted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Thread) Reset() {
 	*x = Thread{}
-	mi := &file_loom_v1_threads_proto_msgTypes[0]
+	mi := &file_loom_v1_threads_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -66,7 +142,7 @@ func (x *Thread) String() string {
 func (*Thread) ProtoMessage() {}
 
 func (x *Thread) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[0]
+	mi := &file_loom_v1_threads_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -79,7 +155,7 @@ func (x *Thread) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Thread.ProtoReflect.Descriptor instead.
 func (*Thread) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{0}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Thread) GetThreadId() string {
@@ -152,6 +228,13 @@ func (x *Thread) GetTtl() *ThreadTtlInfo {
 	return nil
 }
 
+func (x *Thread) GetExtracted() *structpb.Struct {
+	if x != nil {
+		return x.Extracted
+	}
+	return nil
+}
+
 // CreateThreadRequest creates a thread.
 type CreateThreadRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -172,7 +255,7 @@ type CreateThreadRequest struct {
 
 func (x *CreateThreadRequest) Reset() {
 	*x = CreateThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[1]
+	mi := &file_loom_v1_threads_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -184,7 +267,7 @@ func (x *CreateThreadRequest) String() string {
 func (*CreateThreadRequest) ProtoMessage() {}
 
 func (x *CreateThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[1]
+	mi := &file_loom_v1_threads_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -197,7 +280,7 @@ func (x *CreateThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateThreadRequest.ProtoReflect.Descriptor instead.
 func (*CreateThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{1}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateThreadRequest) GetThreadId() string {
@@ -246,7 +329,7 @@ type ThreadSuperstep struct {
 
 func (x *ThreadSuperstep) Reset() {
 	*x = ThreadSuperstep{}
-	mi := &file_loom_v1_threads_proto_msgTypes[2]
+	mi := &file_loom_v1_threads_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -258,7 +341,7 @@ func (x *ThreadSuperstep) String() string {
 func (*ThreadSuperstep) ProtoMessage() {}
 
 func (x *ThreadSuperstep) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[2]
+	mi := &file_loom_v1_threads_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -271,7 +354,7 @@ func (x *ThreadSuperstep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreadSuperstep.ProtoReflect.Descriptor instead.
 func (*ThreadSuperstep) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{2}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ThreadSuperstep) GetUpdates() []*ThreadSuperstepUpdate {
@@ -296,7 +379,7 @@ type ThreadSuperstepUpdate struct {
 
 func (x *ThreadSuperstepUpdate) Reset() {
 	*x = ThreadSuperstepUpdate{}
-	mi := &file_loom_v1_threads_proto_msgTypes[3]
+	mi := &file_loom_v1_threads_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -308,7 +391,7 @@ func (x *ThreadSuperstepUpdate) String() string {
 func (*ThreadSuperstepUpdate) ProtoMessage() {}
 
 func (x *ThreadSuperstepUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[3]
+	mi := &file_loom_v1_threads_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -321,7 +404,7 @@ func (x *ThreadSuperstepUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreadSuperstepUpdate.ProtoReflect.Descriptor instead.
 func (*ThreadSuperstepUpdate) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{3}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ThreadSuperstepUpdate) GetValues() *structpb.Value {
@@ -356,7 +439,7 @@ type GetThreadRequest struct {
 
 func (x *GetThreadRequest) Reset() {
 	*x = GetThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[4]
+	mi := &file_loom_v1_threads_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -368,7 +451,7 @@ func (x *GetThreadRequest) String() string {
 func (*GetThreadRequest) ProtoMessage() {}
 
 func (x *GetThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[4]
+	mi := &file_loom_v1_threads_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -381,7 +464,7 @@ func (x *GetThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetThreadRequest.ProtoReflect.Descriptor instead.
 func (*GetThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{4}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetThreadRequest) GetThreadId() string {
@@ -406,7 +489,7 @@ type UpdateThreadRequest struct {
 
 func (x *UpdateThreadRequest) Reset() {
 	*x = UpdateThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[5]
+	mi := &file_loom_v1_threads_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +501,7 @@ func (x *UpdateThreadRequest) String() string {
 func (*UpdateThreadRequest) ProtoMessage() {}
 
 func (x *UpdateThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[5]
+	mi := &file_loom_v1_threads_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +514,7 @@ func (x *UpdateThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateThreadRequest.ProtoReflect.Descriptor instead.
 func (*UpdateThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{5}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateThreadRequest) GetThreadId() string {
@@ -466,7 +549,7 @@ type DeleteThreadRequest struct {
 
 func (x *DeleteThreadRequest) Reset() {
 	*x = DeleteThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[6]
+	mi := &file_loom_v1_threads_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -478,7 +561,7 @@ func (x *DeleteThreadRequest) String() string {
 func (*DeleteThreadRequest) ProtoMessage() {}
 
 func (x *DeleteThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[6]
+	mi := &file_loom_v1_threads_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -491,7 +574,7 @@ func (x *DeleteThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteThreadRequest.ProtoReflect.Descriptor instead.
 func (*DeleteThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{6}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteThreadRequest) GetThreadId() string {
@@ -512,7 +595,7 @@ type CopyThreadRequest struct {
 
 func (x *CopyThreadRequest) Reset() {
 	*x = CopyThreadRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[7]
+	mi := &file_loom_v1_threads_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +607,7 @@ func (x *CopyThreadRequest) String() string {
 func (*CopyThreadRequest) ProtoMessage() {}
 
 func (x *CopyThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[7]
+	mi := &file_loom_v1_threads_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +620,7 @@ func (x *CopyThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CopyThreadRequest.ProtoReflect.Descriptor instead.
 func (*CopyThreadRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{7}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CopyThreadRequest) GetThreadId() string {
@@ -568,14 +651,18 @@ type SearchThreadsRequest struct {
 	SortOrder string `protobuf:"bytes,8,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
 	// Only these fields of each thread (field names of Thread); empty: all. An unknown name is InvalidArgument /
 	// 422. REST omits the other fields; gRPC leaves them at their defaults.
-	Select        []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	Select []string `protobuf:"bytes,30,rep,name=select,proto3" json:"select,omitempty"`
+	// Values to extract into each thread's `extracted`, by alias: `{"last": "values.messages[-1].content"}`. Paths
+	// start with values, metadata, config or interrupts; `.key` and `[index]` (negative from the end) steps. At most
+	// 10; aliases are identifiers that are not Thread field names. A path that resolves to nothing gives null.
+	Extract       map[string]string `protobuf:"bytes,31,rep,name=extract,proto3" json:"extract,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SearchThreadsRequest) Reset() {
 	*x = SearchThreadsRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[8]
+	mi := &file_loom_v1_threads_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +674,7 @@ func (x *SearchThreadsRequest) String() string {
 func (*SearchThreadsRequest) ProtoMessage() {}
 
 func (x *SearchThreadsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[8]
+	mi := &file_loom_v1_threads_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +687,7 @@ func (x *SearchThreadsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchThreadsRequest.ProtoReflect.Descriptor instead.
 func (*SearchThreadsRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{8}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SearchThreadsRequest) GetMetadata() *structpb.Struct {
@@ -666,6 +753,13 @@ func (x *SearchThreadsRequest) GetSelect() []string {
 	return nil
 }
 
+func (x *SearchThreadsRequest) GetExtract() map[string]string {
+	if x != nil {
+		return x.Extract
+	}
+	return nil
+}
+
 // SearchThreadsResponse is the page of matching threads (REST: the bare array).
 type SearchThreadsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -677,7 +771,7 @@ type SearchThreadsResponse struct {
 
 func (x *SearchThreadsResponse) Reset() {
 	*x = SearchThreadsResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[9]
+	mi := &file_loom_v1_threads_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +783,7 @@ func (x *SearchThreadsResponse) String() string {
 func (*SearchThreadsResponse) ProtoMessage() {}
 
 func (x *SearchThreadsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[9]
+	mi := &file_loom_v1_threads_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +796,7 @@ func (x *SearchThreadsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchThreadsResponse.ProtoReflect.Descriptor instead.
 func (*SearchThreadsResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{9}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SearchThreadsResponse) GetThreads() []*Thread {
@@ -727,7 +821,7 @@ type CountThreadsRequest struct {
 
 func (x *CountThreadsRequest) Reset() {
 	*x = CountThreadsRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[10]
+	mi := &file_loom_v1_threads_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -739,7 +833,7 @@ func (x *CountThreadsRequest) String() string {
 func (*CountThreadsRequest) ProtoMessage() {}
 
 func (x *CountThreadsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[10]
+	mi := &file_loom_v1_threads_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -752,7 +846,7 @@ func (x *CountThreadsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountThreadsRequest.ProtoReflect.Descriptor instead.
 func (*CountThreadsRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{10}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CountThreadsRequest) GetMetadata() *structpb.Struct {
@@ -787,7 +881,7 @@ type CountThreadsResponse struct {
 
 func (x *CountThreadsResponse) Reset() {
 	*x = CountThreadsResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[11]
+	mi := &file_loom_v1_threads_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -799,7 +893,7 @@ func (x *CountThreadsResponse) String() string {
 func (*CountThreadsResponse) ProtoMessage() {}
 
 func (x *CountThreadsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[11]
+	mi := &file_loom_v1_threads_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -812,7 +906,7 @@ func (x *CountThreadsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountThreadsResponse.ProtoReflect.Descriptor instead.
 func (*CountThreadsResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{11}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CountThreadsResponse) GetCount() int32 {
@@ -832,14 +926,17 @@ type GetStateRequest struct {
 	// Checkpoint selector (`checkpoint_id`, `checkpoint_ns`); used by `POST .../state/checkpoint`.
 	Checkpoint *Checkpoint `protobuf:"bytes,3,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	// Include subgraph states in `tasks[].state`. Default false.
-	Subgraphs     bool `protobuf:"varint,4,opt,name=subgraphs,proto3" json:"subgraphs,omitempty"`
+	Subgraphs bool `protobuf:"varint,4,opt,name=subgraphs,proto3" json:"subgraphs,omitempty"`
+	// Namespace of a subgraph ("<node>:<task_id>", from `tasks[].checkpoint`); REST: the `checkpoint_ns` query
+	// parameter of `GET .../state/{checkpoint_id}`. `checkpoint.checkpoint_ns` wins when both are set. Default "" (root).
+	CheckpointNs  string `protobuf:"bytes,5,opt,name=checkpoint_ns,json=checkpointNs,proto3" json:"checkpoint_ns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetStateRequest) Reset() {
 	*x = GetStateRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[12]
+	mi := &file_loom_v1_threads_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -851,7 +948,7 @@ func (x *GetStateRequest) String() string {
 func (*GetStateRequest) ProtoMessage() {}
 
 func (x *GetStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[12]
+	mi := &file_loom_v1_threads_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -864,7 +961,7 @@ func (x *GetStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStateRequest.ProtoReflect.Descriptor instead.
 func (*GetStateRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{12}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetStateRequest) GetThreadId() string {
@@ -895,6 +992,13 @@ func (x *GetStateRequest) GetSubgraphs() bool {
 	return false
 }
 
+func (x *GetStateRequest) GetCheckpointNs() string {
+	if x != nil {
+		return x.CheckpointNs
+	}
+	return ""
+}
+
 // UpdateStateRequest writes state as if a node had returned `values`.
 type UpdateStateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -914,7 +1018,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[13]
+	mi := &file_loom_v1_threads_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1030,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[13]
+	mi := &file_loom_v1_threads_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1043,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{13}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateStateRequest) GetThreadId() string {
@@ -995,7 +1099,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[14]
+	mi := &file_loom_v1_threads_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1111,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[14]
+	mi := &file_loom_v1_threads_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1124,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{14}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateStateResponse) GetCheckpoint() *Checkpoint {
@@ -1063,7 +1167,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[15]
+	mi := &file_loom_v1_threads_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1179,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[15]
+	mi := &file_loom_v1_threads_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1192,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{15}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetHistoryRequest) GetThreadId() string {
@@ -1137,7 +1241,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[16]
+	mi := &file_loom_v1_threads_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1149,7 +1253,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[16]
+	mi := &file_loom_v1_threads_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1162,7 +1266,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{16}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetHistoryResponse) GetStates() []*ThreadState {
@@ -1185,7 +1289,7 @@ type ThreadTtl struct {
 
 func (x *ThreadTtl) Reset() {
 	*x = ThreadTtl{}
-	mi := &file_loom_v1_threads_proto_msgTypes[17]
+	mi := &file_loom_v1_threads_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1197,7 +1301,7 @@ func (x *ThreadTtl) String() string {
 func (*ThreadTtl) ProtoMessage() {}
 
 func (x *ThreadTtl) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[17]
+	mi := &file_loom_v1_threads_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1210,7 +1314,7 @@ func (x *ThreadTtl) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreadTtl.ProtoReflect.Descriptor instead.
 func (*ThreadTtl) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{17}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ThreadTtl) GetStrategy() string {
@@ -1242,7 +1346,7 @@ type ThreadTtlInfo struct {
 
 func (x *ThreadTtlInfo) Reset() {
 	*x = ThreadTtlInfo{}
-	mi := &file_loom_v1_threads_proto_msgTypes[18]
+	mi := &file_loom_v1_threads_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1254,7 +1358,7 @@ func (x *ThreadTtlInfo) String() string {
 func (*ThreadTtlInfo) ProtoMessage() {}
 
 func (x *ThreadTtlInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[18]
+	mi := &file_loom_v1_threads_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1267,7 +1371,7 @@ func (x *ThreadTtlInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreadTtlInfo.ProtoReflect.Descriptor instead.
 func (*ThreadTtlInfo) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{18}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ThreadTtlInfo) GetStrategy() string {
@@ -1304,7 +1408,7 @@ type PruneThreadsRequest struct {
 
 func (x *PruneThreadsRequest) Reset() {
 	*x = PruneThreadsRequest{}
-	mi := &file_loom_v1_threads_proto_msgTypes[19]
+	mi := &file_loom_v1_threads_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1316,7 +1420,7 @@ func (x *PruneThreadsRequest) String() string {
 func (*PruneThreadsRequest) ProtoMessage() {}
 
 func (x *PruneThreadsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[19]
+	mi := &file_loom_v1_threads_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1329,7 +1433,7 @@ func (x *PruneThreadsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PruneThreadsRequest.ProtoReflect.Descriptor instead.
 func (*PruneThreadsRequest) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{19}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PruneThreadsRequest) GetThreadIds() []string {
@@ -1357,7 +1461,7 @@ type PruneThreadsResponse struct {
 
 func (x *PruneThreadsResponse) Reset() {
 	*x = PruneThreadsResponse{}
-	mi := &file_loom_v1_threads_proto_msgTypes[20]
+	mi := &file_loom_v1_threads_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1473,7 @@ func (x *PruneThreadsResponse) String() string {
 func (*PruneThreadsResponse) ProtoMessage() {}
 
 func (x *PruneThreadsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loom_v1_threads_proto_msgTypes[20]
+	mi := &file_loom_v1_threads_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1486,7 @@ func (x *PruneThreadsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PruneThreadsResponse.ProtoReflect.Descriptor instead.
 func (*PruneThreadsResponse) Descriptor() ([]byte, []int) {
-	return file_loom_v1_threads_proto_rawDescGZIP(), []int{20}
+	return file_loom_v1_threads_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PruneThreadsResponse) GetPrunedCount() int32 {
@@ -1396,7 +1500,13 @@ var File_loom_v1_threads_proto protoreflect.FileDescriptor
 
 const file_loom_v1_threads_proto_rawDesc = "" +
 	"\n" +
-	"\x15loom/v1/threads.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13loom/v1/types.proto\"\xdb\x03\n" +
+	"\x15loom/v1/threads.proto\x12\aloom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12loom/v1/runs.proto\x1a\x13loom/v1/types.proto\"\x9a\x01\n" +
+	"\x13StreamThreadRequest\x12\x1b\n" +
+	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x1f\n" +
+	"\vstream_mode\x18\x02 \x03(\tR\n" +
+	"streamMode\x12!\n" +
+	"\fstream_modes\x18\x03 \x03(\tR\vstreamModes\x12\"\n" +
+	"\rlast_event_id\x18\x04 \x01(\tR\vlastEventId\"\x92\x04\n" +
 	"\x06Thread\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x129\n" +
 	"\n" +
@@ -1412,7 +1522,8 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"interrupts\x12,\n" +
 	"\x05error\x18\t \x01(\v2\x16.google.protobuf.ValueR\x05error\x12(\n" +
 	"\x03ttl\x18\n" +
-	" \x01(\v2\x16.loom.v1.ThreadTtlInfoR\x03ttl\"\xe4\x01\n" +
+	" \x01(\v2\x16.loom.v1.ThreadTtlInfoR\x03ttl\x125\n" +
+	"\textracted\x18\v \x01(\v2\x17.google.protobuf.StructR\textracted\"\xe4\x01\n" +
 	"\x13CreateThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x123\n" +
 	"\bmetadata\x18\x02 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x1b\n" +
@@ -1436,7 +1547,7 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\x13DeleteThreadRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"0\n" +
 	"\x11CopyThreadRequest\x12\x1b\n" +
-	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"\xa4\x02\n" +
+	"\tthread_id\x18\x01 \x01(\tR\bthreadId\"\xa6\x03\n" +
 	"\x14SearchThreadsRequest\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x10\n" +
 	"\x03ids\x18\x02 \x03(\tR\x03ids\x12\x16\n" +
@@ -1447,7 +1558,11 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\asort_by\x18\a \x01(\tR\x06sortBy\x12\x1d\n" +
 	"\n" +
 	"sort_order\x18\b \x01(\tR\tsortOrder\x12\x16\n" +
-	"\x06select\x18\x1e \x03(\tR\x06select\"B\n" +
+	"\x06select\x18\x1e \x03(\tR\x06select\x12D\n" +
+	"\aextract\x18\x1f \x03(\v2*.loom.v1.SearchThreadsRequest.ExtractEntryR\aextract\x1a:\n" +
+	"\fExtractEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"B\n" +
 	"\x15SearchThreadsResponse\x12)\n" +
 	"\athreads\x18\x01 \x03(\v2\x0f.loom.v1.ThreadR\athreads\"\x93\x01\n" +
 	"\x13CountThreadsRequest\x123\n" +
@@ -1455,14 +1570,15 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\x06values\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x06values\x12\x16\n" +
 	"\x06status\x18\x03 \x01(\tR\x06status\",\n" +
 	"\x14CountThreadsResponse\x12\x14\n" +
-	"\x05count\x18\x01 \x01(\x05R\x05count\"\xa6\x01\n" +
+	"\x05count\x18\x01 \x01(\x05R\x05count\"\xcb\x01\n" +
 	"\x0fGetStateRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12#\n" +
 	"\rcheckpoint_id\x18\x02 \x01(\tR\fcheckpointId\x123\n" +
 	"\n" +
 	"checkpoint\x18\x03 \x01(\v2\x13.loom.v1.CheckpointR\n" +
 	"checkpoint\x12\x1c\n" +
-	"\tsubgraphs\x18\x04 \x01(\bR\tsubgraphs\"\xe5\x01\n" +
+	"\tsubgraphs\x18\x04 \x01(\bR\tsubgraphs\x12#\n" +
+	"\rcheckpoint_ns\x18\x05 \x01(\tR\fcheckpointNs\"\xe5\x01\n" +
 	"\x12UpdateStateRequest\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12.\n" +
 	"\x06values\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x06values\x12#\n" +
@@ -1503,7 +1619,8 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"thread_ids\x18\x01 \x03(\tR\tthreadIds\x12\x1a\n" +
 	"\bstrategy\x18\x02 \x01(\tR\bstrategy\"9\n" +
 	"\x14PruneThreadsResponse\x12!\n" +
-	"\fpruned_count\x18\x01 \x01(\x05R\vprunedCount2\xcc\t\n" +
+	"\fpruned_count\x18\x01 \x01(\x05R\vprunedCount2\xb0\n" +
+	"\n" +
 	"\x0eThreadsService\x12L\n" +
 	"\x06Create\x12\x1c.loom.v1.CreateThreadRequest\x1a\x0f.loom.v1.Thread\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/threads\x12R\n" +
 	"\x03Get\x12\x19.loom.v1.GetThreadRequest\x1a\x0f.loom.v1.Thread\"\x1f\x82\xd3\xe4\x93\x02\x16\x12\x14/threads/{thread_id}\x90\x02\x01\x12X\n" +
@@ -1516,7 +1633,8 @@ const file_loom_v1_threads_proto_rawDesc = "" +
 	"\vUpdateState\x12\x1b.loom.v1.UpdateStateRequest\x1a\x1c.loom.v1.UpdateStateResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/threads/{thread_id}/state\x12\x9e\x01\n" +
 	"\n" +
 	"GetHistory\x12\x1a.loom.v1.GetHistoryRequest\x1a\x1b.loom.v1.GetHistoryResponse\"W\x82\xd3\xe4\x93\x02Q:\x01*Z&b\x06states\x12\x1c/threads/{thread_id}/historyb\x06states\"\x1c/threads/{thread_id}/history\x12_\n" +
-	"\x05Prune\x12\x1c.loom.v1.PruneThreadsRequest\x1a\x1d.loom.v1.PruneThreadsResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/threads/pruneB\x88\x01\n" +
+	"\x05Prune\x12\x1c.loom.v1.PruneThreadsRequest\x1a\x1d.loom.v1.PruneThreadsResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/threads/prune\x12b\n" +
+	"\x06Stream\x12\x1c.loom.v1.StreamThreadRequest\x1a\x13.loom.v1.StreamPart\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/threads/{thread_id}/stream0\x01B\x88\x01\n" +
 	"\vcom.loom.v1B\fThreadsProtoP\x01Z.github.com/loom-dev/loom/gen/go/loom/v1;loomv1\xa2\x02\x03LXX\xaa\x02\aLoom.V1\xca\x02\aLoom\\V1\xe2\x02\x13Loom\\V1\\GPBMetadata\xea\x02\bLoom::V1b\x06proto3"
 
 var (
@@ -1531,96 +1649,103 @@ func file_loom_v1_threads_proto_rawDescGZIP() []byte {
 	return file_loom_v1_threads_proto_rawDescData
 }
 
-var file_loom_v1_threads_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_loom_v1_threads_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_loom_v1_threads_proto_goTypes = []any{
-	(*Thread)(nil),                // 0: loom.v1.Thread
-	(*CreateThreadRequest)(nil),   // 1: loom.v1.CreateThreadRequest
-	(*ThreadSuperstep)(nil),       // 2: loom.v1.ThreadSuperstep
-	(*ThreadSuperstepUpdate)(nil), // 3: loom.v1.ThreadSuperstepUpdate
-	(*GetThreadRequest)(nil),      // 4: loom.v1.GetThreadRequest
-	(*UpdateThreadRequest)(nil),   // 5: loom.v1.UpdateThreadRequest
-	(*DeleteThreadRequest)(nil),   // 6: loom.v1.DeleteThreadRequest
-	(*CopyThreadRequest)(nil),     // 7: loom.v1.CopyThreadRequest
-	(*SearchThreadsRequest)(nil),  // 8: loom.v1.SearchThreadsRequest
-	(*SearchThreadsResponse)(nil), // 9: loom.v1.SearchThreadsResponse
-	(*CountThreadsRequest)(nil),   // 10: loom.v1.CountThreadsRequest
-	(*CountThreadsResponse)(nil),  // 11: loom.v1.CountThreadsResponse
-	(*GetStateRequest)(nil),       // 12: loom.v1.GetStateRequest
-	(*UpdateStateRequest)(nil),    // 13: loom.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),   // 14: loom.v1.UpdateStateResponse
-	(*GetHistoryRequest)(nil),     // 15: loom.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),    // 16: loom.v1.GetHistoryResponse
-	(*ThreadTtl)(nil),             // 17: loom.v1.ThreadTtl
-	(*ThreadTtlInfo)(nil),         // 18: loom.v1.ThreadTtlInfo
-	(*PruneThreadsRequest)(nil),   // 19: loom.v1.PruneThreadsRequest
-	(*PruneThreadsResponse)(nil),  // 20: loom.v1.PruneThreadsResponse
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 22: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 23: google.protobuf.Value
-	(*Command)(nil),               // 24: loom.v1.Command
-	(*Checkpoint)(nil),            // 25: loom.v1.Checkpoint
-	(*ThreadState)(nil),           // 26: loom.v1.ThreadState
-	(*emptypb.Empty)(nil),         // 27: google.protobuf.Empty
+	(*StreamThreadRequest)(nil),   // 0: loom.v1.StreamThreadRequest
+	(*Thread)(nil),                // 1: loom.v1.Thread
+	(*CreateThreadRequest)(nil),   // 2: loom.v1.CreateThreadRequest
+	(*ThreadSuperstep)(nil),       // 3: loom.v1.ThreadSuperstep
+	(*ThreadSuperstepUpdate)(nil), // 4: loom.v1.ThreadSuperstepUpdate
+	(*GetThreadRequest)(nil),      // 5: loom.v1.GetThreadRequest
+	(*UpdateThreadRequest)(nil),   // 6: loom.v1.UpdateThreadRequest
+	(*DeleteThreadRequest)(nil),   // 7: loom.v1.DeleteThreadRequest
+	(*CopyThreadRequest)(nil),     // 8: loom.v1.CopyThreadRequest
+	(*SearchThreadsRequest)(nil),  // 9: loom.v1.SearchThreadsRequest
+	(*SearchThreadsResponse)(nil), // 10: loom.v1.SearchThreadsResponse
+	(*CountThreadsRequest)(nil),   // 11: loom.v1.CountThreadsRequest
+	(*CountThreadsResponse)(nil),  // 12: loom.v1.CountThreadsResponse
+	(*GetStateRequest)(nil),       // 13: loom.v1.GetStateRequest
+	(*UpdateStateRequest)(nil),    // 14: loom.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),   // 15: loom.v1.UpdateStateResponse
+	(*GetHistoryRequest)(nil),     // 16: loom.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),    // 17: loom.v1.GetHistoryResponse
+	(*ThreadTtl)(nil),             // 18: loom.v1.ThreadTtl
+	(*ThreadTtlInfo)(nil),         // 19: loom.v1.ThreadTtlInfo
+	(*PruneThreadsRequest)(nil),   // 20: loom.v1.PruneThreadsRequest
+	(*PruneThreadsResponse)(nil),  // 21: loom.v1.PruneThreadsResponse
+	nil,                           // 22: loom.v1.SearchThreadsRequest.ExtractEntry
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 24: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 25: google.protobuf.Value
+	(*Command)(nil),               // 26: loom.v1.Command
+	(*Checkpoint)(nil),            // 27: loom.v1.Checkpoint
+	(*ThreadState)(nil),           // 28: loom.v1.ThreadState
+	(*emptypb.Empty)(nil),         // 29: google.protobuf.Empty
+	(*StreamPart)(nil),            // 30: loom.v1.StreamPart
 }
 var file_loom_v1_threads_proto_depIdxs = []int32{
-	21, // 0: loom.v1.Thread.created_at:type_name -> google.protobuf.Timestamp
-	21, // 1: loom.v1.Thread.updated_at:type_name -> google.protobuf.Timestamp
-	22, // 2: loom.v1.Thread.metadata:type_name -> google.protobuf.Struct
-	22, // 3: loom.v1.Thread.config:type_name -> google.protobuf.Struct
-	22, // 4: loom.v1.Thread.values:type_name -> google.protobuf.Struct
-	22, // 5: loom.v1.Thread.interrupts:type_name -> google.protobuf.Struct
-	23, // 6: loom.v1.Thread.error:type_name -> google.protobuf.Value
-	18, // 7: loom.v1.Thread.ttl:type_name -> loom.v1.ThreadTtlInfo
-	22, // 8: loom.v1.CreateThreadRequest.metadata:type_name -> google.protobuf.Struct
-	2,  // 9: loom.v1.CreateThreadRequest.supersteps:type_name -> loom.v1.ThreadSuperstep
-	17, // 10: loom.v1.CreateThreadRequest.ttl:type_name -> loom.v1.ThreadTtl
-	3,  // 11: loom.v1.ThreadSuperstep.updates:type_name -> loom.v1.ThreadSuperstepUpdate
-	23, // 12: loom.v1.ThreadSuperstepUpdate.values:type_name -> google.protobuf.Value
-	24, // 13: loom.v1.ThreadSuperstepUpdate.command:type_name -> loom.v1.Command
-	22, // 14: loom.v1.UpdateThreadRequest.metadata:type_name -> google.protobuf.Struct
-	17, // 15: loom.v1.UpdateThreadRequest.ttl:type_name -> loom.v1.ThreadTtl
-	22, // 16: loom.v1.SearchThreadsRequest.metadata:type_name -> google.protobuf.Struct
-	22, // 17: loom.v1.SearchThreadsRequest.values:type_name -> google.protobuf.Struct
-	0,  // 18: loom.v1.SearchThreadsResponse.threads:type_name -> loom.v1.Thread
-	22, // 19: loom.v1.CountThreadsRequest.metadata:type_name -> google.protobuf.Struct
-	22, // 20: loom.v1.CountThreadsRequest.values:type_name -> google.protobuf.Struct
-	25, // 21: loom.v1.GetStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	23, // 22: loom.v1.UpdateStateRequest.values:type_name -> google.protobuf.Value
-	25, // 23: loom.v1.UpdateStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	25, // 24: loom.v1.UpdateStateResponse.checkpoint:type_name -> loom.v1.Checkpoint
-	25, // 25: loom.v1.UpdateStateResponse.configurable:type_name -> loom.v1.Checkpoint
-	23, // 26: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
-	22, // 27: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
-	25, // 28: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
-	26, // 29: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
-	21, // 30: loom.v1.ThreadTtlInfo.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 31: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
-	4,  // 32: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
-	5,  // 33: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
-	6,  // 34: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
-	8,  // 35: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
-	10, // 36: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
-	7,  // 37: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
-	12, // 38: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
-	13, // 39: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
-	15, // 40: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
-	19, // 41: loom.v1.ThreadsService.Prune:input_type -> loom.v1.PruneThreadsRequest
-	0,  // 42: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
-	0,  // 43: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
-	0,  // 44: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
-	27, // 45: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
-	9,  // 46: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
-	11, // 47: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
-	0,  // 48: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
-	26, // 49: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
-	14, // 50: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
-	16, // 51: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
-	20, // 52: loom.v1.ThreadsService.Prune:output_type -> loom.v1.PruneThreadsResponse
-	42, // [42:53] is the sub-list for method output_type
-	31, // [31:42] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	23, // 0: loom.v1.Thread.created_at:type_name -> google.protobuf.Timestamp
+	23, // 1: loom.v1.Thread.updated_at:type_name -> google.protobuf.Timestamp
+	24, // 2: loom.v1.Thread.metadata:type_name -> google.protobuf.Struct
+	24, // 3: loom.v1.Thread.config:type_name -> google.protobuf.Struct
+	24, // 4: loom.v1.Thread.values:type_name -> google.protobuf.Struct
+	24, // 5: loom.v1.Thread.interrupts:type_name -> google.protobuf.Struct
+	25, // 6: loom.v1.Thread.error:type_name -> google.protobuf.Value
+	19, // 7: loom.v1.Thread.ttl:type_name -> loom.v1.ThreadTtlInfo
+	24, // 8: loom.v1.Thread.extracted:type_name -> google.protobuf.Struct
+	24, // 9: loom.v1.CreateThreadRequest.metadata:type_name -> google.protobuf.Struct
+	3,  // 10: loom.v1.CreateThreadRequest.supersteps:type_name -> loom.v1.ThreadSuperstep
+	18, // 11: loom.v1.CreateThreadRequest.ttl:type_name -> loom.v1.ThreadTtl
+	4,  // 12: loom.v1.ThreadSuperstep.updates:type_name -> loom.v1.ThreadSuperstepUpdate
+	25, // 13: loom.v1.ThreadSuperstepUpdate.values:type_name -> google.protobuf.Value
+	26, // 14: loom.v1.ThreadSuperstepUpdate.command:type_name -> loom.v1.Command
+	24, // 15: loom.v1.UpdateThreadRequest.metadata:type_name -> google.protobuf.Struct
+	18, // 16: loom.v1.UpdateThreadRequest.ttl:type_name -> loom.v1.ThreadTtl
+	24, // 17: loom.v1.SearchThreadsRequest.metadata:type_name -> google.protobuf.Struct
+	24, // 18: loom.v1.SearchThreadsRequest.values:type_name -> google.protobuf.Struct
+	22, // 19: loom.v1.SearchThreadsRequest.extract:type_name -> loom.v1.SearchThreadsRequest.ExtractEntry
+	1,  // 20: loom.v1.SearchThreadsResponse.threads:type_name -> loom.v1.Thread
+	24, // 21: loom.v1.CountThreadsRequest.metadata:type_name -> google.protobuf.Struct
+	24, // 22: loom.v1.CountThreadsRequest.values:type_name -> google.protobuf.Struct
+	27, // 23: loom.v1.GetStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	25, // 24: loom.v1.UpdateStateRequest.values:type_name -> google.protobuf.Value
+	27, // 25: loom.v1.UpdateStateRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	27, // 26: loom.v1.UpdateStateResponse.checkpoint:type_name -> loom.v1.Checkpoint
+	27, // 27: loom.v1.UpdateStateResponse.configurable:type_name -> loom.v1.Checkpoint
+	25, // 28: loom.v1.GetHistoryRequest.before:type_name -> google.protobuf.Value
+	24, // 29: loom.v1.GetHistoryRequest.metadata:type_name -> google.protobuf.Struct
+	27, // 30: loom.v1.GetHistoryRequest.checkpoint:type_name -> loom.v1.Checkpoint
+	28, // 31: loom.v1.GetHistoryResponse.states:type_name -> loom.v1.ThreadState
+	23, // 32: loom.v1.ThreadTtlInfo.expires_at:type_name -> google.protobuf.Timestamp
+	2,  // 33: loom.v1.ThreadsService.Create:input_type -> loom.v1.CreateThreadRequest
+	5,  // 34: loom.v1.ThreadsService.Get:input_type -> loom.v1.GetThreadRequest
+	6,  // 35: loom.v1.ThreadsService.Update:input_type -> loom.v1.UpdateThreadRequest
+	7,  // 36: loom.v1.ThreadsService.Delete:input_type -> loom.v1.DeleteThreadRequest
+	9,  // 37: loom.v1.ThreadsService.Search:input_type -> loom.v1.SearchThreadsRequest
+	11, // 38: loom.v1.ThreadsService.Count:input_type -> loom.v1.CountThreadsRequest
+	8,  // 39: loom.v1.ThreadsService.Copy:input_type -> loom.v1.CopyThreadRequest
+	13, // 40: loom.v1.ThreadsService.GetState:input_type -> loom.v1.GetStateRequest
+	14, // 41: loom.v1.ThreadsService.UpdateState:input_type -> loom.v1.UpdateStateRequest
+	16, // 42: loom.v1.ThreadsService.GetHistory:input_type -> loom.v1.GetHistoryRequest
+	20, // 43: loom.v1.ThreadsService.Prune:input_type -> loom.v1.PruneThreadsRequest
+	0,  // 44: loom.v1.ThreadsService.Stream:input_type -> loom.v1.StreamThreadRequest
+	1,  // 45: loom.v1.ThreadsService.Create:output_type -> loom.v1.Thread
+	1,  // 46: loom.v1.ThreadsService.Get:output_type -> loom.v1.Thread
+	1,  // 47: loom.v1.ThreadsService.Update:output_type -> loom.v1.Thread
+	29, // 48: loom.v1.ThreadsService.Delete:output_type -> google.protobuf.Empty
+	10, // 49: loom.v1.ThreadsService.Search:output_type -> loom.v1.SearchThreadsResponse
+	12, // 50: loom.v1.ThreadsService.Count:output_type -> loom.v1.CountThreadsResponse
+	1,  // 51: loom.v1.ThreadsService.Copy:output_type -> loom.v1.Thread
+	28, // 52: loom.v1.ThreadsService.GetState:output_type -> loom.v1.ThreadState
+	15, // 53: loom.v1.ThreadsService.UpdateState:output_type -> loom.v1.UpdateStateResponse
+	17, // 54: loom.v1.ThreadsService.GetHistory:output_type -> loom.v1.GetHistoryResponse
+	21, // 55: loom.v1.ThreadsService.Prune:output_type -> loom.v1.PruneThreadsResponse
+	30, // 56: loom.v1.ThreadsService.Stream:output_type -> loom.v1.StreamPart
+	45, // [45:57] is the sub-list for method output_type
+	33, // [33:45] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_loom_v1_threads_proto_init() }
@@ -1628,15 +1753,16 @@ func file_loom_v1_threads_proto_init() {
 	if File_loom_v1_threads_proto != nil {
 		return
 	}
+	file_loom_v1_runs_proto_init()
 	file_loom_v1_types_proto_init()
-	file_loom_v1_threads_proto_msgTypes[13].OneofWrappers = []any{}
+	file_loom_v1_threads_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loom_v1_threads_proto_rawDesc), len(file_loom_v1_threads_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

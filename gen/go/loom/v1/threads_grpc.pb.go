@@ -31,6 +31,7 @@ const (
 	ThreadsService_UpdateState_FullMethodName = "/loom.v1.ThreadsService/UpdateState"
 	ThreadsService_GetHistory_FullMethodName  = "/loom.v1.ThreadsService/GetHistory"
 	ThreadsService_Prune_FullMethodName       = "/loom.v1.ThreadsService/Prune"
+	ThreadsService_Stream_FullMethodName      = "/loom.v1.ThreadsService/Stream"
 )
 
 // ThreadsServiceClient is the client API for ThreadsService service.
@@ -67,6 +68,11 @@ type ThreadsServiceClient interface {
 	// Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
 	// ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
 	Prune(ctx context.Context, in *PruneThreadsRequest, opts ...grpc.CallOption) (*PruneThreadsResponse, error)
+	// Stream streams the events of the thread's runs as they are logged, run after run in creation order, each run
+	// closed by a `metadata` part `{"status": "run_done", "run_id"}`, until the caller leaves or the thread is
+	// deleted (docs/api.md §7 "Thread stream"). Part ids are `<run_id>:<seq>`; `Last-Event-ID` (header or
+	// `last_event_id`) resumes after one, `-` replays every logged run. NotFound for an unknown thread.
+	Stream(ctx context.Context, in *StreamThreadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamPart], error)
 }
 
 type threadsServiceClient struct {
@@ -187,6 +193,25 @@ func (c *threadsServiceClient) Prune(ctx context.Context, in *PruneThreadsReques
 	return out, nil
 }
 
+func (c *threadsServiceClient) Stream(ctx context.Context, in *StreamThreadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamPart], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ThreadsService_ServiceDesc.Streams[0], ThreadsService_Stream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamThreadRequest, StreamPart]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ThreadsService_StreamClient = grpc.ServerStreamingClient[StreamPart]
+
 // ThreadsServiceServer is the server API for ThreadsService service.
 // All implementations must embed UnimplementedThreadsServiceServer
 // for forward compatibility.
@@ -221,6 +246,11 @@ type ThreadsServiceServer interface {
 	// Prune deletes threads (`strategy` "delete", as Delete does) or drops all but their latest checkpoint
 	// ("keep_latest"). Unknown ids are skipped; the answer counts the threads pruned (docs/api.md §3 "Thread TTL").
 	Prune(context.Context, *PruneThreadsRequest) (*PruneThreadsResponse, error)
+	// Stream streams the events of the thread's runs as they are logged, run after run in creation order, each run
+	// closed by a `metadata` part `{"status": "run_done", "run_id"}`, until the caller leaves or the thread is
+	// deleted (docs/api.md §7 "Thread stream"). Part ids are `<run_id>:<seq>`; `Last-Event-ID` (header or
+	// `last_event_id`) resumes after one, `-` replays every logged run. NotFound for an unknown thread.
+	Stream(*StreamThreadRequest, grpc.ServerStreamingServer[StreamPart]) error
 	mustEmbedUnimplementedThreadsServiceServer()
 }
 
@@ -263,6 +293,9 @@ func (UnimplementedThreadsServiceServer) GetHistory(context.Context, *GetHistory
 }
 func (UnimplementedThreadsServiceServer) Prune(context.Context, *PruneThreadsRequest) (*PruneThreadsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Prune not implemented")
+}
+func (UnimplementedThreadsServiceServer) Stream(*StreamThreadRequest, grpc.ServerStreamingServer[StreamPart]) error {
+	return status.Error(codes.Unimplemented, "method Stream not implemented")
 }
 func (UnimplementedThreadsServiceServer) mustEmbedUnimplementedThreadsServiceServer() {}
 func (UnimplementedThreadsServiceServer) testEmbeddedByValue()                        {}
@@ -483,6 +516,17 @@ func _ThreadsService_Prune_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ThreadsService_Stream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamThreadRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ThreadsServiceServer).Stream(m, &grpc.GenericServerStream[StreamThreadRequest, StreamPart]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ThreadsService_StreamServer = grpc.ServerStreamingServer[StreamPart]
+
 // ThreadsService_ServiceDesc is the grpc.ServiceDesc for ThreadsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -535,6 +579,12 @@ var ThreadsService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ThreadsService_Prune_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Stream",
+			Handler:       _ThreadsService_Stream_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "loom/v1/threads.proto",
 }

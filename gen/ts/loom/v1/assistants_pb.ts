@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/assistants.proto.
  */
 export const file_loom_v1_assistants: GenFile = /*@__PURE__*/
-  fileDesc("Chhsb29tL3YxL2Fzc2lzdGFudHMucHJvdG8SB2xvb20udjEi2gIKCUFzc2lzdGFudBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEAoIZ3JhcGhfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCghtZXRhZGF0YRgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHdmVyc2lvbhgIIAEoBRIMCgRuYW1lGAkgASgJEhgKC2Rlc2NyaXB0aW9uGAogASgJSACIAQFCDgoMX2Rlc2NyaXB0aW9uIokCChZDcmVhdGVBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIQCghncmFwaF9pZBgCIAEoCRInCgZjb25maWcYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbnRleHQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpZl9leGlzdHMYBiABKAkSDAoEbmFtZRgHIAEoCRIYCgtkZXNjcmlwdGlvbhgIIAEoCUgAiAEBQg4KDF9kZXNjcmlwdGlvbiIrChNHZXRBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCSKWAgoWVXBkYXRlQXNzaXN0YW50UmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSFQoIZ3JhcGhfaWQYAiABKAlIAIgBARInCgZjb25maWcYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbnRleHQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCgRuYW1lGAYgASgJSAGIAQESGAoLZGVzY3JpcHRpb24YByABKAlIAogBAUILCglfZ3JhcGhfaWRCBwoFX25hbWVCDgoMX2Rlc2NyaXB0aW9uIkYKFkRlbGV0ZUFzc2lzdGFudFJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEhYKDmRlbGV0ZV90aHJlYWRzGAIgASgIIrgBChdTZWFyY2hBc3Npc3RhbnRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIZ3JhcGhfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVsaW1pdBgEIAEoBRIOCgZvZmZzZXQYBSABKAUSDwoHc29ydF9ieRgGIAEoCRISCgpzb3J0X29yZGVyGAcgASgJEg4KBnNlbGVjdBgeIAMoCSJCChhTZWFyY2hBc3Npc3RhbnRzUmVzcG9uc2USJgoKYXNzaXN0YW50cxgBIAMoCzISLmxvb20udjEuQXNzaXN0YW50ImMKFkNvdW50QXNzaXN0YW50c1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCGdyYXBoX2lkGAIgASgJEgwKBG5hbWUYAyABKAkiKAoXQ291bnRBc3Npc3RhbnRzUmVzcG9uc2USDQoFY291bnQYASABKAUiPgoYR2V0QXNzaXN0YW50R3JhcGhSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIMCgR4cmF5GAIgASgIIjIKGkdldEFzc2lzdGFudFNjaGVtYXNSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCTLyBgoRQXNzaXN0YW50c1NlcnZpY2USVQoGQ3JlYXRlEh8ubG9vbS52MS5DcmVhdGVBc3Npc3RhbnRSZXF1ZXN0GhIubG9vbS52MS5Bc3Npc3RhbnQiFoLT5JMCEDoBKiILL2Fzc2lzdGFudHMSXgoDR2V0EhwubG9vbS52MS5HZXRBc3Npc3RhbnRSZXF1ZXN0GhIubG9vbS52MS5Bc3Npc3RhbnQiJZACAYLT5JMCHBIaL2Fzc2lzdGFudHMve2Fzc2lzdGFudF9pZH0SZAoGVXBkYXRlEh8ubG9vbS52MS5VcGRhdGVBc3Npc3RhbnRSZXF1ZXN0GhIubG9vbS52MS5Bc3Npc3RhbnQiJYLT5JMCHzoBKjIaL2Fzc2lzdGFudHMve2Fzc2lzdGFudF9pZH0SZQoGRGVsZXRlEh8ubG9vbS52MS5EZWxldGVBc3Npc3RhbnRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IiKC0+STAhwqGi9hc3Npc3RhbnRzL3thc3Npc3RhbnRfaWR9EngKBlNlYXJjaBIgLmxvb20udjEuU2VhcmNoQXNzaXN0YW50c1JlcXVlc3QaIS5sb29tLnYxLlNlYXJjaEFzc2lzdGFudHNSZXNwb25zZSIpgtPkkwIjOgEqYgphc3Npc3RhbnRzIhIvYXNzaXN0YW50cy9zZWFyY2gSbwoFQ291bnQSHy5sb29tLnYxLkNvdW50QXNzaXN0YW50c1JlcXVlc3QaIC5sb29tLnYxLkNvdW50QXNzaXN0YW50c1Jlc3BvbnNlIiOC0+STAh06ASpiBWNvdW50IhEvYXNzaXN0YW50cy9jb3VudBJzCghHZXRHcmFwaBIhLmxvb20udjEuR2V0QXNzaXN0YW50R3JhcGhSZXF1ZXN0GhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIrkAIBgtPkkwIiEiAvYXNzaXN0YW50cy97YXNzaXN0YW50X2lkfS9ncmFwaBJ5CgpHZXRTY2hlbWFzEiMubG9vbS52MS5HZXRBc3Npc3RhbnRTY2hlbWFzUmVxdWVzdBoXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiLZACAYLT5JMCJBIiL2Fzc2lzdGFudHMve2Fzc2lzdGFudF9pZH0vc2NoZW1hc2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chhsb29tL3YxL2Fzc2lzdGFudHMucHJvdG8SB2xvb20udjEihgMKCUFzc2lzdGFudBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEAoIZ3JhcGhfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCghtZXRhZGF0YRgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHdmVyc2lvbhgIIAEoBRIMCgRuYW1lGAkgASgJEhgKC2Rlc2NyaXB0aW9uGAogASgJSACIAQESKgoJZXh0cmFjdGVkGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIOCgxfZGVzY3JpcHRpb24iiQIKFkNyZWF0ZUFzc2lzdGFudFJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEhAKCGdyYXBoX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlmX2V4aXN0cxgGIAEoCRIMCgRuYW1lGAcgASgJEhgKC2Rlc2NyaXB0aW9uGAggASgJSACIAQFCDgoMX2Rlc2NyaXB0aW9uIisKE0dldEFzc2lzdGFudFJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJIpYCChZVcGRhdGVBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIVCghncmFwaF9pZBgCIAEoCUgAiAEBEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKBG5hbWUYBiABKAlIAYgBARIYCgtkZXNjcmlwdGlvbhgHIAEoCUgCiAEBQgsKCV9ncmFwaF9pZEIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb24iRgoWRGVsZXRlQXNzaXN0YW50UmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSFgoOZGVsZXRlX3RocmVhZHMYAiABKAgiqAIKF1NlYXJjaEFzc2lzdGFudHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIQCghncmFwaF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBWxpbWl0GAQgASgFEg4KBm9mZnNldBgFIAEoBRIPCgdzb3J0X2J5GAYgASgJEhIKCnNvcnRfb3JkZXIYByABKAkSDgoGc2VsZWN0GB4gAygJEj4KB2V4dHJhY3QYHyADKAsyLS5sb29tLnYxLlNlYXJjaEFzc2lzdGFudHNSZXF1ZXN0LkV4dHJhY3RFbnRyeRouCgxFeHRyYWN0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJCChhTZWFyY2hBc3Npc3RhbnRzUmVzcG9uc2USJgoKYXNzaXN0YW50cxgBIAMoCzISLmxvb20udjEuQXNzaXN0YW50ImMKFkNvdW50QXNzaXN0YW50c1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCGdyYXBoX2lkGAIgASgJEgwKBG5hbWUYAyABKAkiKAoXQ291bnRBc3Npc3RhbnRzUmVzcG9uc2USDQoFY291bnQYASABKAUiPgoYR2V0QXNzaXN0YW50R3JhcGhSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIMCgR4cmF5GAIgASgIIjIKGkdldEFzc2lzdGFudFNjaGVtYXNSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCSKxAgoQQXNzaXN0YW50VmVyc2lvbhIUCgxhc3Npc3RhbnRfaWQYASABKAkSEAoIZ3JhcGhfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCghtZXRhZGF0YRgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHdmVyc2lvbhgHIAEoBRIMCgRuYW1lGAggASgJEhgKC2Rlc2NyaXB0aW9uGAkgASgJSACIAQFCDgoMX2Rlc2NyaXB0aW9uIn4KHExpc3RBc3Npc3RhbnRWZXJzaW9uc1JlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVsaW1pdBgDIAEoBRIOCgZvZmZzZXQYBCABKAUiTAodTGlzdEFzc2lzdGFudFZlcnNpb25zUmVzcG9uc2USKwoIdmVyc2lvbnMYASADKAsyGS5sb29tLnYxLkFzc2lzdGFudFZlcnNpb24iSQogU2V0TGF0ZXN0QXNzaXN0YW50VmVyc2lvblJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAUiWAocR2V0QXNzaXN0YW50U3ViZ3JhcGhzUmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEg8KB3JlY3Vyc2UYAyABKAgyvAoKEUFzc2lzdGFudHNTZXJ2aWNlElUKBkNyZWF0ZRIfLmxvb20udjEuQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBoSLmxvb20udjEuQXNzaXN0YW50IhaC0+STAhA6ASoiCy9hc3Npc3RhbnRzEl4KA0dldBIcLmxvb20udjEuR2V0QXNzaXN0YW50UmVxdWVzdBoSLmxvb20udjEuQXNzaXN0YW50IiWQAgGC0+STAhwSGi9hc3Npc3RhbnRzL3thc3Npc3RhbnRfaWR9EmQKBlVwZGF0ZRIfLmxvb20udjEuVXBkYXRlQXNzaXN0YW50UmVxdWVzdBoSLmxvb20udjEuQXNzaXN0YW50IiWC0+STAh86ASoyGi9hc3Npc3RhbnRzL3thc3Npc3RhbnRfaWR9EmUKBkRlbGV0ZRIfLmxvb20udjEuRGVsZXRlQXNzaXN0YW50UmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIigtPkkwIcKhovYXNzaXN0YW50cy97YXNzaXN0YW50X2lkfRJ4CgZTZWFyY2gSIC5sb29tLnYxLlNlYXJjaEFzc2lzdGFudHNSZXF1ZXN0GiEubG9vbS52MS5TZWFyY2hBc3Npc3RhbnRzUmVzcG9uc2UiKYLT5JMCIzoBKmIKYXNzaXN0YW50cyISL2Fzc2lzdGFudHMvc2VhcmNoEm8KBUNvdW50Eh8ubG9vbS52MS5Db3VudEFzc2lzdGFudHNSZXF1ZXN0GiAubG9vbS52MS5Db3VudEFzc2lzdGFudHNSZXNwb25zZSIjgtPkkwIdOgEqYgVjb3VudCIRL2Fzc2lzdGFudHMvY291bnQScwoIR2V0R3JhcGgSIS5sb29tLnYxLkdldEFzc2lzdGFudEdyYXBoUmVxdWVzdBoXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiK5ACAYLT5JMCIhIgL2Fzc2lzdGFudHMve2Fzc2lzdGFudF9pZH0vZ3JhcGgSlwEKDExpc3RWZXJzaW9ucxIlLmxvb20udjEuTGlzdEFzc2lzdGFudFZlcnNpb25zUmVxdWVzdBomLmxvb20udjEuTGlzdEFzc2lzdGFudFZlcnNpb25zUmVzcG9uc2UiOILT5JMCMjoBKmIIdmVyc2lvbnMiIy9hc3Npc3RhbnRzL3thc3Npc3RhbnRfaWR9L3ZlcnNpb25zEngKCVNldExhdGVzdBIpLmxvb20udjEuU2V0TGF0ZXN0QXNzaXN0YW50VmVyc2lvblJlcXVlc3QaEi5sb29tLnYxLkFzc2lzdGFudCIsgtPkkwImOgEqIiEvYXNzaXN0YW50cy97YXNzaXN0YW50X2lkfS9sYXRlc3QSswEKDEdldFN1YmdyYXBocxIlLmxvb20udjEuR2V0QXNzaXN0YW50U3ViZ3JhcGhzUmVxdWVzdBoXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiY5ACAYLT5JMCWloyEjAvYXNzaXN0YW50cy97YXNzaXN0YW50X2lkfS9zdWJncmFwaHMve25hbWVzcGFjZX0SJC9hc3Npc3RhbnRzL3thc3Npc3RhbnRfaWR9L3N1YmdyYXBocxJ5CgpHZXRTY2hlbWFzEiMubG9vbS52MS5HZXRBc3Npc3RhbnRTY2hlbWFzUmVxdWVzdBoXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiLZACAYLT5JMCJBIiL2Fzc2lzdGFudHMve2Fzc2lzdGFudF9pZH0vc2NoZW1hc2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Assistant is a configured graph (docs/api.md §4 "Assistant").
@@ -71,7 +71,7 @@ export type Assistant = Message<"loom.v1.Assistant"> & {
   metadata?: JsonObject | undefined;
 
   /**
-   * Version, starting at 1 and bumped by each update.
+   * The version in use: 1 at creation, each update writes the next one, SetLatest may pin an older one.
    *
    * @generated from field: int32 version = 8;
    */
@@ -90,6 +90,13 @@ export type Assistant = Message<"loom.v1.Assistant"> & {
    * @generated from field: optional string description = 10;
    */
   description?: string | undefined;
+
+  /**
+   * The values a search's `extract` asked for, by alias; absent otherwise.
+   *
+   * @generated from field: google.protobuf.Struct extracted = 11;
+   */
+  extracted?: JsonObject | undefined;
 };
 
 /**
@@ -267,7 +274,8 @@ export type DeleteAssistantRequest = Message<"loom.v1.DeleteAssistantRequest"> &
   assistantId: string;
 
   /**
-   * Also delete the threads whose metadata names this assistant (accepted, not served yet). Default false.
+   * Also delete the threads whose `metadata.assistant_id` is this assistant, with their runs, checkpoints and
+   * stream events; their active runs are cancelled first (docs/api.md §3 "Assistants"). Default false.
    *
    * @generated from field: bool delete_threads = 2;
    */
@@ -343,6 +351,14 @@ export type SearchAssistantsRequest = Message<"loom.v1.SearchAssistantsRequest">
    * @generated from field: repeated string select = 30;
    */
   select: string[];
+
+  /**
+   * Values to extract into each assistant's `extracted`, by alias (as SearchThreadsRequest.extract); paths start
+   * with metadata, config or context.
+   *
+   * @generated from field: map<string, string> extract = 31;
+   */
+  extract: { [key: string]: string };
 };
 
 /**
@@ -443,7 +459,7 @@ export type GetAssistantGraphRequest = Message<"loom.v1.GetAssistantGraphRequest
   assistantId: string;
 
   /**
-   * Include subgraph internals (accepted, ignored: graphs have no subgraphs yet).
+   * Include subgraph internals (accepted, ignored: the drawing shows each subgraph as one node; see GetSubgraphs).
    *
    * @generated from field: bool xray = 2;
    */
@@ -479,6 +495,209 @@ export const GetAssistantSchemasRequestSchema: GenMessage<GetAssistantSchemasReq
   messageDesc(file_loom_v1_assistants, 10);
 
 /**
+ * AssistantVersion is one stored version of an assistant (docs/api.md §3 "Assistant versions").
+ *
+ * @generated from message loom.v1.AssistantVersion
+ */
+export type AssistantVersion = Message<"loom.v1.AssistantVersion"> & {
+  /**
+   * Assistant id (UUID).
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Registered graph id of this version.
+   *
+   * @generated from field: string graph_id = 2;
+   */
+  graphId: string;
+
+  /**
+   * Run config of this version.
+   *
+   * @generated from field: google.protobuf.Struct config = 3;
+   */
+  config?: JsonObject | undefined;
+
+  /**
+   * Run context of this version.
+   *
+   * @generated from field: google.protobuf.Struct context = 4;
+   */
+  context?: JsonObject | undefined;
+
+  /**
+   * When this version was written.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Metadata of this version.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 6;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * Version number, from 1.
+   *
+   * @generated from field: int32 version = 7;
+   */
+  version: number;
+
+  /**
+   * Display name of this version.
+   *
+   * @generated from field: string name = 8;
+   */
+  name: string;
+
+  /**
+   * Description; absent when none.
+   *
+   * @generated from field: optional string description = 9;
+   */
+  description?: string | undefined;
+};
+
+/**
+ * Describes the message loom.v1.AssistantVersion.
+ * Use `create(AssistantVersionSchema)` to create a new message.
+ */
+export const AssistantVersionSchema: GenMessage<AssistantVersion> = /*@__PURE__*/
+  messageDesc(file_loom_v1_assistants, 11);
+
+/**
+ * ListAssistantVersionsRequest lists an assistant's versions.
+ *
+ * @generated from message loom.v1.ListAssistantVersionsRequest
+ */
+export type ListAssistantVersionsRequest = Message<"loom.v1.ListAssistantVersionsRequest"> & {
+  /**
+   * Assistant id (UUID) or graph id.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Containment match on each version's metadata.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 2;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * Page size, 1..1000. Default 10.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * Number of versions to skip. Default 0.
+   *
+   * @generated from field: int32 offset = 4;
+   */
+  offset: number;
+};
+
+/**
+ * Describes the message loom.v1.ListAssistantVersionsRequest.
+ * Use `create(ListAssistantVersionsRequestSchema)` to create a new message.
+ */
+export const ListAssistantVersionsRequestSchema: GenMessage<ListAssistantVersionsRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_assistants, 12);
+
+/**
+ * ListAssistantVersionsResponse is the page of versions, highest first (REST: the bare array).
+ *
+ * @generated from message loom.v1.ListAssistantVersionsResponse
+ */
+export type ListAssistantVersionsResponse = Message<"loom.v1.ListAssistantVersionsResponse"> & {
+  /**
+   * Matching versions.
+   *
+   * @generated from field: repeated loom.v1.AssistantVersion versions = 1;
+   */
+  versions: AssistantVersion[];
+};
+
+/**
+ * Describes the message loom.v1.ListAssistantVersionsResponse.
+ * Use `create(ListAssistantVersionsResponseSchema)` to create a new message.
+ */
+export const ListAssistantVersionsResponseSchema: GenMessage<ListAssistantVersionsResponse> = /*@__PURE__*/
+  messageDesc(file_loom_v1_assistants, 13);
+
+/**
+ * SetLatestAssistantVersionRequest pins a version.
+ *
+ * @generated from message loom.v1.SetLatestAssistantVersionRequest
+ */
+export type SetLatestAssistantVersionRequest = Message<"loom.v1.SetLatestAssistantVersionRequest"> & {
+  /**
+   * Assistant id (UUID) or graph id.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * The version to serve, from 1. Required.
+   *
+   * @generated from field: int32 version = 2;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message loom.v1.SetLatestAssistantVersionRequest.
+ * Use `create(SetLatestAssistantVersionRequestSchema)` to create a new message.
+ */
+export const SetLatestAssistantVersionRequestSchema: GenMessage<SetLatestAssistantVersionRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_assistants, 14);
+
+/**
+ * GetAssistantSubgraphsRequest names an assistant whose subgraphs to describe.
+ *
+ * @generated from message loom.v1.GetAssistantSubgraphsRequest
+ */
+export type GetAssistantSubgraphsRequest = Message<"loom.v1.GetAssistantSubgraphsRequest"> & {
+  /**
+   * Assistant id (UUID) or graph id.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Only the subgraphs under this node (its name); empty: all.
+   *
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * Also the subgraphs of subgraphs, named `parent|child`. Default false.
+   *
+   * @generated from field: bool recurse = 3;
+   */
+  recurse: boolean;
+};
+
+/**
+ * Describes the message loom.v1.GetAssistantSubgraphsRequest.
+ * Use `create(GetAssistantSubgraphsRequestSchema)` to create a new message.
+ */
+export const GetAssistantSubgraphsRequestSchema: GenMessage<GetAssistantSubgraphsRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_assistants, 15);
+
+/**
  * AssistantsService manages assistants: a registered graph plus default config, context and metadata
  * (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
  * uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
@@ -488,8 +707,9 @@ export const GetAssistantSchemasRequestSchema: GenMessage<GetAssistantSchemasReq
  */
 export const AssistantsService: GenService<{
   /**
-   * Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-   * (409) for a duplicate id unless `if_exists` is "do_nothing".
+   * Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+   * AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+   * non-empty `config.configurable` with a non-empty `context`.
    *
    * @generated from rpc loom.v1.AssistantsService.Create
    */
@@ -509,7 +729,8 @@ export const AssistantsService: GenService<{
     output: typeof AssistantSchema;
   },
   /**
-   * Update changes the given fields and bumps `version`; metadata is merged shallowly.
+   * Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+   * metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
    *
    * @generated from rpc loom.v1.AssistantsService.Update
    */
@@ -556,6 +777,40 @@ export const AssistantsService: GenService<{
   getGraph: {
     methodKind: "unary";
     input: typeof GetAssistantGraphRequestSchema;
+    output: typeof StructSchema;
+  },
+  /**
+   * ListVersions lists the assistant's versions, highest first (docs/api.md §3 "Assistant versions"): every
+   * create and update wrote one. NotFound for an unknown assistant. REST answers the bare array.
+   *
+   * @generated from rpc loom.v1.AssistantsService.ListVersions
+   */
+  listVersions: {
+    methodKind: "unary";
+    input: typeof ListAssistantVersionsRequestSchema;
+    output: typeof ListAssistantVersionsResponseSchema;
+  },
+  /**
+   * SetLatest pins one version: the assistant's graph_id, config, context, metadata, name and description become
+   * that version's, and runs use them. NotFound for an unknown assistant or version.
+   *
+   * @generated from rpc loom.v1.AssistantsService.SetLatest
+   */
+  setLatest: {
+    methodKind: "unary";
+    input: typeof SetLatestAssistantVersionRequestSchema;
+    output: typeof AssistantSchema;
+  },
+  /**
+   * GetSubgraphs describes the subgraphs of the assistant's graph: `{<namespace>: {input_schema, output_schema,
+   * state_schema, config_schema, context_schema}}`, the direct ones, or every level with `recurse`; with a
+   * `namespace`, only the subgraph(s) under that node name.
+   *
+   * @generated from rpc loom.v1.AssistantsService.GetSubgraphs
+   */
+  getSubgraphs: {
+    methodKind: "unary";
+    input: typeof GetAssistantSubgraphsRequestSchema;
     output: typeof StructSchema;
   },
   /**

@@ -7,6 +7,8 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { EmptySchema, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { StreamPartSchema } from "./runs_pb.js";
+import { file_loom_v1_runs } from "./runs_pb.js";
 import type { Checkpoint, Command, ThreadState, ThreadStateSchema } from "./types_pb.js";
 import { file_loom_v1_types } from "./types_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -15,7 +17,50 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file loom/v1/threads.proto.
  */
 export const file_loom_v1_threads: GenFile = /*@__PURE__*/
-  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEigQMKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIwoDdHRsGAogASgLMhYubG9vbS52MS5UaHJlYWRUdGxJbmZvIrUBChNDcmVhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAMgASgJEiwKCnN1cGVyc3RlcHMYBCADKAsyGC5sb29tLnYxLlRocmVhZFN1cGVyc3RlcBIfCgN0dGwYBSABKAsyEi5sb29tLnYxLlRocmVhZFR0bCJCCg9UaHJlYWRTdXBlcnN0ZXASLwoHdXBkYXRlcxgBIAMoCzIeLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwVXBkYXRlInMKFVRocmVhZFN1cGVyc3RlcFVwZGF0ZRImCgZ2YWx1ZXMYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIQoHY29tbWFuZBgCIAEoCzIQLmxvb20udjEuQ29tbWFuZBIPCgdhc19ub2RlGAMgASgJIiUKEEdldFRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJInQKE1VwZGF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIfCgN0dGwYAyABKAsyEi5sb29tLnYxLlRocmVhZFR0bCIoChNEZWxldGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSImChFDb3B5VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAki2wEKFFNlYXJjaFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBILCgNpZHMYAiADKAkSDgoGc3RhdHVzGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbGltaXQYBSABKAUSDgoGb2Zmc2V0GAYgASgFEg8KB3NvcnRfYnkYByABKAkSEgoKc29ydF9vcmRlchgIIAEoCRIOCgZzZWxlY3QYHiADKAkiOQoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEiAKB3RocmVhZHMYASADKAsyDy5sb29tLnYxLlRocmVhZCJ5ChNDb3VudFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgDIAEoCSIlChRDb3VudFRocmVhZHNSZXNwb25zZRINCgVjb3VudBgBIAEoBSJ3Cg9HZXRTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhUKDWNoZWNrcG9pbnRfaWQYAiABKAkSJwoKY2hlY2twb2ludBgDIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIRCglzdWJncmFwaHMYBCABKAgisQEKElVwZGF0ZVN0YXRlUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSJgoGdmFsdWVzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhUKDWNoZWNrcG9pbnRfaWQYAyABKAkSJwoKY2hlY2twb2ludBgEIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIUCgdhc19ub2RlGAUgASgJSACIAQFCCgoIX2FzX25vZGUigAEKE1VwZGF0ZVN0YXRlUmVzcG9uc2USJwoKY2hlY2twb2ludBgBIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIpCgxjb25maWd1cmFibGUYAiABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFQoNY2hlY2twb2ludF9pZBgDIAEoCSKxAQoRR2V0SGlzdG9yeVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEiYKBmJlZm9yZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoKY2hlY2twb2ludBgFIAEoCzITLmxvb20udjEuQ2hlY2twb2ludCI6ChJHZXRIaXN0b3J5UmVzcG9uc2USJAoGc3RhdGVzGAEgAygLMhQubG9vbS52MS5UaHJlYWRTdGF0ZSIqCglUaHJlYWRUdGwSEAoIc3RyYXRlZ3kYASABKAkSCwoDdHRsGAIgASgBImYKDVRocmVhZFR0bEluZm8SEAoIc3RyYXRlZ3kYASABKAkSEwoLdHRsX21pbnV0ZXMYAiABKAESLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOwoTUHJ1bmVUaHJlYWRzUmVxdWVzdBISCgp0aHJlYWRfaWRzGAEgAygJEhAKCHN0cmF0ZWd5GAIgASgJIiwKFFBydW5lVGhyZWFkc1Jlc3BvbnNlEhQKDHBydW5lZF9jb3VudBgBIAEoBTLMCQoOVGhyZWFkc1NlcnZpY2USTAoGQ3JlYXRlEhwubG9vbS52MS5DcmVhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiE4LT5JMCDToBKiIIL3RocmVhZHMSUgoDR2V0EhkubG9vbS52MS5HZXRUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH5ACAYLT5JMCFhIUL3RocmVhZHMve3RocmVhZF9pZH0SWAoGVXBkYXRlEhwubG9vbS52MS5VcGRhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH4LT5JMCGToBKjIUL3RocmVhZHMve3RocmVhZF9pZH0SXAoGRGVsZXRlEhwubG9vbS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IhyC0+STAhYqFC90aHJlYWRzL3t0aHJlYWRfaWR9EmwKBlNlYXJjaBIdLmxvb20udjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaHi5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXNwb25zZSIjgtPkkwIdOgEqYgd0aHJlYWRzIg8vdGhyZWFkcy9zZWFyY2gSZgoFQ291bnQSHC5sb29tLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaHS5sb29tLnYxLkNvdW50VGhyZWFkc1Jlc3BvbnNlIiCC0+STAho6ASpiBWNvdW50Ig4vdGhyZWFkcy9jb3VudBJZCgRDb3B5EhoubG9vbS52MS5Db3B5VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIiSC0+STAh46ASoiGS90aHJlYWRzL3t0aHJlYWRfaWR9L2NvcHkSuwEKCEdldFN0YXRlEhgubG9vbS52MS5HZXRTdGF0ZVJlcXVlc3QaFC5sb29tLnYxLlRocmVhZFN0YXRlIn+QAgGC0+STAnZaLBIqL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUve2NoZWNrcG9pbnRfaWR9Wio6ASoiJS90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL2NoZWNrcG9pbnQSGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEm8KC1VwZGF0ZVN0YXRlEhsubG9vbS52MS5VcGRhdGVTdGF0ZVJlcXVlc3QaHC5sb29tLnYxLlVwZGF0ZVN0YXRlUmVzcG9uc2UiJYLT5JMCHzoBKiIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSngEKCkdldEhpc3RvcnkSGi5sb29tLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubG9vbS52MS5HZXRIaXN0b3J5UmVzcG9uc2UiV4LT5JMCUToBKlomYgZzdGF0ZXMSHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnN0YXRlcyIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeRJfCgVQcnVuZRIcLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVxdWVzdBodLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3RocmVhZHMvcHJ1bmViBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
+  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEiagoTU3RyZWFtVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSEwoLc3RyZWFtX21vZGUYAiADKAkSFAoMc3RyZWFtX21vZGVzGAMgAygJEhUKDWxhc3RfZXZlbnRfaWQYBCABKAkirQMKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIwoDdHRsGAogASgLMhYubG9vbS52MS5UaHJlYWRUdGxJbmZvEioKCWV4dHJhY3RlZBgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QitQEKE0NyZWF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpZl9leGlzdHMYAyABKAkSLAoKc3VwZXJzdGVwcxgEIAMoCzIYLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwEh8KA3R0bBgFIAEoCzISLmxvb20udjEuVGhyZWFkVHRsIkIKD1RocmVhZFN1cGVyc3RlcBIvCgd1cGRhdGVzGAEgAygLMh4ubG9vbS52MS5UaHJlYWRTdXBlcnN0ZXBVcGRhdGUicwoVVGhyZWFkU3VwZXJzdGVwVXBkYXRlEiYKBnZhbHVlcxgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgdjb21tYW5kGAIgASgLMhAubG9vbS52MS5Db21tYW5kEg8KB2FzX25vZGUYAyABKAkiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkidAoTVXBkYXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eh8KA3R0bBgDIAEoCzISLmxvb20udjEuVGhyZWFkVHRsIigKE0RlbGV0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIiYKEUNvcHlUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSLIAgoUU2VhcmNoVGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgsKA2lkcxgCIAMoCRIOCgZzdGF0dXMYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVsaW1pdBgFIAEoBRIOCgZvZmZzZXQYBiABKAUSDwoHc29ydF9ieRgHIAEoCRISCgpzb3J0X29yZGVyGAggASgJEg4KBnNlbGVjdBgeIAMoCRI7CgdleHRyYWN0GB8gAygLMioubG9vbS52MS5TZWFyY2hUaHJlYWRzUmVxdWVzdC5FeHRyYWN0RW50cnkaLgoMRXh0cmFjdEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiOQoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEiAKB3RocmVhZHMYASADKAsyDy5sb29tLnYxLlRocmVhZCJ5ChNDb3VudFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgDIAEoCSIlChRDb3VudFRocmVhZHNSZXNwb25zZRINCgVjb3VudBgBIAEoBSKOAQoPR2V0U3RhdGVSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIVCg1jaGVja3BvaW50X2lkGAIgASgJEicKCmNoZWNrcG9pbnQYAyABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSEQoJc3ViZ3JhcGhzGAQgASgIEhUKDWNoZWNrcG9pbnRfbnMYBSABKAkisQEKElVwZGF0ZVN0YXRlUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSJgoGdmFsdWVzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhUKDWNoZWNrcG9pbnRfaWQYAyABKAkSJwoKY2hlY2twb2ludBgEIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIUCgdhc19ub2RlGAUgASgJSACIAQFCCgoIX2FzX25vZGUigAEKE1VwZGF0ZVN0YXRlUmVzcG9uc2USJwoKY2hlY2twb2ludBgBIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIpCgxjb25maWd1cmFibGUYAiABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFQoNY2hlY2twb2ludF9pZBgDIAEoCSKxAQoRR2V0SGlzdG9yeVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEiYKBmJlZm9yZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoKY2hlY2twb2ludBgFIAEoCzITLmxvb20udjEuQ2hlY2twb2ludCI6ChJHZXRIaXN0b3J5UmVzcG9uc2USJAoGc3RhdGVzGAEgAygLMhQubG9vbS52MS5UaHJlYWRTdGF0ZSIqCglUaHJlYWRUdGwSEAoIc3RyYXRlZ3kYASABKAkSCwoDdHRsGAIgASgBImYKDVRocmVhZFR0bEluZm8SEAoIc3RyYXRlZ3kYASABKAkSEwoLdHRsX21pbnV0ZXMYAiABKAESLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOwoTUHJ1bmVUaHJlYWRzUmVxdWVzdBISCgp0aHJlYWRfaWRzGAEgAygJEhAKCHN0cmF0ZWd5GAIgASgJIiwKFFBydW5lVGhyZWFkc1Jlc3BvbnNlEhQKDHBydW5lZF9jb3VudBgBIAEoBTKwCgoOVGhyZWFkc1NlcnZpY2USTAoGQ3JlYXRlEhwubG9vbS52MS5DcmVhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiE4LT5JMCDToBKiIIL3RocmVhZHMSUgoDR2V0EhkubG9vbS52MS5HZXRUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH5ACAYLT5JMCFhIUL3RocmVhZHMve3RocmVhZF9pZH0SWAoGVXBkYXRlEhwubG9vbS52MS5VcGRhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH4LT5JMCGToBKjIUL3RocmVhZHMve3RocmVhZF9pZH0SXAoGRGVsZXRlEhwubG9vbS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IhyC0+STAhYqFC90aHJlYWRzL3t0aHJlYWRfaWR9EmwKBlNlYXJjaBIdLmxvb20udjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaHi5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXNwb25zZSIjgtPkkwIdOgEqYgd0aHJlYWRzIg8vdGhyZWFkcy9zZWFyY2gSZgoFQ291bnQSHC5sb29tLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaHS5sb29tLnYxLkNvdW50VGhyZWFkc1Jlc3BvbnNlIiCC0+STAho6ASpiBWNvdW50Ig4vdGhyZWFkcy9jb3VudBJZCgRDb3B5EhoubG9vbS52MS5Db3B5VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIiSC0+STAh46ASoiGS90aHJlYWRzL3t0aHJlYWRfaWR9L2NvcHkSuwEKCEdldFN0YXRlEhgubG9vbS52MS5HZXRTdGF0ZVJlcXVlc3QaFC5sb29tLnYxLlRocmVhZFN0YXRlIn+QAgGC0+STAnZaLBIqL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUve2NoZWNrcG9pbnRfaWR9Wio6ASoiJS90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL2NoZWNrcG9pbnQSGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEm8KC1VwZGF0ZVN0YXRlEhsubG9vbS52MS5VcGRhdGVTdGF0ZVJlcXVlc3QaHC5sb29tLnYxLlVwZGF0ZVN0YXRlUmVzcG9uc2UiJYLT5JMCHzoBKiIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSngEKCkdldEhpc3RvcnkSGi5sb29tLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubG9vbS52MS5HZXRIaXN0b3J5UmVzcG9uc2UiV4LT5JMCUToBKlomYgZzdGF0ZXMSHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnN0YXRlcyIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeRJfCgVQcnVuZRIcLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVxdWVzdBodLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3RocmVhZHMvcHJ1bmUSYgoGU3RyZWFtEhwubG9vbS52MS5TdHJlYW1UaHJlYWRSZXF1ZXN0GhMubG9vbS52MS5TdHJlYW1QYXJ0IiOC0+STAh0SGy90aHJlYWRzL3t0aHJlYWRfaWR9L3N0cmVhbTABYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_runs, file_loom_v1_types]);
+
+/**
+ * StreamThreadRequest joins a thread's stream.
+ *
+ * @generated from message loom.v1.StreamThreadRequest
+ */
+export type StreamThreadRequest = Message<"loom.v1.StreamThreadRequest"> & {
+  /**
+   * Thread id (UUID).
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * "run_modes" (default: every event of the runs), "lifecycle" (only the `metadata` parts that start and end each
+   * run), "state_update" (accepted; Loom logs no thread-level state updates). Comma-separated values are split.
+   *
+   * @generated from field: repeated string stream_mode = 2;
+   */
+  streamMode: string[];
+
+  /**
+   * The Python server's name for `stream_mode`; both are merged.
+   *
+   * @generated from field: repeated string stream_modes = 3;
+   */
+  streamModes: string[];
+
+  /**
+   * Resume after this part id (as the `Last-Event-ID` header, which wins when both are given). Default: live.
+   *
+   * @generated from field: string last_event_id = 4;
+   */
+  lastEventId: string;
+};
+
+/**
+ * Describes the message loom.v1.StreamThreadRequest.
+ * Use `create(StreamThreadRequestSchema)` to create a new message.
+ */
+export const StreamThreadRequestSchema: GenMessage<StreamThreadRequest> = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 0);
 
 /**
  * Thread is one conversation (docs/api.md §4 "Thread").
@@ -92,6 +137,13 @@ export type Thread = Message<"loom.v1.Thread"> & {
    * @generated from field: loom.v1.ThreadTtlInfo ttl = 10;
    */
   ttl?: ThreadTtlInfo | undefined;
+
+  /**
+   * The values a search's `extract` asked for, by alias; absent otherwise.
+   *
+   * @generated from field: google.protobuf.Struct extracted = 11;
+   */
+  extracted?: JsonObject | undefined;
 };
 
 /**
@@ -99,7 +151,7 @@ export type Thread = Message<"loom.v1.Thread"> & {
  * Use `create(ThreadSchema)` to create a new message.
  */
 export const ThreadSchema: GenMessage<Thread> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 0);
+  messageDesc(file_loom_v1_threads, 1);
 
 /**
  * CreateThreadRequest creates a thread.
@@ -149,7 +201,7 @@ export type CreateThreadRequest = Message<"loom.v1.CreateThreadRequest"> & {
  * Use `create(CreateThreadRequestSchema)` to create a new message.
  */
 export const CreateThreadRequestSchema: GenMessage<CreateThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 1);
+  messageDesc(file_loom_v1_threads, 2);
 
 /**
  * ThreadSuperstep is one checkpoint's worth of updates applied when a thread is created.
@@ -170,7 +222,7 @@ export type ThreadSuperstep = Message<"loom.v1.ThreadSuperstep"> & {
  * Use `create(ThreadSuperstepSchema)` to create a new message.
  */
 export const ThreadSuperstepSchema: GenMessage<ThreadSuperstep> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 2);
+  messageDesc(file_loom_v1_threads, 3);
 
 /**
  * ThreadSuperstepUpdate writes `values` as if node `as_node` had returned them.
@@ -205,7 +257,7 @@ export type ThreadSuperstepUpdate = Message<"loom.v1.ThreadSuperstepUpdate"> & {
  * Use `create(ThreadSuperstepUpdateSchema)` to create a new message.
  */
 export const ThreadSuperstepUpdateSchema: GenMessage<ThreadSuperstepUpdate> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 3);
+  messageDesc(file_loom_v1_threads, 4);
 
 /**
  * GetThreadRequest names a thread.
@@ -226,7 +278,7 @@ export type GetThreadRequest = Message<"loom.v1.GetThreadRequest"> & {
  * Use `create(GetThreadRequestSchema)` to create a new message.
  */
 export const GetThreadRequestSchema: GenMessage<GetThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 4);
+  messageDesc(file_loom_v1_threads, 5);
 
 /**
  * UpdateThreadRequest patches a thread.
@@ -261,7 +313,7 @@ export type UpdateThreadRequest = Message<"loom.v1.UpdateThreadRequest"> & {
  * Use `create(UpdateThreadRequestSchema)` to create a new message.
  */
 export const UpdateThreadRequestSchema: GenMessage<UpdateThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 5);
+  messageDesc(file_loom_v1_threads, 6);
 
 /**
  * DeleteThreadRequest names the thread to delete.
@@ -282,7 +334,7 @@ export type DeleteThreadRequest = Message<"loom.v1.DeleteThreadRequest"> & {
  * Use `create(DeleteThreadRequestSchema)` to create a new message.
  */
 export const DeleteThreadRequestSchema: GenMessage<DeleteThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 6);
+  messageDesc(file_loom_v1_threads, 7);
 
 /**
  * CopyThreadRequest names the thread to copy.
@@ -303,7 +355,7 @@ export type CopyThreadRequest = Message<"loom.v1.CopyThreadRequest"> & {
  * Use `create(CopyThreadRequestSchema)` to create a new message.
  */
 export const CopyThreadRequestSchema: GenMessage<CopyThreadRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 7);
+  messageDesc(file_loom_v1_threads, 8);
 
 /**
  * SearchThreadsRequest filters threads; every given filter must match.
@@ -374,6 +426,15 @@ export type SearchThreadsRequest = Message<"loom.v1.SearchThreadsRequest"> & {
    * @generated from field: repeated string select = 30;
    */
   select: string[];
+
+  /**
+   * Values to extract into each thread's `extracted`, by alias: `{"last": "values.messages[-1].content"}`. Paths
+   * start with values, metadata, config or interrupts; `.key` and `[index]` (negative from the end) steps. At most
+   * 10; aliases are identifiers that are not Thread field names. A path that resolves to nothing gives null.
+   *
+   * @generated from field: map<string, string> extract = 31;
+   */
+  extract: { [key: string]: string };
 };
 
 /**
@@ -381,7 +442,7 @@ export type SearchThreadsRequest = Message<"loom.v1.SearchThreadsRequest"> & {
  * Use `create(SearchThreadsRequestSchema)` to create a new message.
  */
 export const SearchThreadsRequestSchema: GenMessage<SearchThreadsRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 8);
+  messageDesc(file_loom_v1_threads, 9);
 
 /**
  * SearchThreadsResponse is the page of matching threads (REST: the bare array).
@@ -402,7 +463,7 @@ export type SearchThreadsResponse = Message<"loom.v1.SearchThreadsResponse"> & {
  * Use `create(SearchThreadsResponseSchema)` to create a new message.
  */
 export const SearchThreadsResponseSchema: GenMessage<SearchThreadsResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 9);
+  messageDesc(file_loom_v1_threads, 10);
 
 /**
  * CountThreadsRequest filters threads like SearchThreadsRequest.
@@ -437,7 +498,7 @@ export type CountThreadsRequest = Message<"loom.v1.CountThreadsRequest"> & {
  * Use `create(CountThreadsRequestSchema)` to create a new message.
  */
 export const CountThreadsRequestSchema: GenMessage<CountThreadsRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 10);
+  messageDesc(file_loom_v1_threads, 11);
 
 /**
  * CountThreadsResponse carries the count (REST: the bare integer).
@@ -458,7 +519,7 @@ export type CountThreadsResponse = Message<"loom.v1.CountThreadsResponse"> & {
  * Use `create(CountThreadsResponseSchema)` to create a new message.
  */
 export const CountThreadsResponseSchema: GenMessage<CountThreadsResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 11);
+  messageDesc(file_loom_v1_threads, 12);
 
 /**
  * GetStateRequest selects a checkpoint of a thread: the head unless `checkpoint_id` or `checkpoint` is given.
@@ -493,6 +554,14 @@ export type GetStateRequest = Message<"loom.v1.GetStateRequest"> & {
    * @generated from field: bool subgraphs = 4;
    */
   subgraphs: boolean;
+
+  /**
+   * Namespace of a subgraph ("<node>:<task_id>", from `tasks[].checkpoint`); REST: the `checkpoint_ns` query
+   * parameter of `GET .../state/{checkpoint_id}`. `checkpoint.checkpoint_ns` wins when both are set. Default "" (root).
+   *
+   * @generated from field: string checkpoint_ns = 5;
+   */
+  checkpointNs: string;
 };
 
 /**
@@ -500,7 +569,7 @@ export type GetStateRequest = Message<"loom.v1.GetStateRequest"> & {
  * Use `create(GetStateRequestSchema)` to create a new message.
  */
 export const GetStateRequestSchema: GenMessage<GetStateRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 12);
+  messageDesc(file_loom_v1_threads, 13);
 
 /**
  * UpdateStateRequest writes state as if a node had returned `values`.
@@ -549,7 +618,7 @@ export type UpdateStateRequest = Message<"loom.v1.UpdateStateRequest"> & {
  * Use `create(UpdateStateRequestSchema)` to create a new message.
  */
 export const UpdateStateRequestSchema: GenMessage<UpdateStateRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 13);
+  messageDesc(file_loom_v1_threads, 14);
 
 /**
  * UpdateStateResponse names the checkpoint that was written, in the three forms the Python LangGraph server
@@ -587,7 +656,7 @@ export type UpdateStateResponse = Message<"loom.v1.UpdateStateResponse"> & {
  * Use `create(UpdateStateResponseSchema)` to create a new message.
  */
 export const UpdateStateResponseSchema: GenMessage<UpdateStateResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 14);
+  messageDesc(file_loom_v1_threads, 15);
 
 /**
  * GetHistoryRequest pages a thread's checkpoints, newest first.
@@ -636,7 +705,7 @@ export type GetHistoryRequest = Message<"loom.v1.GetHistoryRequest"> & {
  * Use `create(GetHistoryRequestSchema)` to create a new message.
  */
 export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 15);
+  messageDesc(file_loom_v1_threads, 16);
 
 /**
  * GetHistoryResponse is the page of states (REST: the bare array).
@@ -657,7 +726,7 @@ export type GetHistoryResponse = Message<"loom.v1.GetHistoryResponse"> & {
  * Use `create(GetHistoryResponseSchema)` to create a new message.
  */
 export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 16);
+  messageDesc(file_loom_v1_threads, 17);
 
 /**
  * ThreadTtl is the time-to-live a client sets on a thread (the LangGraph API's `ttl` object).
@@ -685,7 +754,7 @@ export type ThreadTtl = Message<"loom.v1.ThreadTtl"> & {
  * Use `create(ThreadTtlSchema)` to create a new message.
  */
 export const ThreadTtlSchema: GenMessage<ThreadTtl> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 17);
+  messageDesc(file_loom_v1_threads, 18);
 
 /**
  * ThreadTtlInfo is a thread's stored time-to-live.
@@ -720,7 +789,7 @@ export type ThreadTtlInfo = Message<"loom.v1.ThreadTtlInfo"> & {
  * Use `create(ThreadTtlInfoSchema)` to create a new message.
  */
 export const ThreadTtlInfoSchema: GenMessage<ThreadTtlInfo> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 18);
+  messageDesc(file_loom_v1_threads, 19);
 
 /**
  * PruneThreadsRequest names the threads to prune.
@@ -748,7 +817,7 @@ export type PruneThreadsRequest = Message<"loom.v1.PruneThreadsRequest"> & {
  * Use `create(PruneThreadsRequestSchema)` to create a new message.
  */
 export const PruneThreadsRequestSchema: GenMessage<PruneThreadsRequest> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 19);
+  messageDesc(file_loom_v1_threads, 20);
 
 /**
  * PruneThreadsResponse counts the threads pruned.
@@ -769,7 +838,7 @@ export type PruneThreadsResponse = Message<"loom.v1.PruneThreadsResponse"> & {
  * Use `create(PruneThreadsResponseSchema)` to create a new message.
  */
 export const PruneThreadsResponseSchema: GenMessage<PruneThreadsResponse> = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 20);
+  messageDesc(file_loom_v1_threads, 21);
 
 /**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and
@@ -892,6 +961,19 @@ export const ThreadsService: GenService<{
     methodKind: "unary";
     input: typeof PruneThreadsRequestSchema;
     output: typeof PruneThreadsResponseSchema;
+  },
+  /**
+   * Stream streams the events of the thread's runs as they are logged, run after run in creation order, each run
+   * closed by a `metadata` part `{"status": "run_done", "run_id"}`, until the caller leaves or the thread is
+   * deleted (docs/api.md §7 "Thread stream"). Part ids are `<run_id>:<seq>`; `Last-Event-ID` (header or
+   * `last_event_id`) resumes after one, `-` replays every logged run. NotFound for an unknown thread.
+   *
+   * @generated from rpc loom.v1.ThreadsService.Stream
+   */
+  stream: {
+    methodKind: "server_streaming";
+    input: typeof StreamThreadRequestSchema;
+    output: typeof StreamPartSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_loom_v1_threads, 0);

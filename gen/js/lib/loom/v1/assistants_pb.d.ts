@@ -67,7 +67,7 @@ export declare type Assistant = Message<"loom.v1.Assistant"> & {
   metadata?: JsonObject | undefined;
 
   /**
-   * Version, starting at 1 and bumped by each update.
+   * The version in use: 1 at creation, each update writes the next one, SetLatest may pin an older one.
    *
    * @generated from field: int32 version = 8;
    */
@@ -86,6 +86,13 @@ export declare type Assistant = Message<"loom.v1.Assistant"> & {
    * @generated from field: optional string description = 10;
    */
   description?: string | undefined;
+
+  /**
+   * The values a search's `extract` asked for, by alias; absent otherwise.
+   *
+   * @generated from field: google.protobuf.Struct extracted = 11;
+   */
+  extracted?: JsonObject | undefined;
 };
 
 /**
@@ -259,7 +266,8 @@ export declare type DeleteAssistantRequest = Message<"loom.v1.DeleteAssistantReq
   assistantId: string;
 
   /**
-   * Also delete the threads whose metadata names this assistant (accepted, not served yet). Default false.
+   * Also delete the threads whose `metadata.assistant_id` is this assistant, with their runs, checkpoints and
+   * stream events; their active runs are cancelled first (docs/api.md §3 "Assistants"). Default false.
    *
    * @generated from field: bool delete_threads = 2;
    */
@@ -334,6 +342,14 @@ export declare type SearchAssistantsRequest = Message<"loom.v1.SearchAssistantsR
    * @generated from field: repeated string select = 30;
    */
   select: string[];
+
+  /**
+   * Values to extract into each assistant's `extracted`, by alias (as SearchThreadsRequest.extract); paths start
+   * with metadata, config or context.
+   *
+   * @generated from field: map<string, string> extract = 31;
+   */
+  extract: { [key: string]: string };
 };
 
 /**
@@ -430,7 +446,7 @@ export declare type GetAssistantGraphRequest = Message<"loom.v1.GetAssistantGrap
   assistantId: string;
 
   /**
-   * Include subgraph internals (accepted, ignored: graphs have no subgraphs yet).
+   * Include subgraph internals (accepted, ignored: the drawing shows each subgraph as one node; see GetSubgraphs).
    *
    * @generated from field: bool xray = 2;
    */
@@ -464,6 +480,204 @@ export declare type GetAssistantSchemasRequest = Message<"loom.v1.GetAssistantSc
 export declare const GetAssistantSchemasRequestSchema: GenMessage<GetAssistantSchemasRequest>;
 
 /**
+ * AssistantVersion is one stored version of an assistant (docs/api.md §3 "Assistant versions").
+ *
+ * @generated from message loom.v1.AssistantVersion
+ */
+export declare type AssistantVersion = Message<"loom.v1.AssistantVersion"> & {
+  /**
+   * Assistant id (UUID).
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Registered graph id of this version.
+   *
+   * @generated from field: string graph_id = 2;
+   */
+  graphId: string;
+
+  /**
+   * Run config of this version.
+   *
+   * @generated from field: google.protobuf.Struct config = 3;
+   */
+  config?: JsonObject | undefined;
+
+  /**
+   * Run context of this version.
+   *
+   * @generated from field: google.protobuf.Struct context = 4;
+   */
+  context?: JsonObject | undefined;
+
+  /**
+   * When this version was written.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Metadata of this version.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 6;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * Version number, from 1.
+   *
+   * @generated from field: int32 version = 7;
+   */
+  version: number;
+
+  /**
+   * Display name of this version.
+   *
+   * @generated from field: string name = 8;
+   */
+  name: string;
+
+  /**
+   * Description; absent when none.
+   *
+   * @generated from field: optional string description = 9;
+   */
+  description?: string | undefined;
+};
+
+/**
+ * Describes the message loom.v1.AssistantVersion.
+ * Use `create(AssistantVersionSchema)` to create a new message.
+ */
+export declare const AssistantVersionSchema: GenMessage<AssistantVersion>;
+
+/**
+ * ListAssistantVersionsRequest lists an assistant's versions.
+ *
+ * @generated from message loom.v1.ListAssistantVersionsRequest
+ */
+export declare type ListAssistantVersionsRequest = Message<"loom.v1.ListAssistantVersionsRequest"> & {
+  /**
+   * Assistant id (UUID) or graph id.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Containment match on each version's metadata.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 2;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * Page size, 1..1000. Default 10.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * Number of versions to skip. Default 0.
+   *
+   * @generated from field: int32 offset = 4;
+   */
+  offset: number;
+};
+
+/**
+ * Describes the message loom.v1.ListAssistantVersionsRequest.
+ * Use `create(ListAssistantVersionsRequestSchema)` to create a new message.
+ */
+export declare const ListAssistantVersionsRequestSchema: GenMessage<ListAssistantVersionsRequest>;
+
+/**
+ * ListAssistantVersionsResponse is the page of versions, highest first (REST: the bare array).
+ *
+ * @generated from message loom.v1.ListAssistantVersionsResponse
+ */
+export declare type ListAssistantVersionsResponse = Message<"loom.v1.ListAssistantVersionsResponse"> & {
+  /**
+   * Matching versions.
+   *
+   * @generated from field: repeated loom.v1.AssistantVersion versions = 1;
+   */
+  versions: AssistantVersion[];
+};
+
+/**
+ * Describes the message loom.v1.ListAssistantVersionsResponse.
+ * Use `create(ListAssistantVersionsResponseSchema)` to create a new message.
+ */
+export declare const ListAssistantVersionsResponseSchema: GenMessage<ListAssistantVersionsResponse>;
+
+/**
+ * SetLatestAssistantVersionRequest pins a version.
+ *
+ * @generated from message loom.v1.SetLatestAssistantVersionRequest
+ */
+export declare type SetLatestAssistantVersionRequest = Message<"loom.v1.SetLatestAssistantVersionRequest"> & {
+  /**
+   * Assistant id (UUID) or graph id.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * The version to serve, from 1. Required.
+   *
+   * @generated from field: int32 version = 2;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message loom.v1.SetLatestAssistantVersionRequest.
+ * Use `create(SetLatestAssistantVersionRequestSchema)` to create a new message.
+ */
+export declare const SetLatestAssistantVersionRequestSchema: GenMessage<SetLatestAssistantVersionRequest>;
+
+/**
+ * GetAssistantSubgraphsRequest names an assistant whose subgraphs to describe.
+ *
+ * @generated from message loom.v1.GetAssistantSubgraphsRequest
+ */
+export declare type GetAssistantSubgraphsRequest = Message<"loom.v1.GetAssistantSubgraphsRequest"> & {
+  /**
+   * Assistant id (UUID) or graph id.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Only the subgraphs under this node (its name); empty: all.
+   *
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * Also the subgraphs of subgraphs, named `parent|child`. Default false.
+   *
+   * @generated from field: bool recurse = 3;
+   */
+  recurse: boolean;
+};
+
+/**
+ * Describes the message loom.v1.GetAssistantSubgraphsRequest.
+ * Use `create(GetAssistantSubgraphsRequestSchema)` to create a new message.
+ */
+export declare const GetAssistantSubgraphsRequestSchema: GenMessage<GetAssistantSubgraphsRequest>;
+
+/**
  * AssistantsService manages assistants: a registered graph plus default config, context and metadata
  * (docs/api.md §3 "Assistants"). Every registered graph has a system assistant whose id is
  * uuid5(graph_id, "6ba7b821-9dad-11d1-80b4-00c04fd430c8"); wherever an `assistant_id` is taken, a graph id is
@@ -473,8 +687,9 @@ export declare const GetAssistantSchemasRequestSchema: GenMessage<GetAssistantSc
  */
 export declare const AssistantsService: GenService<{
   /**
-   * Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-   * (409) for a duplicate id unless `if_exists` is "do_nothing".
+   * Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+   * AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+   * non-empty `config.configurable` with a non-empty `context`.
    *
    * @generated from rpc loom.v1.AssistantsService.Create
    */
@@ -494,7 +709,8 @@ export declare const AssistantsService: GenService<{
     output: typeof AssistantSchema;
   },
   /**
-   * Update changes the given fields and bumps `version`; metadata is merged shallowly.
+   * Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+   * metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
    *
    * @generated from rpc loom.v1.AssistantsService.Update
    */
@@ -541,6 +757,40 @@ export declare const AssistantsService: GenService<{
   getGraph: {
     methodKind: "unary";
     input: typeof GetAssistantGraphRequestSchema;
+    output: typeof StructSchema;
+  },
+  /**
+   * ListVersions lists the assistant's versions, highest first (docs/api.md §3 "Assistant versions"): every
+   * create and update wrote one. NotFound for an unknown assistant. REST answers the bare array.
+   *
+   * @generated from rpc loom.v1.AssistantsService.ListVersions
+   */
+  listVersions: {
+    methodKind: "unary";
+    input: typeof ListAssistantVersionsRequestSchema;
+    output: typeof ListAssistantVersionsResponseSchema;
+  },
+  /**
+   * SetLatest pins one version: the assistant's graph_id, config, context, metadata, name and description become
+   * that version's, and runs use them. NotFound for an unknown assistant or version.
+   *
+   * @generated from rpc loom.v1.AssistantsService.SetLatest
+   */
+  setLatest: {
+    methodKind: "unary";
+    input: typeof SetLatestAssistantVersionRequestSchema;
+    output: typeof AssistantSchema;
+  },
+  /**
+   * GetSubgraphs describes the subgraphs of the assistant's graph: `{<namespace>: {input_schema, output_schema,
+   * state_schema, config_schema, context_schema}}`, the direct ones, or every level with `recurse`; with a
+   * `namespace`, only the subgraph(s) under that node name.
+   *
+   * @generated from rpc loom.v1.AssistantsService.GetSubgraphs
+   */
+  getSubgraphs: {
+    methodKind: "unary";
+    input: typeof GetAssistantSubgraphsRequestSchema;
     output: typeof StructSchema;
   },
   /**

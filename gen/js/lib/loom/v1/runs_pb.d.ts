@@ -183,6 +183,13 @@ export declare type Run = Message<"loom.v1.Run"> & {
    * @generated from field: string multitask_strategy = 9;
    */
   multitaskStrategy: string;
+
+  /**
+   * The values a list's `extract` asked for, by alias; absent otherwise.
+   *
+   * @generated from field: google.protobuf.Struct extracted = 10;
+   */
+  extracted?: JsonObject | undefined;
 };
 
 /**
@@ -234,7 +241,9 @@ export declare type CreateRunRequest = Message<"loom.v1.CreateRunRequest"> & {
   config?: JsonObject | undefined;
 
   /**
-   * Run context, merged over the assistant's context.
+   * Run context, merged (shallowly) over the assistant's context; nodes read it as `ctx.context` (Loom graphs)
+   * or LangGraph's runtime context (LangGraph.js graphs). A non-empty `config.configurable` with a non-empty
+   * `context` is InvalidArgument (REST 400), nothing written.
    *
    * @generated from field: google.protobuf.Struct context = 6;
    */
@@ -421,6 +430,15 @@ export declare type StreamPart = Message<"loom.v1.StreamPart"> & {
    * @generated from field: string id = 3;
    */
   id: string;
+
+  /**
+   * The subgraph that emitted the event (runs with `stream_subgraphs`): its checkpoint namespace,
+   * "<node>:<task_id>", nested levels joined with "|" (the part of `event` after the first "|"). Empty for the
+   * root graph's events. REST carries it in the SSE event name only.
+   *
+   * @generated from field: string namespace = 4;
+   */
+  namespace: string;
 };
 
 /**
@@ -497,6 +515,14 @@ export declare type ListRunsRequest = Message<"loom.v1.ListRunsRequest"> & {
    * @generated from field: repeated string select = 30;
    */
   select: string[];
+
+  /**
+   * Values to extract into each run's `extracted`, by alias (as SearchThreadsRequest.extract); paths start with
+   * metadata or kwargs.
+   *
+   * @generated from field: map<string, string> extract = 31;
+   */
+  extract: { [key: string]: string };
 };
 
 /**

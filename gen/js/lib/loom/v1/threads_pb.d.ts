@@ -6,11 +6,54 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 import type { EmptySchema, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import type { Checkpoint, Command, ThreadState, ThreadStateSchema } from "./types_pb.js";
+import type { StreamPartSchema } from "./runs_pb.js";
 
 /**
  * Describes the file loom/v1/threads.proto.
  */
 export declare const file_loom_v1_threads: GenFile;
+
+/**
+ * StreamThreadRequest joins a thread's stream.
+ *
+ * @generated from message loom.v1.StreamThreadRequest
+ */
+export declare type StreamThreadRequest = Message<"loom.v1.StreamThreadRequest"> & {
+  /**
+   * Thread id (UUID).
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * "run_modes" (default: every event of the runs), "lifecycle" (only the `metadata` parts that start and end each
+   * run), "state_update" (accepted; Loom logs no thread-level state updates). Comma-separated values are split.
+   *
+   * @generated from field: repeated string stream_mode = 2;
+   */
+  streamMode: string[];
+
+  /**
+   * The Python server's name for `stream_mode`; both are merged.
+   *
+   * @generated from field: repeated string stream_modes = 3;
+   */
+  streamModes: string[];
+
+  /**
+   * Resume after this part id (as the `Last-Event-ID` header, which wins when both are given). Default: live.
+   *
+   * @generated from field: string last_event_id = 4;
+   */
+  lastEventId: string;
+};
+
+/**
+ * Describes the message loom.v1.StreamThreadRequest.
+ * Use `create(StreamThreadRequestSchema)` to create a new message.
+ */
+export declare const StreamThreadRequestSchema: GenMessage<StreamThreadRequest>;
 
 /**
  * Thread is one conversation (docs/api.md §4 "Thread").
@@ -87,6 +130,13 @@ export declare type Thread = Message<"loom.v1.Thread"> & {
    * @generated from field: loom.v1.ThreadTtlInfo ttl = 10;
    */
   ttl?: ThreadTtlInfo | undefined;
+
+  /**
+   * The values a search's `extract` asked for, by alias; absent otherwise.
+   *
+   * @generated from field: google.protobuf.Struct extracted = 11;
+   */
+  extracted?: JsonObject | undefined;
 };
 
 /**
@@ -361,6 +411,15 @@ export declare type SearchThreadsRequest = Message<"loom.v1.SearchThreadsRequest
    * @generated from field: repeated string select = 30;
    */
   select: string[];
+
+  /**
+   * Values to extract into each thread's `extracted`, by alias: `{"last": "values.messages[-1].content"}`. Paths
+   * start with values, metadata, config or interrupts; `.key` and `[index]` (negative from the end) steps. At most
+   * 10; aliases are identifiers that are not Thread field names. A path that resolves to nothing gives null.
+   *
+   * @generated from field: map<string, string> extract = 31;
+   */
+  extract: { [key: string]: string };
 };
 
 /**
@@ -476,6 +535,14 @@ export declare type GetStateRequest = Message<"loom.v1.GetStateRequest"> & {
    * @generated from field: bool subgraphs = 4;
    */
   subgraphs: boolean;
+
+  /**
+   * Namespace of a subgraph ("<node>:<task_id>", from `tasks[].checkpoint`); REST: the `checkpoint_ns` query
+   * parameter of `GET .../state/{checkpoint_id}`. `checkpoint.checkpoint_ns` wins when both are set. Default "" (root).
+   *
+   * @generated from field: string checkpoint_ns = 5;
+   */
+  checkpointNs: string;
 };
 
 /**
@@ -866,6 +933,19 @@ export declare const ThreadsService: GenService<{
     methodKind: "unary";
     input: typeof PruneThreadsRequestSchema;
     output: typeof PruneThreadsResponseSchema;
+  },
+  /**
+   * Stream streams the events of the thread's runs as they are logged, run after run in creation order, each run
+   * closed by a `metadata` part `{"status": "run_done", "run_id"}`, until the caller leaves or the thread is
+   * deleted (docs/api.md §7 "Thread stream"). Part ids are `<run_id>:<seq>`; `Last-Event-ID` (header or
+   * `last_event_id`) resumes after one, `-` replays every logged run. NotFound for an unknown thread.
+   *
+   * @generated from rpc loom.v1.ThreadsService.Stream
+   */
+  stream: {
+    methodKind: "server_streaming";
+    input: typeof StreamThreadRequestSchema;
+    output: typeof StreamPartSchema;
   },
 }>;
 

@@ -5,160 +5,168 @@
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import { file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_loom_v1_runs } from "./runs_pb.js";
 import { file_loom_v1_types } from "./types_pb.js";
 
 /**
  * Describes the file loom/v1/threads.proto.
  */
 export const file_loom_v1_threads = /*@__PURE__*/
-  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEigQMKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIwoDdHRsGAogASgLMhYubG9vbS52MS5UaHJlYWRUdGxJbmZvIrUBChNDcmVhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAMgASgJEiwKCnN1cGVyc3RlcHMYBCADKAsyGC5sb29tLnYxLlRocmVhZFN1cGVyc3RlcBIfCgN0dGwYBSABKAsyEi5sb29tLnYxLlRocmVhZFR0bCJCCg9UaHJlYWRTdXBlcnN0ZXASLwoHdXBkYXRlcxgBIAMoCzIeLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwVXBkYXRlInMKFVRocmVhZFN1cGVyc3RlcFVwZGF0ZRImCgZ2YWx1ZXMYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIQoHY29tbWFuZBgCIAEoCzIQLmxvb20udjEuQ29tbWFuZBIPCgdhc19ub2RlGAMgASgJIiUKEEdldFRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJInQKE1VwZGF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIfCgN0dGwYAyABKAsyEi5sb29tLnYxLlRocmVhZFR0bCIoChNEZWxldGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSImChFDb3B5VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAki2wEKFFNlYXJjaFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBILCgNpZHMYAiADKAkSDgoGc3RhdHVzGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbGltaXQYBSABKAUSDgoGb2Zmc2V0GAYgASgFEg8KB3NvcnRfYnkYByABKAkSEgoKc29ydF9vcmRlchgIIAEoCRIOCgZzZWxlY3QYHiADKAkiOQoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEiAKB3RocmVhZHMYASADKAsyDy5sb29tLnYxLlRocmVhZCJ5ChNDb3VudFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgDIAEoCSIlChRDb3VudFRocmVhZHNSZXNwb25zZRINCgVjb3VudBgBIAEoBSJ3Cg9HZXRTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhUKDWNoZWNrcG9pbnRfaWQYAiABKAkSJwoKY2hlY2twb2ludBgDIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIRCglzdWJncmFwaHMYBCABKAgisQEKElVwZGF0ZVN0YXRlUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSJgoGdmFsdWVzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhUKDWNoZWNrcG9pbnRfaWQYAyABKAkSJwoKY2hlY2twb2ludBgEIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIUCgdhc19ub2RlGAUgASgJSACIAQFCCgoIX2FzX25vZGUigAEKE1VwZGF0ZVN0YXRlUmVzcG9uc2USJwoKY2hlY2twb2ludBgBIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIpCgxjb25maWd1cmFibGUYAiABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFQoNY2hlY2twb2ludF9pZBgDIAEoCSKxAQoRR2V0SGlzdG9yeVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEiYKBmJlZm9yZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoKY2hlY2twb2ludBgFIAEoCzITLmxvb20udjEuQ2hlY2twb2ludCI6ChJHZXRIaXN0b3J5UmVzcG9uc2USJAoGc3RhdGVzGAEgAygLMhQubG9vbS52MS5UaHJlYWRTdGF0ZSIqCglUaHJlYWRUdGwSEAoIc3RyYXRlZ3kYASABKAkSCwoDdHRsGAIgASgBImYKDVRocmVhZFR0bEluZm8SEAoIc3RyYXRlZ3kYASABKAkSEwoLdHRsX21pbnV0ZXMYAiABKAESLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOwoTUHJ1bmVUaHJlYWRzUmVxdWVzdBISCgp0aHJlYWRfaWRzGAEgAygJEhAKCHN0cmF0ZWd5GAIgASgJIiwKFFBydW5lVGhyZWFkc1Jlc3BvbnNlEhQKDHBydW5lZF9jb3VudBgBIAEoBTLMCQoOVGhyZWFkc1NlcnZpY2USTAoGQ3JlYXRlEhwubG9vbS52MS5DcmVhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiE4LT5JMCDToBKiIIL3RocmVhZHMSUgoDR2V0EhkubG9vbS52MS5HZXRUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH5ACAYLT5JMCFhIUL3RocmVhZHMve3RocmVhZF9pZH0SWAoGVXBkYXRlEhwubG9vbS52MS5VcGRhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH4LT5JMCGToBKjIUL3RocmVhZHMve3RocmVhZF9pZH0SXAoGRGVsZXRlEhwubG9vbS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IhyC0+STAhYqFC90aHJlYWRzL3t0aHJlYWRfaWR9EmwKBlNlYXJjaBIdLmxvb20udjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaHi5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXNwb25zZSIjgtPkkwIdOgEqYgd0aHJlYWRzIg8vdGhyZWFkcy9zZWFyY2gSZgoFQ291bnQSHC5sb29tLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaHS5sb29tLnYxLkNvdW50VGhyZWFkc1Jlc3BvbnNlIiCC0+STAho6ASpiBWNvdW50Ig4vdGhyZWFkcy9jb3VudBJZCgRDb3B5EhoubG9vbS52MS5Db3B5VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIiSC0+STAh46ASoiGS90aHJlYWRzL3t0aHJlYWRfaWR9L2NvcHkSuwEKCEdldFN0YXRlEhgubG9vbS52MS5HZXRTdGF0ZVJlcXVlc3QaFC5sb29tLnYxLlRocmVhZFN0YXRlIn+QAgGC0+STAnZaLBIqL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUve2NoZWNrcG9pbnRfaWR9Wio6ASoiJS90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL2NoZWNrcG9pbnQSGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEm8KC1VwZGF0ZVN0YXRlEhsubG9vbS52MS5VcGRhdGVTdGF0ZVJlcXVlc3QaHC5sb29tLnYxLlVwZGF0ZVN0YXRlUmVzcG9uc2UiJYLT5JMCHzoBKiIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSngEKCkdldEhpc3RvcnkSGi5sb29tLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubG9vbS52MS5HZXRIaXN0b3J5UmVzcG9uc2UiV4LT5JMCUToBKlomYgZzdGF0ZXMSHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnN0YXRlcyIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeRJfCgVQcnVuZRIcLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVxdWVzdBodLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3RocmVhZHMvcHJ1bmViBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_types]);
+  fileDesc("ChVsb29tL3YxL3RocmVhZHMucHJvdG8SB2xvb20udjEiagoTU3RyZWFtVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSEwoLc3RyZWFtX21vZGUYAiADKAkSFAoMc3RyZWFtX21vZGVzGAMgAygJEhUKDWxhc3RfZXZlbnRfaWQYBCABKAkirQMKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBnZhbHVlcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKaW50ZXJydXB0cxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJQoFZXJyb3IYCSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIwoDdHRsGAogASgLMhYubG9vbS52MS5UaHJlYWRUdGxJbmZvEioKCWV4dHJhY3RlZBgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QitQEKE0NyZWF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpZl9leGlzdHMYAyABKAkSLAoKc3VwZXJzdGVwcxgEIAMoCzIYLmxvb20udjEuVGhyZWFkU3VwZXJzdGVwEh8KA3R0bBgFIAEoCzISLmxvb20udjEuVGhyZWFkVHRsIkIKD1RocmVhZFN1cGVyc3RlcBIvCgd1cGRhdGVzGAEgAygLMh4ubG9vbS52MS5UaHJlYWRTdXBlcnN0ZXBVcGRhdGUicwoVVGhyZWFkU3VwZXJzdGVwVXBkYXRlEiYKBnZhbHVlcxgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgdjb21tYW5kGAIgASgLMhAubG9vbS52MS5Db21tYW5kEg8KB2FzX25vZGUYAyABKAkiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkidAoTVXBkYXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eh8KA3R0bBgDIAEoCzISLmxvb20udjEuVGhyZWFkVHRsIigKE0RlbGV0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIiYKEUNvcHlUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSLIAgoUU2VhcmNoVGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgsKA2lkcxgCIAMoCRIOCgZzdGF0dXMYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVsaW1pdBgFIAEoBRIOCgZvZmZzZXQYBiABKAUSDwoHc29ydF9ieRgHIAEoCRISCgpzb3J0X29yZGVyGAggASgJEg4KBnNlbGVjdBgeIAMoCRI7CgdleHRyYWN0GB8gAygLMioubG9vbS52MS5TZWFyY2hUaHJlYWRzUmVxdWVzdC5FeHRyYWN0RW50cnkaLgoMRXh0cmFjdEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiOQoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEiAKB3RocmVhZHMYASADKAsyDy5sb29tLnYxLlRocmVhZCJ5ChNDb3VudFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgDIAEoCSIlChRDb3VudFRocmVhZHNSZXNwb25zZRINCgVjb3VudBgBIAEoBSKOAQoPR2V0U3RhdGVSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIVCg1jaGVja3BvaW50X2lkGAIgASgJEicKCmNoZWNrcG9pbnQYAyABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSEQoJc3ViZ3JhcGhzGAQgASgIEhUKDWNoZWNrcG9pbnRfbnMYBSABKAkisQEKElVwZGF0ZVN0YXRlUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSJgoGdmFsdWVzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhUKDWNoZWNrcG9pbnRfaWQYAyABKAkSJwoKY2hlY2twb2ludBgEIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIUCgdhc19ub2RlGAUgASgJSACIAQFCCgoIX2FzX25vZGUigAEKE1VwZGF0ZVN0YXRlUmVzcG9uc2USJwoKY2hlY2twb2ludBgBIAEoCzITLmxvb20udjEuQ2hlY2twb2ludBIpCgxjb25maWd1cmFibGUYAiABKAsyEy5sb29tLnYxLkNoZWNrcG9pbnQSFQoNY2hlY2twb2ludF9pZBgDIAEoCSKxAQoRR2V0SGlzdG9yeVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEiYKBmJlZm9yZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoKY2hlY2twb2ludBgFIAEoCzITLmxvb20udjEuQ2hlY2twb2ludCI6ChJHZXRIaXN0b3J5UmVzcG9uc2USJAoGc3RhdGVzGAEgAygLMhQubG9vbS52MS5UaHJlYWRTdGF0ZSIqCglUaHJlYWRUdGwSEAoIc3RyYXRlZ3kYASABKAkSCwoDdHRsGAIgASgBImYKDVRocmVhZFR0bEluZm8SEAoIc3RyYXRlZ3kYASABKAkSEwoLdHRsX21pbnV0ZXMYAiABKAESLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOwoTUHJ1bmVUaHJlYWRzUmVxdWVzdBISCgp0aHJlYWRfaWRzGAEgAygJEhAKCHN0cmF0ZWd5GAIgASgJIiwKFFBydW5lVGhyZWFkc1Jlc3BvbnNlEhQKDHBydW5lZF9jb3VudBgBIAEoBTKwCgoOVGhyZWFkc1NlcnZpY2USTAoGQ3JlYXRlEhwubG9vbS52MS5DcmVhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiE4LT5JMCDToBKiIIL3RocmVhZHMSUgoDR2V0EhkubG9vbS52MS5HZXRUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH5ACAYLT5JMCFhIUL3RocmVhZHMve3RocmVhZF9pZH0SWAoGVXBkYXRlEhwubG9vbS52MS5VcGRhdGVUaHJlYWRSZXF1ZXN0Gg8ubG9vbS52MS5UaHJlYWQiH4LT5JMCGToBKjIUL3RocmVhZHMve3RocmVhZF9pZH0SXAoGRGVsZXRlEhwubG9vbS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IhyC0+STAhYqFC90aHJlYWRzL3t0aHJlYWRfaWR9EmwKBlNlYXJjaBIdLmxvb20udjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaHi5sb29tLnYxLlNlYXJjaFRocmVhZHNSZXNwb25zZSIjgtPkkwIdOgEqYgd0aHJlYWRzIg8vdGhyZWFkcy9zZWFyY2gSZgoFQ291bnQSHC5sb29tLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaHS5sb29tLnYxLkNvdW50VGhyZWFkc1Jlc3BvbnNlIiCC0+STAho6ASpiBWNvdW50Ig4vdGhyZWFkcy9jb3VudBJZCgRDb3B5EhoubG9vbS52MS5Db3B5VGhyZWFkUmVxdWVzdBoPLmxvb20udjEuVGhyZWFkIiSC0+STAh46ASoiGS90aHJlYWRzL3t0aHJlYWRfaWR9L2NvcHkSuwEKCEdldFN0YXRlEhgubG9vbS52MS5HZXRTdGF0ZVJlcXVlc3QaFC5sb29tLnYxLlRocmVhZFN0YXRlIn+QAgGC0+STAnZaLBIqL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUve2NoZWNrcG9pbnRfaWR9Wio6ASoiJS90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlL2NoZWNrcG9pbnQSGi90aHJlYWRzL3t0aHJlYWRfaWR9L3N0YXRlEm8KC1VwZGF0ZVN0YXRlEhsubG9vbS52MS5VcGRhdGVTdGF0ZVJlcXVlc3QaHC5sb29tLnYxLlVwZGF0ZVN0YXRlUmVzcG9uc2UiJYLT5JMCHzoBKiIaL3RocmVhZHMve3RocmVhZF9pZH0vc3RhdGUSngEKCkdldEhpc3RvcnkSGi5sb29tLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubG9vbS52MS5HZXRIaXN0b3J5UmVzcG9uc2UiV4LT5JMCUToBKlomYgZzdGF0ZXMSHC90aHJlYWRzL3t0aHJlYWRfaWR9L2hpc3RvcnliBnN0YXRlcyIcL3RocmVhZHMve3RocmVhZF9pZH0vaGlzdG9yeRJfCgVQcnVuZRIcLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVxdWVzdBodLmxvb20udjEuUHJ1bmVUaHJlYWRzUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3RocmVhZHMvcHJ1bmUSYgoGU3RyZWFtEhwubG9vbS52MS5TdHJlYW1UaHJlYWRSZXF1ZXN0GhMubG9vbS52MS5TdHJlYW1QYXJ0IiOC0+STAh0SGy90aHJlYWRzL3t0aHJlYWRfaWR9L3N0cmVhbTABYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_loom_v1_runs, file_loom_v1_types]);
+
+/**
+ * Describes the message loom.v1.StreamThreadRequest.
+ * Use `create(StreamThreadRequestSchema)` to create a new message.
+ */
+export const StreamThreadRequestSchema = /*@__PURE__*/
+  messageDesc(file_loom_v1_threads, 0);
 
 /**
  * Describes the message loom.v1.Thread.
  * Use `create(ThreadSchema)` to create a new message.
  */
 export const ThreadSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 0);
+  messageDesc(file_loom_v1_threads, 1);
 
 /**
  * Describes the message loom.v1.CreateThreadRequest.
  * Use `create(CreateThreadRequestSchema)` to create a new message.
  */
 export const CreateThreadRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 1);
+  messageDesc(file_loom_v1_threads, 2);
 
 /**
  * Describes the message loom.v1.ThreadSuperstep.
  * Use `create(ThreadSuperstepSchema)` to create a new message.
  */
 export const ThreadSuperstepSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 2);
+  messageDesc(file_loom_v1_threads, 3);
 
 /**
  * Describes the message loom.v1.ThreadSuperstepUpdate.
  * Use `create(ThreadSuperstepUpdateSchema)` to create a new message.
  */
 export const ThreadSuperstepUpdateSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 3);
+  messageDesc(file_loom_v1_threads, 4);
 
 /**
  * Describes the message loom.v1.GetThreadRequest.
  * Use `create(GetThreadRequestSchema)` to create a new message.
  */
 export const GetThreadRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 4);
+  messageDesc(file_loom_v1_threads, 5);
 
 /**
  * Describes the message loom.v1.UpdateThreadRequest.
  * Use `create(UpdateThreadRequestSchema)` to create a new message.
  */
 export const UpdateThreadRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 5);
+  messageDesc(file_loom_v1_threads, 6);
 
 /**
  * Describes the message loom.v1.DeleteThreadRequest.
  * Use `create(DeleteThreadRequestSchema)` to create a new message.
  */
 export const DeleteThreadRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 6);
+  messageDesc(file_loom_v1_threads, 7);
 
 /**
  * Describes the message loom.v1.CopyThreadRequest.
  * Use `create(CopyThreadRequestSchema)` to create a new message.
  */
 export const CopyThreadRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 7);
+  messageDesc(file_loom_v1_threads, 8);
 
 /**
  * Describes the message loom.v1.SearchThreadsRequest.
  * Use `create(SearchThreadsRequestSchema)` to create a new message.
  */
 export const SearchThreadsRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 8);
+  messageDesc(file_loom_v1_threads, 9);
 
 /**
  * Describes the message loom.v1.SearchThreadsResponse.
  * Use `create(SearchThreadsResponseSchema)` to create a new message.
  */
 export const SearchThreadsResponseSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 9);
+  messageDesc(file_loom_v1_threads, 10);
 
 /**
  * Describes the message loom.v1.CountThreadsRequest.
  * Use `create(CountThreadsRequestSchema)` to create a new message.
  */
 export const CountThreadsRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 10);
+  messageDesc(file_loom_v1_threads, 11);
 
 /**
  * Describes the message loom.v1.CountThreadsResponse.
  * Use `create(CountThreadsResponseSchema)` to create a new message.
  */
 export const CountThreadsResponseSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 11);
+  messageDesc(file_loom_v1_threads, 12);
 
 /**
  * Describes the message loom.v1.GetStateRequest.
  * Use `create(GetStateRequestSchema)` to create a new message.
  */
 export const GetStateRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 12);
+  messageDesc(file_loom_v1_threads, 13);
 
 /**
  * Describes the message loom.v1.UpdateStateRequest.
  * Use `create(UpdateStateRequestSchema)` to create a new message.
  */
 export const UpdateStateRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 13);
+  messageDesc(file_loom_v1_threads, 14);
 
 /**
  * Describes the message loom.v1.UpdateStateResponse.
  * Use `create(UpdateStateResponseSchema)` to create a new message.
  */
 export const UpdateStateResponseSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 14);
+  messageDesc(file_loom_v1_threads, 15);
 
 /**
  * Describes the message loom.v1.GetHistoryRequest.
  * Use `create(GetHistoryRequestSchema)` to create a new message.
  */
 export const GetHistoryRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 15);
+  messageDesc(file_loom_v1_threads, 16);
 
 /**
  * Describes the message loom.v1.GetHistoryResponse.
  * Use `create(GetHistoryResponseSchema)` to create a new message.
  */
 export const GetHistoryResponseSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 16);
+  messageDesc(file_loom_v1_threads, 17);
 
 /**
  * Describes the message loom.v1.ThreadTtl.
  * Use `create(ThreadTtlSchema)` to create a new message.
  */
 export const ThreadTtlSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 17);
+  messageDesc(file_loom_v1_threads, 18);
 
 /**
  * Describes the message loom.v1.ThreadTtlInfo.
  * Use `create(ThreadTtlInfoSchema)` to create a new message.
  */
 export const ThreadTtlInfoSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 18);
+  messageDesc(file_loom_v1_threads, 19);
 
 /**
  * Describes the message loom.v1.PruneThreadsRequest.
  * Use `create(PruneThreadsRequestSchema)` to create a new message.
  */
 export const PruneThreadsRequestSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 19);
+  messageDesc(file_loom_v1_threads, 20);
 
 /**
  * Describes the message loom.v1.PruneThreadsResponse.
  * Use `create(PruneThreadsResponseSchema)` to create a new message.
  */
 export const PruneThreadsResponseSchema = /*@__PURE__*/
-  messageDesc(file_loom_v1_threads, 20);
+  messageDesc(file_loom_v1_threads, 21);
 
 /**
  * ThreadsService manages threads (conversations) and their checkpointed state: CRUD, search, state read and

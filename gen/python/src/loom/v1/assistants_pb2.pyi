@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Assistant(_message.Message):
-    __slots__ = ("assistant_id", "graph_id", "config", "context", "created_at", "updated_at", "metadata", "version", "name", "description")
+    __slots__ = ("assistant_id", "graph_id", "config", "context", "created_at", "updated_at", "metadata", "version", "name", "description", "extracted")
     ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,7 @@ class Assistant(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTED_FIELD_NUMBER: _ClassVar[int]
     assistant_id: str
     graph_id: str
     config: _struct_pb2.Struct
@@ -34,7 +35,8 @@ class Assistant(_message.Message):
     version: int
     name: str
     description: str
-    def __init__(self, assistant_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    extracted: _struct_pb2.Struct
+    def __init__(self, assistant_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., extracted: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class CreateAssistantRequest(_message.Message):
     __slots__ = ("assistant_id", "graph_id", "config", "context", "metadata", "if_exists", "name", "description")
@@ -89,7 +91,14 @@ class DeleteAssistantRequest(_message.Message):
     def __init__(self, assistant_id: _Optional[str] = ..., delete_threads: _Optional[bool] = ...) -> None: ...
 
 class SearchAssistantsRequest(_message.Message):
-    __slots__ = ("metadata", "graph_id", "name", "limit", "offset", "sort_by", "sort_order", "select")
+    __slots__ = ("metadata", "graph_id", "name", "limit", "offset", "sort_by", "sort_order", "select", "extract")
+    class ExtractEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     METADATA_FIELD_NUMBER: _ClassVar[int]
     GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +107,7 @@ class SearchAssistantsRequest(_message.Message):
     SORT_BY_FIELD_NUMBER: _ClassVar[int]
     SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
     SELECT_FIELD_NUMBER: _ClassVar[int]
+    EXTRACT_FIELD_NUMBER: _ClassVar[int]
     metadata: _struct_pb2.Struct
     graph_id: str
     name: str
@@ -106,7 +116,8 @@ class SearchAssistantsRequest(_message.Message):
     sort_by: str
     sort_order: str
     select: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ..., select: _Optional[_Iterable[str]] = ...) -> None: ...
+    extract: _containers.ScalarMap[str, str]
+    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ..., select: _Optional[_Iterable[str]] = ..., extract: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class SearchAssistantsResponse(_message.Message):
     __slots__ = ("assistants",)
@@ -143,3 +154,61 @@ class GetAssistantSchemasRequest(_message.Message):
     ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
     assistant_id: str
     def __init__(self, assistant_id: _Optional[str] = ...) -> None: ...
+
+class AssistantVersion(_message.Message):
+    __slots__ = ("assistant_id", "graph_id", "config", "context", "created_at", "metadata", "version", "name", "description")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    GRAPH_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    graph_id: str
+    config: _struct_pb2.Struct
+    context: _struct_pb2.Struct
+    created_at: _timestamp_pb2.Timestamp
+    metadata: _struct_pb2.Struct
+    version: int
+    name: str
+    description: str
+    def __init__(self, assistant_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ListAssistantVersionsRequest(_message.Message):
+    __slots__ = ("assistant_id", "metadata", "limit", "offset")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    metadata: _struct_pb2.Struct
+    limit: int
+    offset: int
+    def __init__(self, assistant_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class ListAssistantVersionsResponse(_message.Message):
+    __slots__ = ("versions",)
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[AssistantVersion]
+    def __init__(self, versions: _Optional[_Iterable[_Union[AssistantVersion, _Mapping]]] = ...) -> None: ...
+
+class SetLatestAssistantVersionRequest(_message.Message):
+    __slots__ = ("assistant_id", "version")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    version: int
+    def __init__(self, assistant_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class GetAssistantSubgraphsRequest(_message.Message):
+    __slots__ = ("assistant_id", "namespace", "recurse")
+    ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    RECURSE_FIELD_NUMBER: _ClassVar[int]
+    assistant_id: str
+    namespace: str
+    recurse: bool
+    def __init__(self, assistant_id: _Optional[str] = ..., namespace: _Optional[str] = ..., recurse: _Optional[bool] = ...) -> None: ...

@@ -75,6 +75,21 @@ class AssistantsServiceStub:
                 request_serializer=loom_dot_v1_dot_assistants__pb2.GetAssistantGraphRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_struct__pb2.Struct.FromString,
                 _registered_method=True)
+        self.ListVersions = channel.unary_unary(
+                '/loom.v1.AssistantsService/ListVersions',
+                request_serializer=loom_dot_v1_dot_assistants__pb2.ListAssistantVersionsRequest.SerializeToString,
+                response_deserializer=loom_dot_v1_dot_assistants__pb2.ListAssistantVersionsResponse.FromString,
+                _registered_method=True)
+        self.SetLatest = channel.unary_unary(
+                '/loom.v1.AssistantsService/SetLatest',
+                request_serializer=loom_dot_v1_dot_assistants__pb2.SetLatestAssistantVersionRequest.SerializeToString,
+                response_deserializer=loom_dot_v1_dot_assistants__pb2.Assistant.FromString,
+                _registered_method=True)
+        self.GetSubgraphs = channel.unary_unary(
+                '/loom.v1.AssistantsService/GetSubgraphs',
+                request_serializer=loom_dot_v1_dot_assistants__pb2.GetAssistantSubgraphsRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_struct__pb2.Struct.FromString,
+                _registered_method=True)
         self.GetSchemas = channel.unary_unary(
                 '/loom.v1.AssistantsService/GetSchemas',
                 request_serializer=loom_dot_v1_dot_assistants__pb2.GetAssistantSchemasRequest.SerializeToString,
@@ -90,8 +105,9 @@ class AssistantsServiceServicer:
     """
 
     def Create(self, request, context):
-        """Create creates an assistant for a registered graph. NotFound for an unknown `graph_id`; AlreadyExists
-        (409) for a duplicate id unless `if_exists` is "do_nothing".
+        """Create creates an assistant for a registered graph (version 1). NotFound for an unknown `graph_id`;
+        AlreadyExists (409) for a duplicate id unless `if_exists` is "do_nothing"; InvalidArgument (REST 400) for a
+        non-empty `config.configurable` with a non-empty `context`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -105,7 +121,8 @@ class AssistantsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Update(self, request, context):
-        """Update changes the given fields and bumps `version`; metadata is merged shallowly.
+        """Update changes the given fields and writes a new version (one above the highest written, see ListVersions);
+        metadata is merged shallowly. InvalidArgument (REST 400) for a non-empty `config.configurable` with `context`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -134,6 +151,31 @@ class AssistantsServiceServicer:
 
     def GetGraph(self, request, context):
         """GetGraph describes the assistant's graph: `{nodes: [{id, type, data}], edges: [{source, target, conditional}]}`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListVersions(self, request, context):
+        """ListVersions lists the assistant's versions, highest first (docs/api.md §3 "Assistant versions"): every
+        create and update wrote one. NotFound for an unknown assistant. REST answers the bare array.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetLatest(self, request, context):
+        """SetLatest pins one version: the assistant's graph_id, config, context, metadata, name and description become
+        that version's, and runs use them. NotFound for an unknown assistant or version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubgraphs(self, request, context):
+        """GetSubgraphs describes the subgraphs of the assistant's graph: `{<namespace>: {input_schema, output_schema,
+        state_schema, config_schema, context_schema}}`, the direct ones, or every level with `recurse`; with a
+        `namespace`, only the subgraph(s) under that node name.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +225,21 @@ def add_AssistantsServiceServicer_to_server(servicer, server):
             'GetGraph': grpc.unary_unary_rpc_method_handler(
                     servicer.GetGraph,
                     request_deserializer=loom_dot_v1_dot_assistants__pb2.GetAssistantGraphRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_struct__pb2.Struct.SerializeToString,
+            ),
+            'ListVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVersions,
+                    request_deserializer=loom_dot_v1_dot_assistants__pb2.ListAssistantVersionsRequest.FromString,
+                    response_serializer=loom_dot_v1_dot_assistants__pb2.ListAssistantVersionsResponse.SerializeToString,
+            ),
+            'SetLatest': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetLatest,
+                    request_deserializer=loom_dot_v1_dot_assistants__pb2.SetLatestAssistantVersionRequest.FromString,
+                    response_serializer=loom_dot_v1_dot_assistants__pb2.Assistant.SerializeToString,
+            ),
+            'GetSubgraphs': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubgraphs,
+                    request_deserializer=loom_dot_v1_dot_assistants__pb2.GetAssistantSubgraphsRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_struct__pb2.Struct.SerializeToString,
             ),
             'GetSchemas': grpc.unary_unary_rpc_method_handler(
@@ -383,6 +440,87 @@ class AssistantsService:
             target,
             '/loom.v1.AssistantsService/GetGraph',
             loom_dot_v1_dot_assistants__pb2.GetAssistantGraphRequest.SerializeToString,
+            google_dot_protobuf_dot_struct__pb2.Struct.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/loom.v1.AssistantsService/ListVersions',
+            loom_dot_v1_dot_assistants__pb2.ListAssistantVersionsRequest.SerializeToString,
+            loom_dot_v1_dot_assistants__pb2.ListAssistantVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetLatest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/loom.v1.AssistantsService/SetLatest',
+            loom_dot_v1_dot_assistants__pb2.SetLatestAssistantVersionRequest.SerializeToString,
+            loom_dot_v1_dot_assistants__pb2.Assistant.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubgraphs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/loom.v1.AssistantsService/GetSubgraphs',
+            loom_dot_v1_dot_assistants__pb2.GetAssistantSubgraphsRequest.SerializeToString,
             google_dot_protobuf_dot_struct__pb2.Struct.FromString,
             options,
             channel_credentials,

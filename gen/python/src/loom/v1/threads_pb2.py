@@ -26,16 +26,19 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from loom.v1 import runs_pb2 as loom_dot_v1_dot_runs__pb2
 from loom.v1 import types_pb2 as loom_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15loom/v1/threads.proto\x12\x07loom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13loom/v1/types.proto\"\xdb\x03\n\x06Thread\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x39\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x33\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x16\n\x06status\x18\x05 \x01(\tR\x06status\x12/\n\x06\x63onfig\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x06\x63onfig\x12/\n\x06values\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructR\x06values\x12\x37\n\ninterrupts\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructR\ninterrupts\x12,\n\x05\x65rror\x18\t \x01(\x0b\x32\x16.google.protobuf.ValueR\x05\x65rror\x12(\n\x03ttl\x18\n \x01(\x0b\x32\x16.loom.v1.ThreadTtlInfoR\x03ttl\"\xe4\x01\n\x13\x43reateThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x1b\n\tif_exists\x18\x03 \x01(\tR\x08ifExists\x12\x38\n\nsupersteps\x18\x04 \x03(\x0b\x32\x18.loom.v1.ThreadSuperstepR\nsupersteps\x12$\n\x03ttl\x18\x05 \x01(\x0b\x32\x12.loom.v1.ThreadTtlR\x03ttl\"K\n\x0fThreadSuperstep\x12\x38\n\x07updates\x18\x01 \x03(\x0b\x32\x1e.loom.v1.ThreadSuperstepUpdateR\x07updates\"\x8c\x01\n\x15ThreadSuperstepUpdate\x12.\n\x06values\x18\x01 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06values\x12*\n\x07\x63ommand\x18\x02 \x01(\x0b\x32\x10.loom.v1.CommandR\x07\x63ommand\x12\x17\n\x07\x61s_node\x18\x03 \x01(\tR\x06\x61sNode\"/\n\x10GetThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\"\x8d\x01\n\x13UpdateThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12$\n\x03ttl\x18\x03 \x01(\x0b\x32\x12.loom.v1.ThreadTtlR\x03ttl\"2\n\x13\x44\x65leteThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\"0\n\x11\x43opyThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\"\xa4\x02\n\x14SearchThreadsRequest\x12\x33\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x10\n\x03ids\x18\x02 \x03(\tR\x03ids\x12\x16\n\x06status\x18\x03 \x01(\tR\x06status\x12/\n\x06values\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x06values\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x16\n\x06offset\x18\x06 \x01(\x05R\x06offset\x12\x17\n\x07sort_by\x18\x07 \x01(\tR\x06sortBy\x12\x1d\n\nsort_order\x18\x08 \x01(\tR\tsortOrder\x12\x16\n\x06select\x18\x1e \x03(\tR\x06select\"B\n\x15SearchThreadsResponse\x12)\n\x07threads\x18\x01 \x03(\x0b\x32\x0f.loom.v1.ThreadR\x07threads\"\x93\x01\n\x13\x43ountThreadsRequest\x12\x33\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12/\n\x06values\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x06values\x12\x16\n\x06status\x18\x03 \x01(\tR\x06status\",\n\x14\x43ountThreadsResponse\x12\x14\n\x05\x63ount\x18\x01 \x01(\x05R\x05\x63ount\"\xa6\x01\n\x0fGetStateRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12#\n\rcheckpoint_id\x18\x02 \x01(\tR\x0c\x63heckpointId\x12\x33\n\ncheckpoint\x18\x03 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\x12\x1c\n\tsubgraphs\x18\x04 \x01(\x08R\tsubgraphs\"\xe5\x01\n\x12UpdateStateRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12.\n\x06values\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06values\x12#\n\rcheckpoint_id\x18\x03 \x01(\tR\x0c\x63heckpointId\x12\x33\n\ncheckpoint\x18\x04 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\x12\x1c\n\x07\x61s_node\x18\x05 \x01(\tH\x00R\x06\x61sNode\x88\x01\x01\x42\n\n\x08_as_node\"\xa8\x01\n\x13UpdateStateResponse\x12\x33\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\x12\x37\n\x0c\x63onfigurable\x18\x02 \x01(\x0b\x32\x13.loom.v1.CheckpointR\x0c\x63onfigurable\x12#\n\rcheckpoint_id\x18\x03 \x01(\tR\x0c\x63heckpointId\"\xe0\x01\n\x11GetHistoryRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\x12.\n\x06\x62\x65\x66ore\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06\x62\x65\x66ore\x12\x33\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x33\n\ncheckpoint\x18\x05 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\"B\n\x12GetHistoryResponse\x12,\n\x06states\x18\x01 \x03(\x0b\x32\x14.loom.v1.ThreadStateR\x06states\"9\n\tThreadTtl\x12\x1a\n\x08strategy\x18\x01 \x01(\tR\x08strategy\x12\x10\n\x03ttl\x18\x02 \x01(\x01R\x03ttl\"\x87\x01\n\rThreadTtlInfo\x12\x1a\n\x08strategy\x18\x01 \x01(\tR\x08strategy\x12\x1f\n\x0bttl_minutes\x18\x02 \x01(\x01R\nttlMinutes\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"P\n\x13PruneThreadsRequest\x12\x1d\n\nthread_ids\x18\x01 \x03(\tR\tthreadIds\x12\x1a\n\x08strategy\x18\x02 \x01(\tR\x08strategy\"9\n\x14PruneThreadsResponse\x12!\n\x0cpruned_count\x18\x01 \x01(\x05R\x0bprunedCount2\xcc\t\n\x0eThreadsService\x12L\n\x06\x43reate\x12\x1c.loom.v1.CreateThreadRequest\x1a\x0f.loom.v1.Thread\"\x13\x82\xd3\xe4\x93\x02\r\"\x08/threads:\x01*\x12R\n\x03Get\x12\x19.loom.v1.GetThreadRequest\x1a\x0f.loom.v1.Thread\"\x1f\x90\x02\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/threads/{thread_id}\x12X\n\x06Update\x12\x1c.loom.v1.UpdateThreadRequest\x1a\x0f.loom.v1.Thread\"\x1f\x82\xd3\xe4\x93\x02\x19\x32\x14/threads/{thread_id}:\x01*\x12\\\n\x06\x44\x65lete\x12\x1c.loom.v1.DeleteThreadRequest\x1a\x16.google.protobuf.Empty\"\x1c\x82\xd3\xe4\x93\x02\x16*\x14/threads/{thread_id}\x12l\n\x06Search\x12\x1d.loom.v1.SearchThreadsRequest\x1a\x1e.loom.v1.SearchThreadsResponse\"#\x82\xd3\xe4\x93\x02\x1d\"\x0f/threads/search:\x01*b\x07threads\x12\x66\n\x05\x43ount\x12\x1c.loom.v1.CountThreadsRequest\x1a\x1d.loom.v1.CountThreadsResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x0e/threads/count:\x01*b\x05\x63ount\x12Y\n\x04\x43opy\x12\x1a.loom.v1.CopyThreadRequest\x1a\x0f.loom.v1.Thread\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/threads/{thread_id}/copy:\x01*\x12\xbb\x01\n\x08GetState\x12\x18.loom.v1.GetStateRequest\x1a\x14.loom.v1.ThreadState\"\x7f\x90\x02\x01\x82\xd3\xe4\x93\x02v\x12\x1a/threads/{thread_id}/stateZ,\x12*/threads/{thread_id}/state/{checkpoint_id}Z*\"%/threads/{thread_id}/state/checkpoint:\x01*\x12o\n\x0bUpdateState\x12\x1b.loom.v1.UpdateStateRequest\x1a\x1c.loom.v1.UpdateStateResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/threads/{thread_id}/state:\x01*\x12\x9e\x01\n\nGetHistory\x12\x1a.loom.v1.GetHistoryRequest\x1a\x1b.loom.v1.GetHistoryResponse\"W\x82\xd3\xe4\x93\x02Q\"\x1c/threads/{thread_id}/history:\x01*Z&\x12\x1c/threads/{thread_id}/historyb\x06statesb\x06states\x12_\n\x05Prune\x12\x1c.loom.v1.PruneThreadsRequest\x1a\x1d.loom.v1.PruneThreadsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x0e/threads/prune:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15loom/v1/threads.proto\x12\x07loom.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12loom/v1/runs.proto\x1a\x13loom/v1/types.proto\"\x9a\x01\n\x13StreamThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x1f\n\x0bstream_mode\x18\x02 \x03(\tR\nstreamMode\x12!\n\x0cstream_modes\x18\x03 \x03(\tR\x0bstreamModes\x12\"\n\rlast_event_id\x18\x04 \x01(\tR\x0blastEventId\"\x92\x04\n\x06Thread\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x39\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x33\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x16\n\x06status\x18\x05 \x01(\tR\x06status\x12/\n\x06\x63onfig\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x06\x63onfig\x12/\n\x06values\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructR\x06values\x12\x37\n\ninterrupts\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructR\ninterrupts\x12,\n\x05\x65rror\x18\t \x01(\x0b\x32\x16.google.protobuf.ValueR\x05\x65rror\x12(\n\x03ttl\x18\n \x01(\x0b\x32\x16.loom.v1.ThreadTtlInfoR\x03ttl\x12\x35\n\textracted\x18\x0b \x01(\x0b\x32\x17.google.protobuf.StructR\textracted\"\xe4\x01\n\x13\x43reateThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x1b\n\tif_exists\x18\x03 \x01(\tR\x08ifExists\x12\x38\n\nsupersteps\x18\x04 \x03(\x0b\x32\x18.loom.v1.ThreadSuperstepR\nsupersteps\x12$\n\x03ttl\x18\x05 \x01(\x0b\x32\x12.loom.v1.ThreadTtlR\x03ttl\"K\n\x0fThreadSuperstep\x12\x38\n\x07updates\x18\x01 \x03(\x0b\x32\x1e.loom.v1.ThreadSuperstepUpdateR\x07updates\"\x8c\x01\n\x15ThreadSuperstepUpdate\x12.\n\x06values\x18\x01 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06values\x12*\n\x07\x63ommand\x18\x02 \x01(\x0b\x32\x10.loom.v1.CommandR\x07\x63ommand\x12\x17\n\x07\x61s_node\x18\x03 \x01(\tR\x06\x61sNode\"/\n\x10GetThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\"\x8d\x01\n\x13UpdateThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12$\n\x03ttl\x18\x03 \x01(\x0b\x32\x12.loom.v1.ThreadTtlR\x03ttl\"2\n\x13\x44\x65leteThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\"0\n\x11\x43opyThreadRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\"\xa6\x03\n\x14SearchThreadsRequest\x12\x33\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x10\n\x03ids\x18\x02 \x03(\tR\x03ids\x12\x16\n\x06status\x18\x03 \x01(\tR\x06status\x12/\n\x06values\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x06values\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x16\n\x06offset\x18\x06 \x01(\x05R\x06offset\x12\x17\n\x07sort_by\x18\x07 \x01(\tR\x06sortBy\x12\x1d\n\nsort_order\x18\x08 \x01(\tR\tsortOrder\x12\x16\n\x06select\x18\x1e \x03(\tR\x06select\x12\x44\n\x07\x65xtract\x18\x1f \x03(\x0b\x32*.loom.v1.SearchThreadsRequest.ExtractEntryR\x07\x65xtract\x1a:\n\x0c\x45xtractEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"B\n\x15SearchThreadsResponse\x12)\n\x07threads\x18\x01 \x03(\x0b\x32\x0f.loom.v1.ThreadR\x07threads\"\x93\x01\n\x13\x43ountThreadsRequest\x12\x33\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12/\n\x06values\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x06values\x12\x16\n\x06status\x18\x03 \x01(\tR\x06status\",\n\x14\x43ountThreadsResponse\x12\x14\n\x05\x63ount\x18\x01 \x01(\x05R\x05\x63ount\"\xcb\x01\n\x0fGetStateRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12#\n\rcheckpoint_id\x18\x02 \x01(\tR\x0c\x63heckpointId\x12\x33\n\ncheckpoint\x18\x03 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\x12\x1c\n\tsubgraphs\x18\x04 \x01(\x08R\tsubgraphs\x12#\n\rcheckpoint_ns\x18\x05 \x01(\tR\x0c\x63heckpointNs\"\xe5\x01\n\x12UpdateStateRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12.\n\x06values\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06values\x12#\n\rcheckpoint_id\x18\x03 \x01(\tR\x0c\x63heckpointId\x12\x33\n\ncheckpoint\x18\x04 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\x12\x1c\n\x07\x61s_node\x18\x05 \x01(\tH\x00R\x06\x61sNode\x88\x01\x01\x42\n\n\x08_as_node\"\xa8\x01\n\x13UpdateStateResponse\x12\x33\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\x12\x37\n\x0c\x63onfigurable\x18\x02 \x01(\x0b\x32\x13.loom.v1.CheckpointR\x0c\x63onfigurable\x12#\n\rcheckpoint_id\x18\x03 \x01(\tR\x0c\x63heckpointId\"\xe0\x01\n\x11GetHistoryRequest\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\x12.\n\x06\x62\x65\x66ore\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06\x62\x65\x66ore\x12\x33\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x33\n\ncheckpoint\x18\x05 \x01(\x0b\x32\x13.loom.v1.CheckpointR\ncheckpoint\"B\n\x12GetHistoryResponse\x12,\n\x06states\x18\x01 \x03(\x0b\x32\x14.loom.v1.ThreadStateR\x06states\"9\n\tThreadTtl\x12\x1a\n\x08strategy\x18\x01 \x01(\tR\x08strategy\x12\x10\n\x03ttl\x18\x02 \x01(\x01R\x03ttl\"\x87\x01\n\rThreadTtlInfo\x12\x1a\n\x08strategy\x18\x01 \x01(\tR\x08strategy\x12\x1f\n\x0bttl_minutes\x18\x02 \x01(\x01R\nttlMinutes\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"P\n\x13PruneThreadsRequest\x12\x1d\n\nthread_ids\x18\x01 \x03(\tR\tthreadIds\x12\x1a\n\x08strategy\x18\x02 \x01(\tR\x08strategy\"9\n\x14PruneThreadsResponse\x12!\n\x0cpruned_count\x18\x01 \x01(\x05R\x0bprunedCount2\xb0\n\n\x0eThreadsService\x12L\n\x06\x43reate\x12\x1c.loom.v1.CreateThreadRequest\x1a\x0f.loom.v1.Thread\"\x13\x82\xd3\xe4\x93\x02\r\"\x08/threads:\x01*\x12R\n\x03Get\x12\x19.loom.v1.GetThreadRequest\x1a\x0f.loom.v1.Thread\"\x1f\x90\x02\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/threads/{thread_id}\x12X\n\x06Update\x12\x1c.loom.v1.UpdateThreadRequest\x1a\x0f.loom.v1.Thread\"\x1f\x82\xd3\xe4\x93\x02\x19\x32\x14/threads/{thread_id}:\x01*\x12\\\n\x06\x44\x65lete\x12\x1c.loom.v1.DeleteThreadRequest\x1a\x16.google.protobuf.Empty\"\x1c\x82\xd3\xe4\x93\x02\x16*\x14/threads/{thread_id}\x12l\n\x06Search\x12\x1d.loom.v1.SearchThreadsRequest\x1a\x1e.loom.v1.SearchThreadsResponse\"#\x82\xd3\xe4\x93\x02\x1d\"\x0f/threads/search:\x01*b\x07threads\x12\x66\n\x05\x43ount\x12\x1c.loom.v1.CountThreadsRequest\x1a\x1d.loom.v1.CountThreadsResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x0e/threads/count:\x01*b\x05\x63ount\x12Y\n\x04\x43opy\x12\x1a.loom.v1.CopyThreadRequest\x1a\x0f.loom.v1.Thread\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/threads/{thread_id}/copy:\x01*\x12\xbb\x01\n\x08GetState\x12\x18.loom.v1.GetStateRequest\x1a\x14.loom.v1.ThreadState\"\x7f\x90\x02\x01\x82\xd3\xe4\x93\x02v\x12\x1a/threads/{thread_id}/stateZ,\x12*/threads/{thread_id}/state/{checkpoint_id}Z*\"%/threads/{thread_id}/state/checkpoint:\x01*\x12o\n\x0bUpdateState\x12\x1b.loom.v1.UpdateStateRequest\x1a\x1c.loom.v1.UpdateStateResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/threads/{thread_id}/state:\x01*\x12\x9e\x01\n\nGetHistory\x12\x1a.loom.v1.GetHistoryRequest\x1a\x1b.loom.v1.GetHistoryResponse\"W\x82\xd3\xe4\x93\x02Q\"\x1c/threads/{thread_id}/history:\x01*Z&\x12\x1c/threads/{thread_id}/historyb\x06statesb\x06states\x12_\n\x05Prune\x12\x1c.loom.v1.PruneThreadsRequest\x1a\x1d.loom.v1.PruneThreadsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x0e/threads/prune:\x01*\x12\x62\n\x06Stream\x12\x1c.loom.v1.StreamThreadRequest\x1a\x13.loom.v1.StreamPart\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/threads/{thread_id}/stream0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'loom.v1.threads_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_SEARCHTHREADSREQUEST_EXTRACTENTRY']._loaded_options = None
+  _globals['_SEARCHTHREADSREQUEST_EXTRACTENTRY']._serialized_options = b'8\001'
   _globals['_THREADSSERVICE'].methods_by_name['Create']._loaded_options = None
   _globals['_THREADSSERVICE'].methods_by_name['Create']._serialized_options = b'\202\323\344\223\002\r\"\010/threads:\001*'
   _globals['_THREADSSERVICE'].methods_by_name['Get']._loaded_options = None
@@ -58,48 +61,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_THREADSSERVICE'].methods_by_name['GetHistory']._serialized_options = b'\202\323\344\223\002Q\"\034/threads/{thread_id}/history:\001*Z&\022\034/threads/{thread_id}/historyb\006statesb\006states'
   _globals['_THREADSSERVICE'].methods_by_name['Prune']._loaded_options = None
   _globals['_THREADSSERVICE'].methods_by_name['Prune']._serialized_options = b'\202\323\344\223\002\023\"\016/threads/prune:\001*'
-  _globals['_THREAD']._serialized_start=178
-  _globals['_THREAD']._serialized_end=653
-  _globals['_CREATETHREADREQUEST']._serialized_start=656
-  _globals['_CREATETHREADREQUEST']._serialized_end=884
-  _globals['_THREADSUPERSTEP']._serialized_start=886
-  _globals['_THREADSUPERSTEP']._serialized_end=961
-  _globals['_THREADSUPERSTEPUPDATE']._serialized_start=964
-  _globals['_THREADSUPERSTEPUPDATE']._serialized_end=1104
-  _globals['_GETTHREADREQUEST']._serialized_start=1106
-  _globals['_GETTHREADREQUEST']._serialized_end=1153
-  _globals['_UPDATETHREADREQUEST']._serialized_start=1156
-  _globals['_UPDATETHREADREQUEST']._serialized_end=1297
-  _globals['_DELETETHREADREQUEST']._serialized_start=1299
-  _globals['_DELETETHREADREQUEST']._serialized_end=1349
-  _globals['_COPYTHREADREQUEST']._serialized_start=1351
-  _globals['_COPYTHREADREQUEST']._serialized_end=1399
-  _globals['_SEARCHTHREADSREQUEST']._serialized_start=1402
-  _globals['_SEARCHTHREADSREQUEST']._serialized_end=1694
-  _globals['_SEARCHTHREADSRESPONSE']._serialized_start=1696
-  _globals['_SEARCHTHREADSRESPONSE']._serialized_end=1762
-  _globals['_COUNTTHREADSREQUEST']._serialized_start=1765
-  _globals['_COUNTTHREADSREQUEST']._serialized_end=1912
-  _globals['_COUNTTHREADSRESPONSE']._serialized_start=1914
-  _globals['_COUNTTHREADSRESPONSE']._serialized_end=1958
-  _globals['_GETSTATEREQUEST']._serialized_start=1961
-  _globals['_GETSTATEREQUEST']._serialized_end=2127
-  _globals['_UPDATESTATEREQUEST']._serialized_start=2130
-  _globals['_UPDATESTATEREQUEST']._serialized_end=2359
-  _globals['_UPDATESTATERESPONSE']._serialized_start=2362
-  _globals['_UPDATESTATERESPONSE']._serialized_end=2530
-  _globals['_GETHISTORYREQUEST']._serialized_start=2533
-  _globals['_GETHISTORYREQUEST']._serialized_end=2757
-  _globals['_GETHISTORYRESPONSE']._serialized_start=2759
-  _globals['_GETHISTORYRESPONSE']._serialized_end=2825
-  _globals['_THREADTTL']._serialized_start=2827
-  _globals['_THREADTTL']._serialized_end=2884
-  _globals['_THREADTTLINFO']._serialized_start=2887
-  _globals['_THREADTTLINFO']._serialized_end=3022
-  _globals['_PRUNETHREADSREQUEST']._serialized_start=3024
-  _globals['_PRUNETHREADSREQUEST']._serialized_end=3104
-  _globals['_PRUNETHREADSRESPONSE']._serialized_start=3106
-  _globals['_PRUNETHREADSRESPONSE']._serialized_end=3163
-  _globals['_THREADSSERVICE']._serialized_start=3166
-  _globals['_THREADSSERVICE']._serialized_end=4394
+  _globals['_THREADSSERVICE'].methods_by_name['Stream']._loaded_options = None
+  _globals['_THREADSSERVICE'].methods_by_name['Stream']._serialized_options = b'\202\323\344\223\002\035\022\033/threads/{thread_id}/stream'
+  _globals['_STREAMTHREADREQUEST']._serialized_start=198
+  _globals['_STREAMTHREADREQUEST']._serialized_end=352
+  _globals['_THREAD']._serialized_start=355
+  _globals['_THREAD']._serialized_end=885
+  _globals['_CREATETHREADREQUEST']._serialized_start=888
+  _globals['_CREATETHREADREQUEST']._serialized_end=1116
+  _globals['_THREADSUPERSTEP']._serialized_start=1118
+  _globals['_THREADSUPERSTEP']._serialized_end=1193
+  _globals['_THREADSUPERSTEPUPDATE']._serialized_start=1196
+  _globals['_THREADSUPERSTEPUPDATE']._serialized_end=1336
+  _globals['_GETTHREADREQUEST']._serialized_start=1338
+  _globals['_GETTHREADREQUEST']._serialized_end=1385
+  _globals['_UPDATETHREADREQUEST']._serialized_start=1388
+  _globals['_UPDATETHREADREQUEST']._serialized_end=1529
+  _globals['_DELETETHREADREQUEST']._serialized_start=1531
+  _globals['_DELETETHREADREQUEST']._serialized_end=1581
+  _globals['_COPYTHREADREQUEST']._serialized_start=1583
+  _globals['_COPYTHREADREQUEST']._serialized_end=1631
+  _globals['_SEARCHTHREADSREQUEST']._serialized_start=1634
+  _globals['_SEARCHTHREADSREQUEST']._serialized_end=2056
+  _globals['_SEARCHTHREADSREQUEST_EXTRACTENTRY']._serialized_start=1998
+  _globals['_SEARCHTHREADSREQUEST_EXTRACTENTRY']._serialized_end=2056
+  _globals['_SEARCHTHREADSRESPONSE']._serialized_start=2058
+  _globals['_SEARCHTHREADSRESPONSE']._serialized_end=2124
+  _globals['_COUNTTHREADSREQUEST']._serialized_start=2127
+  _globals['_COUNTTHREADSREQUEST']._serialized_end=2274
+  _globals['_COUNTTHREADSRESPONSE']._serialized_start=2276
+  _globals['_COUNTTHREADSRESPONSE']._serialized_end=2320
+  _globals['_GETSTATEREQUEST']._serialized_start=2323
+  _globals['_GETSTATEREQUEST']._serialized_end=2526
+  _globals['_UPDATESTATEREQUEST']._serialized_start=2529
+  _globals['_UPDATESTATEREQUEST']._serialized_end=2758
+  _globals['_UPDATESTATERESPONSE']._serialized_start=2761
+  _globals['_UPDATESTATERESPONSE']._serialized_end=2929
+  _globals['_GETHISTORYREQUEST']._serialized_start=2932
+  _globals['_GETHISTORYREQUEST']._serialized_end=3156
+  _globals['_GETHISTORYRESPONSE']._serialized_start=3158
+  _globals['_GETHISTORYRESPONSE']._serialized_end=3224
+  _globals['_THREADTTL']._serialized_start=3226
+  _globals['_THREADTTL']._serialized_end=3283
+  _globals['_THREADTTLINFO']._serialized_start=3286
+  _globals['_THREADTTLINFO']._serialized_end=3421
+  _globals['_PRUNETHREADSREQUEST']._serialized_start=3423
+  _globals['_PRUNETHREADSREQUEST']._serialized_end=3503
+  _globals['_PRUNETHREADSRESPONSE']._serialized_start=3505
+  _globals['_PRUNETHREADSRESPONSE']._serialized_end=3562
+  _globals['_THREADSSERVICE']._serialized_start=3565
+  _globals['_THREADSSERVICE']._serialized_end=4893
 # @@protoc_insertion_point(module_scope)

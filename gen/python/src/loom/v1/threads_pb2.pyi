@@ -4,6 +4,7 @@ from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from loom.v1 import runs_pb2 as _runs_pb2
 from loom.v1 import types_pb2 as _types_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -13,8 +14,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class StreamThreadRequest(_message.Message):
+    __slots__ = ("thread_id", "stream_mode", "stream_modes", "last_event_id")
+    THREAD_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAM_MODE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_MODES_FIELD_NUMBER: _ClassVar[int]
+    LAST_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    thread_id: str
+    stream_mode: _containers.RepeatedScalarFieldContainer[str]
+    stream_modes: _containers.RepeatedScalarFieldContainer[str]
+    last_event_id: str
+    def __init__(self, thread_id: _Optional[str] = ..., stream_mode: _Optional[_Iterable[str]] = ..., stream_modes: _Optional[_Iterable[str]] = ..., last_event_id: _Optional[str] = ...) -> None: ...
+
 class Thread(_message.Message):
-    __slots__ = ("thread_id", "created_at", "updated_at", "metadata", "status", "config", "values", "interrupts", "error", "ttl")
+    __slots__ = ("thread_id", "created_at", "updated_at", "metadata", "status", "config", "values", "interrupts", "error", "ttl", "extracted")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +38,7 @@ class Thread(_message.Message):
     INTERRUPTS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     TTL_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTED_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
@@ -35,7 +49,8 @@ class Thread(_message.Message):
     interrupts: _struct_pb2.Struct
     error: _struct_pb2.Value
     ttl: ThreadTtlInfo
-    def __init__(self, thread_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., status: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., interrupts: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., ttl: _Optional[_Union[ThreadTtlInfo, _Mapping]] = ...) -> None: ...
+    extracted: _struct_pb2.Struct
+    def __init__(self, thread_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., status: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., interrupts: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., ttl: _Optional[_Union[ThreadTtlInfo, _Mapping]] = ..., extracted: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class CreateThreadRequest(_message.Message):
     __slots__ = ("thread_id", "metadata", "if_exists", "supersteps", "ttl")
@@ -96,7 +111,14 @@ class CopyThreadRequest(_message.Message):
     def __init__(self, thread_id: _Optional[str] = ...) -> None: ...
 
 class SearchThreadsRequest(_message.Message):
-    __slots__ = ("metadata", "ids", "status", "values", "limit", "offset", "sort_by", "sort_order", "select")
+    __slots__ = ("metadata", "ids", "status", "values", "limit", "offset", "sort_by", "sort_order", "select", "extract")
+    class ExtractEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     METADATA_FIELD_NUMBER: _ClassVar[int]
     IDS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +128,7 @@ class SearchThreadsRequest(_message.Message):
     SORT_BY_FIELD_NUMBER: _ClassVar[int]
     SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
     SELECT_FIELD_NUMBER: _ClassVar[int]
+    EXTRACT_FIELD_NUMBER: _ClassVar[int]
     metadata: _struct_pb2.Struct
     ids: _containers.RepeatedScalarFieldContainer[str]
     status: str
@@ -115,7 +138,8 @@ class SearchThreadsRequest(_message.Message):
     sort_by: str
     sort_order: str
     select: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ..., select: _Optional[_Iterable[str]] = ...) -> None: ...
+    extract: _containers.ScalarMap[str, str]
+    def __init__(self, metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ..., select: _Optional[_Iterable[str]] = ..., extract: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class SearchThreadsResponse(_message.Message):
     __slots__ = ("threads",)
@@ -140,16 +164,18 @@ class CountThreadsResponse(_message.Message):
     def __init__(self, count: _Optional[int] = ...) -> None: ...
 
 class GetStateRequest(_message.Message):
-    __slots__ = ("thread_id", "checkpoint_id", "checkpoint", "subgraphs")
+    __slots__ = ("thread_id", "checkpoint_id", "checkpoint", "subgraphs", "checkpoint_ns")
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     SUBGRAPHS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_NS_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     checkpoint_id: str
     checkpoint: _types_pb2.Checkpoint
     subgraphs: bool
-    def __init__(self, thread_id: _Optional[str] = ..., checkpoint_id: _Optional[str] = ..., checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., subgraphs: _Optional[bool] = ...) -> None: ...
+    checkpoint_ns: str
+    def __init__(self, thread_id: _Optional[str] = ..., checkpoint_id: _Optional[str] = ..., checkpoint: _Optional[_Union[_types_pb2.Checkpoint, _Mapping]] = ..., subgraphs: _Optional[bool] = ..., checkpoint_ns: _Optional[str] = ...) -> None: ...
 
 class UpdateStateRequest(_message.Message):
     __slots__ = ("thread_id", "values", "checkpoint_id", "checkpoint", "as_node")

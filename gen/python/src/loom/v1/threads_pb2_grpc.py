@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
+from loom.v1 import runs_pb2 as loom_dot_v1_dot_runs__pb2
 from loom.v1 import threads_pb2 as loom_dot_v1_dot_threads__pb2
 from loom.v1 import types_pb2 as loom_dot_v1_dot_types__pb2
 
@@ -92,6 +93,11 @@ class ThreadsServiceStub:
                 '/loom.v1.ThreadsService/Prune',
                 request_serializer=loom_dot_v1_dot_threads__pb2.PruneThreadsRequest.SerializeToString,
                 response_deserializer=loom_dot_v1_dot_threads__pb2.PruneThreadsResponse.FromString,
+                _registered_method=True)
+        self.Stream = channel.unary_stream(
+                '/loom.v1.ThreadsService/Stream',
+                request_serializer=loom_dot_v1_dot_threads__pb2.StreamThreadRequest.SerializeToString,
+                response_deserializer=loom_dot_v1_dot_runs__pb2.StreamPart.FromString,
                 _registered_method=True)
 
 
@@ -182,6 +188,16 @@ class ThreadsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Stream(self, request, context):
+        """Stream streams the events of the thread's runs as they are logged, run after run in creation order, each run
+        closed by a `metadata` part `{"status": "run_done", "run_id"}`, until the caller leaves or the thread is
+        deleted (docs/api.md §7 "Thread stream"). Part ids are `<run_id>:<seq>`; `Last-Event-ID` (header or
+        `last_event_id`) resumes after one, `-` replays every logged run. NotFound for an unknown thread.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ThreadsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -239,6 +255,11 @@ def add_ThreadsServiceServicer_to_server(servicer, server):
                     servicer.Prune,
                     request_deserializer=loom_dot_v1_dot_threads__pb2.PruneThreadsRequest.FromString,
                     response_serializer=loom_dot_v1_dot_threads__pb2.PruneThreadsResponse.SerializeToString,
+            ),
+            'Stream': grpc.unary_stream_rpc_method_handler(
+                    servicer.Stream,
+                    request_deserializer=loom_dot_v1_dot_threads__pb2.StreamThreadRequest.FromString,
+                    response_serializer=loom_dot_v1_dot_runs__pb2.StreamPart.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -540,6 +561,33 @@ class ThreadsService:
             '/loom.v1.ThreadsService/Prune',
             loom_dot_v1_dot_threads__pb2.PruneThreadsRequest.SerializeToString,
             loom_dot_v1_dot_threads__pb2.PruneThreadsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Stream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/loom.v1.ThreadsService/Stream',
+            loom_dot_v1_dot_threads__pb2.StreamThreadRequest.SerializeToString,
+            loom_dot_v1_dot_runs__pb2.StreamPart.FromString,
             options,
             channel_credentials,
             insecure,
