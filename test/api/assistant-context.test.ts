@@ -59,13 +59,17 @@ describe("run context", () => {
     })) as Obj;
     expect(out.answer).toBe("Bonjour, Ada!");
     expect(out.seen).toEqual({ user_name: "Ada", language: "fr" });
-    // A stateless run deletes its thread when it ends (on_completion "delete"), so a join
-    // that comes after the end would answer 404; "keep" makes the join independent of timing.
-    const background = await client.runs.create(null, "lg_context", {
+    // A stateless run deletes its thread when it ends (on_completion "delete"), so a join that comes after
+    // the end would answer 404; "keep" makes the join independent of timing. The JS SDK types
+    // `onCompletion` as "complete" | "continue", so the run is created over plain REST.
+    const created = await call(server.baseUrl, "POST", "/runs", {
+      assistant_id: "lg_context",
       input: {},
       context: { user_name: "Bo" },
-      onCompletion: "keep",
+      on_completion: "keep",
     });
+    expect(created.status).toBe(200);
+    const background = created.body as { thread_id: string; run_id: string };
     expect((await client.runs.join(background.thread_id, background.run_id)) as Obj).toMatchObject({
       answer: "Hello, Bo!",
     });
