@@ -11,7 +11,7 @@ export default defineConfig({
       "test/engine/**/*.test.ts",
       "test/registry/**/*.test.ts",
       "test/runtime/{abort,command-mark,cron-schedule,event-log,guards}.test.ts",
-      "test/server/{config,static-files}.test.ts",
+      "test/server/{config,exposure,static-files}.test.ts",
       "test/service/**/*.test.ts",
       "test/store/{client-options,memory,mongo-encoding}.test.ts",
       "test/ui/tree-layout.test.ts",
