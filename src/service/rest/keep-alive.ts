@@ -1,6 +1,6 @@
 /**
  * The long-poll keep-alive of the REST bridge (docs/api.md §6): an answer that takes longer than the interval
- * commits to 200 and sends `\n` every interval (JSON clients skip leading whitespace) until the body.
+ * answers 200 at once and sends `\n` every interval (JSON clients skip leading whitespace) until the body.
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { headerRecord, type Res } from "./http.js";
