@@ -5,6 +5,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { createMongoStore, type MongoStore } from "../../src/store/mongo/index.js";
 import { assistantStoreContract } from "../contract/assistant-store.js";
+import { itemStoreContract } from "../contract/item-store.js";
 import { runStoreContract } from "../contract/run-store.js";
 import type { MakeStores } from "../contract/stores.js";
 import { threadStoreContract } from "../contract/thread-store.js";
@@ -32,3 +33,4 @@ const makeStores: MakeStores = async () => ({
 threadStoreContract("mongo", makeStores);
 runStoreContract("mongo", makeStores);
 assistantStoreContract("mongo", makeStores);
+itemStoreContract("mongo", makeStores);

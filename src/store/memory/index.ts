@@ -3,16 +3,19 @@
  * the MongoDB store (`src/store/mongo`), so tests of the runtime and service run without a `mongod` and the
  * contract suites (`test/contract`) run against both. Not durable; one process only; no change stream.
  */
+import type { ItemStore } from "../../engine/item-store.js";
 import type { CheckpointStore } from "../../engine/store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
 import { createMemoryAssistantStore } from "./assistants.js";
 import { MemoryDatabase } from "./db.js";
+import { createMemoryItemStore } from "./items.js";
 import { createMemoryRunStore } from "./runs.js";
 import { createMemoryThreadStore } from "./threads.js";
 
 export { createMemoryAssistantStore } from "./assistants.js";
 export { MemoryStore } from "./checkpoints.js";
 export { MemoryDatabase } from "./db.js";
+export { createMemoryItemStore } from "./items.js";
 export { createMemoryRunStore } from "./runs.js";
 export { createMemoryThreadStore } from "./threads.js";
 
@@ -23,6 +26,8 @@ export interface MemoryStores {
   threads: ThreadStore;
   runs: RunStore;
   assistants: AssistantStore;
+  /** The long-term memory store (docs/store.md). */
+  items: ItemStore;
   /** The shared tables (for tests that look beneath the interfaces). */
   db: MemoryDatabase;
   /**
@@ -39,6 +44,7 @@ export function createMemoryStores(db = new MemoryDatabase()): MemoryStores {
     threads: createMemoryThreadStore(db),
     runs: createMemoryRunStore(db),
     assistants: createMemoryAssistantStore(db),
+    items: createMemoryItemStore(db),
     db,
     async copyThreadCheckpoints(sourceThreadId, targetThreadId) {
       db.checkpoints.copyThread(sourceThreadId, targetThreadId);
