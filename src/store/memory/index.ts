@@ -5,19 +5,30 @@
  */
 import type { ItemStore } from "../../engine/item-store.js";
 import type { CheckpointStore } from "../../engine/store.js";
+import type { CronStore } from "../cron-store.js";
+import type { RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
+import type { WebhookStore } from "../webhook-store.js";
 import { createMemoryAssistantStore } from "./assistants.js";
+import { createMemoryCronStore } from "./crons.js";
 import { MemoryDatabase } from "./db.js";
 import { createMemoryItemStore } from "./items.js";
+import { createMemoryRunEventStore } from "./run-events.js";
+import { createMemoryRunQueueStore } from "./run-queue.js";
 import { createMemoryRunStore } from "./runs.js";
 import { createMemoryThreadStore } from "./threads.js";
+import { createMemoryWebhookStore } from "./webhooks.js";
 
 export { createMemoryAssistantStore } from "./assistants.js";
 export { MemoryStore } from "./checkpoints.js";
+export { createMemoryCronStore } from "./crons.js";
 export { MemoryDatabase } from "./db.js";
 export { createMemoryItemStore } from "./items.js";
+export { createMemoryRunEventStore } from "./run-events.js";
+export { createMemoryRunQueueStore } from "./run-queue.js";
 export { createMemoryRunStore } from "./runs.js";
 export { createMemoryThreadStore } from "./threads.js";
+export { createMemoryWebhookStore } from "./webhooks.js";
 
 /** The stores of one memory database (the `MongoStore` fields without the MongoDB-only ones). */
 export interface MemoryStores {
@@ -28,6 +39,14 @@ export interface MemoryStores {
   assistants: AssistantStore;
   /** The long-term memory store (docs/store.md). */
   items: ItemStore;
+  /** Scheduled runs (docs/crons.md). */
+  crons: CronStore;
+  /** The run event log; events expire a day after they are written. */
+  events: RunEventStore;
+  /** Run webhook deliveries, claimed on the run rows. */
+  webhooks: WebhookStore;
+  /** The run queue (claims, leases, cancellation) over the runs and threads; no change stream. */
+  queue: RunQueueStore;
   /** The shared tables (for tests that look beneath the interfaces). */
   db: MemoryDatabase;
   /**
@@ -45,6 +64,10 @@ export function createMemoryStores(db = new MemoryDatabase()): MemoryStores {
     runs: createMemoryRunStore(db),
     assistants: createMemoryAssistantStore(db),
     items: createMemoryItemStore(db),
+    crons: createMemoryCronStore(db),
+    events: createMemoryRunEventStore(db),
+    webhooks: createMemoryWebhookStore(db),
+    queue: createMemoryRunQueueStore(db),
     db,
     async copyThreadCheckpoints(sourceThreadId, targetThreadId) {
       db.checkpoints.copyThread(sourceThreadId, targetThreadId);
