@@ -93,6 +93,17 @@ export function assistantStoreContract(name: string, makeStores: MakeStores): vo
       expect((await assistants.listVersions("a1", {})).map((v) => v.version)).toEqual([3, 2, 1]);
     });
 
+    it("concurrent patches get distinct versions, each stored", async () => {
+      await assistants.create({ assistantId: "a1", graphId: "agent" });
+      const patched = await Promise.all([1, 2, 3, 4].map((n) => assistants.patch("a1", { metadata: { n } })));
+      expect(patched.map((a) => a.version).sort()).toEqual([2, 3, 4, 5]);
+      const versions = await assistants.listVersions("a1", {});
+      expect(versions.map((v) => v.version)).toEqual([5, 4, 3, 2, 1]);
+      for (const a of patched) {
+        expect(versions.find((v) => v.version === a.version)?.metadata).toEqual(a.metadata);
+      }
+    });
+
     it("setLatest pins an older version; the next patch numbers above the highest written", async () => {
       await assistants.create({ assistantId: "a1", graphId: "agent", metadata: { v: 1 }, context: { c: 1 } });
       await assistants.patch("a1", { metadata: { v: 2 }, context: { c: 2 }, name: "two" });

@@ -138,6 +138,16 @@ export function runQueueStoreContract(name: string, makeStores: MakeStores): voi
       expect(await queue.countPending()).toBe(0);
     });
 
+    it("concurrent claims take each pending run once, one running run per thread", async () => {
+      await enqueue("r1");
+      await enqueue("r2");
+      await enqueue("x1", { threadId: "t2" });
+      const claims = await Promise.all(["w1", "w2", "w3", "w4"].map((w) => queue.claimPending(w, 60_000)));
+      const taken = claims.filter((c) => c !== null);
+      expect(taken.map((c) => c?.runId).sort()).toEqual(["r1", "x1"]);
+      expect(new Set(taken.map((c) => c?.leaseOwner)).size).toBe(2);
+    });
+
     it("an expired lease is reclaimed with attempt + 1; the old holder's writes are fenced off", async () => {
       await enqueue("r1", { claimFor: { owner: "w1", leaseMs: 1 } });
       await enqueue("x1", { threadId: "t2", claimFor });

@@ -106,6 +106,17 @@ export function runStoreContract(name: string, makeStores: MakeStores): void {
       expect(free.status).toBe("pending");
     });
 
+    it("concurrent rejectIfBusy creations on one free thread: exactly one wins", async () => {
+      const results = await Promise.allSettled(
+        ["c1", "c2", "c3", "c4"].map((runId) =>
+          runs.create({ runId, threadId: "t1", assistantId: "a" }, { rejectIfBusy: true }),
+        ),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ThreadBusyError);
+      expect(await runs.listActive("t1")).toHaveLength(1);
+    });
+
     it("get checks the thread when given; a missing run raises RunNotFoundError", async () => {
       await createRuns("t1", "r1");
       await expect(runs.get("r1", "t2")).rejects.toBeInstanceOf(RunNotFoundError);

@@ -11,6 +11,7 @@ import {
   ThreadNotFoundError,
 } from "../../src/store/errors.js";
 import type { ThreadStore } from "../../src/store/records.js";
+import { TRICKY_VALUES } from "./checkpoint-store.js";
 import { type ContractStores, chain, type MakeStores, type StoresFixture, tick } from "./stores.js";
 
 /** Registers the ThreadStore contract for one store. */
@@ -65,6 +66,26 @@ export function threadStoreContract(name: string, makeStores: MakeStores): void 
       );
       await expect(threads.beginCheckpointWrite("nope")).rejects.toBeInstanceOf(ThreadNotFoundError);
       await expect(threads.delete("nope")).rejects.toBeInstanceOf(ThreadNotFoundError);
+    });
+
+    it("metadata, config, values, interrupts and error round-trip keys MongoDB cannot store as-is", async () => {
+      await threads.create({
+        threadId: "t1",
+        metadata: TRICKY_VALUES,
+        config: { configurable: TRICKY_VALUES },
+      });
+      await threads.updateState("t1", {
+        values: TRICKY_VALUES,
+        interrupts: { "$task.1": [{ id: "i", value: TRICKY_VALUES }] },
+        error: { $err: ["a.b"] },
+      });
+      expect(await threads.get("t1")).toMatchObject({
+        metadata: TRICKY_VALUES,
+        config: { configurable: TRICKY_VALUES },
+        values: TRICKY_VALUES,
+        interrupts: { "$task.1": [{ id: "i", value: TRICKY_VALUES }] },
+        error: { $err: ["a.b"] },
+      });
     });
 
     it("records are copies: mutating a returned record changes nothing stored", async () => {
