@@ -28,6 +28,8 @@ export interface ContractStores {
   events: RunEventStore;
   webhooks: WebhookStore;
   queue: RunQueueStore;
+  /** Copies a thread's checkpoints to another thread id (`MongoStore.copyThreadCheckpoints`). */
+  copyThreadCheckpoints(sourceThreadId: string, targetThreadId: string): Promise<void>;
 }
 
 /** What a store factory returns: empty stores and how to clean up after the test. */

@@ -278,6 +278,33 @@ export function threadStoreContract(name: string, makeStores: MakeStores): void 
       expect(await threads.listExpired(new Date(), 10)).toEqual([]);
     });
 
+    it("copyThreadCheckpoints copies every namespace with ids, parents and writes, retargeting metadata.thread_id", async () => {
+      const root = await chain(s.checkpoints, "src", 2, "", { thread_id: "src" });
+      const sub = await chain(s.checkpoints, "src", 1, "child:1");
+      const head = root[1] as string;
+      await s.checkpoints.putWrites({ threadId: "src", checkpointNs: "", checkpointId: head }, [
+        { taskId: "task", taskPath: "~", idx: 0, channel: "c", value: { "$v.1": 1 } },
+      ]);
+      await s.copyThreadCheckpoints("src", "dst");
+      const copied = await s.checkpoints.getTuple({ threadId: "dst" });
+      expect(copied).toMatchObject({
+        threadId: "dst",
+        checkpoint: { id: head },
+        parentCheckpointId: root[0],
+        metadata: { thread_id: "dst" },
+        pendingWrites: [{ taskId: "task", idx: 0, channel: "c", value: { "$v.1": 1 } }],
+      });
+      expect((await s.checkpoints.list({ threadId: "dst" })).map((c) => c.checkpoint.id)).toEqual([
+        head,
+        root[0],
+      ]);
+      expect(
+        (await s.checkpoints.getTuple({ threadId: "dst", checkpointNs: "child:1" }))?.checkpoint.id,
+      ).toBe(sub[0]);
+      expect((await s.checkpoints.getTuple({ threadId: "src" }))?.metadata.thread_id).toBe("src");
+      await expect(s.copyThreadCheckpoints("src", "dst")).rejects.toThrow();
+    });
+
     it("listExpired lists expired TTLs oldest expiry first, up to limit", async () => {
       const now = Date.now();
       const ttl = (ms: number, strategy: "delete" | "keep_latest" = "delete") => ({
