@@ -131,14 +131,17 @@ export function itemStoreContract(name: string, makeStores: MakeStores): void {
       expect((await items.search(["d"])).every((i) => i.score === undefined)).toBe(true);
     });
 
-    it("listNamespaces dedupes, sorts label by label, matches prefix/suffix with '*', truncates to maxDepth", async () => {
+    it("listNamespaces dedupes, sorts by dot-joined path, matches prefix/suffix with '*', truncates to maxDepth", async () => {
       await items.put(["a", "b", "c"], "k", {});
       await items.put(["a", "b", "c"], "k2", {});
       await items.put(["a", "b"], "k", {});
       await items.put(["a", "x", "c"], "k", {});
       await items.put(["az"], "k", {});
+      await items.put(["a-z"], "k", {});
       await items.put(["b", "c"], "k", {});
+      // Sorted by the dot-joined path (docs/store.md), as LangGraph's stores order them: "-" sorts below ".".
       expect(await items.listNamespaces()).toEqual([
+        ["a-z"],
         ["a", "b"],
         ["a", "b", "c"],
         ["a", "x", "c"],
@@ -165,14 +168,14 @@ export function itemStoreContract(name: string, makeStores: MakeStores): void {
         ["b", "c"],
       ]);
       expect(await items.listNamespaces({ prefix: ["a"], suffix: ["b"] })).toEqual([["a", "b"]]);
-      expect(await items.listNamespaces({ maxDepth: 1 })).toEqual([["a"], ["az"], ["b"]]);
+      expect(await items.listNamespaces({ maxDepth: 1 })).toEqual([["a"], ["a-z"], ["az"], ["b"]]);
       expect(await items.listNamespaces({ prefix: ["a"], maxDepth: 2 })).toEqual([
         ["a", "b"],
         ["a", "x"],
       ]);
       expect(await items.listNamespaces({ limit: 2, offset: 1 })).toEqual([
+        ["a", "b"],
         ["a", "b", "c"],
-        ["a", "x", "c"],
       ]);
       expect(await items.listNamespaces({ limit: 0 })).toEqual([]);
     });
