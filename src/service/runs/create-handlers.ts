@@ -11,6 +11,7 @@ import {
 } from "../../../gen/ts/loom/v1/runs_pb.js";
 import { runToProto } from "../convert.js";
 import { InvalidInputError } from "../errors.js";
+import { acceptLongPoll } from "../stream-open.js";
 import type { RunsServiceDeps } from "./deps.js";
 import type { RunStarter } from "./start.js";
 import { afterOwnMetadata, toPart } from "./stream-parts.js";
@@ -35,6 +36,7 @@ export function runCreationHandlers(
 
     async wait(req, ctx) {
       const submitted = await starter.start(req, ctx, "wait");
+      acceptLongPoll(ctx);
       try {
         const finished = await runtime.waitForSubmitted(submitted, ctx.signal);
         return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });

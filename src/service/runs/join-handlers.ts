@@ -6,6 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type RunsService, WaitRunResponseSchema } from "../../../gen/ts/loom/v1/runs_pb.js";
 import { runToProto } from "../convert.js";
+import { acceptLongPoll } from "../stream-open.js";
 import { requireUuid } from "../validate.js";
 import type { RunsServiceDeps } from "./deps.js";
 import type { RunStarter } from "./start.js";
@@ -29,6 +30,7 @@ export function runJoinHandlers(
       requireUuid(req.threadId, "thread_id");
       requireUuid(req.runId, "run_id");
       await runs.get(req.runId, req.threadId);
+      acceptLongPoll(ctx);
       const finished = await runtime.waitFor(req.runId, ctx.signal);
       return create(WaitRunResponseSchema, { values: finished.waitBody, run: runToProto(finished.run) });
     },
