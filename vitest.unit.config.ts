@@ -10,10 +10,10 @@ export default defineConfig({
     include: [
       "test/engine/**/*.test.ts",
       "test/registry/**/*.test.ts",
-      "test/runtime/{abort,command-mark,cron-schedule,event-log,guards}.test.ts",
-      "test/server/{config,static-files}.test.ts",
+      "test/runtime/{abort,command-mark,cron-schedule,cron-scheduler-memory,event-log,guards,run-hub,worker-pool}.test.ts",
+      "test/server/{config,exposure,static-files}.test.ts",
       "test/service/**/*.test.ts",
-      "test/store/{client-options,memory,mongo-encoding}.test.ts",
+      "test/store/{client-options,memory,memory-stores,mongo-encoding}.test.ts",
       "test/ui/tree-layout.test.ts",
     ],
     testTimeout: 30_000,

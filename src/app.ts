@@ -24,6 +24,7 @@ import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
 import { createWebhookDispatcher, type WebhookSettings } from "./runtime/webhooks.js";
 import { createApiDocsHandler } from "./server/api-docs.js";
 import { withCors } from "./server/cors.js";
+import { exposureWarning } from "./server/exposure.js";
 import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler, type OnePortOptions } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
@@ -220,8 +221,6 @@ function buildAuthenticator(deps: AppDeps): Authenticator | undefined {
   return createCustomAuthenticator(deps.auth, apiKeys);
 }
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
-
 /** Builds the app. Does not listen. @throws Error for a conflicting auth configuration (`buildAuthenticator`) */
 export function createApp(deps: AppDeps): App {
   const authenticator = buildAuthenticator(deps);
@@ -376,12 +375,8 @@ export function createApp(deps: AppDeps): App {
     async listen(port, host) {
       await prepare();
       hostGuard.listeningOn(host);
-      if (!authenticator && !LOOPBACK_HOSTS.has(host)) {
-        deps.logger.warn(
-          { host },
-          "listening on a non-loopback address without authentication: anyone who reaches the port can read and run every thread (set LOOM_API_KEYS or an auth module, docs/security.md)",
-        );
-      }
+      const warning = exposureWarning(host, authenticator !== undefined);
+      if (warning) deps.logger.warn({ host }, warning);
       const address = await server.listen(port, host);
       services.runtime.start();
       webhooks.start();

@@ -79,7 +79,10 @@ export interface ItemStore {
   delete(namespace: readonly string[], key: string): Promise<void>;
   /** Live items whose namespace starts with `namespacePrefix` (empty: all), see {@link SearchItemsOptions}. */
   search(namespacePrefix: readonly string[], options?: SearchItemsOptions): Promise<StoreItem[]>;
-  /** Distinct namespaces of live items, sorted label by label, see {@link ListNamespacesOptions}. */
+  /**
+   * Distinct namespaces of live items, sorted by their dot-joined path (docs/store.md), see
+   * {@link ListNamespacesOptions}.
+   */
   listNamespaces(options?: ListNamespacesOptions): Promise<string[][]>;
 }
 

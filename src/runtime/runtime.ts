@@ -3,19 +3,22 @@
  * multitask strategy, executes the runs it holds (a worker pool for queued runs, plus runs a waiting or
  * streaming caller created here and that could start at once), answers waits/joins for runs executing anywhere,
  * cancels from any replica and shuts down gracefully (docs/api.md §5–§7).
+ *
+ * Assembled from `local-runs.ts` (the executions here), `run-waiters.ts` (waits, joins, event readers, thread
+ * streams), `run-cancel.ts`, the worker pool (`workers.ts`) and the run hubs (`run-hubs.ts`).
  */
 import { setMaxListeners } from "node:events";
-import { RunNotFoundError } from "../store/errors.js";
-import { type EnqueueInput, FINAL_RUN_STATUSES, type LoggedEvent } from "../store/queue-store.js";
+import type { EnqueueInput, LoggedEvent } from "../store/queue-store.js";
 import type { CancelAction, RunRecord } from "../store/records.js";
-import { abortable, eitherSignal } from "./abort.js";
 import { ShuttingDownError } from "./errors.js";
-import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
+import { createLocalRuns, type LocalRuns } from "./local-runs.js";
 import { graphIdOf } from "./metrics.js";
+import { cancelRun } from "./run-cancel.js";
 import { createRunHubs } from "./run-hubs.js";
-import { type ThreadStreamCursor, type ThreadStreamEvent, threadEvents } from "./thread-stream.js";
+import { createRunWaiters } from "./run-waiters.js";
+import type { ThreadStreamCursor, ThreadStreamEvent } from "./thread-stream.js";
 import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
-import { createWorkerPool } from "./workers.js";
+import { createWorkerPool, type WorkerPool } from "./workers.js";
 
 /** What `submit` creates. */
 export interface SubmitInput {
@@ -90,33 +93,19 @@ export interface RunRuntime {
 
 /** Creates the runtime. */
 export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
-  const { queue, settings, signals } = deps;
-  const local = new Map<string, Execution>();
+  const { signals, settings } = deps;
+  const local = createLocalRuns(deps);
   // Aborted by `close` once the runs are given back: every wait and reader still open here then fails with
   // ShuttingDownError (503 / UNAVAILABLE), so its caller gets a complete answer and retries elsewhere.
   const closing = new AbortController();
   setMaxListeners(0, closing.signal); // one listener per open wait or reader, by design (`eitherSignal`)
 
-  function run(record: RunRecord, options: ExecuteOptions = {}): Execution {
-    const plan = options.plan;
-    const execution = executeRun(deps, record, options);
-    local.set(record.runId, execution);
-    execution.done.then(
-      () => local.delete(record.runId),
-      (error: unknown) => {
-        local.delete(record.runId);
-        if (!plan) deps.onError?.(error, record.runId);
-      },
-    );
-    return execution;
-  }
-
   const pool = createWorkerPool(
     deps,
     async (record) => {
-      await run(record).done.catch(() => undefined);
+      await local.execute(record).done.catch(() => undefined);
     },
-    () => [...local.keys()],
+    () => local.ids(),
   );
   const unsubscribe = signals.onRunDocument((change) => {
     if (change.cancel) local.get(change.runId)?.stop(change.cancel);
@@ -125,154 +114,34 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
 
   // Every local waiter of a run shares its hub: one status read per change, one log read per batch (docs/runs.md "Wake-ups").
   const hubs = createRunHubs({
-    queue,
+    queue: deps.queue,
     events: deps.events,
     threads: deps.threads,
     signals,
     pollMs: settings.pollMs,
     ...(deps.onError ? { onError: (error: unknown) => deps.onError?.(error) } : {}),
   });
-  let waiting = 0;
-
-  /** Waits for the end of `runId`: first for `here` (its execution in this process) when there is one. */
-  async function waitFor(
-    runId: string,
-    callerSignal?: AbortSignal,
-    here = local.get(runId)?.done,
-  ): Promise<RunFinished> {
-    const { signal, release } = eitherSignal(callerSignal, closing.signal);
-    signal.throwIfAborted();
-    waiting++;
-    try {
-      if (here) {
-        const finished = await abortable(here, signal);
-        if (finished) return finished;
-      }
-      // Executing elsewhere (or given up here): its end must come over the change stream, so it is watched.
-      const held = hubs.acquire(runId);
-      try {
-        held.hub.watch();
-        return await held.hub.finished(signal);
-      } finally {
-        held.release();
-      }
-    } finally {
-      waiting--;
-      release();
-    }
-  }
-
-  /** A pending run ended by a cancel (`interrupted`, or deleted for `rollback`): its graph is in its plan. */
-  function reportPendingCancel(record: RunRecord): void {
-    deps.resolve(record).then(
-      (plan) => deps.metrics?.runEnded(graphIdOf(plan.metadata), "interrupted", undefined),
-      () => deps.metrics?.runEnded(graphIdOf(undefined), "interrupted", undefined),
-    );
-  }
-
-  /** One reader of the run's hub, counted in {@link RunRuntime.waiters} from its first pull until it ends or is closed. */
-  async function* read(
-    runId: string,
-    afterSeq: number,
-    signal: AbortSignal,
-    release: () => void,
-  ): AsyncGenerator<LoggedEvent> {
-    waiting++;
-    const held = hubs.acquire(runId);
-    try {
-      // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
-      if (!local.has(runId)) held.hub.watch();
-      yield* held.hub.read(afterSeq, signal);
-    } finally {
-      held.release();
-      waiting--;
-      release();
-    }
-  }
+  const waiters = createRunWaiters({ deps, local, hubs, closing: closing.signal });
 
   return {
-    async submit(input) {
-      const enqueued = await queue.enqueue({
-        ...input.run,
-        ...withTraceparent(deps.tracing?.traceparent()),
-        ...(input.plan ? { claimFor: { owner: settings.owner, leaseMs: settings.leaseMs } } : {}),
-      });
-      deps.metrics?.runCreated(graphIdOf(input.run.threadMetadata));
-      const strategy = input.run.multitaskStrategy;
-      if (strategy === "interrupt" || strategy === "rollback") {
-        for (const id of enqueued.cancelRequested) local.get(id)?.stop(strategy);
-      }
-      if (enqueued.run.status === "running" && input.plan) {
-        const execution = run(enqueued.run, {
-          plan: input.plan,
-          refusalRestores: enqueued.threadStatusBefore,
-          threadHasNoCheckpoint: enqueued.threadHasNoCheckpoint,
-        });
-        return { run: enqueued.run, local: execution.done };
-      }
-      pool.nudge();
-      return { run: enqueued.run, local: undefined };
-    },
+    submit: (input) => submit(deps, local, pool, input),
 
-    waitFor: (runId, signal) => waitFor(runId, signal),
+    waitFor: (runId, signal) => waiters.waitFor(runId, signal),
 
-    waitForSubmitted: (submitted, signal) => waitFor(submitted.run.runId, signal, submitted.local),
+    waitForSubmitted: (submitted, signal) => waiters.waitFor(submitted.run.runId, signal, submitted.local),
 
-    events(runId, afterSeq, callerSignal) {
-      const { signal, release } = eitherSignal(callerSignal, closing.signal);
-      return read(runId, afterSeq, signal, release);
-    },
+    events: (runId, afterSeq, signal) => waiters.events(runId, afterSeq, signal),
 
-    async *threadEvents(threadId, cursor, callerSignal) {
-      const { signal, release } = eitherSignal(callerSignal, closing.signal);
-      let joined = false;
-      try {
-        yield* threadEvents(
-          {
-            runs: deps.runs,
-            threads: deps.threads,
-            signals,
-            pollMs: settings.pollMs,
-            lastSeq: (runId) => deps.events.lastSeq(runId),
-            events: (runId, afterSeq, s) => read(runId, afterSeq, s, () => undefined),
-          },
-          threadId,
-          cursor,
-          signal,
-          () => {
-            joined = true;
-            waiting++;
-          },
-        );
-      } finally {
-        if (joined) waiting--;
-        release();
-      }
-    },
+    threadEvents: (threadId, cursor, signal) => waiters.threadEvents(threadId, cursor, signal),
 
-    waiters: () => waiting,
+    waiters: () => waiters.count(),
 
-    executing: () => local.size,
+    executing: () => local.size(),
 
     lastSeq: (runId) => deps.events.lastSeq(runId),
 
-    async cancel(runId, threadId, action, wait) {
-      const before = await queue.requestCancel(runId, threadId, action);
-      if (before.status === "pending" && deps.metrics) reportPendingCancel(before);
-      // A pending run ends here and now (`interrupted`); a rolled-back one is gone and sends nothing.
-      if (
-        before.status === "pending" &&
-        action === "interrupt" &&
-        typeof before.kwargs.webhook === "string"
-      ) {
-        await deps.webhooks?.runEnded(runId).catch((e: unknown) => deps.onError?.(e, runId));
-      }
-      local.get(runId)?.stop(action);
-      if (!wait || FINAL_RUN_STATUSES.includes(before.status)) return;
-      await waitFor(runId).catch((error: unknown) => {
-        if (!(error instanceof RunNotFoundError)) throw error;
-      });
-    },
+    cancel: (runId, threadId, action, wait) =>
+      cancelRun(deps, local, waiters, { runId, threadId, action, wait }),
 
     start: () => pool.start(),
 
@@ -282,20 +151,54 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       // A claim answered after the stop is given back before `close` looks at what still executes.
       await pool.stop();
       unsubscribe();
-      const all = () => Promise.all([...local.values()].map((e) => e.done.catch(() => undefined)));
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
       });
-      await Promise.race([all(), deadline]);
+      await Promise.race([local.settled(), deadline]);
       clearTimeout(timer);
-      for (const execution of local.values()) execution.stop("shutdown");
-      await all();
+      local.stopAll("shutdown");
+      await local.settled();
       closing.abort(new ShuttingDownError());
       hubs.close();
       await signals.close();
     },
   };
+}
+
+/**
+ * `RunRuntime.submit`: enqueues the run (claimed for this process when the caller has its plan), asks the runs an
+ * `interrupt`/`rollback` strategy cancelled to stop when they execute here, and executes the run here at once
+ * when it was created `running`; otherwise nudges the worker pool.
+ * @throws the errors of `RunQueueStore.enqueue`
+ */
+async function submit(
+  deps: RuntimeDeps,
+  local: LocalRuns,
+  pool: WorkerPool,
+  input: SubmitInput,
+): Promise<Submitted> {
+  const { settings } = deps;
+  const enqueued = await deps.queue.enqueue({
+    ...input.run,
+    ...withTraceparent(deps.tracing?.traceparent()),
+    ...(input.plan ? { claimFor: { owner: settings.owner, leaseMs: settings.leaseMs } } : {}),
+  });
+  deps.metrics?.runCreated(graphIdOf(input.run.threadMetadata));
+  const strategy = input.run.multitaskStrategy;
+  if (strategy === "interrupt" || strategy === "rollback") {
+    for (const id of enqueued.cancelRequested) local.get(id)?.stop(strategy);
+  }
+  if (enqueued.run.status === "running" && input.plan) {
+    const execution = local.execute(enqueued.run, {
+      plan: input.plan,
+      refusalRestores: enqueued.threadStatusBefore,
+      threadHasNoCheckpoint: enqueued.threadHasNoCheckpoint,
+    });
+    return { run: enqueued.run, local: execution.done };
+  }
+  pool.nudge();
+  return { run: enqueued.run, local: undefined };
 }
 
 /** The `traceparent` field of a new run, when the creating request is traced. */

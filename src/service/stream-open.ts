@@ -13,3 +13,17 @@ export const STREAM_OPEN = createContextKey<() => void>(() => undefined, { descr
 export function openStream(ctx: HandlerContext): void {
   ctx.values.get(STREAM_OPEN)();
 }
+
+/**
+ * The REST bridge's hook for a long poll (`runs.wait`, `runs.join`; docs/api.md §6); a no-op elsewhere. Its
+ * keep-alive commits the answer to `200`, so it may only start once the call is accepted: a refusal before that
+ * (a bad resume, a missing run) keeps its own status, and the run's `Content-Location` is among the headers.
+ */
+export const LONG_POLL_ACCEPTED = createContextKey<() => void>(() => undefined, {
+  description: "loom long poll accepted",
+});
+
+/** Says the long poll of `ctx` is accepted (validated, its run created or found): keep-alives may begin. */
+export function acceptLongPoll(ctx: HandlerContext): void {
+  ctx.values.get(LONG_POLL_ACCEPTED)();
+}

@@ -1,5 +1,6 @@
 /**
- * Storage interface of crons (docs/crons.md), owned here and implemented by `src/store/mongo/crons.ts`. The store
+ * Storage interface of crons (docs/crons.md), owned here and implemented by `src/store/mongo/crons.ts` (and in
+ * memory by `src/store/memory/crons.ts`; one contract suite, `test/contract/cron-store.ts`). The store
  * knows nothing of cron expressions: the caller computes every `nextRunDate` (`src/runtime/cron-schedule.ts`) and
  * the store keeps it, and claims a tick with a compare-and-set on it, so exactly one replica fires each tick.
  */

@@ -1,7 +1,8 @@
 /**
  * Storage interfaces the run runtime needs (owned here, implemented by `src/store/mongo/run-queue.ts` and
- * `run-events.ts`), in the way the engine owns `CheckpointStore`. Every method is one atomic step on the shared
- * database, so any number of Loom processes can share one queue (docs/api.md §5 multitask, docs/api.md §7 resumable streams).
+ * `run-events.ts`, and in memory by `src/store/memory/`), in the way the engine owns `CheckpointStore`. Every
+ * method is one atomic step on the shared database, so any number of Loom processes can share one queue
+ * (docs/api.md §5 multitask, docs/api.md §7 resumable streams).
  */
 import type { CheckpointStore, JsonObject, JsonValue } from "../engine/index.js";
 import type {

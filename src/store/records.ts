@@ -3,7 +3,8 @@
  * (docs/api.md §3–§4). Plain data in camelCase; the service layer converts to the snake_case wire shapes.
  * Timestamps are `Date`s. Every JSON-valued field round-trips exactly (same rules as checkpoint values).
  *
- * Implemented by the MongoDB store (`src/store/mongo`). Errors thrown are the classes of `./errors.ts`.
+ * Implemented by the MongoDB store (`src/store/mongo`) and the memory store (`src/store/memory`), which share one
+ * contract suite per interface (`test/contract`). Errors thrown are the classes of `./errors.ts`.
  */
 import type { JsonObject, JsonValue } from "../engine/checkpoint.js";
 

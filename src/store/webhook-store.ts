@@ -1,7 +1,8 @@
 /**
  * Storage interface of run webhooks (docs/api.md §5 `webhook`), owned here and implemented by
- * `src/store/mongo/webhooks.ts`. The delivery state lives on the run document, so a delivery is claimed atomically
- * by one process among all replicas; a claim that lapses (its process died mid-delivery) can be taken again.
+ * `src/store/mongo/webhooks.ts` (and `src/store/memory/webhooks.ts`). The delivery state lives on the run
+ * document, so a delivery is claimed atomically by one process among all replicas; a claim that lapses (its
+ * process died mid-delivery) can be taken again.
  */
 import type { JsonObject } from "../engine/index.js";
 import type { RunRecord } from "./records.js";

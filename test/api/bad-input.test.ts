@@ -187,6 +187,12 @@ describe("graph-level refusals", () => {
     });
     expect(streamed.status).toBe(422);
     expect(((await streamed.json()) as Obj).detail).toMatch(/multiple pending interrupts/);
+    // A background run too: refused before it is written, not left to fail in the queue.
+    expectDetail(
+      await call(B, "POST", `/threads/${tid}/runs`, { assistant_id: "parallel", command: { resume: "x" } }),
+      422,
+      /multiple pending interrupts/,
+    );
     expect(await snapshot(tid)).toEqual(before);
     // A map resumes each; the server kept serving.
     const ok = await call(B, "POST", `/threads/${tid}/runs/wait`, {

@@ -1,7 +1,7 @@
 /**
  * The explorer's client of Loom's public REST API (the LangGraph Agent Server routes, docs/api.md). Nothing
  * else is used, so the page works against any replica. Every request carries the API key from the header box
- * (`x-api-key`) when one is set; a non-2xx answer throws {@link ApiError} with the server's `detail`.
+ * (`x-api-key` and `Authorization: Bearer`) when one is set; a non-2xx answer throws {@link ApiError} with the server's `detail`.
  */
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type {
@@ -45,7 +45,12 @@ function headers(json: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   if (json) out["content-type"] = "application/json";
   const key = apiKey();
-  if (key) out["x-api-key"] = key;
+  if (key) {
+    // Both places a credential is looked for: Loom's API keys read either; an `Auth` module usually reads the
+    // bearer token, as in LangGraph's custom-auth docs.
+    out["x-api-key"] = key;
+    out.authorization = `Bearer ${key}`;
+  }
   return out;
 }
 

@@ -11,18 +11,16 @@
  *   `bodyLimitBytes`, 415 not JSON, 422 not UTF-8 or a `__proto__` key), 404 unknown route, 405 wrong verb,
  *   otherwise the status of {@link restStatusForCode}.
  */
-import { create, type DescMessage, type DescService, type JsonValue, toJson } from "@bufbuild/protobuf";
-import { EmptySchema } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { NodeHandler } from "../../server/one-port.js";
-import { RETRY_AFTER_HEADER, RETRY_AFTER_SECONDS, restStatusOverride } from "../errors.js";
-import { pickSelected } from "../select.js";
-import { STREAM_OPEN } from "../stream-open.js";
-import { BodyRefusedError, parseJsonBody, readBody, requireJsonContentType } from "./body.js";
-import { restStatusForCode } from "./http-status.js";
-import { buildRequest } from "./request.js";
+import { sendError } from "./error-response.js";
+import { createRestContext, headerRecord, type Req, type Res, sendJson } from "./http.js";
+import { LATE, withKeepAlive } from "./keep-alive.js";
 import { buildRouteTable, type RestRoute } from "./routes.js";
-import { createSseHeartbeats, formatSseEvent, SSE_HEADERS, SSE_HEARTBEAT } from "./sse.js";
+import { createSseHeartbeats } from "./sse.js";
+import { streamSse } from "./sse-stream.js";
+import { decodeRequest, encodeResponse, isEmptyResponse, isLongPoll } from "./transcode.js";
 
 /** A service descriptor with its implementation (the object passed to `router.service`). */
 export interface BoundService {
@@ -49,207 +47,19 @@ export interface RestBridgeOptions {
   onInternalError?: (error: unknown, route: string) => void;
 }
 
-type Req = Parameters<NodeHandler>[0];
-type Res = Parameters<NodeHandler>[1];
-
-const JSON_OPTS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
-const STRUCT = "google.protobuf.Struct";
-/** Marks a unary call whose late failure was already answered in-band. */
-const LATE = Symbol("late");
-
 /**
- * SSE frames by part object: a part shared by many streams (one run event fanned out to every reader of the
- * run, `src/service/runs/service.ts`) is formatted once. Held only as long as the part itself.
+ * Creates the fallback handler: route matching (404 unknown route, 405 wrong verb with `Allow`), then
+ * {@link dispatch}; a failure is answered by `sendError`.
+ * @throws PathTemplateError for an annotation outside the supported grammar.
  */
-const sseFrames = new WeakMap<object, string>();
-
-function headerRecord(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((v, k) => {
-    out[k] = v;
-  });
-  return out;
-}
-
-function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function requestHeaders(req: Req): Headers {
-  const h = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (k.startsWith(":") || v === undefined) continue;
-    h.set(k, Array.isArray(v) ? v.join(", ") : String(v));
-  }
-  return h;
-}
-
-function responseJson(route: RestRoute, output: DescMessage, msg: unknown): JsonValue {
-  // biome-ignore lint/suspicious/noExplicitAny: msg is a message of `output`, created by `create`.
-  const json = toJson(output, msg as any, JSON_OPTS) as Record<string, JsonValue>;
-  if (!route.responseBody) return json;
-  return json[route.responseBody] ?? null;
-}
-
-function errorDetail(error: unknown): { status: number; detail: string; code: Code; retryAfter: string } {
-  const ce = ConnectError.from(error);
-  return {
-    status: restStatusOverride(ce.cause) ?? restStatusForCode(ce.code),
-    detail: ce.rawMessage,
-    code: ce.code,
-    retryAfter: ce.metadata.get(RETRY_AFTER_HEADER) ?? String(RETRY_AFTER_SECONDS),
-  };
-}
-
-/** Creates the fallback handler. @throws PathTemplateError for an annotation outside the supported grammar. */
 export function createRestBridge(options: RestBridgeOptions): NodeHandler {
   const table = buildRouteTable(options.services.map((s) => s.service));
-  const impls = new Map(options.services.map((s) => [s.service.typeName, s.impl]));
-  const heartbeatMs = options.heartbeatMs ?? 5000;
-  const keepAliveMs = options.keepAliveMs ?? 5000;
-  const heartbeats = createSseHeartbeats(heartbeatMs);
-
-  async function dispatch(req: Req, res: Res, route: RestRoute, vars: Record<string, string>, url: URL) {
-    const raw = route.body === "" ? undefined : await readBody(req, options.bodyLimitBytes);
-    // Only a body is checked: a bodiless POST (cancel, join) may carry any content type, or none.
-    if (raw && raw.length > 0) requireJsonContentType(req.headers["content-type"]);
-    const request = buildRequest(route.method.input, {
-      body: route.body,
-      json: raw ? parseJsonBody(raw) : undefined,
-      query: url.searchParams,
-      vars,
-    });
-    const abort = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) abort.abort(new ConnectError("client disconnected", Code.Canceled));
-    });
-    const ctx: HandlerContext = createHandlerContext({
-      service: route.service,
-      method: route.method,
-      protocolName: "rest",
-      requestMethod: route.verb,
-      url: url.toString(),
-      requestSignal: abort.signal,
-      requestHeader: requestHeaders(req),
-    });
-    const impl = impls.get(route.service.typeName)?.[route.method.localName];
-    if (!impl) throw new ConnectError(`${route.method.name} is not implemented`, Code.Unimplemented);
-    if (route.method.methodKind === "server_streaming") {
-      return streamSse(res, route, impl.call(undefined, request, ctx) as AsyncIterable<unknown>, ctx);
-    }
-    const output = route.method.output;
-    const out = await withKeepAlive(res, route, ctx, () => impl.call(undefined, request, ctx));
-    if (out === LATE) return;
-    if (output.typeName === EmptySchema.typeName) {
-      res.writeHead(204, headerRecord(ctx.responseHeader));
-      res.end();
-      return;
-    }
-    // biome-ignore lint/suspicious/noExplicitAny: the implementation returns an init shape of `output`.
-    const msg = create(output, out as any);
-    // `select` (searches): the service cleared the other fields; REST leaves them out.
-    const select = (request as { select?: unknown }).select;
-    const body = pickSelected(responseJson(route, output, msg), Array.isArray(select) ? select : []);
-    if (res.headersSent) res.end(JSON.stringify(body));
-    else sendJson(res, 200, body, headerRecord(ctx.responseHeader));
-  }
-
-  /**
-   * Runs a unary call; on a long-poll route that takes longer than `keepAliveMs`, starts a 200 answer with
-   * `\n` keep-alives. A failure after that is answered in-band and yields {@link LATE}.
-   */
-  async function withKeepAlive(
-    res: Res,
-    route: RestRoute,
-    ctx: HandlerContext,
-    call: () => Promise<unknown>,
-  ) {
-    const field = route.responseBody
-      ? route.method.output.fields.find((f) => f.name === route.responseBody)
-      : undefined;
-    const longPoll = keepAliveMs > 0 && field?.fieldKind === "message" && field.message.typeName === STRUCT;
-    if (!longPoll) return call();
-    const timer = setInterval(() => {
-      if (res.destroyed || res.writableEnded) return;
-      if (!res.headersSent)
-        res.writeHead(200, { "content-type": "application/json", ...headerRecord(ctx.responseHeader) });
-      res.write("\n");
-    }, keepAliveMs);
-    try {
-      return await call();
-    } catch (error) {
-      if (!res.headersSent) throw error;
-      const ce = ConnectError.from(error);
-      res.end(JSON.stringify({ __error__: { error: Code[ce.code], message: ce.rawMessage } }));
-      return LATE;
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  async function streamSse(res: Res, route: RestRoute, parts: AsyncIterable<unknown>, ctx: HandlerContext) {
-    const it = parts[Symbol.asyncIterator]();
-    // Errors before the first part (or before the handler opened the stream, `openStream`) are plain HTTP errors.
-    const opened = new Promise<"opened">((resolve) => ctx.values.set(STREAM_OPEN, () => resolve("opened")));
-    const firstPart = it.next();
-    const early = (await Promise.race([firstPart, opened])) === "opened";
-    res.writeHead(200, { ...SSE_HEADERS, ...headerRecord(ctx.responseHeader) });
-    // Opened before any part: a heartbeat sends the headers now (Node holds them until the first write).
-    if (early) res.write(SSE_HEARTBEAT);
-    const output = route.method.output;
-    const format = (part: unknown) => {
-      // biome-ignore lint/suspicious/noExplicitAny: parts are init shapes of `output`.
-      const json = toJson(output, create(output, part as any), JSON_OPTS) as Record<string, JsonValue>;
-      const event = typeof json.event === "string" ? json.event : "data";
-      const id = typeof json.id === "string" ? json.id : "";
-      return formatSseEvent({ event, data: "event" in json ? json.data : json, id });
-    };
-    const write = (part: unknown) => {
-      if (typeof part !== "object" || part === null) return res.write(format(part));
-      let frame = sseFrames.get(part);
-      if (frame === undefined) {
-        frame = format(part);
-        sseFrames.set(part, frame);
-      }
-      return res.write(frame);
-    };
-    // Backpressure: a slow client stops the pulling (the run's events wait in the event log, not in memory).
-    const drained = () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      });
-    let gone = false;
-    // Beats stop when the stream ends or the client leaves; a write after close is a no-op.
-    const stopBeating = heartbeats.add(res);
-    res.on("close", () => {
-      gone = true;
-      stopBeating();
-      // Stop pulling parts for a client that left; the run itself goes on unless it asked to be cancelled.
-      void it.return?.(undefined)?.catch(() => undefined);
-    });
-    try {
-      const first = await firstPart;
-      if (!first.done) write(first.value);
-      for (let next = await it.next(); !next.done && !gone; next = await it.next()) {
-        if (!write(next.value) && !gone) await drained();
-      }
-    } catch (error) {
-      const ce = ConnectError.from(error);
-      if (!gone)
-        res.write(formatSseEvent({ event: "error", data: { error: Code[ce.code], message: ce.rawMessage } }));
-    } finally {
-      stopBeating();
-      if (!gone) res.end();
-    }
-  }
-
+  const bridge: Bridge = {
+    impls: new Map(options.services.map((s) => [s.service.typeName, s.impl])),
+    bodyLimitBytes: options.bodyLimitBytes,
+    keepAliveMs: options.keepAliveMs ?? 5000,
+    heartbeats: createSseHeartbeats(options.heartbeatMs ?? 5000),
+  };
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://loom.invalid");
     const match = table.find(req.method ?? "GET", url.pathname);
@@ -260,19 +70,54 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       return sendJson(res, 405, { detail: "Method Not Allowed" }, { allow: match.allowed.join(", ") });
     }
     const route = match.route;
-    dispatch(req, res, route, match.vars, url).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.end();
-        return;
-      }
-      if (error instanceof BodyRefusedError) return sendJson(res, error.status, { detail: error.message });
-      const { status, detail, retryAfter } = errorDetail(error);
-      // Service errors arrive as ConnectErrors (logged where they are mapped); anything else is the bridge's own.
-      if (!(error instanceof ConnectError)) {
-        options.onInternalError?.(error, `${route.verb} ${route.template.source}`);
-      }
-      // Every 503 is worth retrying soon (an election, a restarting mongod, a draining replica): say when.
-      sendJson(res, status, { detail }, status === 503 ? { "retry-after": retryAfter } : {});
-    });
+    dispatch(bridge, req, res, route, match.vars, url).catch((error: unknown) =>
+      sendError(res, error, (e) => options.onInternalError?.(e, `${route.verb} ${route.template.source}`)),
+    );
   };
+}
+
+/** What {@link dispatch} needs of the bridge: the implementations by service type name, limits and the beats. */
+interface Bridge {
+  impls: ReadonlyMap<string, BoundService["impl"]>;
+  bodyLimitBytes: number;
+  keepAliveMs: number;
+  heartbeats: ReturnType<typeof createSseHeartbeats>;
+}
+
+/**
+ * Serves one matched route: decodes the request, calls the implementation with a REST `HandlerContext` and answers
+ * SSE for a server-streaming method, 204 for `google.protobuf.Empty`, else 200 with the JSON body (a long poll
+ * with keep-alives). Headers the service set on `ctx.responseHeader` are sent with the answer.
+ * @throws what decoding or the call throws before the answer started (answered by `sendError`).
+ */
+async function dispatch(
+  bridge: Bridge,
+  req: Req,
+  res: Res,
+  route: RestRoute,
+  vars: Record<string, string>,
+  url: URL,
+): Promise<void> {
+  const request = await decodeRequest(req, route, vars, url, bridge.bodyLimitBytes);
+  const ctx = createRestContext(req, res, route, url);
+  const impl = bridge.impls.get(route.service.typeName)?.[route.method.localName];
+  if (!impl) throw new ConnectError(`${route.method.name} is not implemented`, Code.Unimplemented);
+  if (route.method.methodKind === "server_streaming") {
+    const parts = impl.call(undefined, request, ctx) as AsyncIterable<unknown>;
+    return streamSse(res, route.method.output, parts, ctx, bridge.heartbeats);
+  }
+  const call = () => impl.call(undefined, request, ctx) as Promise<unknown>;
+  const out =
+    bridge.keepAliveMs > 0 && isLongPoll(route)
+      ? await withKeepAlive(res, ctx, bridge.keepAliveMs, call)
+      : await call();
+  if (out === LATE) return;
+  if (isEmptyResponse(route)) {
+    res.writeHead(204, headerRecord(ctx.responseHeader));
+    res.end();
+    return;
+  }
+  const body = encodeResponse(route, request, out);
+  if (res.headersSent) res.end(JSON.stringify(body));
+  else sendJson(res, 200, body, headerRecord(ctx.responseHeader));
 }

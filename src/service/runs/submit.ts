@@ -3,10 +3,18 @@
  * when the run creation finds none), check the start checkpoint, and hand the run to the runtime with its
  * multitask strategy; the thread is not read first (the run creation's thread write finds it). A thread
  * created here is removed again when the run is refused (busy thread, unknown checkpoint, engine refusal), so a
- * refused request leaves no trace.
+ * refused request leaves no trace. A plain resume while several interrupts are pending is refused here too, before
+ * anything is written (docs/semantics.md §3.8).
  */
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
-import { CheckpointNotFoundError, type CheckpointStore, type JsonObject } from "../../engine/index.js";
+import {
+  CheckpointNotFoundError,
+  type CheckpointStore,
+  isResumeMap,
+  type JsonObject,
+  MultipleInterruptsError,
+} from "../../engine/index.js";
+import type { HostedGraph } from "../../host/hosted-graph.js";
 import type { RunRuntime, Submitted } from "../../runtime/runtime.js";
 import type { RunPlan } from "../../runtime/types.js";
 import { ThreadNotFoundError } from "../../store/errors.js";
@@ -42,7 +50,8 @@ export interface SubmittedRun extends Submitted {
 
 /**
  * Creates the run.
- * @throws ThreadNotFoundError, CheckpointNotFoundError, ThreadBusyError (multitask `reject`); nothing written.
+ * @throws ThreadNotFoundError, CheckpointNotFoundError, MultipleInterruptsError, ThreadBusyError (multitask
+ *   `reject`); nothing written.
  */
 export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promise<SubmittedRun> {
   const { params, assistant, mode } = request;
@@ -86,6 +95,7 @@ export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promi
       const tuple = await deps.checkpoints.getTuple({ threadId, checkpointId: params.checkpointId });
       if (!tuple) throw new CheckpointNotFoundError(threadId, params.checkpointId);
     }
+    if (!created) await refuseAmbiguousResume(deps, request.plan.graph, threadId, params);
     try {
       submitted = await enqueue();
     } catch (error) {
@@ -113,4 +123,26 @@ async function openThread(deps: SubmitDeps, threadId: string, create?: () => Pro
     if (!(error instanceof ThreadNotFoundError) || !create) throw error;
     await create();
   }
+}
+
+/**
+ * Refuses a plain (not per-id) `command.resume` while the start checkpoint (`checkpoint_id`, or the head) has
+ * several pending interrupts, before the run is written (docs/semantics.md §3.8). The engine checks again when the
+ * run starts, for a thread that changed in between; checking here as well means the refusal is a 422 even for a
+ * wait whose keep-alive would already have sent its 200, and no run record is left behind.
+ * @throws MultipleInterruptsError naming the pending ids
+ */
+async function refuseAmbiguousResume(
+  deps: SubmitDeps,
+  graph: HostedGraph,
+  threadId: string,
+  params: RunParams,
+): Promise<void> {
+  const resume = params.command?.resume;
+  if (resume === undefined || isResumeMap(resume)) return;
+  const state = await graph.getState(deps.checkpoints, {
+    threadId,
+    ...(params.checkpointId !== undefined ? { checkpointId: params.checkpointId } : {}),
+  });
+  if (state.interrupts.length > 1) throw new MultipleInterruptsError(state.interrupts.map((i) => i.id));
 }

@@ -118,6 +118,7 @@ export function createMongoRunStore(options: {
         lease_expires_at: null,
         cancel_requested: null,
         log_events: input.logEvents ?? false,
+        ...(input.traceparent ? { traceparent: input.traceparent } : {}),
       };
       try {
         await inTransaction(client, async (session) => {
