@@ -130,9 +130,13 @@ async function outage(leaseMs: number): Promise<Record<string, unknown>> {
       .map((d) => (d.updated_at as Date).getTime() - (d.created_at as Date).getTime())
       .sort((a, b) => a - b);
     // Node executions (the graph logs each start): more than 3 per run means a step ran again after a lost lease.
+    // A run that never started a node has no log: counted as none here, reported below with its document.
     let executions = 0;
+    const withoutLog: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      executions += (await readFile(path.join(dir, `run-${i}.log`), "utf8")).split("\n").length - 1;
+      const log = await readFile(path.join(dir, `run-${i}.log`), "utf8").catch(() => undefined);
+      if (log === undefined) withoutLog.push(i);
+      else executions += log.split("\n").length - 1;
     }
     const figures = {
       leaseMs,
@@ -145,6 +149,16 @@ async function outage(leaseMs: number): Promise<Record<string, unknown>> {
       ),
       reclaimed: docs.filter((d) => (d.attempt as number) > 1).length,
       nodeExecutions: executions,
+      runsWithoutLog: withoutLog.map((i) => {
+        const doc = docs.find((d) => String(d._id) === runs[i]?.runId);
+        return {
+          run: i,
+          status: doc?.status,
+          attempt: doc?.attempt,
+          lease: doc?.lease_expires_at,
+          output: doc?.output,
+        };
+      }),
       retryLogs: loom.output().split("the run retries while its lease holds").length - 1,
       gaveUpLogs: loom.output().split("the run goes back to the queue").length - 1,
       okSamplesMs: samples.map((s) => s.ms),
@@ -162,6 +176,7 @@ async function outage(leaseMs: number): Promise<Record<string, unknown>> {
     await loom.stop("SIGKILL");
     expect(docs).toHaveLength(RUNS);
     expect(docs.filter((d) => d.status !== "success").map((d) => [d._id, d.status])).toEqual([]);
+    expect(withoutLog).toEqual([]);
 
     const checkpoints = await db.collection("checkpoints").find({}).toArray();
     for (const { tid } of runs) {
