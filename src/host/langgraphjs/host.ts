@@ -37,6 +37,7 @@ import {
 import type { HostedGraph } from "../hosted-graph.js";
 import { stateSchemas } from "../loom-drawing.js";
 import { LoomBaseStore } from "./base-store.js";
+import { batchStoreOnDemand } from "./batched-store.js";
 import { toJson } from "./json.js";
 import { LoomCheckpointSaver } from "./saver.js";
 
@@ -163,6 +164,8 @@ function lgSchemas(graph: AnyPregel, fallbackTitle: string): JsonObject {
  */
 export async function hostLangGraphJs(graphId: string, value: object): Promise<HostedGraph> {
   const graph = value as AnyPregel;
+  // Every run gets the memory store: no polling loop per run for it (./batched-store.ts).
+  batchStoreOnDemand();
   const drawing = toJson((await graph.getGraphAsync({})).toJSON()) as JsonObject;
   const nodeNames = Object.keys(graph.nodes);
   const configFor = (
