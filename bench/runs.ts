@@ -27,7 +27,7 @@
  * or in a transaction. The opcounters and committed transactions are shown alongside. RSS is read from `/proc/<pid>/status` (`mongod`'s from `serverStatus`), sampled every 250 ms during a cell
  * (peak) and 3 s after a server's last cell ("after load"); CPU time per run from `/proc/<pid>/stat`.
  *
- * Usage: `npm run bench:runs [-- --duration=15 --warmup=2 --no-peer --no-agent]`. Output: a table, ratios, and as
+ * Usage: `npm run bench:runs [-- --duration=15 --warmup=2 --no-peer --no-agent --only=lg,peer --clients=32]`. Output: a table, ratios, and as
  * the last line one JSON object (`runs_per_s_c32`, `peer_runs_per_s_c32`, `floor_runs_per_s_c32`, `p50_ms`,
  * `p99_ms`, `rss_after_mb`, ...). Targets are reported, not asserted. Every process started is stopped by its pid.
  */
@@ -53,13 +53,26 @@ const argNum = (name: string, fallback: number): number => {
 };
 const DURATION_S = argNum("duration", 15);
 const WARMUP_S = argNum("warmup", 2);
-const CLIENTS = [8, 32] as const;
-const WITH_PEER = !process.argv.includes("--no-peer");
-const WITH_AGENT = !process.argv.includes("--no-agent");
+/** `--clients=32`: only that concurrency for the `loom`, `floor` and `peer` cells (default both 8 and 32). */
+const CLIENTS: readonly number[] = process.argv.some((a) => a.startsWith("--clients="))
+  ? [argNum("clients", 32)]
+  : [8, 32];
+const WITH_PEER_FLAG = !process.argv.includes("--no-peer");
+/**
+ * `--only=a,b`: run only these cells (`loom`: Loom's engine on `breakpoints` at 8 and 32 clients; `lg`: the hosted
+ * LangGraph.js twin; `agent`; `floor`; `peer`), e.g. `--only=lg,peer` for LangGraph.js on Loom beside the dev server.
+ */
+const ONLY = (() => {
+  const hit = process.argv.find((a) => a.startsWith("--only="));
+  return hit ? new Set(hit.slice("--only=".length).split(",")) : null;
+})();
+const wants = (cell: "loom" | "lg" | "agent" | "floor" | "peer") => ONLY === null || ONLY.has(cell);
+const WITH_AGENT = !process.argv.includes("--no-agent") && wants("agent");
 /** `--observability` (or `BENCH_OBSERVABILITY=1`): only the cost of metrics and tracing, see {@link observability}. */
 const OBSERVABILITY = process.argv.includes("--observability") || process.env.BENCH_OBSERVABILITY === "1";
 const ROUNDS = argNum("rounds", 3);
 const PEER_WORKERS = 10;
+const WITH_PEER = WITH_PEER_FLAG && wants("peer");
 /** Idle time after a server's last cell before its "after load" RSS is read. */
 const SETTLE_MS = 3000;
 
@@ -305,6 +318,8 @@ interface Counters {
   docUpdated: number;
   docDeleted: number;
   commits: number;
+  /** Every command `mongod` received (opcounters of every kind: insert, query, update, delete, getmore, command). */
+  commands: number;
 }
 
 async function counters(admin: Db): Promise<Counters> {
@@ -317,6 +332,10 @@ async function counters(admin: Db): Promise<Counters> {
     docUpdated: Number(s.metrics.document.updated),
     docDeleted: Number(s.metrics.document.deleted),
     commits: Number(s.transactions?.totalCommitted ?? 0),
+    commands: ["insert", "query", "update", "delete", "getmore", "command"].reduce(
+      (sum, k) => sum + Number(s.opcounters[k] ?? 0),
+      0,
+    ),
   };
 }
 
@@ -531,6 +550,7 @@ async function main(): Promise<void> {
   let writes: Counters | null = null;
   let writesC8: Counters | null = null;
   let writesAgent: Counters | null = null;
+  let writesLg: Counters | null = null;
   let peerError: string | null = null;
   let peerInfo = "";
   let mongo: LaunchedMongo | null = null;
@@ -599,8 +619,10 @@ async function main(): Promise<void> {
       () => new Client({ apiUrl: loomUrl, callerOptions: { maxRetries: 0 } }),
     );
     console.log(`\nloom: pid ${loom.pid}, ${loomUrl}, RSS ${rss.loom_before} MB at start\n${header}`);
-    await drive(32, WARMUP_S, (i) => sdkIteration(loomSdks[i] as Client, "breakpoints"));
-    for (const clients of CLIENTS) {
+    await drive(32, WARMUP_S, (i) =>
+      sdkIteration(loomSdks[i] as Client, wants("loom") ? "breakpoints" : "lg_breakpoints"),
+    );
+    for (const clients of wants("loom") ? CLIENTS : []) {
       const before = await counters(admin);
       const r = add(
         "loom",
@@ -619,18 +641,22 @@ async function main(): Promise<void> {
       else writesC8 = per;
     }
     // The LangGraph.js twin of the same graph, hosted by the same Loom process (32 clients).
-    add(
-      "loom",
-      "lg_breakpoints",
-      32,
-      await drive(
+    if (wants("lg")) {
+      const before = await counters(admin);
+      const r = add(
+        "loom",
+        "lg_breakpoints",
         32,
-        DURATION_S,
-        (i) => sdkIteration(loomSdks[i] as Client, "lg_breakpoints"),
-        loom.pid,
-        mongodPid,
-      ),
-    );
+        await drive(
+          32,
+          DURATION_S,
+          (i) => sdkIteration(loomSdks[i] as Client, "lg_breakpoints"),
+          loom.pid,
+          mongodPid,
+        ),
+      );
+      writesLg = diffPer(before, await counters(admin), r.iterations + r.errors);
+    }
     if (WITH_AGENT) {
       const before = await counters(admin);
       const r = add(
@@ -658,12 +684,15 @@ async function main(): Promise<void> {
       deletes: Math.round(w?.docDeleted ?? 0),
     };
     const floorDb = mongoClient.db("bench_runs_floor");
-    console.log(
-      `\nfloor: per run ${mix.inserts} insertOne + ${mix.updates} updateOne + ${mix.deletes} deleteOne in sequence ` +
-        `(Loom's documents written per run at 32 clients), default write concern\n${header}`,
-    );
-    await drive(32, Math.min(1, WARMUP_S), (i) => floorIteration(floorDb, i, mix));
-    for (const clients of CLIENTS) {
+    const withFloor = wants("floor") && w !== null;
+    if (withFloor) {
+      console.log(
+        `\nfloor: per run ${mix.inserts} insertOne + ${mix.updates} updateOne + ${mix.deletes} deleteOne in sequence ` +
+          `(Loom's documents written per run at 32 clients), default write concern\n${header}`,
+      );
+    }
+    if (withFloor) await drive(32, Math.min(1, WARMUP_S), (i) => floorIteration(floorDb, i, mix));
+    for (const clients of withFloor ? CLIENTS : []) {
       add(
         "floor",
         "breakpoints",
@@ -767,6 +796,15 @@ async function main(): Promise<void> {
         (writesC8 ? ` (8 clients: ${docWrites(writesC8)} documents)` : ""),
     );
   }
+  if (w) console.log(`Loom's MongoDB commands per run (breakpoints, 32 clients, every kind): ${w.commands}`);
+  if (writesLg) {
+    const l = writesLg;
+    console.log(
+      `Loom's MongoDB per LangGraph.js run (lg_breakpoints, 32 clients): commands ${l.commands} (every kind), ` +
+        `documents ${docWrites(l)} (${l.docInserted} inserted + ${l.docUpdated} updated + ${l.docDeleted} deleted), ` +
+        `${l.commits} transactions committed`,
+    );
+  }
   if (writesAgent) {
     const a = writesAgent;
     console.log(
@@ -863,6 +901,9 @@ async function main(): Promise<void> {
       peer_rss_after_mb: rss.peer_after ?? null,
       writes_per_run: w ? docWrites(w) : null,
       writes_per_agent_pair: writesAgent ? docWrites(writesAgent) : null,
+      commands_per_run_c32: w?.commands ?? null,
+      lg_commands_per_run_c32: writesLg?.commands ?? null,
+      lg_writes_per_run_c32: writesLg ? docWrites(writesLg) : null,
       errors: cells.reduce((a, c) => a + c.errors, 0),
       ...ratios,
       peer_error: peerError,

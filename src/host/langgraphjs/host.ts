@@ -37,6 +37,7 @@ import {
 import type { HostedGraph } from "../hosted-graph.js";
 import { stateSchemas } from "../loom-drawing.js";
 import { LoomBaseStore } from "./base-store.js";
+import { batchStoreOnDemand } from "./batched-store.js";
 import { toJson } from "./json.js";
 import { LoomCheckpointSaver } from "./saver.js";
 
@@ -163,6 +164,8 @@ function lgSchemas(graph: AnyPregel, fallbackTitle: string): JsonObject {
  */
 export async function hostLangGraphJs(graphId: string, value: object): Promise<HostedGraph> {
   const graph = value as AnyPregel;
+  // Every run gets the memory store: no polling loop per run for it (./batched-store.ts).
+  batchStoreOnDemand();
   const drawing = toJson((await graph.getGraphAsync({})).toJSON()) as JsonObject;
   const nodeNames = Object.keys(graph.nodes);
   const configFor = (
@@ -199,17 +202,29 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     for await (const [name, sub] of graph.getSubgraphsAsync(path, true)) if (name === path) return sub;
     throw new SubgraphNotFoundError(path);
   };
-  const getState: HostedGraph["getState"] = async (store, options) => {
+  /** `getState`, reading through `saver` when given (a run's, which knows the head it wrote). */
+  const stateOf = async (
+    store: CheckpointStore,
+    options: Parameters<HostedGraph["getState"]>[1],
+    saver?: LoomCheckpointSaver,
+  ): Promise<StateSnapshot> => {
     const checkpointNs = options.checkpointNs ?? "";
     const target = await pregelFor(checkpointNs);
     await requireCheckpoint(store, options.threadId, checkpointNs, options.checkpointId);
-    const config = configFor(store, options.threadId, {
-      checkpoint_ns: checkpointNs,
-      ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
-    });
+    const config = configFor(
+      store,
+      options.threadId,
+      {
+        checkpoint_ns: checkpointNs,
+        ...(options.checkpointId ? { checkpoint_id: options.checkpointId } : {}),
+      },
+      {},
+      saver,
+    );
     const snapshot = await target.getState(config, { subgraphs: options.subgraphs ?? false });
     return snapshotOf(snapshot, checkpointNs ? checkpointNs.split("|") : []);
   };
+  const getState: HostedGraph["getState"] = (store, options) => stateOf(store, options);
 
   const run = async (store: CheckpointStore, options: RunOptions): Promise<RunResult> => {
     const { threadId, command, checkpointId, signal } = options;
@@ -234,6 +249,8 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
       metadata: options.metadata ?? {},
       durability: options.durability ?? "sync",
       onFailure: () => stopped.abort(),
+      // The run holds its thread: the state at its end is what this saver wrote last (no read of it back).
+      cacheHead: true,
     });
     const runSignal = signal ? AbortSignal.any([signal, stopped.signal]) : stopped.signal;
     const config = {
@@ -290,7 +307,7 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
     } catch (failed) {
       error = failed instanceof Error ? failed : new Error(String(failed));
     }
-    const state = await getState(store, { threadId });
+    const state = await stateOf(store, { threadId }, saver);
     return {
       status: error ? "error" : state.next.length > 0 ? "paused" : "success",
       values: state.values,

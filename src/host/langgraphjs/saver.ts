@@ -35,8 +35,18 @@ import {
   type StoreWrite,
   type WriteQueue,
 } from "../../engine/index.js";
+import { copyPlainJson, NOT_PLAIN } from "./plain-json.js";
 
 const decoder = new TextDecoder();
+
+const headKey = (threadId: string, checkpointNs: string) => `${threadId}\u0000${checkpointNs}`;
+
+/** The store's order of pending writes (`CheckpointStore.getTuple`): task path, task id, then index. */
+function compareWrites(a: LoomWrite, b: LoomWrite): number {
+  if (a.taskPath !== b.taskPath) return a.taskPath < b.taskPath ? -1 : 1;
+  if (a.taskId !== b.taskId) return a.taskId < b.taskId ? -1 : 1;
+  return a.idx - b.idx;
+}
 
 /** Options of {@link LoomCheckpointSaver}. */
 export interface LoomSaverOptions {
@@ -59,6 +69,13 @@ export interface LoomSaverOptions {
   durability?: Durability;
   /** Called once, as soon as it happens, with the error of the first failed background write (`"async"` only). */
   onFailure?: (error: unknown) => void;
+  /**
+   * Whether reading the head of a `(thread, namespace)` this saver wrote the last checkpoint of is answered from
+   * what it wrote (the checkpoint and the writes stored against it since), without a round trip. Only sound while
+   * nothing else writes the thread, as during one of Loom's runs (it holds the thread); never after a failed write.
+   * @default false
+   */
+  cacheHead?: boolean;
 }
 
 /** A `BaseCheckpointSaver` storing through `store` (see the module doc). */
@@ -74,14 +91,36 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
     super(options.serde);
     this.extra = options.metadata ?? {};
     this.namespaces = options.namespaces;
-    this.queue = createWriteQueue(options.durability ?? "sync", store, options.onFailure);
+    this.plain = options.serde === undefined;
+    this.cacheHead = options.cacheHead ?? false;
+    this.queue = createWriteQueue(options.durability ?? "sync", store, (error) => {
+      this.failed = true;
+      options.onFailure?.(error);
+    });
   }
+
+  /** Whether the serializer is LangGraph's default one, whose documents of plain JSON data are that data. */
+  private readonly plain: boolean;
+  private readonly cacheHead: boolean;
+  /** Set once a write failed: from then on reads go to the store, never to `heads`. */
+  private failed = false;
+  /**
+   * The last checkpoint this saver stored per `(thread, namespace)`, with the writes stored against it since, as the
+   * store holds them (the head: a run holds its thread, so nothing else writes there while this saver is in use).
+   * Reading the head back, as LangGraph.js's `getState` does at the end of a run, needs no round trip then.
+   */
+  private readonly heads = new Map<string, { tuple: LoomTuple; writes: Map<string, LoomWrite> }>();
 
   private readonly queue: WriteQueue;
 
   /** Sends one write through the queue (see `durability`). */
   private async send(write: StoreWrite): Promise<void> {
-    await this.queue.write(write);
+    try {
+      await this.queue.write(write);
+    } catch (error) {
+      this.failed = true;
+      throw error;
+    }
   }
 
   /**
@@ -109,6 +148,10 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
   /** The JSON document of `value` as LangGraph's serializer writes it. */
   private async encode(value: unknown): Promise<JsonValue> {
     if (value === undefined) return null;
+    if (this.plain) {
+      const copy = copyPlainJson(value, "lg_name");
+      if (copy !== NOT_PLAIN) return copy;
+    }
     const [type, bytes] = await this.serde.dumpsTyped(value);
     if (type !== "json") return { __lg_typed__: type, base64: Buffer.from(bytes).toString("base64") };
     return JSON.parse(typeof bytes === "string" ? bytes : decoder.decode(bytes)) as JsonValue;
@@ -116,6 +159,10 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
 
   private async decode(doc: JsonValue | undefined): Promise<unknown> {
     if (doc === undefined) return undefined;
+    if (this.plain) {
+      const copy = copyPlainJson(doc, "lc");
+      if (copy !== NOT_PLAIN) return copy;
+    }
     if (
       doc !== null &&
       typeof doc === "object" &&
@@ -156,6 +203,12 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     await this.flush();
     const c = config.configurable ?? {};
+    const head = this.failed
+      ? undefined
+      : this.heads.get(headKey(String(c.thread_id), c.checkpoint_ns ?? ""));
+    if (head && (!c.checkpoint_id || c.checkpoint_id === head.tuple.checkpoint.id)) {
+      return this.tupleOf({ ...head.tuple, pendingWrites: [...head.writes.values()].sort(compareWrites) });
+    }
     const tuple = await this.store.getTuple({
       threadId: String(c.thread_id),
       checkpointNs: c.checkpoint_ns ?? "",
@@ -242,23 +295,27 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
         versions.length > 0 ? Number(maxChannelVersion(...versions)) : this.getNextVersion(undefined);
     }
     const meta = (await this.encode(metadata)) as Record<string, JsonValue>;
-    await this.send({
-      kind: "put",
-      input: {
-        threadId,
-        checkpointNs,
-        checkpoint: {
-          v: 4,
-          id: checkpoint.id,
-          ts: checkpoint.ts,
-          channelValues,
-          channelVersions,
-          versionsSeen: checkpoint.versions_seen as Record<string, Record<string, number>>,
-        },
-        metadata: { ...this.extra, ...meta } as LoomMetadata,
-        parentCheckpointId,
+    const input = {
+      threadId,
+      checkpointNs,
+      checkpoint: {
+        v: 4 as const,
+        id: checkpoint.id,
+        ts: checkpoint.ts,
+        channelValues,
+        channelVersions,
+        versionsSeen: checkpoint.versions_seen as Record<string, Record<string, number>>,
       },
-    });
+      metadata: { ...this.extra, ...meta } as LoomMetadata,
+      parentCheckpointId,
+    };
+    await this.send({ kind: "put", input });
+    // The store's documents are never handed out from here: `tupleOf` decodes (copies) every value it reads.
+    if (this.cacheHead)
+      this.heads.set(headKey(threadId, checkpointNs), {
+        tuple: { ...input, pendingWrites: [] },
+        writes: new Map(),
+      });
     return {
       configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id },
     };
@@ -298,15 +355,20 @@ export class LoomCheckpointSaver extends BaseCheckpointSaver {
         value: await this.encode(value),
       });
     }
-    await this.send({
-      kind: "putWrites",
-      ref: {
-        threadId: String(c.thread_id),
-        checkpointNs: String(c.checkpoint_ns ?? ""),
-        checkpointId: String(c.checkpoint_id),
-      },
-      writes: loomWrites,
-    });
+    const ref = {
+      threadId: String(c.thread_id),
+      checkpointNs: String(c.checkpoint_ns ?? ""),
+      checkpointId: String(c.checkpoint_id),
+    };
+    await this.send({ kind: "putWrites", ref, writes: loomWrites });
+    const head = this.heads.get(headKey(ref.threadId, ref.checkpointNs));
+    if (head?.tuple.checkpoint.id === ref.checkpointId) {
+      // The store's rule (`CheckpointStore.putWrites`): a special write overwrites, any other is kept as first saved.
+      for (const w of loomWrites) {
+        const key = `${w.taskId}|${w.idx}`;
+        if (w.idx < 0 || !head.writes.has(key)) head.writes.set(key, w);
+      }
+    }
   }
 
   /** Removes every checkpoint and write of the thread. */
