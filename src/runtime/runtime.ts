@@ -11,10 +11,11 @@ import type { CancelAction, RunRecord } from "../store/records.js";
 import { abortable, eitherSignal } from "./abort.js";
 import { ShuttingDownError } from "./errors.js";
 import { type ExecuteOptions, type Execution, executeRun } from "./execute.js";
+import { createHeapRelief } from "./heap-relief.js";
 import { graphIdOf } from "./metrics.js";
 import { createRunHubs } from "./run-hubs.js";
 import { type ThreadStreamCursor, type ThreadStreamEvent, threadEvents } from "./thread-stream.js";
-import type { RunFinished, RunPlan, RuntimeDeps } from "./types.js";
+import { RUNTIME_DEFAULTS, type RunFinished, type RunPlan, type RuntimeDeps } from "./types.js";
 import { createWorkerPool } from "./workers.js";
 
 /** What `submit` creates. */
@@ -133,6 +134,14 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     ...(deps.onError ? { onError: (error: unknown) => deps.onError?.(error) } : {}),
   });
   let waiting = 0;
+  const relief = createHeapRelief({
+    threshold: settings.heapReliefWaiters ?? RUNTIME_DEFAULTS.heapReliefWaiters ?? 0,
+  });
+  /** Counts a waiter in (+1) or out (−1). */
+  const wait = (delta: number) => {
+    waiting += delta;
+    relief.changed(waiting);
+  };
 
   /** Waits for the end of `runId`: first for `here` (its execution in this process) when there is one. */
   async function waitFor(
@@ -142,7 +151,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
   ): Promise<RunFinished> {
     const { signal, release } = eitherSignal(callerSignal, closing.signal);
     signal.throwIfAborted();
-    waiting++;
+    wait(1);
     try {
       if (here) {
         const finished = await abortable(here, signal);
@@ -157,7 +166,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
         held.release();
       }
     } finally {
-      waiting--;
+      wait(-1);
       release();
     }
   }
@@ -177,7 +186,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
     signal: AbortSignal,
     release: () => void,
   ): AsyncGenerator<LoggedEvent> {
-    waiting++;
+    wait(1);
     const held = hubs.acquire(runId);
     try {
       // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
@@ -185,7 +194,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       yield* held.hub.read(afterSeq, signal);
     } finally {
       held.release();
-      waiting--;
+      wait(-1);
       release();
     }
   }
@@ -241,11 +250,11 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
           signal,
           () => {
             joined = true;
-            waiting++;
+            wait(1);
           },
         );
       } finally {
-        if (joined) waiting--;
+        if (joined) wait(-1);
         release();
       }
     },
@@ -293,6 +302,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       await all();
       closing.abort(new ShuttingDownError());
       hubs.close();
+      relief.close();
       await signals.close();
     },
   };
