@@ -51,7 +51,7 @@ export interface Config {
   pollMs: number;
   /**
    * `LOOM_HEAP_RELIEF_WAITERS`: once this many waiters (streams, waits, joins) opened or closed and the count then
-   * stayed still for a second, two full garbage collections give their memory back (docs/operations.md "Memory").
+   * stayed still for a second, two to four full garbage collections give their memory back (docs/operations.md "Memory").
    * 0 turns it off. Default 1000.
    */
   heapReliefWaiters: number;

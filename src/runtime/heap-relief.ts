@@ -6,8 +6,8 @@
  * once the streams idle — or have closed — nothing allocates, no collection comes, and the dead objects keep their
  * pages: 2,000 SSE streams that closed kept ~150 MB of RSS with ~4 MB of it live (docs/benchmarks.md
  * "Idle streams"). So when the number of waiters has moved by `threshold` or more (up or down) since the last
- * relief, and then stayed unchanged for `quietMs`, this runs two full collections a second apart: the first frees
- * the objects, the second — after the sweeper emptied their pages — gives the pages back to the system.
+ * relief, and then stayed unchanged for `quietMs`, this runs full collections a second apart: the first frees the
+ * objects, the next — after the sweeper emptied their pages — give the pages back to the system.
  * Under steady traffic the count never stays still long enough, and V8 collects on its own anyway.
  */
 import v8 from "node:v8";
@@ -49,6 +49,18 @@ function runtimeGc(): (() => void) | undefined {
   }
 }
 
+/** Collections of one relief at most. */
+const MAX_COLLECTIONS = 4;
+
+/** Committed heap beyond what is used (in bytes, and as a share of it) that one more collection is run for. */
+const SLACK = { bytes: 16 * 1024 * 1024, share: 0.5 };
+
+/** Whether the heap keeps more pages than it uses (see {@link SLACK}). */
+function slack(): boolean {
+  const { total_heap_size: total, used_heap_size: used } = v8.getHeapStatistics();
+  return total - used > SLACK.bytes + used * SLACK.share;
+}
+
 /** Creates the relief; it does nothing while the count moves by less than `threshold`. */
 export function createHeapRelief(options: HeapReliefOptions): HeapRelief {
   const { threshold } = options;
@@ -60,17 +72,30 @@ export function createHeapRelief(options: HeapReliefOptions): HeapRelief {
   let lastChangeAt = 0;
   let timer: NodeJS.Timeout | undefined;
 
+  /**
+   * The first collection frees the burst's objects; the next ones, a second apart, return the pages the sweeper
+   * has emptied by then — on a loaded machine sweeping can take longer than a second, so until the committed heap
+   * is within {@link SLACK} of what is used, up to {@link MAX_COLLECTIONS} in all.
+   */
   function relieve(): void {
     collect ??= runtimeGc();
     if (!collect) return;
     const gc = collect;
     gc();
-    timer = setTimeout(() => {
+    let collections = 1;
+    const again = () => {
       timer = undefined;
       gc();
+      collections++;
+      if (collections < MAX_COLLECTIONS && slack()) {
+        timer = setTimeout(again, 1000);
+        timer.unref();
+        return;
+      }
       low = high = last;
       options.onRelief?.();
-    }, 1000);
+    };
+    timer = setTimeout(again, 1000);
     timer.unref();
   }
 

@@ -47,7 +47,7 @@ export interface RuntimeSettings {
    */
   pollMs: number;
   /**
-   * A burst of this many waiters opened or closed, then a quiet second, runs two full garbage collections so the
+   * A burst of this many waiters opened or closed, then a quiet second, runs two to four full garbage collections so the
    * process gives their memory back (`LOOM_HEAP_RELIEF_WAITERS`, `heap-relief.ts`); 0 never does.
    * @default 1000
    */

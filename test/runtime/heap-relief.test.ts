@@ -1,5 +1,5 @@
 /**
- * The heap relief (`src/runtime/heap-relief.ts`): two full collections once the waiter count moved by the
+ * The heap relief (`src/runtime/heap-relief.ts`): two to four full collections once the waiter count moved by the
  * threshold and then stayed still; nothing for smaller moves, nothing while the count keeps moving, nothing at 0.
  */
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { createHeapRelief } from "../../src/runtime/heap-relief.js";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("heap relief", () => {
-  it("collects twice once a burst of waiters has come and the count stays still", async () => {
+  it("collects (two to four times) once a burst of waiters has come and the count stays still", async () => {
     let collections = 0;
     let reliefs = 0;
     const relief = createHeapRelief({
@@ -19,11 +19,14 @@ describe("heap relief", () => {
     });
     for (let n = 1; n <= 150; n++) relief.changed(n);
     await expect.poll(() => reliefs, { timeout: 10_000 }).toBe(1);
-    expect(collections).toBe(2);
+    expect(collections).toBeGreaterThanOrEqual(2);
+    expect(collections).toBeLessThanOrEqual(4);
+    const first = collections;
     // The burst closing again is the next relief's move.
     for (let n = 149; n >= 0; n--) relief.changed(n);
     await expect.poll(() => reliefs, { timeout: 10_000 }).toBe(2);
-    expect(collections).toBe(4);
+    expect(collections - first).toBeGreaterThanOrEqual(2);
+    expect(collections - first).toBeLessThanOrEqual(4);
     relief.close();
   });
 
