@@ -50,6 +50,12 @@ export interface Config {
    */
   pollMs: number;
   /**
+   * `LOOM_HEAP_RELIEF_WAITERS`: once this many waiters (streams, waits, joins) opened or closed and the count then
+   * stayed still for a second, two to four full garbage collections give their memory back (docs/operations.md "Memory").
+   * 0 turns it off. Default 1000.
+   */
+  heapReliefWaiters: number;
+  /**
    * `LOOM_ALLOWED_HOSTS`: comma-separated host names (no port) served beside `localhost`, `127.0.0.1`, `[::1]`;
    * `*` serves any. Default none: on a loopback `HOST` other names get 421 (docs/security.md).
    */
@@ -199,6 +205,9 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     LOOM_LEASE_MS: intVar("LOOM_LEASE_MS", 300, 3_600_000).default(RUNTIME_DEFAULTS.leaseMs),
     LOOM_MAX_ATTEMPTS: intVar("LOOM_MAX_ATTEMPTS", 1, 1000).default(RUNTIME_DEFAULTS.maxAttempts),
     LOOM_POLL_MS: intVar("LOOM_POLL_MS", 10, 60_000).default(RUNTIME_DEFAULTS.pollMs),
+    LOOM_HEAP_RELIEF_WAITERS: intVar("LOOM_HEAP_RELIEF_WAITERS", 0, 10_000_000).default(
+      RUNTIME_DEFAULTS.heapReliefWaiters ?? 0,
+    ),
     LOOM_MONGO_SELECTION_TIMEOUT_MS: intVar("LOOM_MONGO_SELECTION_TIMEOUT_MS", 100, 600_000).default(5000),
     LOOM_ALLOWED_HOSTS: z
       .string()
@@ -273,6 +282,7 @@ export function parseConfig(env: Record<string, string | undefined>, projectRoot
     leaseMs: v.LOOM_LEASE_MS,
     maxAttempts: v.LOOM_MAX_ATTEMPTS,
     pollMs: v.LOOM_POLL_MS,
+    heapReliefWaiters: v.LOOM_HEAP_RELIEF_WAITERS,
     mongoSelectionTimeoutMs: v.LOOM_MONGO_SELECTION_TIMEOUT_MS,
     allowedHosts: (v.LOOM_ALLOWED_HOSTS ?? "")
       .split(",")

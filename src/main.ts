@@ -159,6 +159,7 @@ async function main(): Promise<void> {
       leaseMs: config.leaseMs,
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs,
+      heapReliefWaiters: config.heapReliefWaiters,
     },
     webhooks: config.webhooks,
     threadSweepMs: config.threadSweepMs,

@@ -20,6 +20,7 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { codeFromHttpStatus } from "@connectrpc/connect/protocol-connect";
+import { passThrough } from "../runtime/pass-through.js";
 import type { NodeHandler } from "../server/one-port.js";
 import type { LoomMetrics, RequestProtocol } from "./metrics.js";
 
@@ -96,14 +97,16 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
     metrics.requestEnded(protocol, method, code, (performance.now() - startedMs) / 1000);
   }
 
-  async function* watched<T>(messages: AsyncIterable<T>, outcome: Outcome): AsyncIterable<T> {
-    try {
-      yield* messages;
-      outcome.code ??= "OK";
-    } catch (error) {
-      outcome.code = codeName(ConnectError.from(error).code);
-      throw error;
-    }
+  function watched<T>(messages: AsyncIterable<T>, outcome: Outcome): AsyncIterable<T> {
+    return passThrough(messages, {
+      done: () => {
+        outcome.code ??= "OK";
+      },
+      error: (error) => {
+        outcome.code = codeName(ConnectError.from(error).code);
+        return error;
+      },
+    });
   }
 
   const interceptor: Interceptor = (next) => async (req) => {

@@ -6,10 +6,11 @@
  */
 import type { LoggedEvent } from "../store/queue-store.js";
 import { abortable, eitherSignal } from "./abort.js";
+import { createHeapRelief } from "./heap-relief.js";
 import type { LocalRuns } from "./local-runs.js";
 import type { RunHubs } from "./run-hubs.js";
 import { type ThreadStreamCursor, type ThreadStreamEvent, threadEvents } from "./thread-stream.js";
-import type { RunFinished, RuntimeDeps } from "./types.js";
+import { RUNTIME_DEFAULTS, type RunFinished, type RuntimeDeps } from "./types.js";
 
 /** What the waiters need: the runtime's deps, its executions and hubs, and the signal `close` aborts. */
 export interface RunWaitersDeps {
@@ -37,11 +38,21 @@ export interface RunWaiters {
   ): AsyncGenerator<ThreadStreamEvent>;
   /** Waiters in progress here now. */
   count(): number;
+  /** Cancels a scheduled heap relief (the runtime's `close`). */
+  close(): void;
 }
 
 /** Creates the waiters over the runtime's executions and hubs. */
 export function createRunWaiters({ deps, local, hubs, closing }: RunWaitersDeps): RunWaiters {
   let waiting = 0;
+  const relief = createHeapRelief({
+    threshold: deps.settings.heapReliefWaiters ?? RUNTIME_DEFAULTS.heapReliefWaiters ?? 0,
+  });
+  /** Counts a waiter in (+1) or out (−1); a burst of them, once still, calls for a heap relief. */
+  const wait = (delta: number) => {
+    waiting += delta;
+    relief.changed(waiting);
+  };
 
   async function waitFor(
     runId: string,
@@ -50,7 +61,7 @@ export function createRunWaiters({ deps, local, hubs, closing }: RunWaitersDeps)
   ): Promise<RunFinished> {
     const { signal, release } = eitherSignal(callerSignal, closing);
     signal.throwIfAborted();
-    waiting++;
+    wait(1);
     try {
       if (here) {
         const finished = await abortable(here, signal);
@@ -65,7 +76,7 @@ export function createRunWaiters({ deps, local, hubs, closing }: RunWaitersDeps)
         held.release();
       }
     } finally {
-      waiting--;
+      wait(-1);
       release();
     }
   }
@@ -77,7 +88,7 @@ export function createRunWaiters({ deps, local, hubs, closing }: RunWaitersDeps)
     signal: AbortSignal,
     release: () => void,
   ): AsyncGenerator<LoggedEvent> {
-    waiting++;
+    wait(1);
     const held = hubs.acquire(runId);
     try {
       // A run executing here announces its end locally; one executing elsewhere must be watched (see `waitFor`).
@@ -85,7 +96,7 @@ export function createRunWaiters({ deps, local, hubs, closing }: RunWaitersDeps)
       yield* held.hub.read(afterSeq, signal);
     } finally {
       held.release();
-      waiting--;
+      wait(-1);
       release();
     }
   }
@@ -116,15 +127,16 @@ export function createRunWaiters({ deps, local, hubs, closing }: RunWaitersDeps)
           signal,
           () => {
             joined = true;
-            waiting++;
+            wait(1);
           },
         );
       } finally {
-        if (joined) waiting--;
+        if (joined) wait(-1);
         release();
       }
     },
 
     count: () => waiting,
+    close: () => relief.close(),
   };
 }

@@ -161,6 +161,7 @@ export function createRunRuntime(deps: RuntimeDeps): RunRuntime {
       await local.settled();
       closing.abort(new ShuttingDownError());
       hubs.close();
+      waiters.close();
       await signals.close();
     },
   };

@@ -46,17 +46,24 @@ export interface RuntimeSettings {
    * change stream is down (`LOOM_POLL_MS`, `run-hubs.ts`).
    */
   pollMs: number;
+  /**
+   * A burst of this many waiters opened or closed, then a quiet second, runs two to four full garbage collections so the
+   * process gives their memory back (`LOOM_HEAP_RELIEF_WAITERS`, `heap-relief.ts`); 0 never does.
+   * @default 1000
+   */
+  heapReliefWaiters?: number;
 }
 
 /**
  * The one place of the runtime's defaults, used by `createApp` and by the environment's defaults
- * (`src/config.ts`): 8 workers, a 30 s lease, 3 attempts, a 1 s poll.
+ * (`src/config.ts`): 8 workers, a 30 s lease, 3 attempts, a 1 s poll, a heap relief after 1,000 waiters.
  */
 export const RUNTIME_DEFAULTS: Readonly<Omit<RuntimeSettings, "owner">> = {
   workers: 8,
   leaseMs: 30_000,
   maxAttempts: 3,
   pollMs: 1000,
+  heapReliefWaiters: 1000,
 };
 
 /** What {@link RuntimeDeps.onOutage} reports. */

@@ -9,6 +9,9 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 
+/** Memory one HTTP/2 session may hold in nghttp2 (its streams' state, header tables, queued frames), in MB. */
+const H2_SESSION_MEMORY_MB = 100;
+
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 /**
@@ -86,7 +89,11 @@ export function createOnePortServer(handler: NodeHandler, options: OnePortOption
   );
   // The deadlines are enforced by a check Node starts on 'listening'; this server never listens itself.
   h1.emit("listening");
+  // Node's default of 10 MB per HTTP/2 session tore down sessions of ~100 held gRPC streams during a burst of
+  // 10,000 (each session reset with all its streams, docs/benchmarks.md "Idle streams"): what a session queues for
+  // a client that reads slowly counts, and many long streams share one session by design.
   const h2 = http2.createServer(
+    { maxSessionMemory: H2_SESSION_MEMORY_MB },
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
   const continueLimit = options.continueLimitBytes ?? Number.POSITIVE_INFINITY;

@@ -18,24 +18,64 @@ function isContext(value: unknown): value is HandlerContext {
   );
 }
 
-/** The parts of `source` until `signal` aborts, then throws `signal.reason` (and closes `source` in the background). */
-async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+/**
+ * The parts of `source` until `signal` aborts, then throws `signal.reason` (and closes `source` in the background).
+ * One abort listener per stream rather than one per part: a fanned-out event reaches every held stream at once.
+ */
+function untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncIterableIterator<T> {
   const it = source[Symbol.asyncIterator]();
-  let aborted = false;
-  try {
-    for (;;) {
-      const next = await abortable(it.next(), signal).catch((error: unknown) => {
-        aborted = signal.aborted;
-        throw error;
-      });
-      if (next.done) return;
-      yield next.value;
+  /** Rejects the pull in progress. */
+  let rejectPull: ((reason: unknown) => void) | undefined;
+  let finished = false;
+  const finish = () => {
+    finished = true;
+    signal.removeEventListener("abort", onAbort);
+  };
+  function onAbort(): void {
+    if (!finished) {
+      finish();
+      // A source stuck in a pull would make its `return()` wait for that pull: do not wait for it.
+      Promise.resolve(it.return?.(undefined)).catch(() => undefined);
     }
-  } finally {
-    // A source stuck in a pull would make its `return()` wait for that pull: do not wait for it then.
-    const closed = Promise.resolve(it.return?.(undefined)).catch(() => undefined);
-    if (!aborted) await closed;
+    rejectPull?.(signal.reason);
   }
+  signal.addEventListener("abort", onAbort, { once: true });
+  const settle = (r: IteratorResult<T>) => {
+    rejectPull = undefined;
+    if (r.done) finish();
+    return r;
+  };
+  const fail = (error: unknown): never => {
+    rejectPull = undefined;
+    finish();
+    throw error;
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      if (signal.aborted) {
+        onAbort();
+        return Promise.reject(signal.reason);
+      }
+      if (finished) return Promise.resolve({ done: true, value: undefined });
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        rejectPull = reject;
+        it.next().then(resolve, reject);
+      }).then(settle, fail);
+    },
+    async return(value?: unknown) {
+      finish();
+      await it.return?.(value);
+      return { done: true, value: value as T };
+    },
+    throw(error?: unknown) {
+      if (it.throw) return it.throw(error).then(settle, fail);
+      finish();
+      return Promise.resolve(it.return?.(undefined)).then(() => Promise.reject(error));
+    },
+  };
 }
 
 /**

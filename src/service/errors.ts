@@ -31,6 +31,7 @@ import {
 import { GraphNotFoundError } from "../registry/registry.js";
 import { InvalidScheduleError } from "../runtime/cron-schedule.js";
 import { ShuttingDownError } from "../runtime/errors.js";
+import { passThrough } from "../runtime/pass-through.js";
 import {
   AssistantExistsError,
   AssistantNotFoundError,
@@ -190,13 +191,7 @@ export function withErrorMapping<T extends object>(
       if (ce.code === Code.Internal && onInternal) onInternal(error, name);
       return ce;
     };
-    const mapStream = async function* (source: AsyncIterable<unknown>) {
-      try {
-        yield* source;
-      } catch (error) {
-        throw map(error);
-      }
-    };
+    const mapStream = (source: AsyncIterable<unknown>) => passThrough(source, { error: map });
     wrapped[name] = (...args: unknown[]) => {
       let result: unknown;
       try {

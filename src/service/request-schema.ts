@@ -271,9 +271,11 @@ export function withRequestSchemas<T extends object>(service: DescService, impl:
     }
     wrapped[name] =
       method.methodKind === "server_streaming"
-        ? async function* (...args: unknown[]) {
+        ? // Checked when called, thrown before any part (the error mapping maps a throw of the call itself); no
+          // generator of its own, so a held stream carries no frame of this layer.
+          (...args: unknown[]) => {
             checkRequestMessage(method.input, args[0]);
-            yield* fn.apply(impl, args) as AsyncIterable<unknown>;
+            return fn.apply(impl, args) as AsyncIterable<unknown>;
           }
         : async (...args: unknown[]) => {
             checkRequestMessage(method.input, args[0]);

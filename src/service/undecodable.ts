@@ -18,6 +18,7 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import { passThrough } from "../runtime/pass-through.js";
 
 /** How connect-es (2.x, `createBinarySerialization`) words a request message that does not decode. */
 const PARSE_BINARY = "parse binary:";
@@ -66,15 +67,6 @@ function rewriteChunk(chunk: Uint8Array, protocol: "grpc-web" | "connect-stream"
   return encodeEnvelope(endStreamFlag, new TextEncoder().encode(json));
 }
 
-async function* mapChunks(
-  body: AsyncIterable<Uint8Array>,
-  map: (chunk: Uint8Array) => Uint8Array,
-  atEnd: () => void,
-): AsyncGenerator<Uint8Array> {
-  for await (const chunk of body) yield map(chunk);
-  atEnd();
-}
-
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of body) chunks.push(chunk);
@@ -115,15 +107,11 @@ export function invalidArgumentOnUndecodable(handler: UniversalHandler): Univers
         if (error) setTrailerStatus(res.trailer, error);
       };
       patch();
-      return { ...res, body: mapChunks(res.body, (c) => c, patch) };
+      return { ...res, body: passThrough(res.body, { done: patch }) };
     }
     return {
       ...res,
-      body: mapChunks(
-        res.body,
-        (c) => rewriteChunk(c, protocol),
-        () => undefined,
-      ),
+      body: passThrough(res.body, { value: (c: Uint8Array) => rewriteChunk(c, protocol) }),
     };
   };
   return Object.assign(wrapped, handler);
