@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 import { freePort } from "../scripts/peer.js";
 import { launchMongo } from "../src/mongod/launcher.js";
+import { postJson as post } from "../test/support/post-json.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name: string, fallback: string) =>
@@ -55,17 +56,6 @@ async function startLoom(mongoUri: string, db: string): Promise<{ url: string; c
     if (Date.now() > deadline) throw new Error(`${url}/ok not ready after 60 s`);
     await sleep(100);
   }
-}
-
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
-  return json;
 }
 
 /** `CLIENTS` loops for `seconds` over `urls`; returns the wait latencies (ms) and the errors. */

@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { MongoClient } from "mongodb";
 import { afterAll, expect, it } from "vitest";
+import { postJson as post } from "../support/post-json.js";
 import {
   killMongod,
   type RestartableMongod,
@@ -31,17 +32,6 @@ afterAll(async () => {
   await stopAllMongods();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** One timed `GET`: status, body and how long the answer took. */
 async function timedGet(url: string): Promise<{ status: number; body: string; ms: number }> {

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { MongoClient } from "mongodb";
 import { afterAll, expect, it } from "vitest";
+import { postJson as post } from "../support/post-json.js";
 import { startMongod, stopAllMongods, stopMongod } from "../support/restartable-mongod.js";
 import { type LoomProcess, startLoom } from "./processes.js";
 
@@ -20,17 +21,6 @@ afterAll(async () => {
   await stopAllMongods();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Joins a run, retrying while the server answers with an error (e.g. a MongoDB timeout). */
 async function join(url: string): Promise<Record<string, unknown>> {

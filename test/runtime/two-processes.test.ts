@@ -15,6 +15,7 @@ import { Client } from "@langchain/langgraph-sdk";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mongoUri } from "../support/mongo.js";
+import { postJson as post } from "../support/post-json.js";
 import { type LoomProcess, startLoom } from "./processes.js";
 
 const dbName = `runtime_many_${randomBytes(6).toString("hex")}`;
@@ -32,17 +33,6 @@ afterAll(async () => {
   await client.db(dbName).dropDatabase();
   await client.close();
 });
-
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 it("200 runs on 50 threads through two processes: each ends once, one at a time per thread", async () => {
   const [a, b] = loom as [LoomProcess, LoomProcess];
