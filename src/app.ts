@@ -300,6 +300,7 @@ export function createApp(deps: AppDeps): App {
     crons: store.crons,
     fire: services.fireCron ?? (async () => {}),
     pollMs: deps.cronPollMs ?? 1000,
+    isTransient: isTransientMongoError,
     onError: (error, cronId) => deps.logger.warn({ err: error, cronId }, "cron tick failed"),
   });
   const rest = createRestBridge({

@@ -93,7 +93,7 @@ export interface LoomServices {
   /** The run runtime (`start()` once serving, `close()` on shutdown). */
   runtime: RunRuntime;
   /** Creates a claimed cron tick's run through the runs service (`./crons/fire.ts`); absent without `deps.crons`. */
-  fireCron?: (cron: CronRecord) => Promise<void>;
+  fireCron?: (cron: CronRecord, runId: string) => Promise<void>;
 }
 
 /**

@@ -2,7 +2,9 @@
  * Storage interface of crons (docs/crons.md), owned here and implemented by `src/store/mongo/crons.ts` (and in
  * memory by `src/store/memory/crons.ts`; one contract suite, `test/contract/cron-store.ts`). The store
  * knows nothing of cron expressions: the caller computes every `nextRunDate` (`src/runtime/cron-schedule.ts`) and
- * the store keeps it, and claims a tick with a compare-and-set on it, so exactly one replica fires each tick.
+ * the store keeps it, and claims a tick with a compare-and-set on it, so exactly one replica fires each tick. The
+ * claim stays on the cron until the tick's run is known to exist (`releaseTick`), so a tick whose replica died or
+ * lost the database between claim and run creation is claimed again later (`reclaimTick`) instead of being lost.
  */
 import type { JsonObject } from "../engine/index.js";
 
@@ -34,6 +36,14 @@ export interface CronRecord {
   nextRunDate: Date | null;
   metadata: JsonObject;
   enabled: boolean;
+  /** The tick a replica claimed and has not yet released; absent when no tick is in flight. */
+  claim?: CronClaim;
+}
+
+/** A claimed tick (`CronStore.claimTick`): which tick, and when it was (last) claimed. */
+export interface CronClaim {
+  tick: Date;
+  at: Date;
 }
 
 /** Fields of an update; absent ones are unchanged. `endTime: null` clears the end time. */
@@ -92,12 +102,24 @@ export interface CronStore {
   delete(cronId: string): Promise<void>;
   search(filter: CronFilter, page: CronPage): Promise<CronRecord[]>;
   count(filter: CronFilter): Promise<number>;
-  /** Enabled crons whose `nextRunDate` is at or before `now`, oldest tick first, at most `limit`. */
-  listDue(now: Date, limit: number): Promise<CronRecord[]>;
   /**
-   * Claims the tick `tick` of `cronId` (one `findOneAndUpdate`): moves `nextRunDate` from `tick` to `next` only
-   * when it still is `tick` and the cron is enabled, and returns the cron as claimed. `null` when another replica
-   * claimed it first, or the cron changed, was disabled or deleted meanwhile.
+   * The crons a scheduler has to act on, by `nextRunDate`, at most `limit`: enabled crons without a claim whose
+   * `nextRunDate` is at or before `now`, and crons (enabled or not) whose claim was made at or before
+   * `staleBefore` (a replica claimed the tick and never released it). @default staleBefore: none listed
    */
-  claimTick(cronId: string, tick: Date, next: Date | null): Promise<CronRecord | null>;
+  listDue(now: Date, limit: number, staleBefore?: Date): Promise<CronRecord[]>;
+  /**
+   * Claims the tick `tick` of `cronId` (one `findOneAndUpdate`): moves `nextRunDate` from `tick` to `next` and
+   * records the claim `{tick, at: now}`, only when `nextRunDate` still is `tick`, the cron is enabled and holds no
+   * claim; returns the cron as claimed. `null` when another replica claimed it first, or the cron changed, was
+   * disabled or deleted meanwhile.
+   */
+  claimTick(cronId: string, tick: Date, next: Date | null, now: Date): Promise<CronRecord | null>;
+  /**
+   * Takes over the stale claim `claim` of `cronId` (compare-and-set on the claim's tick and time), setting its time
+   * to `now`; `null` when it was released or taken over by another replica meanwhile.
+   */
+  reclaimTick(cronId: string, claim: CronClaim, now: Date): Promise<CronRecord | null>;
+  /** Removes the claim of `tick` once its run exists (or was refused); no-op when the claim is gone. */
+  releaseTick(cronId: string, tick: Date): Promise<void>;
 }

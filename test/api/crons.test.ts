@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.js";
 import { silentLogger } from "../../src/logger.js";
 import { loadGraphRegistry } from "../../src/registry/load.js";
+import { tickRunId } from "../../src/runtime/cron-scheduler.js";
 import { systemAssistantId } from "../../src/service/assistants/resolve.js";
 import { LOOM_VERSION } from "../../src/version.js";
 import { type GrpcClients, grpc, grpcClients, grpcCode } from "../support/grpc-client.js";
@@ -239,6 +240,37 @@ describe("the scheduler on two replicas", () => {
     expect(nextRun.getTime()).toBeGreaterThan(past.getTime() + 5_000);
     // One run for the missed ticks, at most one more for a tick that came meanwhile.
     expect(await runs()).toBeLessThanOrEqual(2);
+    await client.crons.delete(cron.cron_id);
+  });
+  it("a tick claimed by a replica that died before creating its run fires once, under the tick's run id", async () => {
+    const thread = await client.threads.create();
+    const cron = await client.crons.createForThread(thread.thread_id, "joke", {
+      schedule: "0 0 1 1 *",
+      input: { topic: "orphaned" },
+    });
+    // As a replica leaves it when it dies between claim and run creation: the date moved on, the claim stays.
+    const tick = new Date(Date.now() - 120_000);
+    tick.setUTCMilliseconds(0);
+    const orphan = async () =>
+      crons().updateOne(
+        { _id: cron.cron_id as never },
+        { $set: { claim: { tick, at: new Date(Date.now() - 60_000) } } },
+      );
+    const released = async () => (await crons().findOne({ _id: cron.cron_id as never }))?.claim == null;
+    await orphan();
+    await until("the stale claim is taken over and released", released);
+    const runId = tickRunId(cron.cron_id, tick);
+    const runs = () => testDb.db.collection("runs").find({ thread_id: thread.thread_id }).toArray();
+    expect((await runs()).map((r) => r._id)).toEqual([runId]);
+    // The same claim left again (a replica that created the run and died before releasing): firing it again finds
+    // the tick's run instead of creating a second.
+    await orphan();
+    await until("the second stale claim is released", released);
+    expect((await runs()).map((r) => r._id)).toEqual([runId]);
+    await until(
+      "the tick's run ends",
+      async () => (await client.runs.get(thread.thread_id, runId)).status === "success",
+    );
     await client.crons.delete(cron.cron_id);
   });
 });

@@ -149,18 +149,51 @@ export function cronStoreContract(name: string, makeStores: MakeStores): void {
       expect(await crons.listDue(at(0), 10)).toEqual([]);
     });
 
-    it("claimTick moves nextRunDate only from the given tick on an enabled cron, once", async () => {
+    it("claimTick moves nextRunDate only from the given tick on an enabled, unclaimed cron, once", async () => {
       await crons.create(cron("c1", { nextRunDate: at(5) }));
       await crons.create(cron("off", { nextRunDate: at(5), enabled: false }));
-      expect(await crons.claimTick("c1", at(4), at(10))).toBeNull();
-      const claimed = await crons.claimTick("c1", at(5), at(10));
+      expect(await crons.claimTick("c1", at(4), at(10), at(5))).toBeNull();
+      const claimed = await crons.claimTick("c1", at(5), at(10), at(5));
       expect(claimed?.nextRunDate).toEqual(at(10));
-      expect(await crons.claimTick("c1", at(5), at(10))).toBeNull();
+      expect(claimed?.claim).toEqual({ tick: at(5), at: at(5) });
+      expect(await crons.claimTick("c1", at(5), at(10), at(5))).toBeNull();
       expect((await crons.get("c1")).nextRunDate).toEqual(at(10));
-      expect((await crons.claimTick("c1", at(10), null))?.nextRunDate).toBeNull();
-      expect(await crons.claimTick("off", at(5), at(10))).toBeNull();
-      expect(await crons.claimTick("nope", at(5), at(10))).toBeNull();
+      // The next tick waits for the claim of this one to be released.
+      expect(await crons.claimTick("c1", at(10), null, at(10))).toBeNull();
+      await crons.releaseTick("c1", at(5));
+      expect((await crons.get("c1")).claim).toBeUndefined();
+      expect((await crons.claimTick("c1", at(10), null, at(10)))?.nextRunDate).toBeNull();
+      expect(await crons.claimTick("off", at(5), at(10), at(5))).toBeNull();
+      expect(await crons.claimTick("nope", at(5), at(10), at(5))).toBeNull();
       expect((await crons.get("c1")).nextRunDate).toBeNull();
+    });
+
+    it("an unreleased claim is listed once stale and taken over by one caller; release clears it", async () => {
+      await crons.create(cron("held", { nextRunDate: at(5) }));
+      await crons.create(cron("due", { nextRunDate: at(6) }));
+      await crons.claimTick("held", at(5), at(10), at(5));
+      // Fresh: not listed (its next tick is not due either); stale from at(5) on.
+      expect(ids(await crons.listDue(at(7), 10, at(4)))).toEqual(["due"]);
+      expect(ids(await crons.listDue(at(7), 10, at(5)))).toEqual(["due", "held"]);
+      // Without staleBefore, claims are never listed.
+      expect(ids(await crons.listDue(at(20), 10))).toEqual(["due"]);
+      const stale = { tick: at(5), at: at(5) };
+      expect(await crons.reclaimTick("held", { tick: at(5), at: at(4) }, at(7))).toBeNull();
+      const taken = await crons.reclaimTick("held", stale, at(7));
+      expect(taken?.claim).toEqual({ tick: at(5), at: at(7) });
+      // A second caller with the same view of the claim loses.
+      expect(await crons.reclaimTick("held", stale, at(7))).toBeNull();
+      // Releasing another tick leaves the claim; releasing its own clears it, and twice is harmless.
+      await crons.releaseTick("held", at(10));
+      expect((await crons.get("held")).claim).toEqual({ tick: at(5), at: at(7) });
+      await crons.releaseTick("held", at(5));
+      await crons.releaseTick("held", at(5));
+      expect((await crons.get("held")).claim).toBeUndefined();
+      expect(await crons.reclaimTick("held", { tick: at(5), at: at(7) }, at(8))).toBeNull();
+      // A disabled cron's stale claim is still listed: its tick was claimed while it was enabled.
+      await crons.claimTick("due", at(6), at(12), at(6));
+      await crons.update("due", { enabled: false }, at(7));
+      expect(ids(await crons.listDue(at(8), 10, at(6)))).toEqual(["due"]);
     });
   });
 }

@@ -3,7 +3,7 @@
  * submission with the caller's headers and identity in `config.configurable` (docs/api.md §1), the
  * `Content-Location`/`Location` headers the SDK reads, and `on_disconnect: "cancel"`.
  */
-import type { HandlerContext } from "@connectrpc/connect";
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { CreateRunRequest } from "../../../gen/ts/loom/v1/runs_pb.js";
 import type { JsonObject } from "../../engine/index.js";
 import { onAbort } from "../../runtime/abort.js";
@@ -17,6 +17,14 @@ import type { RunsServiceDeps } from "./deps.js";
 import { runParamsFromProto } from "./params.js";
 import { planFromParams } from "./plan.js";
 import { type SubmittedRun, submitRun } from "./submit.js";
+
+/**
+ * The id the run must have, set by an internal caller (the cron firer: one id per cron tick) in the handler
+ * context; `undefined` (the default, every client request): a new UUID v7.
+ */
+export const PRESET_RUN_ID = createContextKey<string | undefined>(undefined, {
+  description: "loom preset run id",
+});
 
 const PRIVATE_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
 
@@ -33,6 +41,11 @@ function headerConfigurable(headers: Headers): Record<string, string> {
 function threadStamp(ctx: HandlerContext): { threadMetadata?: JsonObject } {
   const metadata = requestAuth(ctx)?.threadMetadata;
   return metadata ? { threadMetadata: metadata } : {};
+}
+
+function presetRunId(ctx: HandlerContext): { runId?: string } {
+  const runId = ctx.values.get(PRESET_RUN_ID);
+  return runId === undefined ? {} : { runId };
 }
 
 /** How a run is started: "wait"/"stream" execute here at once when the thread is free; "background" queues. */
@@ -110,6 +123,7 @@ export function createRunStarter(deps: RunsServiceDeps): RunStarter {
       plan: planFromParams(params, assistant, graph),
       mode,
       ...threadStamp(ctx),
+      ...presetRunId(ctx),
     });
     ctx.responseHeader.set("content-location", submitted.location);
     // The SDK reconnects a dropped stream there with `Last-Event-ID` (docs/api.md §1); the event log replays it.

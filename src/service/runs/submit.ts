@@ -40,6 +40,8 @@ export interface SubmitRequest {
    * authorization handler stamped, e.g. `owner`; docs/security.md). @default none
    */
   threadMetadata?: JsonObject;
+  /** The run's id (`PRESET_RUN_ID`). @default a new UUID v7 */
+  runId?: string;
 }
 
 /** A created run and its `Content-Location`. */
@@ -51,7 +53,7 @@ export interface SubmittedRun extends Submitted {
 /**
  * Creates the run.
  * @throws ThreadNotFoundError, CheckpointNotFoundError, MultipleInterruptsError, ThreadBusyError (multitask
- *   `reject`); nothing written.
+ *   `reject`), RunExistsError (a preset `runId` is taken); nothing written.
  */
 export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promise<SubmittedRun> {
   const { params, assistant, mode } = request;
@@ -74,7 +76,7 @@ export async function submitRun(deps: SubmitDeps, request: SubmitRequest): Promi
   const enqueue = () =>
     deps.runtime.submit({
       run: {
-        runId: uuidv7(),
+        runId: request.runId ?? uuidv7(),
         threadId,
         assistantId: assistant.assistantId,
         metadata: params.metadata,

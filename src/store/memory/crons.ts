@@ -74,18 +74,44 @@ export function createMemoryCronStore(db: MemoryDatabase): CronStore {
       return [...db.crons.values()].filter(matcher(filter)).length;
     },
 
-    async listDue(now, limit) {
+    async listDue(now, limit, staleBefore) {
       const due = [...db.crons.values()]
-        .filter((c) => c.enabled && c.nextRunDate !== null && c.nextRunDate.getTime() <= now.getTime())
+        .filter(
+          (c) =>
+            (c.enabled && !c.claim && c.nextRunDate !== null && c.nextRunDate.getTime() <= now.getTime()) ||
+            (staleBefore !== undefined &&
+              c.claim !== undefined &&
+              c.claim.at.getTime() <= staleBefore.getTime()),
+        )
         .sort(sortBy((c) => [c.nextRunDate], [1]));
       return page(due, 0, limit).map(clone);
     },
 
-    async claimTick(cronId, tick, next) {
+    async claimTick(cronId, tick, next, now) {
       const cron = db.crons.get(cronId);
-      if (!cron?.enabled || cron.nextRunDate?.getTime() !== tick.getTime()) return null;
+      if (!cron?.enabled || cron.claim || cron.nextRunDate?.getTime() !== tick.getTime()) return null;
       cron.nextRunDate = next && new Date(next.getTime());
+      cron.claim = { tick: new Date(tick.getTime()), at: new Date(now.getTime()) };
       return clone(cron);
+    },
+
+    async reclaimTick(cronId, claim, now) {
+      const cron = db.crons.get(cronId);
+      const held = cron?.claim;
+      if (
+        !cron ||
+        !held ||
+        held.tick.getTime() !== claim.tick.getTime() ||
+        held.at.getTime() !== claim.at.getTime()
+      )
+        return null;
+      cron.claim = { tick: held.tick, at: new Date(now.getTime()) };
+      return clone(cron);
+    },
+
+    async releaseTick(cronId, tick) {
+      const cron = db.crons.get(cronId);
+      if (cron?.claim?.tick.getTime() === tick.getTime()) delete cron.claim;
     },
   };
 }

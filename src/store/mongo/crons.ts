@@ -2,14 +2,15 @@
  * `CronStore` on MongoDB (docs/crons.md): one document per cron in `crons`, `_id` = cron id.
  * ```
  * { _id, assistant_id, thread_id|null, on_run_completed|null, end_time|null, schedule, timezone|null,
- *   created_at, updated_at, user_id|null, payload, next_run_date|null, metadata, enabled }
+ *   created_at, updated_at, user_id|null, payload, next_run_date|null, metadata, enabled, claim?: {tick, at} }
  * ```
+ * `claim` is the tick a scheduler claimed and has not released yet (absent otherwise).
  * Client input never becomes a query operator: ids compare with `$eq`, metadata goes through `containmentFilter`,
  * payload and metadata are key-escaped (`encoding.ts`) and, in updates, written as `$literal`s of a `$set`.
  */
 import type { Collection, Document } from "mongodb";
 import type { JsonObject } from "../../engine/checkpoint.js";
-import type { CronChanges, CronFilter, CronRecord, CronSortBy, CronStore } from "../cron-store.js";
+import type { CronChanges, CronClaim, CronFilter, CronRecord, CronSortBy, CronStore } from "../cron-store.js";
 import { CronNotFoundError } from "../errors.js";
 import { decodeJson } from "./encoding.js";
 import { containmentFilter, scopeFilter, toStored } from "./filters.js";
@@ -30,6 +31,7 @@ export interface CronDoc {
   next_run_date: Date | null;
   metadata: unknown;
   enabled: boolean;
+  claim?: { tick: Date; at: Date } | null;
 }
 
 const SORT_FIELDS: Record<CronSortBy, string> = {
@@ -59,6 +61,7 @@ export function fromCronDoc(doc: CronDoc): CronRecord {
     nextRunDate: doc.next_run_date ?? null,
     metadata: decodeJson(doc.metadata) as JsonObject,
     enabled: doc.enabled,
+    ...(doc.claim ? { claim: { tick: doc.claim.tick, at: doc.claim.at } } : {}),
   };
 }
 
@@ -147,20 +150,33 @@ export function createMongoCronStore(options: { crons: Collection<CronDoc> }): C
 
     count: (filter) => crons.countDocuments(filterOf(filter)),
 
-    async listDue(now, limit) {
-      const docs = await crons
-        .find({ enabled: true, next_run_date: { $lte: now } }, { sort: { next_run_date: 1 }, limit })
-        .toArray();
+    async listDue(now, limit, staleBefore) {
+      const due: Document = { enabled: true, next_run_date: { $lte: now }, claim: null };
+      const query = staleBefore ? { $or: [due, { "claim.at": { $lte: staleBefore } }] } : due;
+      const docs = await crons.find(query, { sort: { next_run_date: 1 }, limit }).toArray();
       return docs.map(fromCronDoc);
     },
 
-    async claimTick(cronId, tick, next) {
+    async claimTick(cronId, tick, next, now) {
       const doc = await crons.findOneAndUpdate(
-        { _id: { $eq: cronId }, enabled: true, next_run_date: { $eq: tick } },
-        { $set: { next_run_date: next } },
+        { _id: { $eq: cronId }, enabled: true, next_run_date: { $eq: tick }, claim: null },
+        { $set: { next_run_date: next, claim: { tick, at: now } } },
         { returnDocument: "after" },
       );
       return doc ? fromCronDoc(doc) : null;
+    },
+
+    async reclaimTick(cronId, claim: CronClaim, now) {
+      const doc = await crons.findOneAndUpdate(
+        { _id: { $eq: cronId }, "claim.tick": { $eq: claim.tick }, "claim.at": { $eq: claim.at } },
+        { $set: { "claim.at": now } },
+        { returnDocument: "after" },
+      );
+      return doc ? fromCronDoc(doc) : null;
+    },
+
+    async releaseTick(cronId, tick) {
+      await crons.updateOne({ _id: { $eq: cronId }, "claim.tick": { $eq: tick } }, { $set: { claim: null } });
     },
   };
 }

@@ -82,6 +82,8 @@ export const INDEXES: Readonly<Record<keyof CollectionNames, IndexDescription[]>
       key: { next_run_date: 1 },
       partialFilterExpression: { enabled: true },
     },
+    // The schedulers' search for claims a replica never released (only crons with a tick in flight are indexed).
+    { name: "claim_at", key: { "claim.at": 1 }, partialFilterExpression: { "claim.at": { $exists: true } } },
     { name: "created_at", key: { created_at: -1 } },
     { name: "assistant_created_at", key: { assistant_id: 1, created_at: -1 } },
     { name: "thread_created_at", key: { thread_id: 1, created_at: -1 } },
