@@ -141,6 +141,57 @@ describe("POST /runs/cancel", () => {
     });
     expect(unknown.status).toBe(404);
   });
+
+  it("a refused cancel changes nothing: the runs it named keep their status (REST)", async () => {
+    const { threadId, first, second } = await busyThread();
+    const named = [first.run_id, second.run_id];
+    const unknownId = "00000000-0000-4000-8000-000000000000";
+    const refusals: Array<[Obj, number]> = [
+      [{ thread_id: threadId, run_ids: [...named, "x"] }, 422],
+      [{ thread_id: threadId, run_ids: [...named, unknownId] }, 404],
+      [{ status: "all", thread_id: threadId, run_ids: named }, 422],
+      [{ status: "done" }, 422],
+    ];
+    for (const [body, status] of refusals) {
+      const res = await call(server.baseUrl, "POST", "/runs/cancel?action=rollback", body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+    }
+    expect((await sdk.runs.get(threadId, first.run_id)).status).toBe("running");
+    expect((await sdk.runs.get(threadId, second.run_id)).status).toBe("pending");
+    await runsRpc.cancelMany({ filter: { threadId, runIds: named } });
+    await expect.poll(async () => (await sdk.threads.get(threadId)).status).toBe("idle");
+  });
+
+  it("refusals over Connect: InvalidArgument naming the field, NotFound for an unknown run; nothing cancelled", async () => {
+    const { threadId, first, second } = await busyThread();
+    const named = [first.run_id, second.run_id];
+    const refused = (req: Parameters<typeof runsRpc.cancelMany>[0]) =>
+      runsRpc.cancelMany(req).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    const cases: Array<[Parameters<typeof runsRpc.cancelMany>[0], Code, RegExp]> = [
+      [{ filter: { status: "done" } }, Code.InvalidArgument, /Invalid status/],
+      [{ filter: { status: "all", threadId, runIds: named } }, Code.InvalidArgument, /'status'.*'thread_id'/],
+      [{ filter: { threadId: "nope", runIds: named } }, Code.InvalidArgument, /thread_id/],
+      [{ filter: { threadId, runIds: [] } }, Code.InvalidArgument, /run_ids/],
+      [{ filter: { threadId, runIds: [...named, "x"] } }, Code.InvalidArgument, /run_ids/],
+      [
+        { filter: { threadId, runIds: [...named, "00000000-0000-4000-8000-000000000000"] } },
+        Code.NotFound,
+        /Run not found/,
+      ],
+    ];
+    for (const [req, code, message] of cases) {
+      const err = await refused(req);
+      expect(err?.code, JSON.stringify(req.filter)).toBe(code);
+      expect(err?.rawMessage).toMatch(message);
+    }
+    expect((await sdk.runs.get(threadId, first.run_id)).status).toBe("running");
+    expect((await sdk.runs.get(threadId, second.run_id)).status).toBe("pending");
+    await runsRpc.cancelMany({ filter: { threadId, runIds: named } });
+    await expect.poll(async () => (await sdk.threads.get(threadId)).status).toBe("idle");
+  });
 });
 
 describe("select on searches", () => {
