@@ -8,21 +8,25 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AssistantsService } from "../../gen/ts/loom/v1/assistants_pb.js";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
+import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
 import { type ApiServer, call, startApiServer } from "./support.js";
 
 let server: ApiServer;
 let sdk: Client;
 let runsRpc: ReturnType<typeof createClient<typeof RunsService>>;
+let threadsRpc: ReturnType<typeof createClient<typeof ThreadsService>>;
+let assistantsRpc: ReturnType<typeof createClient<typeof AssistantsService>>;
 type Obj = Record<string, unknown>;
 
 beforeAll(async () => {
   server = await startApiServer("runs_batch_cancel");
   sdk = new Client({ apiUrl: server.baseUrl, callerOptions: { maxRetries: 0 } });
-  runsRpc = createClient(
-    RunsService,
-    createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }),
-  );
+  const transport = createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" });
+  runsRpc = createClient(RunsService, transport);
+  threadsRpc = createClient(ThreadsService, transport);
+  assistantsRpc = createClient(AssistantsService, transport);
 });
 afterAll(async () => {
   await server?.close();
@@ -215,5 +219,35 @@ describe("select on searches", () => {
     const bad = await call(server.baseUrl, "POST", "/threads/search", { select: ["nope"] });
     expect(bad.status).toBe(422);
     expect((bad.body as Obj).detail).toMatch(/nope/);
+  });
+
+  it("over Connect: select clears the other fields; an unknown select or extract field is InvalidArgument naming it", async () => {
+    const thread = await sdk.threads.create({ metadata: { who: "select" } });
+    await sdk.runs.wait(thread.thread_id, "slow", { input: { ms: 1 } });
+    const selected = await threadsRpc.search({
+      metadata: { who: "select" },
+      select: ["thread_id", "status"],
+    });
+    expect(selected.threads.map((t) => t.threadId)).toEqual([thread.thread_id]);
+    expect(selected.threads[0]?.status).toBe("idle");
+    expect(selected.threads[0]?.metadata).toBeUndefined();
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    const refusals: Array<[Promise<unknown>, RegExp]> = [
+      [threadsRpc.search({ select: ["thread_id", "nope"] }), /select has unknown field 'nope'/],
+      [assistantsRpc.search({ select: ["nope"] }), /select has unknown field 'nope'/],
+      [runsRpc.list({ threadId: thread.thread_id, select: ["nope"] }), /select has unknown field 'nope'/],
+      [threadsRpc.search({ extract: { a: "secret.x" } }), /'secret\.x'/],
+      [assistantsRpc.search({ extract: { a: "values.x" } }), /'values\.x'/],
+      [runsRpc.list({ threadId: thread.thread_id, extract: { a: "values.x" } }), /'values\.x'/],
+    ];
+    for (const [call, message] of refusals) {
+      const err = await refusal(call);
+      expect(err?.code, String(message)).toBe(Code.InvalidArgument);
+      expect(err?.rawMessage).toMatch(message);
+    }
   });
 });
