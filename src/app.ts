@@ -25,6 +25,7 @@ import { createWebhookDispatcher, type WebhookSettings } from "./runtime/webhook
 import { createApiDocsHandler } from "./server/api-docs.js";
 import { withCors } from "./server/cors.js";
 import { exposureWarning } from "./server/exposure.js";
+import { withGrpcMessageEncoding } from "./server/grpc-message.js";
 import { createHostGuard } from "./server/host-guard.js";
 import { createOnePortServer, type NodeHandler, type OnePortOptions } from "./server/one-port.js";
 import { createStaticHandler } from "./server/static-files.js";
@@ -329,7 +330,7 @@ export function createApp(deps: AppDeps): App {
     pendingRuns: () => store.queue.countPending(),
     executingRuns: () => services.runtime.executing(),
   });
-  const handler = connectNodeAdapter({
+  const connectHandler = connectNodeAdapter({
     routes: services.routes,
     jsonOptions: { useProtoFieldName: true },
     readMaxBytes: deps.bodyLimitBytes,
@@ -343,6 +344,7 @@ export function createApp(deps: AppDeps): App {
     ...(interceptors.length > 0 ? { interceptors } : {}),
     ...(requestMetrics ? { contextValues: requestMetrics.contextValues } : {}),
   });
+  const handler = withGrpcMessageEncoding(connectHandler);
   const hostGuard = createHostGuard({ allowedHosts: deps.allowedHosts ?? [] });
   // Without auth, any page could drive a local Loom if every origin were allowed: only local pages then.
   const withCorsHeaders = withCors(handler, {

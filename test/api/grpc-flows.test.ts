@@ -1,11 +1,15 @@
 /**
  * The documented flows through `@grpc/grpc-js` with descriptors loaded by `@grpc/proto-loader` from `proto/`
- * (no generated TS code): HITL, static breakpoints, time travel, server streaming, status codes.
+ * (no generated TS code): HITL, static breakpoints, time travel, server streaming, status codes, and error
+ * messages that arrive as sent.
  */
 import path from "node:path";
+import { ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
 import { type ApiServer, projectRoot, startApiServer } from "./support.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -184,6 +188,26 @@ describe("gRPC (grpc-js)", () => {
     );
     expect(await codeOf(rpc(threads, "Get", { thread_id: "x" }))).toBe(grpc.status.INVALID_ARGUMENT);
     expect(await codeOf(rpc(threads, "Create", { thread_id: tid }))).toBe(grpc.status.ALREADY_EXISTS);
+  });
+
+  it("an error message arrives as sent, reserved characters, % and non-ASCII included (grpc-js and Connect)", async () => {
+    const id = "a/b:c,d?e@f#g$h&i=j+k;l%m%41 é🙂";
+    const expected = `Invalid thread_id: must be a UUID, got "${id}"`;
+    const viaGrpcJs = await rpc(threads, "Get", { thread_id: id }).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
+    expect(viaGrpcJs?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(viaGrpcJs?.details).toBe(expected);
+    const connect = createClient(
+      ThreadsService,
+      createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }),
+    );
+    const viaConnect = await connect.get({ threadId: id }).then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(viaConnect?.rawMessage).toBe(expected);
   });
 
   it("durability: sync, async and exit run; anything else is INVALID_ARGUMENT naming the field", async () => {
