@@ -34,6 +34,13 @@ export * from "./checkpoint.js";
 export { Command, type CommandInit, type Goto, isResumeMap, Send } from "./command.js";
 export { END, START } from "./constants.js";
 export {
+  type ContextOf,
+  type ContextSchema,
+  contextJsonSchema,
+  isContextSchema,
+  parseContext,
+} from "./context-schema.js";
+export {
   AmbiguousUpdateError,
   CheckpointNotFoundError,
   EngineError,
@@ -41,6 +48,7 @@ export {
   GraphRecursionError,
   GraphValidationError,
   InterruptOutsideNodeError,
+  InvalidContextError,
   InvalidUpdateError,
   MultipleInterruptsError,
   NodeNotFoundError,
