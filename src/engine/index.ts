@@ -106,7 +106,12 @@ export type { GraphRunStatus, RunOptions, RunResult } from "./run-types.js";
 export { runGraph } from "./runner.js";
 export { emptySnapshot, type SnapshotTask, type StateSnapshot } from "./snapshot.js";
 export { getHistory, getState, type HistoryOptions } from "./state.js";
-export { type AddNodeOptions, type CompileOptions, StateGraph } from "./state-graph.js";
+export {
+  type AddNodeOptions,
+  type CompileOptions,
+  StateGraph,
+  type StateGraphContext,
+} from "./state-graph.js";
 export {
   CheckpointConflictError,
   type CheckpointQuery,
