@@ -5,6 +5,7 @@
 import type { ChannelSpec } from "./channels.js";
 import type { JsonValue } from "./checkpoint.js";
 import { BRANCH_PREFIX, END, JOIN_PREFIX, START, TASKS } from "./constants.js";
+import type { ContextSchema } from "./context-schema.js";
 import { GraphValidationError } from "./errors.js";
 import type { ChannelDef, CompiledBranch, CompiledGraph, CompiledNode, ErasedNodeFn } from "./graph-types.js";
 import type { BreakpointList } from "./types.js";
@@ -12,6 +13,8 @@ import type { BreakpointList } from "./types.js";
 /** The raw definition collected by `StateGraph`. */
 export interface GraphDefinition {
   schema: Record<string, ChannelSpec<JsonValue, unknown>>;
+  /** The context schema given to `new StateGraph(schema, contextSchema)`, if any. */
+  contextSchema?: ContextSchema;
   nodes: Map<string, { fn: ErasedNodeFn | null; subgraph?: CompiledGraph; ends: readonly string[] }>;
   edges: Array<[string, string]>;
   joins: Array<{ sources: string[]; target: string }>;
@@ -162,5 +165,6 @@ export function compileGraph(
     nodes,
     interruptBefore: checkBreakpoints(options.interruptBefore, names, "interruptBefore"),
     interruptAfter: checkBreakpoints(options.interruptAfter, names, "interruptAfter"),
+    ...(def.contextSchema ? { contextSchema: def.contextSchema } : {}),
   };
 }

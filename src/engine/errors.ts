@@ -105,3 +105,17 @@ export class InterruptOutsideNodeError extends EngineError {
     super("interrupt() can only be called inside a node while the graph runs");
   }
 }
+
+/**
+ * A run's context the graph's context schema refuses (`StateGraph(schema, contextSchema)`): `issues` lists each
+ * offending field by its dotted path (`""` for the context itself). The message names them: `Invalid context:
+ * user_id: Invalid input: expected string, received undefined`. Thrown before anything is written.
+ */
+export class InvalidContextError extends EngineError {
+  override readonly name = "InvalidContextError";
+  constructor(readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>) {
+    super(
+      `Invalid context: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`,
+    );
+  }
+}

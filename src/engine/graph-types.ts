@@ -3,6 +3,7 @@
  * Produced by `StateGraph.compile()`; treat it as immutable.
  */
 import type { JsonValue } from "./checkpoint.js";
+import type { ContextSchema } from "./context-schema.js";
 import type { BreakpointList, NodeContext, RouteResult, RunConfig } from "./types.js";
 
 /**
@@ -61,6 +62,7 @@ export interface CompiledNode {
  * - `stateKeys`: the state schema's keys, in declaration order.
  * - `nodes`: every node including `START`, in declaration order (START first).
  * - `interruptBefore` / `interruptAfter`: compile-time breakpoints (docs/semantics.md §2.3).
+ * - `contextSchema`: the schema each run's context is validated against (`new StateGraph(schema, contextSchema)`).
  */
 export interface CompiledGraph {
   readonly name: string;
@@ -69,4 +71,5 @@ export interface CompiledGraph {
   readonly nodes: ReadonlyMap<string, CompiledNode>;
   readonly interruptBefore: BreakpointList;
   readonly interruptAfter: BreakpointList;
+  readonly contextSchema?: ContextSchema;
 }

@@ -34,6 +34,13 @@ export * from "./checkpoint.js";
 export { Command, type CommandInit, type Goto, isResumeMap, Send } from "./command.js";
 export { END, START } from "./constants.js";
 export {
+  type ContextOf,
+  type ContextSchema,
+  contextJsonSchema,
+  isContextSchema,
+  parseContext,
+} from "./context-schema.js";
+export {
   AmbiguousUpdateError,
   CheckpointNotFoundError,
   EngineError,
@@ -41,6 +48,7 @@ export {
   GraphRecursionError,
   GraphValidationError,
   InterruptOutsideNodeError,
+  InvalidContextError,
   InvalidUpdateError,
   MultipleInterruptsError,
   NodeNotFoundError,
@@ -98,7 +106,12 @@ export type { GraphRunStatus, RunOptions, RunResult } from "./run-types.js";
 export { runGraph } from "./runner.js";
 export { emptySnapshot, type SnapshotTask, type StateSnapshot } from "./snapshot.js";
 export { getHistory, getState, type HistoryOptions } from "./state.js";
-export { type AddNodeOptions, type CompileOptions, StateGraph } from "./state-graph.js";
+export {
+  type AddNodeOptions,
+  type CompileOptions,
+  StateGraph,
+  type StateGraphContext,
+} from "./state-graph.js";
 export {
   CheckpointConflictError,
   type CheckpointQuery,

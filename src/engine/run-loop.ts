@@ -103,6 +103,7 @@ async function executeStep(
           step,
           state,
           config: ctx.config,
+          context: ctx.context,
           signal: ctx.signal,
           savedResume: taskResume(pending.get(task.id)),
           ...(resume ? { resume } : {}),

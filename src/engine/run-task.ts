@@ -67,6 +67,8 @@ export interface TaskExecutionOptions {
   step: number;
   state: Record<string, JsonValue>;
   config: RunConfig;
+  /** The node's `ctx.context` (the run's context, parsed by the graph's context schema when it has one). */
+  context: Readonly<Record<string, unknown>>;
   signal: AbortSignal;
   savedResume: readonly JsonValue[];
   resume?: ResumeSource;
@@ -154,7 +156,7 @@ export async function executeTask(task: PreparedTask, options: TaskExecutionOpti
       const ctx: NodeContext = {
         signal: options.signal,
         config: options.config,
-        context: options.config.context ?? {},
+        context: options.context as NodeContext["context"],
         threadId: options.threadId,
         node: task.name,
         taskId: task.id,

@@ -82,6 +82,8 @@ export interface RunContext {
   readonly threadId: string;
   readonly checkpointNs: string;
   readonly config: RunConfig;
+  /** What nodes see as `ctx.context`: the context schema's output, else `config.context` (`{}` when none). */
+  readonly context: Readonly<Record<string, unknown>>;
   readonly metadata: Record<string, JsonValue>;
   readonly signal: AbortSignal;
   readonly emitter: Emitter;

@@ -4,6 +4,7 @@
 import { effectiveBreakpoints } from "./breakpoints.js";
 import { Command } from "./command.js";
 import { DEFAULT_RECURSION_LIMIT } from "./constants.js";
+import { parseContext } from "./context-schema.js";
 import { CheckpointNotFoundError } from "./errors.js";
 import { createEmitter } from "./events.js";
 import type { CompiledGraph } from "./graph-types.js";
@@ -55,6 +56,8 @@ interface Placement {
   checkpointNs: string;
   parents: Record<string, string>;
   writes?: WriteQueue;
+  /** The context the parent's nodes see (its schema's output), inherited by a subgraph without a schema. */
+  context?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -109,6 +112,7 @@ async function runSubgraph(
       checkpointNs,
       parents: { ...parent.parents, [parent.checkpointNs]: request.parentCheckpointId },
       writes: parent.writes,
+      context: parent.context,
     },
   );
 }
@@ -121,6 +125,12 @@ async function runGraphAt(
 ): Promise<RunResult> {
   const { threadId } = options;
   const { checkpointNs } = placement;
+  const config = options.config ?? {};
+  // Validated first, so a refused context writes nothing. A subgraph with its own schema parses the run's
+  // context as given (a schema's transforms need not accept their own output).
+  const context = graph.contextSchema
+    ? await parseContext(graph.contextSchema, config.context ?? {})
+    : (placement.context ?? config.context ?? {});
   const head = await store.getTuple({ threadId, checkpointNs });
   let base = head;
   if (options.checkpointId !== undefined && options.checkpointId !== head?.checkpoint.id) {
@@ -128,7 +138,6 @@ async function runGraphAt(
     if (!base) throw new CheckpointNotFoundError(threadId, options.checkpointId);
   }
   const isHead = base !== undefined && base.checkpoint.id === head?.checkpoint.id;
-  const config = options.config ?? {};
   const emitter = createEmitter(options.onEvent, options.streamMode);
   const metadata = runMetadata(config, options.metadata);
   const ctx: RunContext = {
@@ -140,6 +149,7 @@ async function runGraphAt(
       ...config,
       configurable: { ...config.configurable, thread_id: threadId, checkpoint_ns: checkpointNs },
     },
+    context,
     metadata,
     signal: options.signal ?? NEVER_ABORTED,
     emitter,

@@ -10,9 +10,19 @@
  *   .addEdge("b", END)
  *   .compile({ interruptBefore: ["b"] });
  * ```
+ *
+ * A context schema (any Standard Schema, e.g. zod) types `ctx.context` and validates each run's context, as
+ * LangGraph.js's `new StateGraph(State, ContextSchema)` does:
+ *
+ * ```ts
+ * const graph = new StateGraph({ answer: lastValue<string>() }, z.object({ user: z.string(), lang: z.string().default("en") }))
+ *   .addNode("greet", (_s, ctx) => ({ answer: `${ctx.context.lang}: hi ${ctx.context.user}` }))
+ * ```
  */
 import type { StateOf, StateSchema, UpdateOf } from "./channels.js";
+import type { JsonValue } from "./checkpoint.js";
 import { compileGraph, type GraphDefinition } from "./compile.js";
+import { type ContextSchema, isContextSchema } from "./context-schema.js";
 import { GraphValidationError } from "./errors.js";
 import type { CompiledGraph, ErasedNodeFn } from "./graph-types.js";
 import type { BreakpointList, NodeFn, Router } from "./types.js";
@@ -34,17 +44,28 @@ export interface CompileOptions {
   name?: string;
 }
 
+/** The second argument of `new StateGraph(schema, …)`: a context schema, or LangGraph.js's `{ context }` options. */
+export type StateGraphContext<C> = ContextSchema<C> | { context?: ContextSchema<C> };
+
 /**
- * Builder of a state graph over schema `S` (key → `ChannelSpec`, see `channels.ts`).
+ * Builder of a state graph over schema `S` (key → `ChannelSpec`, see `channels.ts`); nodes see `ctx.context` as
+ * `C`, the output type of the context schema (a free-form JSON object without one).
  * Every method returns `this`; `compile()` validates and throws `GraphValidationError`.
  */
-export class StateGraph<S extends StateSchema> {
+export class StateGraph<S extends StateSchema, C = Record<string, JsonValue>> {
   private readonly def: GraphDefinition;
 
-  /** `schema`: the state schema. Keys must not start with `__` or contain `:`. */
-  constructor(schema: S) {
+  /**
+   * `schema`: the state schema. Keys must not start with `__` or contain `:`.
+   * `context`: the context schema (a Standard Schema such as a zod object), as is or as `{ context }`. Each run's
+   * context is validated against it before the run starts (`InvalidContextError`), and nodes see the schema's
+   * output (defaults applied). @default none: `ctx.context` is the run's context as given.
+   */
+  constructor(schema: S, context?: StateGraphContext<C>) {
+    const contextSchema = isContextSchema(context) ? context : context?.context;
     this.def = {
       schema,
+      ...(contextSchema ? { contextSchema: contextSchema as ContextSchema } : {}),
       nodes: new Map(),
       edges: [],
       joins: [],
@@ -60,7 +81,7 @@ export class StateGraph<S extends StateSchema> {
    */
   addNode<I = StateOf<S>>(
     name: string,
-    fn: NodeFn<I, UpdateOf<S>> | CompiledGraph,
+    fn: NodeFn<I, UpdateOf<S>, C> | CompiledGraph,
     options: AddNodeOptions = {},
   ): this {
     if (this.def.nodes.has(name)) throw new GraphValidationError(`Node \`${name}\` already present`);

@@ -47,12 +47,17 @@ export interface RunConfig {
  * - `interrupt(value)`: pauses the graph (docs/semantics.md §3). On the first call it stops the node; after a
  *   resume the node re-runs from its first line and the n-th call returns the n-th resume value (docs/semantics.md §3.6, §3.7).
  *   It stops the node by throwing an internal signal: do not catch it (if caught, the task still interrupts).
+ * - `context`: typed `C`, the output type of the graph's context schema (`new StateGraph(schema, contextSchema)`);
+ *   without a schema, a free-form JSON object.
  */
-export interface NodeContext {
+export interface NodeContext<C = Record<string, JsonValue>> {
   readonly signal: AbortSignal;
   readonly config: RunConfig;
-  /** The run's static context (`config.context`, `{}` when none): LangGraph's runtime context. */
-  readonly context: Readonly<Record<string, JsonValue>>;
+  /**
+   * The run's static context, LangGraph's runtime context: `config.context` (`{}` when none), or, when the graph
+   * has a context schema, the schema's output for it (defaults applied; docs/assistants.md "Context schema").
+   */
+  readonly context: Readonly<C>;
   readonly threadId: string;
   readonly node: string;
   readonly taskId: string;
@@ -69,8 +74,11 @@ export interface NodeContext {
 // biome-ignore lint/suspicious/noConfusingVoidType: a node written as a function that returns nothing must type-check.
 export type NodeResult<U> = U | Command<U> | undefined | null | void;
 
-/** A node: `async (state, ctx) => update | Command | void`. */
-export type NodeFn<S, U> = (state: S, ctx: NodeContext) => NodeResult<U> | Promise<NodeResult<U>>;
+/** A node: `async (state, ctx) => update | Command | void`; `C` types `ctx.context` (see `NodeContext`). */
+export type NodeFn<S, U, C = Record<string, JsonValue>> = (
+  state: S,
+  ctx: NodeContext<C>,
+) => NodeResult<U> | Promise<NodeResult<U>>;
 
 /** Where a router may send the graph: node names (or `END`), `Send` packets, or a list of them. */
 export type RouteResult = string | Send | Array<string | Send>;

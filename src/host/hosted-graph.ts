@@ -39,6 +39,12 @@ export interface HostedGraph {
   readonly engine: GraphEngine;
   /** The graph's own name (`compile({name})`), `""` when it has none. */
   readonly name: string;
+  /**
+   * Checks a run's merged context against the graph's context schema (Loom graphs built with
+   * `new StateGraph(schema, contextSchema)`); resolves at once for a graph without one. Writes nothing.
+   * @throws InvalidContextError naming each offending field
+   */
+  checkContext(context: JsonObject): Promise<void>;
   /** Whether `node` names a node a breakpoint, `as_node` or `goto` may name (not `__start__`, not hidden). */
   hasNode(node: string): boolean;
   /** Runs the graph on `threadId` (docs/semantics.md §1, §2, §3, §7): see `RunOptions` and `RunResult`. */

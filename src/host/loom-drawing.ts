@@ -2,7 +2,7 @@
  * Plain-JSON descriptions of a compiled graph for the assistants API (docs/api.md §3 "Assistants":
  * `GET /assistants/{id}/graph`, `GET /assistants/{id}/schemas`, `GET /assistants/{id}/subgraphs`).
  */
-import { type CompiledGraph, END, type JsonObject, START } from "../engine/index.js";
+import { type CompiledGraph, contextJsonSchema, END, type JsonObject, START } from "../engine/index.js";
 
 /**
  * The drawable graph: `{nodes: [{id, type: "runnable", data: {id, name}}], edges: [{source, target,
@@ -36,19 +36,42 @@ export function describeGraph(graph: CompiledGraph): JsonObject {
   return { nodes, edges };
 }
 
+/** The `context_schema` of a graph without a context schema (or whose schema cannot be expressed as JSON Schema). */
+const FREE_FORM_CONTEXT: JsonObject = { title: "Context", type: "object", properties: {} };
+
+/**
+ * The `context_schema` of a Loom graph: the JSON Schema (draft 2020-12) of what a client may send as context,
+ * from its context schema's Standard JSON Schema converter (zod 4 has one), titled "Context" unless the schema
+ * names itself; free-form without a schema or a converter.
+ */
+export function loomContextSchema(graph: CompiledGraph): JsonObject {
+  const schema = graph.contextSchema ? contextJsonSchema(graph.contextSchema) : undefined;
+  if (!schema) return FREE_FORM_CONTEXT;
+  // Key order as the free-form schema: title first.
+  return { title: "Context", ...(schema as JsonObject) };
+}
+
 /**
  * JSON Schemas of the graph: input, output and state are objects over the state keys (values untyped);
- * config and context are free-form objects.
+ * config is a free-form object; context is the graph's context schema (`loomContextSchema`).
  */
 export function describeSchemas(graphId: string, graph: CompiledGraph): JsonObject {
-  return { graph_id: graphId, ...stateSchemas(graph.name || graphId, graph.stateKeys) };
+  return {
+    graph_id: graphId,
+    ...stateSchemas(graph.name || graphId, graph.stateKeys, loomContextSchema(graph)),
+  };
 }
 
 /**
  * `{input_schema, output_schema, state_schema, config_schema, context_schema}` of a graph titled `title` whose
- * state has `keys` (values untyped; config and context free-form), for either engine.
+ * state has `keys` (values untyped; config free-form), for either engine. `context`: the `context_schema`.
+ * @default context: a free-form object `{title: "Context", type: "object", properties: {}}`
  */
-export function stateSchemas(title: string, keys: readonly string[]): JsonObject {
+export function stateSchemas(
+  title: string,
+  keys: readonly string[],
+  context: JsonObject = FREE_FORM_CONTEXT,
+): JsonObject {
   const state: JsonObject = {
     title,
     type: "object",
@@ -59,7 +82,7 @@ export function stateSchemas(title: string, keys: readonly string[]): JsonObject
     output_schema: state,
     state_schema: state,
     config_schema: { title: "Configurable", type: "object", properties: {} },
-    context_schema: { title: "Context", type: "object", properties: {} },
+    context_schema: context,
   };
 }
 
@@ -96,7 +119,7 @@ export function describeSubgraphs(
 ): Record<string, JsonObject> {
   const out: Record<string, JsonObject> = {};
   for (const [ns, sub] of walkSubgraphs(graph, namespace, recurse)) {
-    out[ns] = stateSchemas(sub.name || ns, sub.stateKeys);
+    out[ns] = stateSchemas(sub.name || ns, sub.stateKeys, loomContextSchema(sub));
   }
   return out;
 }

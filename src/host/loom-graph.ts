@@ -6,6 +6,7 @@ import {
   type CompiledGraph,
   getHistory,
   getState,
+  parseContext,
   runGraph,
   START,
   updateState,
@@ -25,6 +26,9 @@ export function hostLoomGraph(graph: CompiledGraph): HostedGraph {
   return {
     engine: "loom",
     name: graph.name,
+    async checkContext(context) {
+      if (graph.contextSchema) await parseContext(graph.contextSchema, context);
+    },
     hasNode(name) {
       const node = graph.nodes.get(name);
       return node !== undefined && !node.hidden && name !== START;

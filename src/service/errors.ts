@@ -7,8 +7,8 @@
  * | thread / run / assistant / graph / checkpoint not found | NotFound | 404 |
  * | thread / run / assistant id taken | AlreadyExists | 409 |
  * | thread busy (run create with `reject`, state update during a run) | FailedPrecondition | 409 |
- * | bad input: unknown node, ambiguous or invalid update, several interrupts with a plain resume, bad query,
- *   state too large, {@link InvalidInputError} | InvalidArgument | 422 |
+ * | bad input: unknown node, ambiguous or invalid update, a context its graph's context schema refuses, several
+ *   interrupts with a plain resume, bad query, state too large, {@link InvalidInputError} | InvalidArgument | 422 |
  * | a wait, join or stream cut by this process's shutdown (ShuttingDownError) | Unavailable | 503 |
  * | the database is away (a transient store error: `isTransient`, e.g. `isTransientMongoError`: no primary during
  *   an election, a primary stepping down, a cleared pool; docs/runs.md "MongoDB outages", "Replica sets and
@@ -22,6 +22,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   AmbiguousUpdateError,
   CheckpointNotFoundError,
+  InvalidContextError,
   InvalidItemError,
   InvalidUpdateError,
   MultipleInterruptsError,
@@ -98,6 +99,7 @@ const BY_CLASS: ReadonlyArray<[abstract new (...args: never[]) => Error, Code]> 
   [SubgraphNotFoundError, Code.InvalidArgument],
   [AmbiguousUpdateError, Code.InvalidArgument],
   [InvalidUpdateError, Code.InvalidArgument],
+  [InvalidContextError, Code.InvalidArgument],
   [MultipleInterruptsError, Code.InvalidArgument],
   [InvalidQueryError, Code.InvalidArgument],
   [InvalidItemError, Code.InvalidArgument],

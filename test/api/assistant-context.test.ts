@@ -1,6 +1,8 @@
 /**
  * Run context and subgraph listing (docs/api.md §5 `context`, §3 `GET /assistants/{id}/subgraphs`) through the JS
- * SDK, fetch and a Connect client (gRPC over h2c), for a Loom graph and a hosted LangGraph.js graph.
+ * SDK, fetch and a Connect client (gRPC over h2c), for a Loom graph and a hosted LangGraph.js graph. A Loom graph
+ * with a context schema (`typed_context`) refuses an invalid merged context before anything is written, applies
+ * the schema's defaults and publishes the schema as `context_schema`.
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -165,6 +167,69 @@ describe("run context", () => {
     const versions = await assistants.listVersions({ assistantId: a.assistantId });
     expect(versions.versions.map((v) => v.version)).toEqual([1]);
     expect(await server.testDb.db.collection("assistants").countDocuments({ assistant_id: unknown })).toBe(0);
+  });
+});
+
+describe("context schema", () => {
+  const INVALID = /^Invalid context: user_id: .*; lang: /;
+
+  it("a valid merged context reaches the node with the schema's defaults applied", async () => {
+    const a = await client.assistants.create({ graphId: "typed_context", context: { user_id: "ada" } });
+    const thread = await client.threads.create();
+    const out = (await client.runs.wait(thread.thread_id, a.assistant_id, { input: {} })) as Obj;
+    expect(out).toEqual({ greeting: "Hello, ada!", seen: { user_id: "ada", lang: "en" } });
+    const fr = (await client.runs.wait(null, a.assistant_id, { input: {}, context: { lang: "fr" } })) as Obj;
+    expect(fr.greeting).toBe("Bonjour, ada!");
+  });
+
+  it("REST: an invalid context is 422 naming the fields; no run, thread or checkpoint is written", async () => {
+    const threadsBefore = await client.threads.count();
+    const thread = await client.threads.create();
+    const bad = { assistant_id: "typed_context", input: {}, context: { lang: "de" } };
+    const r1 = await call(server.baseUrl, "POST", `/threads/${thread.thread_id}/runs/wait`, bad);
+    expect(r1.status).toBe(422);
+    expect((r1.body as { detail: string }).detail).toMatch(INVALID);
+    expect(await client.runs.list(thread.thread_id)).toEqual([]);
+    expect(await client.threads.getHistory(thread.thread_id)).toEqual([]);
+    const missing = "00000000-0000-4000-8000-00000000c7c7";
+    const r2 = await call(server.baseUrl, "POST", `/threads/${missing}/runs`, {
+      ...bad,
+      if_not_exists: "create",
+    });
+    expect(r2.status).toBe(422);
+    expect((await call(server.baseUrl, "GET", `/threads/${missing}`)).status).toBe(404);
+    const r3 = await call(server.baseUrl, "POST", "/runs/stream", { ...bad, context: { user_id: "" } });
+    expect(r3.status).toBe(422);
+    expect((r3.body as { detail: string }).detail).toMatch(/^Invalid context: user_id: /);
+    expect(await client.threads.count()).toBe(threadsBefore + 1);
+    const cron = await call(server.baseUrl, "POST", "/runs/crons", { ...bad, schedule: "0 0 * * *" });
+    expect(cron.status).toBe(422);
+  });
+
+  it("Connect (gRPC): an invalid context is InvalidArgument with the same message", async () => {
+    const runs = createClient(RunsService, grpc());
+    const error = await runs
+      .wait({ assistantId: "typed_context", context: { lang: "en" } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((error as ConnectError).rawMessage).toMatch(/^Invalid context: user_id: /);
+  });
+
+  it("GET /assistants/{id}/schemas publishes the context schema as JSON Schema; free-form without one", async () => {
+    const schemas = (await client.assistants.getSchemas("typed_context")) as unknown as Obj;
+    expect(schemas.context_schema).toEqual({
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      title: "Context",
+      type: "object",
+      properties: {
+        user_id: { type: "string", minLength: 1 },
+        lang: { type: "string", enum: ["en", "fr"], default: "en" },
+      },
+      required: ["user_id"],
+    });
+    const plain = (await client.assistants.getSchemas("context")) as unknown as Obj;
+    expect(plain.context_schema).toEqual({ title: "Context", type: "object", properties: {} });
   });
 });
 

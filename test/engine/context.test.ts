@@ -1,19 +1,23 @@
 /**
  * Run context (docs/api.md §5 `context`): `config.context` reaches every node as `ctx.context`, subgraph nodes
  * included, survives an interrupt and resume, and is never copied into checkpoint metadata. Plus the subgraph
- * walk of `GET /assistants/{id}/subgraphs` over Loom graphs (docs/api.md §3).
+ * walk of `GET /assistants/{id}/subgraphs` over Loom graphs (docs/api.md §3). A context schema
+ * (`new StateGraph(schema, contextSchema)`) types `ctx.context`, validates the run's context before anything is
+ * written and applies its defaults.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
 import {
   Command,
   END,
+  InvalidContextError,
   type JsonValue,
   lastValue,
   runGraph,
   START,
   StateGraph,
 } from "../../src/engine/index.js";
-import { describeSubgraphs } from "../../src/host/loom-drawing.js";
+import { describeSchemas, describeSubgraphs } from "../../src/host/loom-drawing.js";
 import { MemoryStore } from "./helpers.js";
 
 type Seen = Record<string, JsonValue>;
@@ -86,5 +90,88 @@ describe("subgraph walk", () => {
       title: "leaf",
       properties: { outer: {}, inner: {}, answer: {} },
     });
+  });
+});
+
+const UserContext = z.object({ user_id: z.string(), lang: z.enum(["en", "fr"]).default("en") });
+
+function typedGraph() {
+  const inner = new StateGraph({ seen: lastValue<Seen>(), inner: lastValue<Seen>() })
+    .addNode("look", (_s, ctx) => ({ inner: { ...ctx.context } }))
+    .addEdge(START, "look")
+    .addEdge("look", END)
+    .compile({ name: "inner" });
+  return new StateGraph({ seen: lastValue<Seen>(), inner: lastValue<Seen>() }, UserContext)
+    .addNode("read", (_s, ctx) => {
+      // Compile-time: ctx.context is the schema's output type.
+      expectTypeOf(ctx.context.user_id).toEqualTypeOf<string>();
+      expectTypeOf(ctx.context.lang).toEqualTypeOf<"en" | "fr">();
+      // @ts-expect-error a key the schema does not declare
+      void ctx.context.nope;
+      return { seen: { ...ctx.context } };
+    })
+    .addNode("sub", inner)
+    .addEdge(START, "read")
+    .addEdge("read", "sub")
+    .addEdge("sub", END)
+    .compile({ name: "typed" });
+}
+
+describe("context schema", () => {
+  it("applies defaults and drops undeclared keys; a subgraph without a schema sees the same context", async () => {
+    const store = new MemoryStore();
+    const out = await runGraph(typedGraph(), store, {
+      threadId: "s1",
+      input: {},
+      config: { context: { user_id: "ada", extra: 1 } },
+    });
+    expect(out.status).toBe("success");
+    expect(out.values.seen).toEqual({ user_id: "ada", lang: "en" });
+    expect(out.values.inner).toEqual({ user_id: "ada", lang: "en" });
+  });
+
+  it("refuses an invalid context naming each field, before any checkpoint is written", async () => {
+    const store = new MemoryStore();
+    const error = await runGraph(typedGraph(), store, {
+      threadId: "s2",
+      input: {},
+      config: { context: { lang: "de" } },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidContextError);
+    expect((error as InvalidContextError).issues.map((i) => i.path)).toEqual(["user_id", "lang"]);
+    expect((error as Error).message).toMatch(/^Invalid context: user_id: .*; lang: /);
+    expect(await store.list({ threadId: "s2" })).toEqual([]);
+  });
+
+  it("accepts LangGraph.js's options form { context } and leaves ctx.context untyped without a schema", async () => {
+    const graph = new StateGraph({ seen: lastValue<Seen>() }, { context: UserContext })
+      .addNode("read", (_s, ctx) => ({ seen: { lang: ctx.context.lang } }))
+      .addEdge(START, "read")
+      .compile();
+    const out = await runGraph(graph, new MemoryStore(), {
+      threadId: "s3",
+      input: {},
+      config: { context: { user_id: "bo", lang: "fr" } },
+    });
+    expect(out.values.seen).toEqual({ lang: "fr" });
+    new StateGraph({ seen: lastValue<Seen>() }).addNode("read", (_s, ctx) => {
+      expectTypeOf(ctx.context).toEqualTypeOf<Readonly<Record<string, JsonValue>>>();
+      return {};
+    });
+  });
+
+  it("is published as context_schema (JSON Schema of what a client sends); free-form without a schema", () => {
+    expect(describeSchemas("typed", typedGraph()).context_schema).toEqual({
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      title: "Context",
+      type: "object",
+      properties: {
+        user_id: { type: "string" },
+        lang: { type: "string", enum: ["en", "fr"], default: "en" },
+      },
+      required: ["user_id"],
+    });
+    const subgraphs = describeSubgraphs(typedGraph(), undefined, false);
+    expect(subgraphs.sub?.context_schema).toEqual({ title: "Context", type: "object", properties: {} });
   });
 });

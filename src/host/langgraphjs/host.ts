@@ -329,6 +329,8 @@ export async function hostLangGraphJs(graphId: string, value: object): Promise<H
   return {
     engine: "langgraphjs",
     name: graph.name ?? "",
+    // A LangGraph.js graph's context is handed to LangGraph as given (its runtime context); not checked here.
+    checkContext: async () => undefined,
     hasNode: (node) => node !== "__start__" && nodeNames.includes(node),
     run,
     getState,

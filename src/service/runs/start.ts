@@ -55,7 +55,8 @@ export type StartMode = "wait" | "stream" | "background";
 export interface RunStarter {
   /**
    * Validates a run creation and resolves its assistant; writes nothing. A stateless run has `thread_id` empty.
-   * @throws InvalidInputError, AssistantNotFoundError and the refusals of `runParamsFromProto`
+   * @throws InvalidInputError, AssistantNotFoundError, the refusals of `runParamsFromProto`, InvalidContextError
+   *   (the merged context fails the graph's context schema)
    */
   prepare(req: CreateRunRequest): Promise<PreparedRun>;
   /**
@@ -87,6 +88,8 @@ async function prepareRun(deps: RunsServiceDeps, req: CreateRunRequest) {
   const assistant = await resolveAssistant(deps.assistants, deps.registry, req.assistantId);
   const graph = deps.registry.get(assistant.graphId);
   const params = runParamsFromProto(req, graph, assistant, stateless);
+  // The merged context (assistant's + run's) against the graph's context schema, before the run is created.
+  await graph.checkContext(params.config.context ?? {});
   return { assistant, graph, params, stateless };
 }
 
