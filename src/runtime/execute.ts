@@ -147,8 +147,9 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
       retrying,
       () => stop("lost"),
     );
-  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(() => {
+  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(async () => {
     clearInterval(heartbeat);
+    await deps.fence?.end(run.runId, { owner: deps.settings.owner, attempt: run.attempt });
     deps.signals.notify({ runId: run.runId, runDocument: true });
   });
   return { done, stop };

@@ -67,6 +67,11 @@ export interface LeaseFence {
   checkpoints(runId: string, holder: RunHolder): CheckpointStore;
   /** The run's event log as seen by the execution of `holder`: `append` fenced, reads as usual. */
   events(runId: string, holder: RunHolder): RunEventStore;
+  /**
+   * The execution of `holder` has ended: resolves once its last write has settled and what the fence held for it
+   * (a database session) is given back. Never rejects.
+   */
+  end(runId: string, holder: RunHolder): Promise<void>;
 }
 
 /** The run queue on the shared database. */

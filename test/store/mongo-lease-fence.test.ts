@@ -2,8 +2,10 @@
  * The lease fence of the MongoDB store (src/store/mongo/lease-fence.ts, docs/runs.md "Leases") on the real mongod:
  * step writes of a holder commit while it holds the run, and are refused with nothing stored once the run was
  * reclaimed (`attempt + 1`), handed to another owner, its lease expired, or it ended; a reclaim racing with
- * commits leaves no commit of the old holder after it.
+ * commits leaves no commit of the old holder after it; a holder that died between its fence and its commit does not
+ * hold up the reclaim (its open transaction is aborted).
  */
+import { Binary, MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseRefusedError } from "../../src/store/errors.js";
 import { createMongoStore, type MongoStore } from "../../src/store/mongo/index.js";
@@ -122,5 +124,45 @@ describe("lease fence", () => {
     // Once refused, always refused; exactly the commits answered "stored" are in the database.
     expect(outcomes.slice(outcomes.indexOf("refused")).every((o) => o === "refused")).toBe(true);
     expect((await checkpointsOf(tid)).length).toBe(40 - refused);
+  });
+
+  it("a holder that died inside a fenced transaction: the reclaim aborts it instead of waiting for it", {
+    timeout: 20_000,
+  }, async () => {
+    // The only running run here, so the one the claim must find.
+    await t.db.collection("runs").deleteMany({});
+    await heldRun("orphan", 60_000);
+    const tid = "thread-orphan";
+    await store.leaseFence.checkpoints("orphan", holder).put(checkpointInput(tid));
+    const runs = t.db.collection("runs");
+    // The fence names the session of its transactions on the run.
+    expect((await runs.findOne({ _id: "orphan" as never }))?.fence_session).toBeInstanceOf(Binary);
+    await store.leaseFence.end("orphan", holder);
+
+    // Another process (its own client) holds the run, its lease has lapsed, and it died between the fence and the
+    // commit: its transaction stays open on the server with the run document written.
+    await runs.updateOne(
+      { _id: "orphan" as never },
+      { $set: { lease_owner: "dead", lease_expires_at: new Date(Date.now() - 1) } },
+    );
+    const dead = await MongoClient.connect(t.uri);
+    try {
+      const session = dead.startSession();
+      await runs.updateOne({ _id: "orphan" as never }, { $set: { fence_session: session.id?.id } });
+      session.startTransaction();
+      await dead
+        .db(t.dbName)
+        .collection("runs")
+        .updateOne({ _id: "orphan" as never }, { $set: { fenced_at: new Date() } }, { session });
+
+      // Without the abort the claim would wait for transactionLifetimeLimitSeconds (60 s) and time out this test.
+      const claimed = await store.queue.claimExpired("w2", 60_000);
+      expect(claimed).toMatchObject({ runId: "orphan", attempt: 2 });
+      const doc = await runs.findOne({ _id: "orphan" as never });
+      expect(doc).toMatchObject({ lease_owner: "w2", attempt: 2, fence_session: null });
+      await expect(session.commitTransaction()).rejects.toThrow();
+    } finally {
+      await dead.close(true);
+    }
   });
 });

@@ -11,6 +11,12 @@
  * commit conflict: one of them commits first, and the other sees its effect (a reclaim after the commit; a refused
  * commit after the reclaim). No timing is involved. `fenced_at` is filtered out of the change stream.
  *
+ * An execution's commits run one after another in one session, whose id the run document names (`fence_session`,
+ * written once before the first transaction). A process killed between the fence and the commit leaves an open
+ * transaction that holds the run document (a reclaim's write would wait for the server's
+ * `transactionLifetimeLimitSeconds`, 60 s by default); so a reclaim first aborts that session's transaction with
+ * `killSessions` (`abortFencedSession`, run-queue-lease.ts).
+ *
  * Outcomes are those of the unfenced store (the engine contract): a write error aborts the whole transaction, so
  * - a `put` whose parent writes would outgrow the parent stores the child alone again, then throws;
  * - a `writeBatch` that fails is replayed write by write (each fenced), stopping at the failing write with its own
@@ -44,6 +50,15 @@ export interface MongoLeaseFenceOptions {
   eventTtlMs?: number;
 }
 
+/** One execution's fencing state: its session (one transaction at a time), its last commit, its registration. */
+interface FencedExecution {
+  session: ClientSession;
+  /** Settles when the execution's last queued commit has. */
+  tail: Promise<void>;
+  /** Whether the run document names `session` (`fence_session`) for this holder. */
+  registered: boolean;
+}
+
 /** Immediate retries of a fenced transaction that met a write conflict on the run document. */
 const CONFLICT_RETRIES = 5;
 
@@ -56,45 +71,83 @@ export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFen
   const { client, runs, checkpoints, events, store, eventStore } = options;
   const ttlMs = options.eventTtlMs ?? 24 * 3600 * 1000;
 
-  /** `write` in a transaction that commits only while `holder` holds run `runId` (module doc). */
-  async function commit<T>(
+  /** The open executions by `runId`, owner and attempt: their session and the tail of their commits. */
+  const executions = new Map<string, FencedExecution>();
+  const keyOf = (runId: string, holder: RunHolder) => `${holder.attempt}:${holder.owner}:${runId}`;
+
+  function executionOf(runId: string, holder: RunHolder): FencedExecution {
+    const key = keyOf(runId, holder);
+    let execution = executions.get(key);
+    if (!execution) {
+      execution = { session: client.startSession(), tail: Promise.resolve(), registered: false };
+      executions.set(key, execution);
+    }
+    return execution;
+  }
+
+  /**
+   * `write` in a transaction that commits only while `holder` holds run `runId` (module doc), after the commits of
+   * the same execution before it: one session runs one transaction at a time.
+   */
+  function commit<T>(
     runId: string,
     holder: RunHolder,
     write: (session: ClientSession) => Promise<T>,
   ): Promise<T> {
-    const session = client.startSession();
-    try {
-      for (let tries = 1; ; tries++) {
-        session.startTransaction();
-        try {
-          const result = await write(session);
-          // The fence last: the run document stays locked only from here to the commit, so a worker killed
-          // mid-write does not hold up the reclaim of its run until the server ends the orphaned transaction
-          // (`transactionLifetimeLimitSeconds`, 60 s by default). A reclaim that wrote the run document after this
-          // transaction began still makes this update a write conflict: the fence holds whatever the order.
-          const now = new Date();
-          const fenced = await runs.updateOne(
-            {
-              _id: runId,
-              status: "running",
-              lease_owner: holder.owner,
-              attempt: holder.attempt,
-              lease_expires_at: { $gt: now },
-            },
-            { $set: { fenced_at: now } },
-            { session },
-          );
-          if (fenced.matchedCount === 0) throw new LeaseRefusedError(runId, holder.attempt);
-          await session.commitTransaction();
-          return result;
-        } catch (error) {
-          if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
-          if (tries < CONFLICT_RETRIES && isWriteConflict(error)) continue;
-          throw error;
-        }
+    const execution = executionOf(runId, holder);
+    const result = execution.tail.then(() => commitIn(execution, runId, holder, write));
+    execution.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  async function commitIn<T>(
+    execution: FencedExecution,
+    runId: string,
+    holder: RunHolder,
+    write: (session: ClientSession) => Promise<T>,
+  ): Promise<T> {
+    const { session } = execution;
+    if (!execution.registered) {
+      // Before the first transaction: a reclaimer reads the session id here and aborts the session's open
+      // transaction (`abortFencedSession`), which would otherwise hold the run document until the server's
+      // transaction lifetime ends if this process dies between the fence and the commit.
+      const registered = await runs.updateOne(
+        { _id: runId, status: "running", lease_owner: holder.owner, attempt: holder.attempt },
+        { $set: { fence_session: session.id?.id ?? null } },
+      );
+      if (registered.matchedCount === 0) throw new LeaseRefusedError(runId, holder.attempt);
+      execution.registered = true;
+    }
+    for (let tries = 1; ; tries++) {
+      session.startTransaction();
+      try {
+        const result = await write(session);
+        // The fence last: the run document stays locked only from here to the commit. A reclaim that wrote the
+        // run document after this transaction began still makes this update a write conflict: the fence holds
+        // whatever the order.
+        const now = new Date();
+        const fenced = await runs.updateOne(
+          {
+            _id: runId,
+            status: "running",
+            lease_owner: holder.owner,
+            attempt: holder.attempt,
+            lease_expires_at: { $gt: now },
+          },
+          { $set: { fenced_at: now } },
+          { session },
+        );
+        if (fenced.matchedCount === 0) throw new LeaseRefusedError(runId, holder.attempt);
+        await session.commitTransaction();
+        return result;
+      } catch (error) {
+        if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+        if (tries < CONFLICT_RETRIES && isWriteConflict(error)) continue;
+        throw error;
       }
-    } finally {
-      await session.endSession().catch(() => undefined);
     }
   }
 
@@ -147,6 +200,15 @@ export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFen
         },
         deleteThread: (threadId) => store.deleteThread(threadId),
       };
+    },
+
+    async end(runId, holder) {
+      const key = keyOf(runId, holder);
+      const execution = executions.get(key);
+      if (!execution) return;
+      executions.delete(key);
+      await execution.tail;
+      await execution.session.endSession().catch(() => undefined);
     },
 
     events(runId, holder): RunEventStore {
