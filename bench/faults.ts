@@ -26,6 +26,7 @@ import path from "node:path";
 import { type Document, MongoClient } from "mongodb";
 import { overlaps, readExecutions } from "../test/runtime/execution-log.js";
 import { type LoomProcess, startLoom } from "../test/runtime/processes.js";
+import { postJson as post } from "../test/support/post-json.js";
 import {
   killMongod,
   type RestartableMongod,
@@ -67,17 +68,6 @@ interface Figures {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** One `/ok` probe: status (0: no answer) and how long it took. */
 async function probe(url: string): Promise<{ status: number; ms: number }> {

@@ -15,6 +15,7 @@ import path from "node:path";
 import { type Document, MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mongoUri } from "../support/mongo.js";
+import { postJson as post } from "../support/post-json.js";
 import { firstHost, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { until } from "../support/until.js";
 import { overlaps, readExecutions } from "./execution-log.js";
@@ -40,17 +41,6 @@ afterAll(async () => {
   await client.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** A background run of `steps` on a new thread of `url`. */
 async function startRun(url: string, input: Record<string, unknown>, durability = "async") {
