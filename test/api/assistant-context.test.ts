@@ -133,6 +133,39 @@ describe("run context", () => {
     const sub = await assistants.getSubgraphs({ assistantId: "nested" });
     expect(Object.keys(sub.fields)).toEqual(["sub"]);
   });
+
+  it("over gRPC: an unknown assistant is NotFound naming it; a bad limit or offset is InvalidArgument; nothing written", async () => {
+    const assistants = createClient(AssistantsService, grpc());
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    const unknown = "00000000-0000-4000-8000-00000000abcd";
+    for (const assistantId of [unknown, "no_such_graph"]) {
+      for (const p of [assistants.getSubgraphs({ assistantId }), assistants.listVersions({ assistantId })]) {
+        const err = await refusal(p);
+        expect(err?.code, assistantId).toBe(Code.NotFound);
+        expect(err?.rawMessage).toContain(assistantId);
+      }
+    }
+    const a = await assistants.create({ graphId: "context", config: { configurable: { model: "one" } } });
+    const before = await assistants.get({ assistantId: a.assistantId });
+    const bad: Array<[{ limit?: number; offset?: number }, RegExp]> = [
+      [{ limit: -1 }, /limit/],
+      [{ limit: 1001 }, /limit/],
+      [{ offset: -1 }, /offset/],
+    ];
+    for (const [page, message] of bad) {
+      const err = await refusal(assistants.listVersions({ assistantId: a.assistantId, ...page }));
+      expect(err?.code, JSON.stringify(page)).toBe(Code.InvalidArgument);
+      expect(err?.rawMessage).toMatch(message);
+    }
+    expect(await assistants.get({ assistantId: a.assistantId })).toEqual(before);
+    const versions = await assistants.listVersions({ assistantId: a.assistantId });
+    expect(versions.versions.map((v) => v.version)).toEqual([1]);
+    expect(await server.testDb.db.collection("assistants").countDocuments({ assistant_id: unknown })).toBe(0);
+  });
 });
 
 describe("subgraphs", () => {

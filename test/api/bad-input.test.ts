@@ -4,6 +4,7 @@
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
@@ -314,5 +315,20 @@ describe("conflicts and limits", () => {
   it("unknown routes → 404, wrong verbs → 405, both with detail", async () => {
     expectDetail(await call(B, "GET", "/nope"), 404, /Not Found/);
     expectDetail(await call(B, "PUT", "/threads"), 405, /Method Not Allowed/);
+  });
+
+  it("PATCH /threads/{id}/state (the JS SDK's patchState) is not served: 405 allowing GET and POST, nothing written", async () => {
+    const thread = (await call(B, "POST", "/threads", { metadata: { a: 1 } })).body as Record<
+      string,
+      unknown
+    >;
+    const id = thread.thread_id as string;
+    const res = await call(B, "PATCH", `/threads/${id}/state`, { metadata: { b: 2 } });
+    expect([res.status, res.body]).toEqual([405, { detail: "Method Not Allowed" }]);
+    expect(res.headers.get("allow")?.split(/,\s*/).sort()).toEqual(["GET", "POST"]);
+    const sdk = new Client({ apiUrl: B, callerOptions: { maxRetries: 0 } });
+    const err = await sdk.threads.patchState(id, { b: 2 }).catch((e: unknown) => e);
+    expect((err as { status?: number }).status).toBe(405);
+    expect((await call(B, "GET", `/threads/${id}`)).body).toEqual(thread);
   });
 });

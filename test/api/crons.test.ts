@@ -12,7 +12,15 @@ import { loadGraphRegistry } from "../../src/registry/load.js";
 import { tickRunId } from "../../src/runtime/cron-scheduler.js";
 import { systemAssistantId } from "../../src/service/assistants/resolve.js";
 import { LOOM_VERSION } from "../../src/version.js";
-import { type GrpcClients, grpc, grpcClients, grpcCode } from "../support/grpc-client.js";
+import {
+  fromStruct,
+  type GrpcClients,
+  grpc,
+  grpcClients,
+  grpcCode,
+  type RawMessage,
+  toStruct,
+} from "../support/grpc-client.js";
 import { openTestDb, type TestDb } from "../support/mongo.js";
 import { until } from "../support/until.js";
 import { call, projectRoot } from "./support.js";
@@ -392,6 +400,83 @@ describe("crons over gRPC", () => {
     await grpcs.call("CronsService", "Delete", { cron_id: created.cron_id });
     const gone = await grpcCode(grpcs.call("CronsService", "Get", { cron_id: created.cron_id }));
     expect(gone.code).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it("CronsService Update, Search and Count: values read back; refusals are coded and change nothing", async () => {
+    const tag = `grpc-${uuidv4()}`;
+    const a = await grpcs.call("CronsService", "Create", {
+      assistant_id: "joke",
+      schedule: "0 0 1 1 *",
+      metadata: toStruct({ tag }),
+    });
+    const b = await grpcs.call("CronsService", "Create", {
+      assistant_id: "joke",
+      schedule: "0 0 1 1 *",
+      metadata: toStruct({ tag }),
+    });
+    const updated = await grpcs.call("CronsService", "Update", {
+      cron_id: a.cron_id,
+      schedule: "30 2 * * *",
+      enabled: false,
+      metadata: toStruct({ stage: "b" }),
+    });
+    expect(updated).toMatchObject({ cron_id: a.cron_id, schedule: "30 2 * * *", enabled: false });
+    expect(fromStruct(updated.metadata as RawMessage)).toEqual({ tag, stage: "b" });
+    const got = await grpcs.call("CronsService", "Get", { cron_id: a.cron_id });
+    expect(got).toEqual(updated);
+    const next = new Date(Number((got.next_run_date as { seconds: string }).seconds) * 1000);
+    expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([2, 30]);
+
+    const ids = async (req: object) =>
+      ((await grpcs.call("CronsService", "Search", req)).crons as RawMessage[]).map((c) => c.cron_id);
+    expect((await ids({ metadata: toStruct({ tag }) })).sort()).toEqual([a.cron_id, b.cron_id].sort());
+    expect(await ids({ metadata: toStruct({ tag }), enabled: false })).toEqual([a.cron_id]);
+    expect(await ids({ metadata: toStruct({ tag }), enabled: true })).toEqual([b.cron_id]);
+    expect(
+      await ids({ metadata: toStruct({ tag }), sort_by: "cron_id", sort_order: "asc", limit: 1 }),
+    ).toEqual([[a.cron_id, b.cron_id].sort()[0]]);
+    const selected = await grpcs.call("CronsService", "Search", {
+      metadata: toStruct({ tag, stage: "b" }),
+      select: ["cron_id"],
+    });
+    expect((selected.crons as RawMessage[]).map((c) => [c.cron_id, c.schedule])).toEqual([[a.cron_id, ""]]);
+    const count = async (req: object) => (await grpcs.call("CronsService", "Count", req)).count;
+    expect(await count({ metadata: toStruct({ tag }) })).toBe(2);
+    expect(await count({ metadata: toStruct({ tag, stage: "b" }) })).toBe(1);
+    expect(await count({ metadata: toStruct({ tag }), assistant_id: "joke" })).toBe(2);
+
+    const stored = await crons().findOne({ cron_id: a.cron_id });
+    const missing = uuidv4();
+    const refusals: Array<[string, object, number, RegExp]> = [
+      ["Update", { cron_id: missing, schedule: "* * * * *" }, grpc.status.NOT_FOUND, new RegExp(missing)],
+      ["Get", { cron_id: missing }, grpc.status.NOT_FOUND, new RegExp(missing)],
+      ["Update", { cron_id: "not-a-uuid", schedule: "* * * * *" }, grpc.status.INVALID_ARGUMENT, /cron_id/],
+      ["Update", { cron_id: a.cron_id, schedule: "every day" }, grpc.status.INVALID_ARGUMENT, /schedule/],
+      ["Update", { cron_id: a.cron_id, schedule: "61 * * * *" }, grpc.status.INVALID_ARGUMENT, /schedule/],
+      [
+        "Update",
+        { cron_id: a.cron_id, timezone: "Nowhere/City" },
+        grpc.status.INVALID_ARGUMENT,
+        /Invalid timezone: 'Nowhere\/City'/,
+      ],
+      ["Update", { cron_id: a.cron_id }, grpc.status.INVALID_ARGUMENT, /empty/],
+      ["Search", { limit: 1001 }, grpc.status.INVALID_ARGUMENT, /limit/],
+      ["Search", { offset: -1 }, grpc.status.INVALID_ARGUMENT, /offset/],
+      ["Search", { sort_by: "schedule" }, grpc.status.INVALID_ARGUMENT, /sort_by/],
+      ["Search", { select: ["nope"] }, grpc.status.INVALID_ARGUMENT, /nope/],
+      ["Search", { thread_id: "x" }, grpc.status.INVALID_ARGUMENT, /thread_id/],
+      ["Count", { thread_id: "x" }, grpc.status.INVALID_ARGUMENT, /thread_id/],
+    ];
+    for (const [method, req, code, details] of refusals) {
+      const refused = await grpcCode(grpcs.call("CronsService", method, req));
+      expect({ method, req, code: refused.code }).toEqual({ method, req, code });
+      // Connect percent-encodes grpc-message with encodeURIComponent; grpc-js decodes it with decodeURI, which
+      // leaves reserved characters (":", "/") escaped.
+      expect(decodeURIComponent(refused.details)).toMatch(details);
+    }
+    expect(await crons().findOne({ cron_id: a.cron_id })).toEqual(stored);
+    expect(await crons().countDocuments({ cron_id: missing })).toBe(0);
+    for (const c of [a, b]) await grpcs.call("CronsService", "Delete", { cron_id: c.cron_id });
   });
 });
 

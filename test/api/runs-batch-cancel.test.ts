@@ -8,21 +8,25 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AssistantsService } from "../../gen/ts/loom/v1/assistants_pb.js";
 import { RunsService } from "../../gen/ts/loom/v1/runs_pb.js";
+import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
 import { type ApiServer, call, startApiServer } from "./support.js";
 
 let server: ApiServer;
 let sdk: Client;
 let runsRpc: ReturnType<typeof createClient<typeof RunsService>>;
+let threadsRpc: ReturnType<typeof createClient<typeof ThreadsService>>;
+let assistantsRpc: ReturnType<typeof createClient<typeof AssistantsService>>;
 type Obj = Record<string, unknown>;
 
 beforeAll(async () => {
   server = await startApiServer("runs_batch_cancel");
   sdk = new Client({ apiUrl: server.baseUrl, callerOptions: { maxRetries: 0 } });
-  runsRpc = createClient(
-    RunsService,
-    createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }),
-  );
+  const transport = createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" });
+  runsRpc = createClient(RunsService, transport);
+  threadsRpc = createClient(ThreadsService, transport);
+  assistantsRpc = createClient(AssistantsService, transport);
 });
 afterAll(async () => {
   await server?.close();
@@ -141,6 +145,57 @@ describe("POST /runs/cancel", () => {
     });
     expect(unknown.status).toBe(404);
   });
+
+  it("a refused cancel changes nothing: the runs it named keep their status (REST)", async () => {
+    const { threadId, first, second } = await busyThread();
+    const named = [first.run_id, second.run_id];
+    const unknownId = "00000000-0000-4000-8000-000000000000";
+    const refusals: Array<[Obj, number]> = [
+      [{ thread_id: threadId, run_ids: [...named, "x"] }, 422],
+      [{ thread_id: threadId, run_ids: [...named, unknownId] }, 404],
+      [{ status: "all", thread_id: threadId, run_ids: named }, 422],
+      [{ status: "done" }, 422],
+    ];
+    for (const [body, status] of refusals) {
+      const res = await call(server.baseUrl, "POST", "/runs/cancel?action=rollback", body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+    }
+    expect((await sdk.runs.get(threadId, first.run_id)).status).toBe("running");
+    expect((await sdk.runs.get(threadId, second.run_id)).status).toBe("pending");
+    await runsRpc.cancelMany({ filter: { threadId, runIds: named } });
+    await expect.poll(async () => (await sdk.threads.get(threadId)).status).toBe("idle");
+  });
+
+  it("refusals over Connect: InvalidArgument naming the field, NotFound for an unknown run; nothing cancelled", async () => {
+    const { threadId, first, second } = await busyThread();
+    const named = [first.run_id, second.run_id];
+    const refused = (req: Parameters<typeof runsRpc.cancelMany>[0]) =>
+      runsRpc.cancelMany(req).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    const cases: Array<[Parameters<typeof runsRpc.cancelMany>[0], Code, RegExp]> = [
+      [{ filter: { status: "done" } }, Code.InvalidArgument, /Invalid status/],
+      [{ filter: { status: "all", threadId, runIds: named } }, Code.InvalidArgument, /'status'.*'thread_id'/],
+      [{ filter: { threadId: "nope", runIds: named } }, Code.InvalidArgument, /thread_id/],
+      [{ filter: { threadId, runIds: [] } }, Code.InvalidArgument, /run_ids/],
+      [{ filter: { threadId, runIds: [...named, "x"] } }, Code.InvalidArgument, /run_ids/],
+      [
+        { filter: { threadId, runIds: [...named, "00000000-0000-4000-8000-000000000000"] } },
+        Code.NotFound,
+        /Run not found/,
+      ],
+    ];
+    for (const [req, code, message] of cases) {
+      const err = await refused(req);
+      expect(err?.code, JSON.stringify(req.filter)).toBe(code);
+      expect(err?.rawMessage).toMatch(message);
+    }
+    expect((await sdk.runs.get(threadId, first.run_id)).status).toBe("running");
+    expect((await sdk.runs.get(threadId, second.run_id)).status).toBe("pending");
+    await runsRpc.cancelMany({ filter: { threadId, runIds: named } });
+    await expect.poll(async () => (await sdk.threads.get(threadId)).status).toBe("idle");
+  });
 });
 
 describe("select on searches", () => {
@@ -164,5 +219,35 @@ describe("select on searches", () => {
     const bad = await call(server.baseUrl, "POST", "/threads/search", { select: ["nope"] });
     expect(bad.status).toBe(422);
     expect((bad.body as Obj).detail).toMatch(/nope/);
+  });
+
+  it("over Connect: select clears the other fields; an unknown select or extract field is InvalidArgument naming it", async () => {
+    const thread = await sdk.threads.create({ metadata: { who: "select" } });
+    await sdk.runs.wait(thread.thread_id, "slow", { input: { ms: 1 } });
+    const selected = await threadsRpc.search({
+      metadata: { who: "select" },
+      select: ["thread_id", "status"],
+    });
+    expect(selected.threads.map((t) => t.threadId)).toEqual([thread.thread_id]);
+    expect(selected.threads[0]?.status).toBe("idle");
+    expect(selected.threads[0]?.metadata).toBeUndefined();
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    const refusals: Array<[Promise<unknown>, RegExp]> = [
+      [threadsRpc.search({ select: ["thread_id", "nope"] }), /select has unknown field 'nope'/],
+      [assistantsRpc.search({ select: ["nope"] }), /select has unknown field 'nope'/],
+      [runsRpc.list({ threadId: thread.thread_id, select: ["nope"] }), /select has unknown field 'nope'/],
+      [threadsRpc.search({ extract: { a: "secret.x" } }), /'secret\.x'/],
+      [assistantsRpc.search({ extract: { a: "values.x" } }), /'values\.x'/],
+      [runsRpc.list({ threadId: thread.thread_id, extract: { a: "values.x" } }), /'values\.x'/],
+    ];
+    for (const [call, message] of refusals) {
+      const err = await refusal(call);
+      expect(err?.code, String(message)).toBe(Code.InvalidArgument);
+      expect(err?.rawMessage).toMatch(message);
+    }
   });
 });

@@ -15,6 +15,7 @@ import {
   grpcClients,
   grpcCode,
   type RawMessage,
+  toValue,
 } from "../support/grpc-client.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { call, projectRoot } from "./support.js";
@@ -216,5 +217,35 @@ describe.each(["nested", "lg_nested"])("subgraphs of %s", (graph) => {
       grpc.call("ThreadsService", "GetState", { thread_id: threadId, checkpoint_ns: "nope:1" }),
     );
     expect(refused).toEqual({ code: 3, details: "Subgraph nope not found" });
+  });
+
+  it("over gRPC, a checkpoint_ns of no subgraph is InvalidArgument on GetState, GetHistory and UpdateState; nothing written", async () => {
+    const { threadId } = await pausedThread();
+    const checkpoints = () =>
+      server.testDb.db.collection("checkpoints").countDocuments({ thread_id: threadId });
+    const before = await checkpoints();
+    const head = await grpc.call("ThreadsService", "GetState", { thread_id: threadId });
+    const bad = { checkpoint_ns: "nope:1ef9f7a0-0000-6000-8000-000000000000" };
+    const refusals = [
+      grpc.call("ThreadsService", "GetState", { thread_id: threadId, checkpoint: bad }),
+      grpc.call("ThreadsService", "GetState", { thread_id: threadId, checkpoint_ns: "pick:1" }),
+      grpc.call("ThreadsService", "GetHistory", { thread_id: threadId, checkpoint: bad }),
+      grpc.call("ThreadsService", "UpdateState", {
+        thread_id: threadId,
+        values: toValue({ topic: "x" }),
+        checkpoint: bad,
+      }),
+    ];
+    const codes = await Promise.all(refusals.map(grpcCode));
+    expect(codes).toEqual([
+      { code: 3, details: "Subgraph nope not found" },
+      { code: 3, details: "Subgraph pick not found" },
+      { code: 3, details: "Subgraph nope not found" },
+      { code: 3, details: "Subgraph nope not found" },
+    ]);
+    expect(await checkpoints()).toBe(before);
+    const after = await grpc.call("ThreadsService", "GetState", { thread_id: threadId });
+    expect(after.checkpoint).toEqual(head.checkpoint);
+    expect(fromStruct(after.values as RawMessage)).toEqual(fromStruct(head.values as RawMessage));
   });
 });

@@ -27,6 +27,16 @@ afterAll(async () => {
 
 type Obj = Record<string, unknown>;
 
+/** A Connect (JSON) call of ThreadsService method `method`: the HTTP status and the JSON answer. */
+async function connectCall(method: string, body: Obj): Promise<{ status: number; body: Obj }> {
+  const res = await fetch(`${server.baseUrl}/loom.v1.ThreadsService/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Obj };
+}
+
 const checkpoints = (threadId: string) =>
   server.testDb.db.collection("checkpoints").countDocuments({ thread_id: threadId });
 const runs = (threadId: string) =>
@@ -93,6 +103,40 @@ describe("thread TTL", () => {
     }
     expect(await server.testDb.db.collection("threads").countDocuments()).toBe(count);
   });
+
+  it("over Connect: a bad ttl on Create or Update is InvalidArgument naming it, and nothing is written", async () => {
+    const count = await server.testDb.db.collection("threads").countDocuments();
+    const bad: Array<[Obj, RegExp]> = [
+      [{ ttl: 5, strategy: "forever" }, /Invalid strategy: forever/],
+      [{ ttl: -1 }, /ttl\.ttl must be a positive number/],
+      [{ ttl: 0 }, /ttl\.ttl must be a positive number/],
+    ];
+    for (const [ttl, message] of bad) {
+      const res = await connectCall("Create", { ttl });
+      expect(res.body.code, JSON.stringify(ttl)).toBe("invalid_argument");
+      expect(String(res.body.message)).toMatch(message);
+    }
+    expect(await server.testDb.db.collection("threads").countDocuments()).toBe(count);
+
+    const thread = await client.threads.create({ metadata: { keep: 1 }, ttl: 60 });
+    const before = await client.threads.get(thread.thread_id);
+    for (const [ttl, message] of bad) {
+      const res = await connectCall("Update", {
+        thread_id: thread.thread_id,
+        metadata: { keep: 2 },
+        ttl,
+      });
+      expect(res.body.code, JSON.stringify(ttl)).toBe("invalid_argument");
+      expect(String(res.body.message)).toMatch(message);
+    }
+    expect(await client.threads.get(thread.thread_id)).toEqual(before);
+
+    const missing = "0b3f9a50-8f3c-4bd4-9a0e-4d1f7c2a9e56";
+    const unknown = await connectCall("Update", { thread_id: missing, ttl: { ttl: 5 } });
+    expect(unknown.body.code).toBe("not_found");
+    expect(String(unknown.body.message)).toContain(missing);
+    expect(await server.testDb.db.collection("threads").countDocuments({ thread_id: missing })).toBe(0);
+  });
 });
 
 describe("POST /threads/prune", () => {
@@ -143,5 +187,20 @@ describe("POST /threads/prune", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ pruned_count: 1 });
     expect(await checkpoints(a)).toBe(0);
+  });
+
+  it("over Connect: a bad strategy or id is InvalidArgument naming it, and nothing is pruned", async () => {
+    const a = await threadWithRuns();
+    const before = await checkpoints(a);
+    const badStrategy = await connectCall("Prune", { thread_ids: [a], strategy: "all" });
+    expect(badStrategy.body.code).toBe("invalid_argument");
+    expect(String(badStrategy.body.message)).toContain("Invalid strategy: all");
+    // A bad id after a good one: refused before the good one is touched.
+    const badId = await connectCall("Prune", { thread_ids: [a, "nope"] });
+    expect(badId.body.code).toBe("invalid_argument");
+    expect(String(badId.body.message)).toMatch(/thread_ids.*"nope"/);
+    expect((await call(server.baseUrl, "GET", `/threads/${a}`)).status).toBe(200);
+    expect(await checkpoints(a)).toBe(before);
+    expect(await runs(a)).toBe(2);
   });
 });

@@ -41,8 +41,29 @@ async function timedGet(url: string): Promise<{ status: number; body: string; ms
   return { status: res.status, body, ms: Date.now() - started };
 }
 
+/** The runs whose log (the `crash` graph's) shows `nap` started and `last` not yet. */
+async function napping(logs: readonly string[]): Promise<Set<number>> {
+  const texts = await Promise.all(logs.map((f) => readFile(f, "utf8").catch(() => "")));
+  return new Set(texts.flatMap((t, i) => (t.includes("nap") && !t.includes("last") ? [i] : [])));
+}
+
 /**
- * One outage on a fresh `mongod` and Loom (lease `leaseMs`): RUNS background runs, `mongod` killed 1.2 s in and
+ * Resolves as soon as a run starts its `nap` node (polling the logs every 10 ms; a run napping already when this
+ * is called does not count), or after 10 s.
+ */
+async function aRunStartsNapping(logs: readonly string[]): Promise<void> {
+  const before = await napping(logs);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const now = await napping(logs);
+    if ([...now].some((i) => !before.has(i))) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * One outage on a fresh `mongod` and Loom (lease `leaseMs`): RUNS background runs, `mongod` killed 1.2 s in (as a
+ * run starts its nap) and
  * started again OUTAGE_MS later; asserts the health answers and the runs as described above; returns the figures.
  */
 async function outage(leaseMs: number): Promise<Record<string, unknown>> {
@@ -71,8 +92,11 @@ async function outage(leaseMs: number): Promise<Record<string, unknown>> {
       return { tid, runId: run.run_id as string };
     }),
   );
-  // Some runs are done, most are executing or queued: kill mongod mid-load.
+  // Some runs are done, most are executing or queued: kill mongod mid-load, the moment a run starts its nap, so
+  // that run's next write (when the nap ends) surely meets the outage. (At a fixed time the workers, started
+  // together, may all be between runs, claiming the next ones, with no run's write in flight or to come.)
   await new Promise((r) => setTimeout(r, 1200));
+  await aRunStartsNapping(runs.map((_, i) => path.join(dir, `run-${i}.log`)));
   const killedAt = Date.now();
   await killMongod(mongod);
 
