@@ -27,8 +27,8 @@ import {
   NodeNotFoundError,
   type RunResult,
 } from "../engine/index.js";
-import { ThreadNotFoundError } from "../store/errors.js";
-import type { WriteRef } from "../store/queue-store.js";
+import { LeaseRefusedError, ThreadNotFoundError } from "../store/errors.js";
+import type { RunEventStore, WriteRef } from "../store/queue-store.js";
 import type { RunRecord, RunStatus, ThreadStateUpdate, ThreadStatus } from "../store/records.js";
 import { markCommandWrites, reclaimedCommandOptions } from "./command-mark.js";
 import { skipFirstHeadRead } from "./empty-thread.js";
@@ -82,11 +82,33 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   // the new expiry from its caller's clock at that moment or later).
   let leaseExpiresAt = run.leaseExpiresAt?.getTime() ?? Date.now() + leaseMs;
   const isTransient = deps.isTransient ?? (() => false);
+  const marginMs = leaseMarginMs(leaseMs);
+  // Whether renewals are failing: one was refused with an error, or the renewals of the last two ticks are both
+  // unanswered (the database is cut off: the driver waits for a server). Only then may this execution give the run up
+  // on its own clock. A renewal that is merely late because the event loop was busy is not counted: its answer is
+  // read in the poll phase before the next tick, so two ticks never both see it unanswered.
+  let renewalFailed = false;
+  let unanswered = 0;
   const heartbeat = setInterval(
     () => {
+      // Renewals failed until the lease is about to lapse: stop the nodes now (the signal), before any other worker
+      // may reclaim the run; nothing more is started or written (the fence refuses it anyway).
+      const failing = renewalFailed || unanswered >= 2;
+      if (reason === undefined && failing && Date.now() >= leaseExpiresAt - marginMs) {
+        stop("lost");
+        deps.onOutage?.(
+          "gave up",
+          new LeaseLostError("the lease lapsed before it could be renewed"),
+          run.runId,
+        );
+        return;
+      }
       const sentAt = Date.now();
+      unanswered++;
       deps.queue.renew(run.runId, { owner, attempt: run.attempt }, leaseMs).then(
         (r) => {
+          renewalFailed = false;
+          unanswered = 0;
           // Gone, reclaimed by another worker, or by this one after a long pause (attempt + 1).
           if (r === null) stop("lost");
           else {
@@ -95,6 +117,8 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
           }
         },
         (error: unknown) => {
+          renewalFailed = true;
+          unanswered = 0;
           // An outage is expected to pass; the store calls of the run wait for it (`outage-retry.ts`).
           if (!isTransient(error)) deps.onError?.(error, run.runId);
         },
@@ -105,16 +129,27 @@ export function executeRun(deps: RuntimeDeps, run: RunRecord, options: ExecuteOp
   const retrying = createOutageRetry({
     isTransient,
     leaseExpiresAt: () => leaseExpiresAt,
-    marginMs: leaseMarginMs(leaseMs),
+    marginMs,
     onLapse: () => stop("lost"),
     lost: () => reason === "lost",
     onRetry: (error, attempt) => {
       if (attempt === 0) deps.onOutage?.("retrying", error, run.runId);
     },
   });
-  const executing = () => execute(deps, run, options, abort.signal, () => reason, report, retrying);
-  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(() => {
+  const executing = () =>
+    execute(
+      deps,
+      run,
+      options,
+      abort.signal,
+      () => reason,
+      report,
+      retrying,
+      () => stop("lost"),
+    );
+  const done = (deps.tracing ? deps.tracing.execution(run, executing) : executing()).finally(async () => {
     clearInterval(heartbeat);
+    await deps.fence?.end(run.runId, { owner: deps.settings.owner, attempt: run.attempt });
     deps.signals.notify({ runId: run.runId, runDocument: true });
   });
   return { done, stop };
@@ -193,9 +228,18 @@ async function execute(
   reason: () => StopReason | undefined,
   report: Report,
   retrying: OutageRetry,
+  stopLost: () => void,
 ): Promise<RunFinished | undefined> {
   const { queue, settings } = deps;
   const fresh = options.plan !== undefined;
+  const holder = { owner: settings.owner, attempt: run.attempt };
+  // The lease fence: every step write commits only while this execution holds the run (docs/runs.md "Leases").
+  const lose = (error: LeaseRefusedError) => {
+    if (reason() === undefined) deps.onOutage?.("gave up", error, run.runId);
+    stopLost();
+  };
+  const checkpoints = deps.fence ? deps.fence.checkpoints(run.runId, holder) : deps.checkpoints;
+  const events = deps.fence ? refusalStops(deps.fence.events(run.runId, holder), lose) : deps.events;
   let log: EventWriter | undefined;
   const fail = async (error: Error): Promise<RunFinished | undefined> => {
     // The database, not the run, failed (the lease lapsed during an outage, or a call outside the retries): give
@@ -236,7 +280,7 @@ async function execute(
         ? 0
         : firstEventSeq(await retrying(() => deps.events.lastSeq(run.runId)), run.attempt);
       log = createEventWriter({
-        events: deps.events,
+        events,
         signals: deps.signals,
         runId: run.runId,
         firstSeq,
@@ -267,10 +311,11 @@ async function execute(
   let lostRaces = 0;
   for (let first = true; ; first = false) {
     const store = fencedCheckpoints(
-      deps.checkpoints,
+      checkpoints,
       () => reason() === "lost",
       (refs) => written.push(...refs),
       retrying,
+      lose,
     );
     let thrown: { error: unknown } | undefined;
     try {
@@ -363,6 +408,18 @@ async function execute(
   if (!ended) return undefined;
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
   return { run: ended.run, waitBody: body };
+}
+
+/** `events` whose refused `append` (the lease fence) calls `onRefused` first, e.g. to stop the execution at once. */
+function refusalStops(events: RunEventStore, onRefused: (error: LeaseRefusedError) => void): RunEventStore {
+  return {
+    ...events,
+    append: (runId, batch) =>
+      events.append(runId, batch).catch((error: unknown) => {
+        if (error instanceof LeaseRefusedError) onRefused(error);
+        throw error;
+      }),
+  };
 }
 
 /** `rollback`: the run's checkpoints and the run go; the thread shows its head again. */

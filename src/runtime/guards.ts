@@ -10,6 +10,7 @@ import {
   type PendingWrite,
   type StoreWrite,
 } from "../engine/index.js";
+import { LeaseRefusedError } from "../store/errors.js";
 import type { WriteRef } from "../store/queue-store.js";
 
 /** Thrown by a checkpoint write of a worker that lost its lease. */
@@ -74,6 +75,11 @@ export function fencedCheckpoints(
    * the guard is checked again before every retry. Default: once.
    */
   retrying: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+  /**
+   * Hears a write the database refused because this execution no longer holds the lease (`LeaseRefusedError` of
+   * a `LeaseFence` store): e.g. stops the execution at once. The write then rejects with `LeaseLostError`.
+   */
+  onRefused?: (error: LeaseRefusedError) => void,
 ): FencedCheckpointStore {
   let conflict = false;
   let retriedConflict = false;
@@ -86,6 +92,12 @@ export function fencedCheckpoints(
       try {
         return await fn();
       } catch (error) {
+        if (error instanceof LeaseRefusedError) {
+          onRefused?.(error);
+          throw new LeaseLostError("the database refused the write: this worker no longer holds the lease", {
+            cause: error,
+          });
+        }
         if (error instanceof CheckpointConflictError) {
           conflict = true;
           if (tries > 1) retriedConflict = true;

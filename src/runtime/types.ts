@@ -4,7 +4,7 @@
  */
 import type { CheckpointStore, ItemStore, JsonObject, JsonValue, RunOptions } from "../engine/index.js";
 import type { HostedGraph } from "../host/hosted-graph.js";
-import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
+import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { RunRecord, RunStore, ThreadStore } from "../store/records.js";
 import type { RunMetrics } from "./metrics.js";
 import type { RunSignals } from "./signals.js";
@@ -76,6 +76,12 @@ export interface RuntimeDeps {
   runs: RunStore;
   threads: ThreadStore;
   checkpoints: CheckpointStore;
+  /**
+   * The lease fence (docs/runs.md "Leases"): when given, every step write of an execution (checkpoints, pending
+   * writes, events) goes through it and commits only while the execution's lease holds; a refused write stops the
+   * execution at once. Absent: writes go to `checkpoints`/`events` unfenced (run end and renewal stay fenced).
+   */
+  fence?: LeaseFence;
   signals: RunSignals;
   resolve: RunResolver;
   settings: RuntimeSettings;

@@ -20,7 +20,7 @@ import type { RunTracing } from "../runtime/tracing.js";
 import type { RuntimeDeps, RuntimeSettings } from "../runtime/types.js";
 import type { WebhookDispatcher } from "../runtime/webhooks.js";
 import type { CronRecord, CronStore } from "../store/cron-store.js";
-import type { RunEventStore, RunQueueStore } from "../store/queue-store.js";
+import type { LeaseFence, RunEventStore, RunQueueStore } from "../store/queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../store/records.js";
 import { createAssistantsService } from "./assistants/service.js";
 import { withAuthorization } from "./auth/enforce.js";
@@ -46,6 +46,8 @@ export interface LoomServiceDeps {
   /** The run queue and event log (shared by every replica). */
   queue: RunQueueStore;
   events: RunEventStore;
+  /** Fences every step write of a run on its lease (MongoDB store); absent: writes are not fenced. */
+  leaseFence?: LeaseFence;
   /** Wake-ups for the runtime (local, plus the change stream). */
   signals: RunSignals;
   /** Workers, leases, attempts, polling. */
@@ -114,6 +116,7 @@ export function createLoomServices(
     settings: deps.runtimeSettings,
     ...(deps.runMetrics ? { metrics: deps.runMetrics } : {}),
     ...(deps.runTracing ? { tracing: deps.runTracing } : {}),
+    ...(deps.leaseFence ? { fence: deps.leaseFence } : {}),
     ...(deps.items ? { items: deps.items } : {}),
     ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
     ...(deps.isTransientError ? { isTransient: deps.isTransientError } : {}),

@@ -138,3 +138,18 @@ export class InvalidQueryError extends StoreError {
     super(`${field}: ${message}`);
   }
 }
+
+/**
+ * A write of a run's execution refused by the lease fence (docs/runs.md "Leases"): the run is no longer `running`
+ * under the holder (owner and attempt) that sent it, or its lease has expired. Nothing of the write is stored; the
+ * execution must stop at once (another worker owns the run, or will reclaim it). Never reaches a client.
+ */
+export class LeaseRefusedError extends StoreError {
+  override readonly name = "LeaseRefusedError";
+  constructor(
+    readonly runId: string,
+    readonly attempt: number,
+  ) {
+    super(`run ${runId}: attempt ${attempt} no longer holds the lease; write refused`);
+  }
+}

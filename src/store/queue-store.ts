@@ -4,7 +4,7 @@
  * method is one atomic step on the shared database, so any number of Loom processes can share one queue
  * (docs/api.md §5 multitask, docs/api.md §7 resumable streams).
  */
-import type { JsonObject, JsonValue } from "../engine/index.js";
+import type { CheckpointStore, JsonObject, JsonValue } from "../engine/index.js";
 import type {
   CancelAction,
   MultitaskStrategy,
@@ -49,6 +49,29 @@ export interface Enqueued {
 export interface RunHolder {
   owner: string;
   attempt: number;
+}
+
+/**
+ * The lease fence (docs/runs.md "Leases"): the writes of one execution of a run, each committed only while its
+ * holder still holds the run — `running`, same `lease_owner` and `attempt` (the lease epoch: every reclaim
+ * increments it), lease not expired — checked by the database in the same atomic commit as the write. A refused
+ * write stores nothing and rejects with `LeaseRefusedError`, so an execution that lost its run (to another worker,
+ * or to this one after a pause) can never commit a step, a pending write or an event after the new owner started.
+ */
+export interface LeaseFence {
+  /**
+   * The checkpoint store as seen by the execution of `holder`: reads as usual; `put`, `putWrites` and `writeBatch`
+   * fenced, with the engine contract's outcomes otherwise (`CheckpointStore`, test/contract). `deleteThread` is
+   * not a step write and passes through.
+   */
+  checkpoints(runId: string, holder: RunHolder): CheckpointStore;
+  /** The run's event log as seen by the execution of `holder`: `append` fenced, reads as usual. */
+  events(runId: string, holder: RunHolder): RunEventStore;
+  /**
+   * The execution of `holder` has ended: resolves once its last write has settled and what the fence held for it
+   * (a database session) is given back. Never rejects.
+   */
+  end(runId: string, holder: RunHolder): Promise<void>;
 }
 
 /** The run queue on the shared database. */

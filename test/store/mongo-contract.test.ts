@@ -22,3 +22,23 @@ checkpointStoreContract("mongo", async () => {
   await store.ensureIndexes();
   return { store: store.checkpoints, cleanup: () => store.db.dropDatabase().then(() => undefined) };
 });
+
+// The same contract through the lease fence (src/store/mongo/lease-fence.ts): every write is a transaction that
+// checks the lease of a run held for the whole test, so the fence changes no outcome of the contract.
+checkpointStoreContract("mongo (lease fence)", async () => {
+  const store = createMongoStore({ client, dbName: `contract_${randomBytes(6).toString("hex")}` });
+  await store.ensureIndexes();
+  const holder = { owner: "contract-worker", attempt: 1 };
+  await store.db.collection("runs").insertOne({
+    _id: "contract-run" as never,
+    thread_id: "contract-thread",
+    status: "running",
+    attempt: holder.attempt,
+    lease_owner: holder.owner,
+    lease_expires_at: new Date(Date.now() + 3600_000),
+  });
+  return {
+    store: store.leaseFence.checkpoints("contract-run", holder),
+    cleanup: () => store.db.dropDatabase().then(() => undefined),
+  };
+});

@@ -44,6 +44,7 @@
 import {
   type AnyBulkWriteOperation,
   BSON,
+  type ClientSession,
   type Collection,
   type Document,
   MongoBulkWriteError,
@@ -310,6 +311,8 @@ function itemError(error: MongoBulkWriteError, item: Fresh | Outside, maxBytes: 
  * Writes `writes` in order in one command (`insert` when every write targets a checkpoint of the batch, else
  * `update`), plus one `update` command to take writes out again after a failure; see the module doc.
  * @param maxBytes largest document accepted (MongoDB: 16 MiB)
+ * @param session send the commands in this session (a lease-fence transaction: a failure aborts it all, so no
+ *   undo is sent)
  * @throws CheckpointConflictError, CheckpointOrderError, CheckpointNotFoundError, DocumentTooLargeError (module doc),
  *   driver errors otherwise (a prefix of the command may then be stored)
  */
@@ -317,25 +320,27 @@ export async function writeCheckpointBatch(
   checkpoints: Collection<CheckpointDoc>,
   writes: readonly StoreWrite[],
   maxBytes: number,
+  session?: ClientSession,
 ): Promise<void> {
   const { items, refused } = planBatch(writes, maxBytes);
+  const inSession = session ? { session } : {};
   if (items.length > 0) {
     for (const item of items) if (item.kind === "fresh") item.doc.writes = Object.fromEntries(item.writes);
     try {
       const docs = items.flatMap((item) => (item.kind === "fresh" ? [item.doc] : []));
       if (docs.length === items.length) {
-        await checkpoints.insertMany(docs, { ordered: true });
+        await checkpoints.insertMany(docs, { ordered: true, ...inSession });
       } else {
         const statements = items.map((item) =>
           item.kind === "fresh" ? insertStatement(item.ref, item.doc) : item.statement,
         );
-        await checkpoints.bulkWrite(statements, { ordered: true });
+        await checkpoints.bulkWrite(statements, { ordered: true, ...inSession });
       }
     } catch (error) {
       const index = error instanceof MongoBulkWriteError ? [error.writeErrors].flat()[0]?.index : undefined;
       const item = index === undefined ? undefined : items[index];
       if (!item || index === undefined) throw error;
-      await undoAfter(checkpoints, items.slice(0, index), item.position);
+      if (!session) await undoAfter(checkpoints, items.slice(0, index), item.position);
       throw itemError(error as MongoBulkWriteError, item, maxBytes);
     }
   }

@@ -15,7 +15,7 @@
  * The unique index on `(thread_id, checkpoint_ns, checkpoint_id)` makes a taken id a conflict whatever the number
  * of writers; a child id that does not sort after its parent id is refused before writing.
  */
-import type { Collection, Document } from "mongodb";
+import type { ClientSession, Collection, Document } from "mongodb";
 import type { CheckpointRef, CheckpointTuple, PendingWrite } from "../../engine/checkpoint.js";
 import { CheckpointNotFoundError } from "../../engine/errors.js";
 import {
@@ -48,6 +48,11 @@ export interface MongoCheckpointStoreOptions {
   checkpoints: Collection<CheckpointDoc>;
   /** Largest document accepted, in bytes. @default MAX_DOCUMENT_BYTES (16 MiB) */
   maxDocumentBytes?: number;
+  /**
+   * Send every write in this session (a transaction of the lease fence, `lease-fence.ts`); reads stay outside it.
+   * A failing write then aborts the whole transaction: the caller restores the outcomes of the contract.
+   */
+  session?: ClientSession;
 }
 
 /**
@@ -62,6 +67,7 @@ export interface MongoCheckpointStoreOptions {
 export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions): CheckpointStore {
   const { checkpoints } = options;
   const maxBytes = options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES;
+  const inSession = options.session ? { session: options.session } : {};
 
   async function getTuple(query: CheckpointQuery): Promise<CheckpointTuple | undefined> {
     const filter: Document = { thread_id: query.threadId, checkpoint_ns: query.checkpointNs ?? "" };
@@ -83,11 +89,11 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
     const { ref, parentId } = prepared;
     try {
       if (!prepared.parentUpdate) {
-        await checkpoints.insertOne(prepared.doc);
+        await checkpoints.insertOne(prepared.doc, inSession);
       } else {
         // Both statements are updates, so the driver sends them as one `update` command: one round trip.
         // Being first and ordered, a taken child id fails before the parent's writes: nothing written.
-        await checkpoints.bulkWrite(putStatements(prepared), { ordered: true });
+        await checkpoints.bulkWrite(putStatements(prepared), { ordered: true, ...inSession });
       }
     } catch (error) {
       if (isDuplicate(error)) throw new CheckpointConflictError(ref);
@@ -109,7 +115,7 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
     if (!update) return;
     let matched: number;
     try {
-      matched = (await checkpoints.updateOne(keyOf(ref), update)).matchedCount;
+      matched = (await checkpoints.updateOne(keyOf(ref), update, inSession)).matchedCount;
     } catch (error) {
       if (isTooLarge(error)) {
         throw new DocumentTooLargeError(
@@ -124,7 +130,7 @@ export function createMongoCheckpointStore(options: MongoCheckpointStoreOptions)
   }
 
   function writeBatch(writes: readonly StoreWrite[]): Promise<void> {
-    return writeCheckpointBatch(checkpoints, writes, maxBytes);
+    return writeCheckpointBatch(checkpoints, writes, maxBytes, options.session);
   }
 
   // Checkpoints and their pending writes only, as a LangGraph saver's `deleteThread`: a thread with its runs is

@@ -15,7 +15,7 @@
  * creations on one thread write the same document and one of them retries after the other commits: with
  * `rejectIfBusy` at most one can see "no active run" (docs/api.md §5 multitask `reject`).
  */
-import type { ClientSession, Collection, Document, MongoClient } from "mongodb";
+import type { Binary, ClientSession, Collection, Document, MongoClient } from "mongodb";
 import { MongoServerError } from "mongodb";
 import type { JsonObject } from "../../engine/checkpoint.js";
 import { RunExistsError, RunNotFoundError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
@@ -40,6 +40,8 @@ export interface RunDoc {
   available_at: Date;
   lease_owner: string | null;
   lease_expires_at: Date | null;
+  /** The session of the lease fence's transactions of the current execution (`lease-fence.ts`). */
+  fence_session?: Binary | null;
   /** Set by a cancel while running; the owning worker stops the run (`run-queue.ts`). */
   cancel_requested?: "interrupt" | "rollback" | null;
   /** Stream events of the run go to `run_events`. */

@@ -7,7 +7,7 @@ import { type Db, MongoClient, type MongoClientOptions } from "mongodb";
 import type { ItemStore } from "../../engine/item-store.js";
 import type { CheckpointStore } from "../../engine/store.js";
 import type { CronStore } from "../cron-store.js";
-import type { RunEventStore, RunQueueStore } from "../queue-store.js";
+import type { LeaseFence, RunEventStore, RunQueueStore } from "../queue-store.js";
 import type { AssistantStore, RunStore, ThreadStore } from "../records.js";
 import type { WebhookStore } from "../webhook-store.js";
 import { type AssistantDoc, type AssistantVersionDoc, createMongoAssistantStore } from "./assistants.js";
@@ -18,6 +18,7 @@ import { type CronDoc, createMongoCronStore } from "./crons.js";
 import { ensureIndexes } from "./indexes.js";
 import type { ItemDoc } from "./item-docs.js";
 import { createMongoItemStore } from "./items.js";
+import { createMongoLeaseFence } from "./lease-fence.js";
 import { createMongoRunEventStore, type RunEventDoc } from "./run-events.js";
 import { createMongoRunQueueStore } from "./run-queue.js";
 import { createMongoRunStore, type RunDoc } from "./runs.js";
@@ -53,6 +54,8 @@ export interface MongoStore {
   queue: RunQueueStore;
   /** The run event log (`run_events`). */
   events: RunEventStore;
+  /** The step writes of a run's execution, committed only while its lease holds (`lease-fence.ts`). */
+  leaseFence: LeaseFence;
   /** The long-term memory store (`store_items`, docs/store.md). */
   items: ItemStore;
   /** Scheduled runs (`crons`, docs/crons.md). */
@@ -92,11 +95,13 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
   const runs = db.collection<RunDoc>(names.runs, COLLECTION_OPTIONS);
   const assistants = db.collection<AssistantDoc>(names.assistants, COLLECTION_OPTIONS);
   const anyRuns = db.collection(names.runs, COLLECTION_OPTIONS);
+  const maxBytes =
+    options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {};
+  const checkpointStore = createMongoCheckpointStore({ checkpoints, ...maxBytes });
+  const eventDocs = db.collection<RunEventDoc>(names.run_events, COLLECTION_OPTIONS);
+  const eventStore = createMongoRunEventStore({ events: eventDocs });
   return {
-    checkpoints: createMongoCheckpointStore({
-      checkpoints,
-      ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
-    }),
+    checkpoints: checkpointStore,
     threads: createMongoThreadStore({
       threads,
       runs: anyRuns,
@@ -114,8 +119,15 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
       checkpoints: db.collection(names.checkpoints, COLLECTION_OPTIONS),
     }),
     webhooks: createMongoWebhookStore({ runs, threads }),
-    events: createMongoRunEventStore({
-      events: db.collection<RunEventDoc>(names.run_events, COLLECTION_OPTIONS),
+    events: eventStore,
+    leaseFence: createMongoLeaseFence({
+      client,
+      runs,
+      checkpoints,
+      events: eventDocs,
+      store: checkpointStore,
+      eventStore,
+      ...maxBytes,
     }),
     items: createMongoItemStore({
       items: db.collection<ItemDoc>(names.store_items, COLLECTION_OPTIONS),
