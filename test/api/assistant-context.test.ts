@@ -166,7 +166,7 @@ describe("run context", () => {
     expect(await assistants.get({ assistantId: a.assistantId })).toEqual(before);
     const versions = await assistants.listVersions({ assistantId: a.assistantId });
     expect(versions.versions.map((v) => v.version)).toEqual([1]);
-    expect(await server.testDb.db.collection("assistants").countDocuments({ assistant_id: unknown })).toBe(0);
+    expect(await server.testDb.db.collection("assistants").countDocuments({ _id: unknown as never })).toBe(0);
   });
 });
 

@@ -135,7 +135,7 @@ describe("thread TTL", () => {
     const unknown = await connectCall("Update", { thread_id: missing, ttl: { ttl: 5 } });
     expect(unknown.body.code).toBe("not_found");
     expect(String(unknown.body.message)).toContain(missing);
-    expect(await server.testDb.db.collection("threads").countDocuments({ thread_id: missing })).toBe(0);
+    expect(await server.testDb.db.collection("threads").countDocuments({ _id: missing as never })).toBe(0);
   });
 });
 
