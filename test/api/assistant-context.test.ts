@@ -145,8 +145,12 @@ describe("run context", () => {
       );
     const unknown = "00000000-0000-4000-8000-00000000abcd";
     for (const assistantId of [unknown, "no_such_graph"]) {
-      for (const p of [assistants.getSubgraphs({ assistantId }), assistants.listVersions({ assistantId })]) {
-        const err = await refusal(p);
+      // One call at a time: a second call's rejection must not wait unhandled while the first is awaited.
+      for (const call of [
+        () => assistants.getSubgraphs({ assistantId }),
+        () => assistants.listVersions({ assistantId }),
+      ]) {
+        const err = await refusal(call());
         expect(err?.code, assistantId).toBe(Code.NotFound);
         expect(err?.rawMessage).toContain(assistantId);
       }
