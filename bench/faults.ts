@@ -57,6 +57,10 @@ interface Figures {
   error: number;
   other: number;
   reclaimed: number;
+  /** Runs by their final attempt number (`{"1": 92, "2": 8}`). */
+  attempts: Record<string, number>;
+  /** Creation-to-end times of the reclaimed runs, ascending. */
+  reclaimedWaitsMs: number[];
   overlaps: number;
   nonLinear: number;
   waitP50Ms: number;
@@ -209,6 +213,15 @@ async function scenario(name: Scenario): Promise<Figures> {
         error: count("error"),
         other: runs.length - count("success") - count("error"),
         reclaimed: runs.filter((r) => (r.attempt as number) > 1).length,
+        attempts: runs.reduce<Record<string, number>>((acc, r) => {
+          const key = String(r.attempt);
+          acc[key] = (acc[key] ?? 0) + 1;
+          return acc;
+        }, {}),
+        reclaimedWaitsMs: runs
+          .filter((r) => (r.attempt as number) > 1)
+          .map((r) => (r.updated_at as Date).getTime() - (r.created_at as Date).getTime())
+          .sort((a, b) => a - b),
         overlaps: overlapping,
         nonLinear: nonLinearChains(checkpoints),
         waitP50Ms: percentile(waits, 0.5),
