@@ -74,6 +74,10 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
   let assistants: Assistant[] = [];
   let followed: string | null = null;
   let redrawTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `status|updated_at` of the thread as last drawn; the idle poll redraws when it changes. */
+  let lastSeen = "";
+  /** Counts refreshes started, so an overtaken one draws nothing. */
+  let refreshes = 0;
 
   const header = h("div", { class: "thread-header" });
   const treePane = h("div", { class: "tree-pane", "data-testid": "tree-pane" });
@@ -410,15 +414,21 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
     drawActions(node);
   }
 
+  /**
+   * Loads the thread, then its history and head, and redraws. The thread is read first so the history read after
+   * it is at least as new as the status it shows: an `idle` status beside a history from before the run finished
+   * would never be corrected, since the idle poll redraws only when the status or `updated_at` changes. A refresh
+   * overtaken by a later one draws nothing.
+   */
   async function refresh(): Promise<void> {
+    const generation = ++refreshes;
     const started = performance.now();
-    const [nextThread, history, head] = await Promise.all([
-      api.getThread(threadId),
-      loadHistory(threadId),
-      api.state(threadId),
-    ]);
+    const nextThread = await api.getThread(threadId);
+    const [history, head] = await Promise.all([loadHistory(threadId), api.state(threadId)]);
+    if (generation !== refreshes) return;
     const fetched = performance.now();
     thread = nextThread;
+    lastSeen = `${nextThread.status}|${nextThread.updated_at}`;
     const headId = head.checkpoint?.checkpoint_id ?? null;
     layout = layoutTree(history, headId);
     const laidOut = performance.now();
@@ -436,7 +446,6 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
     root.dataset.rendered = String(layout.nodes.length);
   }
 
-  let lastSeen = "";
   const poll = setInterval(() => {
     if (followed) return;
     void act(async () => {
@@ -458,7 +467,6 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
   assistants = await api.assistants().catch(() => []);
   await act(refresh);
   const loaded = thread as Thread | null;
-  if (loaded) lastSeen = `${loaded.status}|${loaded.updated_at}`;
   if (loaded?.status === "busy") {
     const run = (await api.listRuns(threadId).catch(() => [])).find(
       (r) => r.status === "running" || r.status === "pending",
