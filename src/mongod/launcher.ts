@@ -10,6 +10,9 @@ import { MongoMemoryReplSet } from "mongodb-memory-server-core";
 import { findMongod, mongodVersion } from "./find-binary.js";
 import { persistentPort } from "./persistent-port.js";
 
+/** How long a started `mongod` may take to accept connections before the launch fails, in ms. */
+const LAUNCH_TIMEOUT_MS = 60_000;
+
 /** Options for {@link launchMongo}. */
 export interface LaunchMongoOptions {
   /** Use this server and start nothing (the `MONGODB_URI` setting). */
@@ -97,7 +100,11 @@ export async function launchMongo(options: LaunchMongoOptions): Promise<Launched
         ip: "127.0.0.1",
         spawn: { detached: true },
       },
-      instanceOpts: [options.dbPath ? { dbPath: options.dbPath, port } : {}],
+      // mongodb-memory-server gives up on a mongod not ready in 10 s; a loaded machine (a test suite starting many,
+      // journal recovery after a kill -9) can take longer, and giving up then leaves nothing to connect to.
+      instanceOpts: [
+        { launchTimeout: LAUNCH_TIMEOUT_MS, ...(options.dbPath ? { dbPath: options.dbPath, port } : {}) },
+      ],
     });
   } catch (error) {
     const route = found ? `${found.source} ${found.binaryPath}` : "mongodb-memory-server download";

@@ -37,10 +37,14 @@ describe("mongod restart", () => {
         values: { n: 2 },
         parentWrites: [write("t", 0, "n", 2)],
       });
-      const pending = store.checkpoints.put(b);
+      // Settled into a value at once, so a failed restart below fails the test rather than leave it unhandled.
+      const pending = store.checkpoints.put(b).then(
+        () => "stored",
+        (error: unknown) => error,
+      );
       const second = await startMongod(dataDir);
       expect(second.uri).toBe(first.uri);
-      await pending;
+      expect(await pending).toBe("stored");
 
       const history = await store.checkpoints.list({ threadId: "thread" });
       expect(history.map((c) => c.checkpoint.channelValues)).toEqual([{ n: 2 }, { n: 1 }]);
