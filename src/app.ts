@@ -18,6 +18,7 @@ import { createRequestMetrics, type RequestMetrics } from "./metrics/requests.js
 import type { AuthModule } from "./registry/auth-load.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createCronScheduler } from "./runtime/cron-scheduler.js";
+import { isLoggedFailure, type PeriodicFailure } from "./runtime/periodic.js";
 import { createRunSignals } from "./runtime/signals.js";
 import { createThreadSweeper } from "./runtime/thread-sweeper.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
@@ -205,6 +206,24 @@ function instrumentRequests(metrics: LoomMetrics, labels: ReturnType<typeof requ
  * The authenticator of `deps.auth` and `deps.apiKeys`; `undefined` when neither is set.
  * @throws Error when an `Auth` with an `authenticate` handler and API keys are both configured
  */
+/**
+ * Log handlers for a periodic pass named `what` (e.g. "cron poll"): a warning at the first failure of a streak and
+ * at the 10th, 100th… (`isLoggedFailure`), and one info line when a pass works again.
+ */
+function streakLog(
+  logger: Logger,
+  what: string,
+): { onError: PeriodicFailure; onRecovered: (failuresInARow: number) => void } {
+  return {
+    onError: (error, failuresInARow) => {
+      if (isLoggedFailure(failuresInARow)) {
+        logger.warn({ err: error, failuresInARow }, `${what} failed; retried every interval`);
+      }
+    },
+    onRecovered: (failuresInARow) => logger.info({ failuresInARow }, `${what} works again`),
+  };
+}
+
 function buildAuthenticator(deps: AppDeps): Authenticator | undefined {
   const keys = deps.apiKeys ?? [];
   const apiKeys =
@@ -266,7 +285,7 @@ export function createApp(deps: AppDeps): App {
   const sweeper = createThreadSweeper({
     threads: store.threads,
     intervalMs: deps.threadSweepMs ?? 60_000,
-    onError: (error) => deps.logger.warn({ err: error }, "thread TTL sweep failed"),
+    ...streakLog(deps.logger, "thread TTL sweep"),
   });
   const services = createLoomServices(
     {
@@ -297,12 +316,16 @@ export function createApp(deps: AppDeps): App {
     },
     [{ service: HealthService, impl: health }, grpcHealth, reflection.v1, reflection.v1alpha],
   );
+  const cronPoll = streakLog(deps.logger, "cron poll");
   const cronScheduler = createCronScheduler({
     crons: store.crons,
     fire: services.fireCron ?? (async () => {}),
     pollMs: deps.cronPollMs ?? 1000,
     isTransient: isTransientMongoError,
     onError: (error, cronId) => deps.logger.warn({ err: error, cronId }, "cron tick failed"),
+    // A poll a second through an outage: its first failure is logged, then the 10th, 100th… and the recovery.
+    onPollError: cronPoll.onError,
+    onPollRecovered: cronPoll.onRecovered,
   });
   const rest = createRestBridge({
     services: services.bound,

@@ -14,7 +14,7 @@
 import { v5 as uuidv5 } from "uuid";
 import type { CronRecord, CronStore } from "../store/cron-store.js";
 import { nextTick } from "./cron-schedule.js";
-import { createPeriodicTask } from "./periodic.js";
+import { createPeriodicTask, type PeriodicFailure } from "./periodic.js";
 
 /** The scheduler. */
 export interface CronScheduler {
@@ -60,8 +60,12 @@ export interface CronSchedulerDeps {
   claimTimeoutMs?: number;
   /** Whether a failed run creation may succeed later (a database outage). @default () => false */
   isTransient?: (error: unknown) => boolean;
-  /** Hears a failed poll or run creation (with the cron's id when one was involved). */
-  onError?: (error: unknown, cronId?: string) => void;
+  /** Hears a failed claim, release or run creation of the cron `cronId` (the poll goes on with the next cron). */
+  onError?: (error: unknown, cronId: string) => void;
+  /** Hears a poll that failed as a whole (e.g. MongoDB away): the error and the failed polls in a row. */
+  onPollError?: PeriodicFailure;
+  /** Hears the first poll that worked after `failuresInARow` failed ones. */
+  onPollRecovered?: (failuresInARow: number) => void;
   /** The clock. @default () => new Date() */
   now?: () => Date;
 }
@@ -140,6 +144,6 @@ export function createCronScheduler(deps: CronSchedulerDeps): CronScheduler {
     return fired;
   }
 
-  const task = createPeriodicTask(pollOnce, deps.pollMs, (error) => deps.onError?.(error));
+  const task = createPeriodicTask(pollOnce, deps.pollMs, deps.onPollError, deps.onPollRecovered);
   return { start: task.start, poll: task.run, close: task.close };
 }

@@ -15,16 +15,25 @@ export interface PeriodicTask<T> {
 }
 
 /**
- * Creates the task; `onError` hears a pass started by the timer that failed (the next interval tries again).
+ * What hears a pass started by the timer that failed: the error, and how many passes in a row have failed now
+ * (1 for the first of a streak, e.g. the first poll after MongoDB went away).
+ */
+export type PeriodicFailure = (error: unknown, failuresInARow: number) => void;
+
+/**
+ * Creates the task; `onError` hears a pass started by the timer that failed (the next interval tries again), and
+ * `onRecovered` the first pass that succeeded after `failuresInARow` failed ones.
  * @param intervalMs the period, in ms
  */
 export function createPeriodicTask<T>(
   pass: () => Promise<T>,
   intervalMs: number,
-  onError?: (error: unknown) => void,
+  onError?: PeriodicFailure,
+  onRecovered?: (failuresInARow: number) => void,
 ): PeriodicTask<T> {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<T> | undefined;
+  let failures = 0;
 
   function run(): Promise<T> {
     running ??= pass().finally(() => {
@@ -37,7 +46,16 @@ export function createPeriodicTask<T>(
     start() {
       if (timer) return;
       timer = setInterval(() => {
-        run().catch((error: unknown) => onError?.(error));
+        run().then(
+          () => {
+            if (failures > 0) onRecovered?.(failures);
+            failures = 0;
+          },
+          (error: unknown) => {
+            failures += 1;
+            onError?.(error, failures);
+          },
+        );
       }, intervalMs);
       timer.unref();
     },
@@ -48,4 +66,12 @@ export function createPeriodicTask<T>(
       await running?.catch(() => undefined);
     },
   };
+}
+
+/**
+ * Whether the `failuresInARow`-th failure of a streak is worth a log line: the first, then the 10th, 100th, 1000th…
+ * (a poll every second through a ten-minute outage logs 4 lines, not 600).
+ */
+export function isLoggedFailure(failuresInARow: number): boolean {
+  return failuresInARow === 1 || Number.isInteger(Math.log10(failuresInARow));
 }

@@ -5,7 +5,7 @@
  * sweeps; pruning is idempotent, so two replicas meeting on one thread do no harm.
  */
 import type { ThreadStore } from "../store/records.js";
-import { createPeriodicTask } from "./periodic.js";
+import { createPeriodicTask, type PeriodicFailure } from "./periodic.js";
 
 /** The sweeper. */
 export interface ThreadSweeper {
@@ -20,12 +20,16 @@ export interface ThreadSweeper {
 /** Threads pruned per sweep at most; the rest wait for the next one. */
 const SWEEP_LIMIT = 500;
 
-/** Creates the sweeper over `threads`; `onError` hears a failed sweep (it is retried at the next interval). */
+/**
+ * Creates the sweeper over `threads`; `onError` hears a failed sweep with the failed sweeps in a row (it is retried
+ * at the next interval), `onRecovered` the first sweep that worked after some failed.
+ */
 export function createThreadSweeper(deps: {
   threads: ThreadStore;
   /** Interval between sweeps, in ms (`LOOM_THREAD_SWEEP_MS`). */
   intervalMs: number;
-  onError?: (error: unknown) => void;
+  onError?: PeriodicFailure;
+  onRecovered?: (failuresInARow: number) => void;
 }): ThreadSweeper {
   async function sweepOnce(): Promise<number> {
     const expired = await deps.threads.listExpired(new Date(), SWEEP_LIMIT);
@@ -37,6 +41,6 @@ export function createThreadSweeper(deps: {
     return pruned;
   }
 
-  const task = createPeriodicTask(sweepOnce, deps.intervalMs, deps.onError);
+  const task = createPeriodicTask(sweepOnce, deps.intervalMs, deps.onError, deps.onRecovered);
   return { start: task.start, sweep: task.run, close: task.close };
 }

@@ -3,84 +3,39 @@
  * (no generated TS code): HITL, static breakpoints, time travel, server streaming, status codes, and error
  * messages that arrive as sent.
  */
-import path from "node:path";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ThreadsService } from "../../gen/ts/loom/v1/threads_pb.js";
-import { type ApiServer, projectRoot, startApiServer } from "./support.js";
+import {
+  fromStruct,
+  fromValue,
+  type GrpcClients,
+  grpc,
+  grpcClients,
+  type Json,
+  type RawMessage,
+  toValue,
+} from "../support/grpc-client.js";
+import { type ApiServer, startApiServer } from "./support.js";
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-/** google.protobuf.Value in proto-loader's raw form. */
-type RawValue = Record<string, unknown>;
-
-function toValue(v: Json): RawValue {
-  if (v === null) return { nullValue: "NULL_VALUE" };
-  if (typeof v === "string") return { stringValue: v };
-  if (typeof v === "number") return { numberValue: v };
-  if (typeof v === "boolean") return { boolValue: v };
-  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-  return { structValue: toStruct(v) };
-}
-function toStruct(o: { [k: string]: Json }): RawValue {
-  return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toValue(v)])) };
-}
-function fromValue(v: RawValue): Json {
-  switch (v.kind) {
-    case "nullValue":
-      return null;
-    case "stringValue":
-    case "numberValue":
-    case "boolValue":
-      return v[v.kind] as Json;
-    case "listValue":
-      return ((v.listValue as { values: RawValue[] }).values ?? []).map(fromValue);
-    case "structValue":
-      return fromStruct(v.structValue as RawValue);
-    default:
-      return null;
-  }
-}
-function fromStruct(s: RawValue | null | undefined): { [k: string]: Json } {
-  const fields = (s?.fields ?? {}) as Record<string, RawValue>;
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, fromValue(v)]));
-}
-
-type Unary = (req: object, cb: (e: grpc.ServiceError | null, res: Record<string, unknown>) => void) => void;
-type Client = grpc.Client & Record<string, Unary>;
+type Service = "ThreadsService" | "RunsService";
+const threads: Service = "ThreadsService";
+const runs: Service = "RunsService";
 
 let server: ApiServer;
-let threads: Client;
-let runs: Client;
+let clients: GrpcClients;
 
-function rpc(client: Client, method: string, req: object): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    (client[method] as Unary).call(client, req, (e, res) => (e ? reject(e) : resolve(res)));
-  });
+function rpc(service: Service, method: string, req: object): Promise<RawMessage> {
+  return clients.call(service, method, req);
 }
 
 beforeAll(async () => {
   server = await startApiServer("api_grpc_flows");
-  const def = protoLoader.loadSync(["loom/v1/threads.proto", "loom/v1/runs.proto"], {
-    includeDirs: [path.join(projectRoot, "proto")],
-    keepCase: true,
-    longs: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    loom: { v1: Record<string, grpc.ServiceClientConstructor> };
-  };
-  const target = `127.0.0.1:${server.port}`;
-  const creds = grpc.credentials.createInsecure();
-  threads = new (pkg.loom.v1.ThreadsService as grpc.ServiceClientConstructor)(target, creds) as Client;
-  runs = new (pkg.loom.v1.RunsService as grpc.ServiceClientConstructor)(target, creds) as Client;
+  clients = grpcClients(server.port);
 });
 afterAll(async () => {
-  threads?.close();
-  runs?.close();
+  clients?.close();
   await server?.close();
 });
 
@@ -96,7 +51,7 @@ describe("gRPC (grpc-js)", () => {
       assistant_id: "agent",
       input: toValue({ some_text: "original text" }),
     });
-    const body = fromStruct(first.values as RawValue);
+    const body = fromStruct(first.values as RawMessage);
     const interrupts = body.__interrupt__ as Array<{ [k: string]: Json }>;
     expect(interrupts[0]?.value).toEqual({ text_to_revise: "original text" });
     expect((first.run as { status: string }).status).toBe("success");
@@ -108,7 +63,7 @@ describe("gRPC (grpc-js)", () => {
       assistant_id: "agent",
       command: { resume: toValue("Edited text") },
     });
-    expect(fromStruct(resumed.values as RawValue)).toEqual({ some_text: "Edited text" });
+    expect(fromStruct(resumed.values as RawMessage)).toEqual({ some_text: "Edited text" });
   });
 
   it("static breakpoints with interrupt_before / interrupt_after", async () => {
@@ -120,11 +75,14 @@ describe("gRPC (grpc-js)", () => {
       input: toValue({ messages: [] }),
       ...bp,
     });
-    expect(fromStruct(r1.values as RawValue)).toEqual({ messages: [], __interrupt__: [] });
+    expect(fromStruct(r1.values as RawMessage)).toEqual({ messages: [], __interrupt__: [] });
     const state = await rpc(threads, "GetState", { thread_id: tid });
     expect(state.next).toEqual(["node_a"]);
     const r2 = await rpc(runs, "Wait", { thread_id: tid, assistant_id: "breakpoints", ...bp });
-    expect(fromStruct(r2.values as RawValue)).toEqual({ messages: ["node_a", "node_b"], __interrupt__: [] });
+    expect(fromStruct(r2.values as RawMessage)).toEqual({
+      messages: ["node_a", "node_b"],
+      __interrupt__: [],
+    });
   });
 
   it("time travel: GetHistory, UpdateState at a checkpoint, Wait from the fork", async () => {
@@ -143,7 +101,7 @@ describe("gRPC (grpc-js)", () => {
     });
     const forkId = (upd.checkpoint as { checkpoint_id: string }).checkpoint_id;
     const r = await rpc(runs, "Wait", { thread_id: tid, assistant_id: "joke", checkpoint_id: forkId });
-    const values = fromStruct(r.values as RawValue);
+    const values = fromStruct(r.values as RawMessage);
     expect(values.topic).toBe("chickens");
     expect(values.joke).toContain("chickens");
   });
@@ -152,19 +110,17 @@ describe("gRPC (grpc-js)", () => {
     const tid = await newThread();
     const parts: Array<{ event: string; data: Json; id: string }> = [];
     await new Promise<void>((resolve, reject) => {
-      const call = (
-        runs as unknown as Record<string, (req: object) => grpc.ClientReadableStream<RawValue>>
-      ).Stream?.call(runs, {
+      const call = clients.stream(runs, "Stream", {
         thread_id: tid,
         assistant_id: "breakpoints",
         input: toValue({ messages: ["x"] }),
         stream_mode: ["values"],
       });
-      call?.on("data", (p: RawValue) =>
-        parts.push({ event: p.event as string, data: fromValue(p.data as RawValue), id: p.id as string }),
+      call.on("data", (p: RawMessage) =>
+        parts.push({ event: p.event as string, data: fromValue(p.data as RawMessage), id: p.id as string }),
       );
-      call?.on("error", reject);
-      call?.on("end", resolve);
+      call.on("error", reject);
+      call.on("end", resolve);
     });
     expect(parts[0]?.event).toBe("metadata");
     expect(parts.at(-1)).toMatchObject({
@@ -219,7 +175,7 @@ describe("gRPC (grpc-js)", () => {
         input: toValue({ messages: ["x"] }),
         durability,
       });
-      expect(fromStruct(out.values as RawValue)).toEqual({ messages: ["x", "node_a", "node_b", "node_c"] });
+      expect(fromStruct(out.values as RawMessage)).toEqual({ messages: ["x", "node_a", "node_b", "node_c"] });
     }
     const tid = await newThread();
     const error = await rpc(runs, "Wait", {

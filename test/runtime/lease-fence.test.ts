@@ -65,6 +65,18 @@ async function linearChain(threadId: string): Promise<Document[]> {
 
 const runs = () => client.db(dbName).collection<Document>("runs");
 
+/** Resolves to the run's document once its status is final (neither running nor pending); fails after 60 s. */
+function runEnded(runId: string): Promise<Document> {
+  return until(
+    "the run's end",
+    async () => {
+      const doc = await runs().findOne({ _id: runId as never });
+      return doc && doc.status !== "running" && doc.status !== "pending" ? doc : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+}
+
 it("a stolen lease: the worker's next step commit is refused, it starts no further node", {
   timeout: 90_000,
 }, async () => {
@@ -106,14 +118,7 @@ it("a stolen lease: the worker's next step commit is refused, it starts no furth
   await runs().updateOne({ _id: runId as never }, { $set: { lease_expires_at: new Date(0) } });
   const b = await startLoom({ mongoUri: mongoUri(), dbName, env: { LOOM_LEASE_MS: "3000" } });
   processes.push(b);
-  const done = await until(
-    "the run's end",
-    async () => {
-      const doc = await runs().findOne({ _id: runId as never });
-      return doc && doc.status !== "running" && doc.status !== "pending" ? doc : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
+  const done = await runEnded(runId);
   expect(done.status).toBe("success");
   expect(done.attempt).toBe(3);
   const chain = await linearChain(threadId);
@@ -155,14 +160,7 @@ it("a worker cut off the database mid-node stops before its lease lapses; the re
     { timeoutMs: 60_000 },
   );
   holder.proxy.heal();
-  const done = await until(
-    "the run's end",
-    async () => {
-      const doc = await runs().findOne({ _id: runId as never });
-      return doc && doc.status !== "running" && doc.status !== "pending" ? doc : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
+  const done = await runEnded(runId);
   expect(done.status).toBe("success");
   // 2, or more when a loaded machine delayed a later owner's renewals past its own (3 s) lease.
   expect(done.attempt).toBeGreaterThanOrEqual(2);
