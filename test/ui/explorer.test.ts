@@ -141,6 +141,14 @@ describe("thread explorer", () => {
     );
 
     await page.fill('[data-testid="resume-value"]', '"Edited text"');
+    // A change made elsewhere (new metadata) redraws the page at the next idle poll: the typed value outlives it.
+    const typedInto = await page.$('[data-testid="resume-value"]');
+    await json(`/threads/${threadId}`, {
+      method: "PATCH",
+      body: JSON.stringify({ metadata: { seen: true } }),
+    });
+    await page.waitForFunction((box) => !box?.isConnected, typedInto, { timeout: 10_000 });
+    expect(await page.inputValue('[data-testid="resume-value"]')).toBe('"Edited text"');
     await page.click('[data-testid="resume"]');
     await statusIs(page, "idle");
     const head = page.locator('[data-testid="checkpoint"][data-head="true"]');

@@ -115,6 +115,25 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
     if (typeof meta.graph_id === "string") return meta.graph_id;
     return assistants[0]?.assistant_id ?? "";
   };
+  /**
+   * What the user typed into the action boxes, by box (`resume:<checkpoint>:<interrupt>`, `values:<checkpoint>`,
+   * `run-input`): the panel is redrawn whenever the stream or the idle poll brings news, and a redraw must not
+   * throw away a half-typed resume value.
+   */
+  const drafts = new Map<string, string>();
+  /** A textarea showing the draft of `key` (else `initial`) that records what is typed into it. */
+  const draftBox = (
+    key: string,
+    attrs: Record<string, string | number>,
+    initial: string,
+  ): HTMLTextAreaElement => {
+    const box: HTMLTextAreaElement = h(
+      "textarea",
+      { ...attrs, oninput: () => drafts.set(key, box.value) },
+      drafts.get(key) ?? initial,
+    );
+    return box;
+  };
   const selected = (): TreeNode | undefined => layout?.nodes.find((n) => n.id === selectedId);
 
   async function act(work: () => Promise<void>): Promise<void> {
@@ -291,12 +310,16 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
       const pending = node.state.tasks.flatMap((t) => t.interrupts);
       const fields = pending.map((interrupt) => ({
         interrupt,
-        input: h("textarea", {
-          rows: 2,
-          "data-testid": "resume-value",
-          "data-interrupt-id": interrupt.id,
-          placeholder: '"a JSON value"',
-        }),
+        input: draftBox(
+          `resume:${node.id}:${interrupt.id}`,
+          {
+            rows: 2,
+            "data-testid": "resume-value",
+            "data-interrupt-id": interrupt.id,
+            placeholder: '"a JSON value"',
+          },
+          "",
+        ),
       }));
       children.push(
         h(
@@ -329,6 +352,7 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
                     command: { resume },
                     ...(node.head ? {} : { checkpoint_id: node.id }),
                   });
+                  for (const f of fields) drafts.delete(`resume:${node.id}:${f.interrupt.id}`);
                 }),
             },
             "Resume",
@@ -337,7 +361,11 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
       );
     }
     if (node) {
-      const values = h("textarea", { rows: 6, "data-testid": "edit-values" }, pretty(node.state.values));
+      const values = draftBox(
+        `values:${node.id}`,
+        { rows: 6, "data-testid": "edit-values" },
+        pretty(node.state.values),
+      );
       const asNode = h(
         "select",
         { "data-testid": "as-node" },
@@ -365,6 +393,7 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
                     checkpoint_id: node.id,
                     ...(asNode.value ? { as_node: asNode.value } : {}),
                   });
+                  drafts.delete(`values:${node.id}`);
                   selectedId = result.checkpoint.checkpoint_id;
                   await refresh();
                 }),
@@ -387,7 +416,7 @@ export async function renderThread(root: HTMLElement, threadId: string): Promise
         ),
       );
     }
-    const input = h("textarea", { rows: 3, "data-testid": "run-input" }, "{}");
+    const input = draftBox("run-input", { rows: 3, "data-testid": "run-input" }, "{}");
     children.push(
       h(
         "div",
