@@ -13,6 +13,7 @@ import {
   type PendingWrite,
   type RunOptions,
   type StoreWrite,
+  type WriteBatchOptions,
 } from "../engine/index.js";
 
 /** Task id of the marker write of run `runId`. */
@@ -41,10 +42,11 @@ export function markCommandWrites(store: CheckpointStore, runId: string): Checkp
     putWrites: (ref, writes) => store.putWrites(ref, marked(writes)),
     ...(writeBatch
       ? {
-          writeBatch: (batch: readonly StoreWrite[]) =>
+          writeBatch: (batch: readonly StoreWrite[], options?: WriteBatchOptions) =>
             writeBatch.call(
               store,
               batch.map((w) => (w.kind === "putWrites" ? { ...w, writes: marked(w.writes) } : w)),
+              options,
             ),
         }
       : {}),

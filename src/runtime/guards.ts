@@ -9,6 +9,7 @@ import {
   type CheckpointStore,
   type PendingWrite,
   type StoreWrite,
+  type WriteBatchOptions,
 } from "../engine/index.js";
 import { LeaseRefusedError } from "../store/errors.js";
 import type { WriteRef } from "../store/queue-store.js";
@@ -124,9 +125,9 @@ export function fencedCheckpoints(
     else if (w.input.parentCheckpointId !== null)
       record(w.input.checkpointNs, w.input.parentCheckpointId, w.input.parentWrites);
   };
-  const writeBatch = async (batch: readonly StoreWrite[]) => {
+  const writeBatch = async (batch: readonly StoreWrite[], options?: WriteBatchOptions) => {
     try {
-      await write(async () => store.writeBatch?.(batch));
+      await write(async () => store.writeBatch?.(batch, options));
     } catch (error) {
       for (const w of batch.slice(0, storedBefore(batch, error))) recordWrite(w);
       throw error;

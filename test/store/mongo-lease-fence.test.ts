@@ -166,3 +166,85 @@ describe("lease fence", () => {
     }
   });
 });
+
+describe("holding store and finish (one transaction for a run's last writes and its end)", () => {
+  const runDoc = (runId: string) => t.db.collection("runs").findOne({ _id: runId as never });
+  const last = { last: true };
+
+  it("holds the run's last batch back until finish, which commits it with the run's end", async () => {
+    const runId = "hold-finish";
+    const tid = `thread-${runId}`;
+    await heldRun(runId);
+    const holding = store.leaseFence.holdingCheckpoints(runId, holder);
+    const a = checkpointInput(tid);
+    const b = checkpointInput(tid, { parent: a.checkpoint.id, values: { n: 2 } });
+    await holding.writeBatch?.(
+      [
+        { kind: "put", input: a },
+        { kind: "put", input: b },
+      ],
+      last,
+    );
+    expect(await checkpointsOf(tid)).toEqual([]);
+
+    const ended = await store.leaseFence.finish(runId, holder, "success", { status: "idle" }, { n: 2 });
+    expect(ended?.run.status).toBe("success");
+    expect((await checkpointsOf(tid)).map((d) => d.checkpoint_id).sort()).toEqual(
+      [a.checkpoint.id, b.checkpoint.id].sort(),
+    );
+    expect(await runDoc(runId)).toMatchObject({ status: "success", lease_owner: null });
+  });
+
+  it("writes other batches at once; any later call sends the held batch first", async () => {
+    const runId = "hold-then-read";
+    const tid = `thread-${runId}`;
+    await heldRun(runId);
+    const holding = store.leaseFence.holdingCheckpoints(runId, holder);
+    const a = checkpointInput(tid);
+    const b = checkpointInput(tid, { parent: a.checkpoint.id });
+    await holding.writeBatch?.([{ kind: "put", input: a }]);
+    expect((await checkpointsOf(tid)).map((d) => d.checkpoint_id)).toEqual([a.checkpoint.id]);
+    await holding.writeBatch?.([{ kind: "put", input: b }], last);
+    expect(await checkpointsOf(tid)).toHaveLength(1);
+    // A read through the store sends it.
+    expect((await holding.getTuple({ threadId: tid }))?.checkpoint.id).toBe(b.checkpoint.id);
+    // Nothing is held any more: finish is the plain one.
+    expect((await store.leaseFence.finish(runId, holder, "success", {}, null))?.run.status).toBe("success");
+    expect(await checkpointsOf(tid)).toHaveLength(2);
+  });
+
+  it("a holder that lost the run gets neither its held batch nor its end", async () => {
+    const runId = "hold-lost";
+    const tid = `thread-${runId}`;
+    await heldRun(runId);
+    const holding = store.leaseFence.holdingCheckpoints(runId, holder);
+    await holding.writeBatch?.([{ kind: "put", input: checkpointInput(tid) }], last);
+    await t.db.collection("runs").updateOne({ _id: runId as never }, { $inc: { attempt: 1 } });
+
+    expect(await store.leaseFence.finish(runId, holder, "success", { status: "idle" }, {})).toBeNull();
+    expect(await checkpointsOf(tid)).toEqual([]);
+    expect(await runDoc(runId)).toMatchObject({ status: "running", attempt: 2 });
+  });
+
+  it("a held batch the store refuses fails the finish and writes nothing; the run stays running", async () => {
+    const small = createMongoStore({ client: t.client, dbName: t.dbName, maxDocumentBytes: 4096 });
+    const runId = "hold-too-large";
+    const tid = `thread-${runId}`;
+    await heldRun(runId);
+    const holding = small.leaseFence.holdingCheckpoints(runId, holder);
+    await holding.writeBatch?.(
+      [{ kind: "put", input: checkpointInput(tid, { values: { big: "x".repeat(10_000) } }) }],
+      last,
+    );
+
+    await expect(small.leaseFence.finish(runId, holder, "success", { status: "idle" }, {})).rejects.toThrow(
+      /too large|exceeds|bytes/i,
+    );
+    expect(await checkpointsOf(tid)).toEqual([]);
+    expect(await runDoc(runId)).toMatchObject({ status: "running", attempt: 1 });
+    // The refused batch was dropped: the run can still be ended (as `error`, by the runtime).
+    expect((await small.leaseFence.finish(runId, holder, "error", { status: "error" }, {}))?.run.status).toBe(
+      "error",
+    );
+  });
+});

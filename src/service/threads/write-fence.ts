@@ -30,9 +30,9 @@ export function fenceFirstWrite(store: CheckpointStore, before: () => Promise<vo
     },
     ...(writeBatch
       ? {
-          writeBatch: async (writes) => {
+          writeBatch: async (writes, options) => {
             await ready();
-            return writeBatch.call(store, writes);
+            return writeBatch.call(store, writes, options);
           },
         }
       : {}),

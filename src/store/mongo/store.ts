@@ -123,6 +123,7 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
     leaseFence: createMongoLeaseFence({
       client,
       runs,
+      threads,
       checkpoints,
       events: eventDocs,
       store: checkpointStore,
