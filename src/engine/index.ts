@@ -119,7 +119,6 @@ export {
   type HistoryQuery,
   type PutCheckpointInput,
   type StoreWrite,
-  type WriteBatchOptions,
 } from "./store.js";
 export type { RunTracer, StepInfo, TaskEnd, TaskInfo } from "./tracer.js";
 export type {

@@ -194,6 +194,6 @@ async function runGraphAt(
     };
   }
   const result = await runLoop(ctx, start);
-  await (placement.writes ? Promise.resolve() : ctx.writes.flush({ last: true }));
+  await flush();
   return result;
 }

@@ -47,12 +47,6 @@ export interface PutCheckpointInput {
   parentWrites?: PendingWrite[];
 }
 
-/** Options of `CheckpointStore.writeBatch`. */
-export interface WriteBatchOptions {
-  /** The run's last writes: its final flush sends them, and the run writes nothing after them. */
-  last?: boolean;
-}
-
 /**
  * One store write, as a value (so a batch of them can travel in one round trip, `CheckpointStore.writeBatch`):
  * - `{kind: "put", input}`: the same as `put(input)`;
@@ -102,13 +96,9 @@ export interface CheckpointStore {
    * rejects with that write's error: the writes before it stay written, the failing one writes what its own call
    * would have written (nothing for a refused `put`), the ones after it are not attempted. An empty batch writes
    * nothing. On a transport failure (no answer), a prefix of the batch may have been written, as with one call.
-   * A wrapper that changes `put`/`putWrites` must wrap this too (or leave it out), or batches bypass it, and pass
-   * `options` on.
-   *
-   * `options.last`: these are the run's last writes (its final flush; nothing is written after them). A hint: a
-   * store may hold them back until the run has ended, e.g. to commit them with the run's end (the lease fence).
+   * A wrapper that changes `put`/`putWrites` must wrap this too (or leave it out), or batches bypass it.
    */
-  writeBatch?(writes: readonly StoreWrite[], options?: WriteBatchOptions): Promise<void>;
+  writeBatch?(writes: readonly StoreWrite[]): Promise<void>;
 
   /** Removes every checkpoint and write of the thread, in every namespace. */
   deleteThread(threadId: string): Promise<void>;

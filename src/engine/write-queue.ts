@@ -2,7 +2,7 @@
  * The write queue of a run: when its store writes reach the store (durability, docs/semantics.md §1.16), and how a
  * batch of them is sent (`CheckpointStore.writeBatch`, else one by one). Internal.
  */
-import type { CheckpointStore, StoreWrite, WriteBatchOptions } from "./store.js";
+import type { CheckpointStore, StoreWrite } from "./store.js";
 
 /**
  * When a run's writes reach the store (docs/semantics.md §1.16):
@@ -23,9 +23,8 @@ export interface WriteQueue {
    */
   write(write: StoreWrite): Promise<unknown>;
   /** Sends what is queued without waiting for the scheduled batch; resolves when every queued write is stored,
-   * rejects with the first failure. `last`: the run's final flush (no write comes after it), passed to the store
-   * as `writeBatch`'s hint. */
-  flush(options?: { last?: boolean }): Promise<void>;
+   * rejects with the first failure. */
+  flush(): Promise<void>;
   /** The first failure of a background write, if any (no later write is sent then). */
   failure(): { error: unknown } | undefined;
 }
@@ -39,14 +38,9 @@ function writeOne(store: CheckpointStore, write: StoreWrite): Promise<unknown> {
  * Sends `writes` in order: through `store.writeBatch` when the store has it and there is more than one write, else
  * with `put`/`putWrites` one by one. Either way it stops at the first failure and rejects with its error.
  */
-export async function writeAll(
-  store: CheckpointStore,
-  writes: readonly StoreWrite[],
-  options?: WriteBatchOptions,
-): Promise<void> {
-  // The run's last writes go as a batch even when alone: the hint travels with it.
-  if ((writes.length > 1 || (options?.last && writes.length > 0)) && store.writeBatch) {
-    await store.writeBatch(writes, options);
+export async function writeAll(store: CheckpointStore, writes: readonly StoreWrite[]): Promise<void> {
+  if (writes.length > 1 && store.writeBatch) {
+    await store.writeBatch(writes);
     return;
   }
   for (const write of writes) await writeOne(store, write);
@@ -73,8 +67,6 @@ export function createWriteQueue(
   let inFlight: Promise<void> | undefined;
   let scheduled: ReturnType<typeof setImmediate> | undefined;
   let failed: { error: unknown } | undefined;
-  /** The run's final flush was asked for: what is sent from now on is the run's last writes. */
-  let last = false;
 
   /** Sends batches until the queue is empty or a batch fails. Called only with writes queued and no failure, so
    * it always awaits before clearing `inFlight`. */
@@ -83,7 +75,7 @@ export function createWriteQueue(
       const batch = queued;
       queued = [];
       try {
-        await writeAll(store, batch, last ? { last } : undefined);
+        await writeAll(store, batch);
       } catch (error) {
         failed = { error };
         queued = [];
@@ -114,8 +106,7 @@ export function createWriteQueue(
       }
       return Promise.resolve();
     },
-    async flush(options) {
-      if (options?.last) last = true;
+    async flush() {
       while (queued.length > 0 || inFlight !== undefined) await drain();
       if (failed !== undefined) throw failed.error;
     },

@@ -13,7 +13,6 @@ import {
   type PendingWrite,
   type RunOptions,
   type StoreWrite,
-  type WriteBatchOptions,
 } from "../engine/index.js";
 
 /** Task id of the marker write of run `runId`. */
@@ -42,11 +41,10 @@ export function markCommandWrites(store: CheckpointStore, runId: string): Checkp
     putWrites: (ref, writes) => store.putWrites(ref, marked(writes)),
     ...(writeBatch
       ? {
-          writeBatch: (batch: readonly StoreWrite[], options?: WriteBatchOptions) =>
+          writeBatch: (batch: readonly StoreWrite[]) =>
             writeBatch.call(
               store,
               batch.map((w) => (w.kind === "putWrites" ? { ...w, writes: marked(w.writes) } : w)),
-              options,
             ),
         }
       : {}),

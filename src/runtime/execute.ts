@@ -192,15 +192,12 @@ async function finishRun(
   report: Report,
 ): Promise<{ run: RunRecord } | null> {
   const holder = { owner: deps.settings.owner, attempt: run.attempt };
-  const { fence } = deps;
-  const ended = await retrying(() =>
-    fence
-      ? fence.finish(run.runId, holder, status, thread, output)
-      : deps.queue.finish(run.runId, holder, status, thread, output),
-  ).catch((error: unknown) => {
-    if (error instanceof LeaseLostError) return null;
-    throw error;
-  });
+  const ended = await retrying(() => deps.queue.finish(run.runId, holder, status, thread, output)).catch(
+    (error: unknown) => {
+      if (error instanceof LeaseLostError) return null;
+      throw error;
+    },
+  );
   if (ended) {
     deps.metrics?.runEnded(report.graphId, status, (performance.now() - report.startedMs) / 1000);
     if (ended.threadActiveRuns > 0) deps.signals.notify({ runId: run.runId, runDocument: true, work: true });
@@ -241,11 +238,7 @@ async function execute(
     if (reason() === undefined) deps.onOutage?.("gave up", error, run.runId);
     stopLost();
   };
-  // The run's last batch of step writes is held back and committed with the run's end (one transaction fewer).
-  const holding = deps.fence?.holdingCheckpoints(run.runId, holder);
-  const checkpoints = holding ?? deps.checkpoints;
-  /** Sends the batch the fenced store holds back: before a read elsewhere or an end other than `finishRun`. */
-  const sendHeld = () => (holding ? retrying(() => holding.flushHeld()) : Promise.resolve());
+  const checkpoints = deps.fence ? deps.fence.checkpoints(run.runId, holder) : deps.checkpoints;
   const events = deps.fence ? refusalStops(deps.fence.events(run.runId, holder), lose) : deps.events;
   let log: EventWriter | undefined;
   const fail = async (error: Error): Promise<RunFinished | undefined> => {
@@ -380,7 +373,6 @@ async function execute(
   const why = reason();
   if (why === "lost") return undefined;
   if (why === "shutdown" && result.error instanceof GraphAbortedError) {
-    await sendHeld().catch(() => undefined);
     await log?.flush();
     await retrying(() => queue.release(run.runId, { owner: settings.owner, attempt: run.attempt })).catch(
       (error: unknown) => {
@@ -389,40 +381,30 @@ async function execute(
     );
     return undefined;
   }
-  if (why === "rollback" && result.error instanceof GraphAbortedError) {
-    await sendHeld().catch(() => undefined);
+  if (why === "rollback" && result.error instanceof GraphAbortedError)
     return rollBack(deps, run, plan, log, written, report, retrying);
-  }
   if (result.status === "error" && !(result.error instanceof GraphAbortedError)) {
     log?.publish("error", errorJson(result.error));
   }
+  // A static breakpoint names no interrupt; the thread still lists the paused tasks (one read, only then).
+  const paused =
+    result.status === "paused" && result.interrupts.length === 0
+      ? (await retrying(() => plan.graph.getState(deps.checkpoints, { threadId: run.threadId }))).tasks.map(
+          (t) => t.id,
+        )
+      : [];
+  await log?.flush();
+  if (reason() === "lost") return undefined;
   const body = waitBodyFor(result);
-  let paused: string[] = [];
-  let ended: Awaited<ReturnType<typeof finishRun>>;
-  try {
-    // A static breakpoint names no interrupt; the thread still lists the paused tasks (one read, only then).
-    if (result.status === "paused" && result.interrupts.length === 0) {
-      await sendHeld();
-      const state = await retrying(() => plan.graph.getState(deps.checkpoints, { threadId: run.threadId }));
-      paused = state.tasks.map((t) => t.id);
-    }
-    await log?.flush();
-    if (reason() === "lost") return undefined;
-    ended = await finishRun(
-      deps,
-      run,
-      retrying,
-      runStatusFor(result),
-      threadUpdateFor(result, paused),
-      body,
-      report,
-    );
-  } catch (error) {
-    // The held batch was refused (a checkpoint too large, say): the run ends `error` as when the engine's own
-    // write fails. A refusal by the fence means this execution lost the run.
-    if (error instanceof LeaseLostError || reason() === "lost") return undefined;
-    return fail(error instanceof Error ? error : new Error(String(error)));
-  }
+  const ended = await finishRun(
+    deps,
+    run,
+    retrying,
+    runStatusFor(result),
+    threadUpdateFor(result, paused),
+    body,
+    report,
+  );
   if (!ended) return undefined;
   if (plan.deleteThreadAfter) await deleteThread(deps, run.threadId);
   return { run: ended.run, waitBody: body };

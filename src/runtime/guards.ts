@@ -9,7 +9,6 @@ import {
   type CheckpointStore,
   type PendingWrite,
   type StoreWrite,
-  type WriteBatchOptions,
 } from "../engine/index.js";
 import { LeaseRefusedError } from "../store/errors.js";
 import type { WriteRef } from "../store/queue-store.js";
@@ -125,9 +124,9 @@ export function fencedCheckpoints(
     else if (w.input.parentCheckpointId !== null)
       record(w.input.checkpointNs, w.input.parentCheckpointId, w.input.parentWrites);
   };
-  const writeBatch = async (batch: readonly StoreWrite[], options?: WriteBatchOptions) => {
+  const writeBatch = async (batch: readonly StoreWrite[]) => {
     try {
-      await write(async () => store.writeBatch?.(batch, options));
+      await write(async () => store.writeBatch?.(batch));
     } catch (error) {
       for (const w of batch.slice(0, storedBefore(batch, error))) recordWrite(w);
       throw error;

@@ -65,27 +65,6 @@ export interface LeaseFence {
    * not a step write and passes through.
    */
   checkpoints(runId: string, holder: RunHolder): CheckpointStore;
-  /**
-   * {@link LeaseFence.checkpoints} that holds back the run's last writes (a `writeBatch` with `{last: true}`, the
-   * engine's final flush; it resolves at once) until the next call of the store, `flushHeld()`, or
-   * {@link LeaseFence.finish}, which commits them in the run's finishing transaction: a run whose last step writes
-   * go out at its end (`async` durability) saves a transaction. A held batch's error is thrown by the call that
-   * sends it. Reads of another store see a held batch only once sent.
-   */
-  holdingCheckpoints(runId: string, holder: RunHolder): HoldingCheckpointStore;
-  /**
-   * `RunQueueStore.finish` for `holder`, in one transaction with the batch its holding store still holds back
-   * (fenced by the finish's own match on the lease: a run `holder` lost gets neither). `null` when `holder` lost
-   * the run. Throws the batch's store errors (e.g. `DocumentTooLargeError`; nothing is written then, and the batch
-   * is dropped); a transient error keeps the batch for a retry.
-   */
-  finish(
-    runId: string,
-    holder: RunHolder,
-    status: RunStatus,
-    thread: ThreadStateUpdate,
-    output: JsonObject | null,
-  ): Promise<{ run: RunRecord; threadActiveRuns: number } | null>;
   /** The run's event log as seen by the execution of `holder`: `append` fenced, reads as usual. */
   events(runId: string, holder: RunHolder): RunEventStore;
   /**
@@ -93,12 +72,6 @@ export interface LeaseFence {
    * (a database session) is given back. Never rejects.
    */
   end(runId: string, holder: RunHolder): Promise<void>;
-}
-
-/** A checkpoint store that may hold back its last batch (`LeaseFence.holdingCheckpoints`). */
-export interface HoldingCheckpointStore extends CheckpointStore {
-  /** Sends the batch held back, if any; resolves once it is stored. */
-  flushHeld(): Promise<void>;
 }
 
 /** The run queue on the shared database. */

@@ -30,9 +30,9 @@ export function fenceFirstWrite(store: CheckpointStore, before: () => Promise<vo
     },
     ...(writeBatch
       ? {
-          writeBatch: async (writes, options) => {
+          writeBatch: async (writes) => {
             await ready();
-            return writeBatch.call(store, writes, options);
+            return writeBatch.call(store, writes);
           },
         }
       : {}),

@@ -32,18 +32,12 @@ import type { CheckpointDoc } from "./checkpoint-docs.js";
 import { createMongoCheckpointStore } from "./checkpoints.js";
 import { toStored } from "./filters.js";
 import type { RunEventDoc } from "./run-events.js";
-import { finishInSession, finishWhere } from "./run-queue-finish.js";
-import { held } from "./run-queue-shared.js";
 import type { RunDoc } from "./runs.js";
-import type { ThreadDoc } from "./threads.js";
-import { inTransaction } from "./transaction.js";
-import { isTransientMongoError } from "./transient.js";
 
 /** Options of {@link createMongoLeaseFence}. */
 export interface MongoLeaseFenceOptions {
   client: MongoClient;
   runs: Collection<RunDoc>;
-  threads: Collection<ThreadDoc>;
   checkpoints: Collection<CheckpointDoc>;
   events: Collection<RunEventDoc>;
   /** The unfenced checkpoint store of the same collection: reads and `deleteThread` go through it. */
@@ -74,9 +68,7 @@ function isWriteConflict(error: unknown): boolean {
 
 /** Creates the fence (no I/O). */
 export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFence {
-  const { client, runs, threads, checkpoints, events, store, eventStore } = options;
-  /** The batch each holding store holds back (`holdingCheckpoints`), by execution key. */
-  const heldBatches = new Map<string, readonly StoreWrite[]>();
+  const { client, runs, checkpoints, events, store, eventStore } = options;
   const ttlMs = options.eventTtlMs ?? 24 * 3600 * 1000;
 
   /** The open executions by `runId`, owner and attempt: their session and the tail of their commits. */
@@ -167,117 +159,51 @@ export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFen
     });
   }
 
-  /** The fenced checkpoint store of one execution (`LeaseFence.checkpoints`). */
-  function fencedStore(
-    runId: string,
-    holder: RunHolder,
-  ): CheckpointStore & Required<Pick<CheckpointStore, "writeBatch">> {
-    const put: CheckpointStore["put"] = async (input) => {
-      try {
-        return await commit(runId, holder, (s) => checkpointsIn(s).put(input));
-      } catch (error) {
-        // Unfenced, the child is stored and only the parent's writes are refused: the same here.
-        if (error instanceof DocumentTooLargeError && error.outcome !== "nothing was written") {
-          const { parentWrites: _, ...alone } = input;
-          await commit(runId, holder, (s) => checkpointsIn(s).put(alone)).catch(() => undefined);
-        }
-        throw error;
-      }
-    };
-    const putWrites: CheckpointStore["putWrites"] = (ref, writes) =>
-      commit(runId, holder, (s) => checkpointsIn(s).putWrites(ref, writes));
-    const oneByOne = async (batch: readonly StoreWrite[]) => {
-      for (const w of batch) {
-        if (w.kind === "put") await put(w.input);
-        else await putWrites(w.ref, w.writes);
-      }
-    };
-    return {
-      getTuple: (query) => store.getTuple(query),
-      list: (query) => store.list(query),
-      put,
-      putWrites,
-      async writeBatch(batch) {
-        if (batch.length === 0) return;
+  return {
+    checkpoints(runId, holder) {
+      const put: CheckpointStore["put"] = async (input) => {
         try {
-          await commit(runId, holder, (s) => checkpointsIn(s).writeBatch?.(batch) ?? Promise.resolve());
+          return await commit(runId, holder, (s) => checkpointsIn(s).put(input));
         } catch (error) {
-          if (!(error instanceof Error) || error instanceof LeaseRefusedError || !isContractError(error))
-            throw error;
-          // The transaction stored nothing; the contract wants the writes before the failing one stored.
-          await oneByOne(batch);
+          // Unfenced, the child is stored and only the parent's writes are refused: the same here.
+          if (error instanceof DocumentTooLargeError && error.outcome !== "nothing was written") {
+            const { parentWrites: _, ...alone } = input;
+            await commit(runId, holder, (s) => checkpointsIn(s).put(alone)).catch(() => undefined);
+          }
           throw error;
         }
-      },
-      deleteThread: (threadId) => store.deleteThread(threadId),
-    };
-  }
-
-  return {
-    checkpoints: fencedStore,
-
-    holdingCheckpoints(runId, holder) {
-      const key = keyOf(runId, holder);
-      const fenced = fencedStore(runId, holder);
-      const flushHeld = async () => {
-        const batch = heldBatches.get(key);
-        if (!batch) return;
-        // Dropped once stored: a transient failure keeps it for the caller's retry.
-        await fenced.writeBatch(batch);
-        if (heldBatches.get(key) === batch) heldBatches.delete(key);
       };
-      /** `fn` once the held batch is stored (the store's calls keep their order). */
-      const after =
-        <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-        async (...args: A): Promise<R> => {
-          await flushHeld();
-          return fn(...args);
-        };
-      return {
-        getTuple: after(fenced.getTuple),
-        list: after(fenced.list),
-        put: after(fenced.put),
-        putWrites: after(fenced.putWrites),
-        async writeBatch(batch, options) {
-          await flushHeld();
-          // Only the run's last writes wait for its end: earlier ones are what a crash must not lose.
-          if (options?.last && batch.length > 0) heldBatches.set(key, batch);
-          else await fenced.writeBatch(batch);
-        },
-        deleteThread: after(fenced.deleteThread),
-        flushHeld,
-      };
-    },
-
-    async finish(runId, holder, status, thread, output) {
-      const key = keyOf(runId, holder);
-      const filter = held(runId, holder);
-      await executions.get(key)?.tail;
-      const batch = heldBatches.get(key);
-      if (!batch) return finishWhere({ client, runs, threads }, filter, status, thread, output);
-      try {
-        const ended = await inTransaction(client, async (session) => {
-          await checkpointsIn(session).writeBatch?.(batch);
-          const done = await finishInSession({ runs, threads }, session, filter, status, thread, output);
-          // Not this holder's run any more: its last steps are not stored either.
-          if (!done) throw new HolderLostRun();
-          return done;
-        });
-        heldBatches.delete(key);
-        return ended;
-      } catch (error) {
-        if (error instanceof HolderLostRun) {
-          heldBatches.delete(key);
-          return null;
+      const putWrites: CheckpointStore["putWrites"] = (ref, writes) =>
+        commit(runId, holder, (s) => checkpointsIn(s).putWrites(ref, writes));
+      const oneByOne = async (batch: readonly StoreWrite[]) => {
+        for (const w of batch) {
+          if (w.kind === "put") await put(w.input);
+          else await putWrites(w.ref, w.writes);
         }
-        if (!isTransientMongoError(error)) heldBatches.delete(key);
-        throw error;
-      }
+      };
+      return {
+        getTuple: (query) => store.getTuple(query),
+        list: (query) => store.list(query),
+        put,
+        putWrites,
+        async writeBatch(batch) {
+          if (batch.length === 0) return;
+          try {
+            await commit(runId, holder, (s) => checkpointsIn(s).writeBatch?.(batch) ?? Promise.resolve());
+          } catch (error) {
+            if (!(error instanceof Error) || error instanceof LeaseRefusedError || !isContractError(error))
+              throw error;
+            // The transaction stored nothing; the contract wants the writes before the failing one stored.
+            await oneByOne(batch);
+            throw error;
+          }
+        },
+        deleteThread: (threadId) => store.deleteThread(threadId),
+      };
     },
 
     async end(runId, holder) {
       const key = keyOf(runId, holder);
-      heldBatches.delete(key);
       const execution = executions.get(key);
       if (!execution) return;
       executions.delete(key);
@@ -323,9 +249,6 @@ export function createMongoLeaseFence(options: MongoLeaseFenceOptions): LeaseFen
     },
   };
 }
-
-/** Thrown inside the finishing transaction when its run no longer matches the holder (aborts it). */
-class HolderLostRun extends Error {}
 
 /** Errors of the checkpoint contract a replay one by one reproduces (not transport or server failures). */
 function isContractError(error: Error): boolean {

@@ -3,7 +3,7 @@
  * transaction. Finish writes `end_watched` (whether `watch` was called), so the change stream announces only the
  * ends someone elsewhere waits for.
  */
-import type { ClientSession, Document } from "mongodb";
+import type { Document } from "mongodb";
 import type { JsonObject } from "../../engine/checkpoint.js";
 import type { RunQueueStore } from "../queue-store.js";
 import type { RunRecord } from "../records.js";
@@ -21,43 +21,28 @@ export type ThreadFinishUpdate = Parameters<RunQueueStore["finish"]>[3];
  * `threadUpdate` to its thread, which stays `busy` while it has other active runs. `null` when no run matched (it
  * ended already, or its holder lost the lease).
  */
-export function finishWhere(
-  collections: Pick<RunQueueCollections, "client" | "runs" | "threads">,
+export async function finishWhere(
+  { client, runs, threads }: RunQueueCollections,
   filter: Document,
   status: RunRecord["status"],
   threadUpdate: ThreadFinishUpdate,
   output: JsonObject | null,
 ): Promise<{ run: RunRecord; threadActiveRuns: number } | null> {
-  return inTransaction(collections.client, (session) =>
-    finishInSession(collections, session, filter, status, threadUpdate, output),
-  );
-}
-
-/**
- * {@link finishWhere}'s two writes in the transaction of `session` (which the caller commits), e.g. beside the
- * run's last checkpoints (the lease fence's `finish`).
- */
-export async function finishInSession(
-  { runs, threads }: Pick<RunQueueCollections, "runs" | "threads">,
-  session: ClientSession,
-  filter: Document,
-  status: RunRecord["status"],
-  threadUpdate: ThreadFinishUpdate,
-  output: JsonObject | null,
-): Promise<{ run: RunRecord; threadActiveRuns: number } | null> {
-  const now = new Date();
-  const set: Document = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
-  if (output !== null) set.output = toStored(output);
-  const stage: Document = { end_watched: { $gt: [{ $ifNull: ["$watchers", 0] }, 0] } };
-  for (const [k, v] of Object.entries(set)) stage[k] = { $literal: v };
-  const doc = await runs.findOneAndUpdate(filter, [{ $set: stage }], { session, returnDocument: "after" });
-  if (!doc) return null;
-  const thread = await threads.findOneAndUpdate(
-    { _id: doc.thread_id },
-    threadFinishPipeline(threadUpdate, now, doc.thread_id),
-    { session, projection: { active_runs: 1 }, returnDocument: "after" },
-  );
-  return { run: fromRunDoc(doc), threadActiveRuns: thread?.active_runs ?? 0 };
+  return inTransaction(client, async (session) => {
+    const now = new Date();
+    const set: Document = { status, updated_at: now, lease_owner: null, lease_expires_at: null };
+    if (output !== null) set.output = toStored(output);
+    const stage: Document = { end_watched: { $gt: [{ $ifNull: ["$watchers", 0] }, 0] } };
+    for (const [k, v] of Object.entries(set)) stage[k] = { $literal: v };
+    const doc = await runs.findOneAndUpdate(filter, [{ $set: stage }], { session, returnDocument: "after" });
+    if (!doc) return null;
+    const thread = await threads.findOneAndUpdate(
+      { _id: doc.thread_id },
+      threadFinishPipeline(threadUpdate, now, doc.thread_id),
+      { session, projection: { active_runs: 1 }, returnDocument: "after" },
+    );
+    return { run: fromRunDoc(doc), threadActiveRuns: thread?.active_runs ?? 0 };
+  });
 }
 
 /**

@@ -123,7 +123,6 @@ export function createMongoStore(options: CreateMongoStoreOptions): MongoStore {
     leaseFence: createMongoLeaseFence({
       client,
       runs,
-      threads,
       checkpoints,
       events: eventDocs,
       store: checkpointStore,
