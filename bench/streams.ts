@@ -8,8 +8,9 @@
  * (`after_seconds`, so it stays `pending`):
  * 1. open N streams (SSE: `GET .../runs/{id}/stream`, one HTTP/1.1 connection each; gRPC: `JoinStream` over
  *    connect-node h2c transports of 100 calls each) and wait until each has its `metadata` part;
- * 2. after 7 s (Loom's CPU in them reported apart: the heap relief's collections), the idle window (`--idle` s): `mongod` operations per second (`serverStatus` opcounters, all kinds, diffed;
- *    the bench's own two `serverStatus` calls subtracted), Loom's CPU (`/proc/<pid>/stat`, % of one core);
+ * 2. 7 s of settling (the heap relief's collections; Loom's CPU in them is reported apart), then the idle window
+ *    (`--idle` s): `mongod` operations per second (`serverStatus` opcounters, all kinds, diffed; the bench's own
+ *    two `serverStatus` calls subtracted), Loom's CPU (`/proc/<pid>/stat`, % of one core);
  * 3. `/ok` latency: 200 sequential `GET /ok` (each pings MongoDB, so this comes after the ops window);
  * 4. RSS held (`/proc/<pid>/status`), per stream against the RSS before the phase;
  * 5. fan-out: one event inserted into `run_events` for the run, as the worker of another replica appends it,

@@ -18,7 +18,7 @@ import { createRequestMetrics, type RequestMetrics } from "./metrics/requests.js
 import type { AuthModule } from "./registry/auth-load.js";
 import { createGraphRegistry, type GraphRegistry } from "./registry/registry.js";
 import { createCronScheduler } from "./runtime/cron-scheduler.js";
-import { isLoggedFailure, type PeriodicFailure } from "./runtime/periodic.js";
+import { isLoggedFailure, type PeriodicFailure, type PeriodicRecovery } from "./runtime/periodic.js";
 import { createRunSignals } from "./runtime/signals.js";
 import { createThreadSweeper } from "./runtime/thread-sweeper.js";
 import { RUNTIME_DEFAULTS, type RuntimeSettings } from "./runtime/types.js";
@@ -203,17 +203,13 @@ function instrumentRequests(metrics: LoomMetrics, labels: ReturnType<typeof requ
 }
 
 /**
- * The authenticator of `deps.auth` and `deps.apiKeys`; `undefined` when neither is set.
- * @throws Error when an `Auth` with an `authenticate` handler and API keys are both configured
- */
-/**
  * Log handlers for a periodic pass named `what` (e.g. "cron poll"): a warning at the first failure of a streak and
  * at the 10th, 100th… (`isLoggedFailure`), and one info line when a pass works again.
  */
 function streakLog(
   logger: Logger,
   what: string,
-): { onError: PeriodicFailure; onRecovered: (failuresInARow: number) => void } {
+): { onError: PeriodicFailure; onRecovered: PeriodicRecovery } {
   return {
     onError: (error, failuresInARow) => {
       if (isLoggedFailure(failuresInARow)) {
@@ -224,6 +220,10 @@ function streakLog(
   };
 }
 
+/**
+ * The authenticator of `deps.auth` and `deps.apiKeys`; `undefined` when neither is set.
+ * @throws Error when an `Auth` with an `authenticate` handler and API keys are both configured
+ */
 function buildAuthenticator(deps: AppDeps): Authenticator | undefined {
   const keys = deps.apiKeys ?? [];
   const apiKeys =

@@ -14,7 +14,7 @@
 import { v5 as uuidv5 } from "uuid";
 import type { CronRecord, CronStore } from "../store/cron-store.js";
 import { nextTick } from "./cron-schedule.js";
-import { createPeriodicTask, type PeriodicFailure } from "./periodic.js";
+import { createPeriodicTask, type PeriodicFailure, type PeriodicRecovery } from "./periodic.js";
 
 /** The scheduler. */
 export interface CronScheduler {
@@ -65,7 +65,7 @@ export interface CronSchedulerDeps {
   /** Hears a poll that failed as a whole (e.g. MongoDB away): the error and the failed polls in a row. */
   onPollError?: PeriodicFailure;
   /** Hears the first poll that worked after `failuresInARow` failed ones. */
-  onPollRecovered?: (failuresInARow: number) => void;
+  onPollRecovered?: PeriodicRecovery;
   /** The clock. @default () => new Date() */
   now?: () => Date;
 }

@@ -20,6 +20,9 @@ export interface PeriodicTask<T> {
  */
 export type PeriodicFailure = (error: unknown, failuresInARow: number) => void;
 
+/** What hears the first pass that worked after `failuresInARow` failed ones. */
+export type PeriodicRecovery = (failuresInARow: number) => void;
+
 /**
  * Creates the task; `onError` hears a pass started by the timer that failed (the next interval tries again), and
  * `onRecovered` the first pass that succeeded after `failuresInARow` failed ones.
@@ -29,7 +32,7 @@ export function createPeriodicTask<T>(
   pass: () => Promise<T>,
   intervalMs: number,
   onError?: PeriodicFailure,
-  onRecovered?: (failuresInARow: number) => void,
+  onRecovered?: PeriodicRecovery,
 ): PeriodicTask<T> {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<T> | undefined;

@@ -5,7 +5,7 @@
  * sweeps; pruning is idempotent, so two replicas meeting on one thread do no harm.
  */
 import type { ThreadStore } from "../store/records.js";
-import { createPeriodicTask, type PeriodicFailure } from "./periodic.js";
+import { createPeriodicTask, type PeriodicFailure, type PeriodicRecovery } from "./periodic.js";
 
 /** The sweeper. */
 export interface ThreadSweeper {
@@ -29,7 +29,7 @@ export function createThreadSweeper(deps: {
   /** Interval between sweeps, in ms (`LOOM_THREAD_SWEEP_MS`). */
   intervalMs: number;
   onError?: PeriodicFailure;
-  onRecovered?: (failuresInARow: number) => void;
+  onRecovered?: PeriodicRecovery;
 }): ThreadSweeper {
   async function sweepOnce(): Promise<number> {
     const expired = await deps.threads.listExpired(new Date(), SWEEP_LIMIT);
